@@ -1,0 +1,152 @@
+"""Explicit change records. Services call :func:`record_change` inside their transaction.
+
+The audit context (who, which request or batch, which channel) is set once per request by
+:class:`gongjiang.core.middleware.AuditContextMiddleware`, per command by :func:`audit_context`,
+and per task by the task runner, so every write path records the same way.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+REDACTED = "[redacted]"
+
+
+@dataclass
+class AuditContext:
+    source: str
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    actor: Any = None  # a User, or None for the system
+    request: Any = None  # the HttpRequest, whose user is resolved late (API token auth)
+
+    def resolve_actor(self) -> Any:
+        if self.request is not None:
+            user = getattr(self.request, "user", None)
+            if user is not None and user.is_authenticated:
+                return user
+        return self.actor
+
+
+_current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("gongjiang_audit", default=None)
+
+
+def current() -> AuditContext:
+    ctx = _current.get()
+    if ctx is None:
+        # A write outside any declared context (a shell, a test) is still recorded, as the system.
+        ctx = AuditContext(source="cli")
+        _current.set(ctx)
+    return ctx
+
+
+@contextmanager
+def audit_context(*, source: str, actor: Any = None, request: Any = None, request_id: str | None = None) -> Iterator[
+    AuditContext
+]:
+    ctx = AuditContext(source=source, actor=actor, request=request, request_id=request_id or uuid.uuid4().hex)
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The object's concrete field values; personal-data fields appear only as redacted markers."""
+    pii = set(getattr(instance, "PII_FIELDS", ()))
+    data: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        name = f.attname
+        value = getattr(instance, name)
+        if f.name in pii or name in pii:
+            data[f.name] = REDACTED if value else ""
+            # The blind index lets a reviewer see *that* the value changed without seeing it.
+            continue
+        data[name] = _jsonable(value)
+    for hidden in getattr(instance, "AUDIT_EXCLUDE", ()):
+        data.pop(hidden, None)
+    return data
+
+
+def _pii_changed(before: dict[str, Any] | None, instance: models.Model, old: models.Model | None) -> dict[str, str]:
+    """For PII fields, compare the blind-index/decrypted state, not the (randomised) ciphertext."""
+    marks: dict[str, str] = {}
+    compare = getattr(instance, "pii_fingerprint", None)
+    if old is None or compare is None:
+        return marks
+    now_fp, old_fp = instance.pii_fingerprint(), old.pii_fingerprint()  # type: ignore[attr-defined]
+    for name in now_fp:
+        if now_fp[name] != old_fp.get(name):
+            marks[name] = "[redacted, changed]"
+    return marks
+
+
+def record_change(
+    *,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    old: models.Model | None = None,
+) -> Any:
+    """Write one change record for ``instance``. ``before`` is a :func:`snapshot` taken before an update."""
+    from gongjiang.core.models import ChangeRecord
+
+    ctx = current()
+    actor = ctx.resolve_actor()
+    after = None if action == ChangeRecord.Action.DELETE else snapshot(instance)
+    if after is not None and action == ChangeRecord.Action.UPDATE:
+        after.update(_pii_changed(before, instance, old))
+    region = getattr(instance, "audit_region_code", "") or ""
+    return ChangeRecord.objects.create(
+        actor=actor,
+        actor_label=getattr(actor, "username", "") or "system",
+        source=ctx.source,
+        request_id=ctx.request_id,
+        action=action,
+        model=instance._meta.label,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        region_code=region if isinstance(region, str) else "",
+        before=before,
+        after=after,
+    )
+
+
+def record_bulk(*, model: type[models.Model], count: int, detail: dict[str, Any], region_code: str = "") -> Any:
+    """One record for a bulk load of ``count`` rows (synthetic data, reference data)."""
+    from gongjiang.core.models import ChangeRecord
+
+    ctx = current()
+    actor = ctx.resolve_actor()
+    return ChangeRecord.objects.create(
+        actor=actor,
+        actor_label=getattr(actor, "username", "") or "system",
+        source=ctx.source,
+        request_id=ctx.request_id,
+        action=ChangeRecord.Action.BULK_CREATE,
+        model=model._meta.label,
+        object_id="",
+        object_repr=f"{count} {model._meta.verbose_name_plural}",
+        region_code=region_code,
+        before=None,
+        after={"rows": count, **detail},
+    )

@@ -1,0 +1,131 @@
+"""Users with roles and region scope; append-only change records; the log of personal-data reveals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    ORGANISATION = "organisation", _("Organisation user")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A platform user. Officers and auditors are bound to a region and see its subtree;
+    organisation users are bound to an organisation and see its records."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True, default="")
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def region_level(self) -> str:
+        from gongjiang.reference.regions import level_of
+
+        return level_of(self.region_code) if self.region_code else ""
+
+    @property
+    def role_label(self) -> str:
+        if self.is_superuser or self.role == Role.ADMIN:
+            return str(_("Administrator"))
+        if self.role == Role.OFFICER:
+            return {
+                "province": str(_("Province officer")),
+                "city": str(_("City officer")),
+                "county": str(_("District officer")),
+            }.get(self.region_level, str(_("Officer")))
+        return str(self.get_role_display())
+
+
+class ChangeRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("change records are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("change records are append-only")
+
+
+class ChangeRecord(models.Model):
+    """One create, update or delete of one object (or one bulk batch), with personal data redacted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        BULK_CREATE = "bulk_create", _("Bulk create")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web page")
+        API = "api", _("API")
+        CLI = "cli", _("Command line")
+        TASK = "task", _("Background task")
+
+    time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "core.User", verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True, default="")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    request_id = models.CharField(_("request or batch id"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    model = models.CharField(_("object type"), max_length=100, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, db_index=True, blank=True, default="")
+    object_repr = models.CharField(_("object"), max_length=200, blank=True, default="")
+    region_code = models.CharField(_("region code"), max_length=6, blank=True, default="", db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    objects = ChangeRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("change records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("change records are append-only")
+
+    def changed_fields(self) -> list[str]:
+        before = self.before or {}
+        after = self.after or {}
+        return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+class PiiAccess(models.Model):
+    """A full personal-data value shown to a user: who saw which field of which object, and when."""
+
+    time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey("core.User", verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    request_id = models.CharField(_("request id"), max_length=64)
+    model = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    field = models.CharField(_("field"), max_length=50)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+        ordering = ["-time", "-id"]

@@ -1,0 +1,141 @@
+"""Personal data: AES-GCM encryption at rest, HMAC blind index, masking, and log redaction.
+
+Ciphertexts are stored as ``v1:<base64(nonce || ciphertext+tag)>`` so that the key can be rotated
+(a new prefix) without ambiguity. The blind index is HMAC-SHA256 over the normalised value with a
+separate key, truncated to 32 hex characters: exact search and deduplication without decryption.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_PREFIX = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _aead(key_b64: str) -> AESGCM:
+    key = base64.b64decode(key_b64)
+    if len(key) != 32:
+        raise ValueError("GONGJIANG_PII_KEY must decode to 32 bytes")
+    return AESGCM(key)
+
+
+@lru_cache(maxsize=4)
+def _index_key(key_b64: str) -> bytes:
+    return base64.b64decode(key_b64)
+
+
+def encrypt(plaintext: str) -> str:
+    """Encrypt a value for storage; empty stays empty."""
+    if not plaintext:
+        return ""
+    nonce = os.urandom(12)
+    ct = _aead(settings.PII_KEY).encrypt(nonce, plaintext.encode("utf-8"), None)
+    return _PREFIX + base64.b64encode(nonce + ct).decode("ascii")
+
+
+def encrypt_many(values: list[str]) -> list[str]:
+    """Encrypt a batch (used by bulk loads); one key lookup, one call per value."""
+    aead = _aead(settings.PII_KEY)
+    b64 = base64.b64encode
+    rnd = os.urandom
+    out = []
+    for v in values:
+        if not v:
+            out.append("")
+            continue
+        nonce = rnd(12)
+        out.append(_PREFIX + b64(nonce + aead.encrypt(nonce, v.encode("utf-8"), None)).decode("ascii"))
+    return out
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    if not token.startswith(_PREFIX):
+        raise ValueError("unknown ciphertext version")
+    raw = base64.b64decode(token[len(_PREFIX) :])
+    return _aead(settings.PII_KEY).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+
+def blind_index(value: str) -> str:
+    """Keyed hash of a normalised identifier, for exact lookup and dedup."""
+    if not value:
+        return ""
+    norm = value.strip().upper()
+    return hmac.new(_index_key(settings.PII_INDEX_KEY), norm.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def blind_index_many(values: list[str]) -> list[str]:
+    key = _index_key(settings.PII_INDEX_KEY)
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for v in values:
+        h = base.copy()
+        h.update(v.strip().upper().encode("utf-8"))
+        out.append(h.hexdigest()[:32])
+    return out
+
+
+def mask_id_number(value: str) -> str:
+    """3205**********123X: first four and last four characters kept."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """138****5678."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """张*三 for three characters, 张* for two, first and last kept otherwise."""
+    if not value:
+        return ""
+    if len(value) == 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+# 18-character resident ID numbers (the last may be X) and mainland mobile numbers, standing alone.
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
+_PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def redact_text(text: str) -> str:
+    """Replace anything shaped like an ID number or mobile number with a masked form."""
+    text = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+class RedactPiiFilter(logging.Filter):
+    """Logging filter: ID numbers and phone numbers never reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is left for logging to report
+            return True
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True

@@ -1,0 +1,16 @@
+from django import template
+
+from gongjiang.core import pii
+from gongjiang.reference.selectors import region_name as _region_name
+
+register = template.Library()
+
+
+@register.filter
+def region_name(code: str) -> str:
+    return f"{_region_name(code)} ({code})" if code else ""
+
+
+@register.filter
+def mask_name(value: str) -> str:
+    return pii.mask_name(value)

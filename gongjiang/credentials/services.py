@@ -1,0 +1,107 @@
+"""Certificate writes: issue and revoke, validated against the national number format."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.validators import IdentifierError, parse_certificate_number
+from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
+from gongjiang.reference.models import Occupation, SkillLevel
+from gongjiang.registry.models import Organisation, Person
+
+
+def check_number_against(
+    *, number: str, level: SkillLevel, issue_date: datetime.date, source: str
+) -> str:
+    """Validate the number and cross-check what it encodes with the certificate's fields."""
+    try:
+        info = parse_certificate_number(number)
+    except IdentifierError as exc:
+        raise ValidationError({"number": exc.messages}) from None
+    errors: dict[str, str] = {}
+    if info.kind == "skill":
+        if level.national_level != info.national_level:
+            errors["level"] = _("The number encodes level %(n)s but the certificate is %(l)s.") % {
+                "n": info.national_level,
+                "l": level.name,
+            }
+        if info.issue_year != issue_date.year:
+            errors["issue_date"] = _("The number encodes issue year %(y)s but the issue date is %(d)s.") % {
+                "y": info.issue_year,
+                "d": issue_date.isoformat(),
+            }
+        if info.evaluator == "Y" and source not in (CertificateSource.SELF_EVALUATION, CertificateSource.DIRECT):
+            errors["source"] = _("Numbers beginning with Y are issued by employer (self-)evaluation.")
+    elif info.kind == "legacy" and source != CertificateSource.LEGACY:
+        errors["source"] = _("A 16-digit number is a legacy qualification certificate.")
+    elif info.kind == "top" and level.code != "special":
+        errors["level"] = _("Two letters and 20 digits is the 特级技师 number format.")
+    if errors:
+        raise ValidationError(errors)
+    return info.number
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    number: str,
+    person: Person,
+    occupation_code: str,
+    level_code: str,
+    issue_date: datetime.date,
+    source: str,
+    issuer: Organisation | None = None,
+) -> Certificate:
+    level = SkillLevel.objects.filter(code=level_code).first()
+    if level is None:
+        raise ValidationError({"level": _("Unknown skill level %(c)s.") % {"c": level_code}})
+    occupation = Occupation.objects.filter(code=occupation_code, kind="occupation").first()
+    if occupation is None:
+        raise ValidationError({"occupation": _("Unknown occupation code %(c)s.") % {"c": occupation_code}})
+    if source not in CertificateSource.values:
+        raise ValidationError({"source": _("Unknown certificate source %(s)s.") % {"s": source}})
+    if issue_date > datetime.date.today():
+        raise ValidationError({"issue_date": _("The issue date is in the future.")})
+    if issue_date < person.birth_date:
+        raise ValidationError({"issue_date": _("The issue date is before the holder was born.")})
+    clean_number = check_number_against(number=number, level=level, issue_date=issue_date, source=source)
+    if Certificate.objects.filter(number=clean_number).exists():
+        raise ValidationError({"number": _("This certificate number is already registered.")})
+    cert = Certificate(
+        number=clean_number,
+        person=person,
+        occupation=occupation,
+        level=level,
+        issuer=issuer,
+        issue_date=issue_date,
+        source=source,
+    )
+    cert.full_clean()
+    cert.save()
+    record_change(action="create", instance=cert)
+    return cert
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, revoked_on: datetime.date, reason: str) -> Certificate:
+    cert = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if cert.status == CertificateStatus.REVOKED:
+        raise ValidationError({"status": _("The certificate is already revoked.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"revoke_reason": _("A reason is required to revoke a certificate.")})
+    if revoked_on < cert.issue_date:
+        raise ValidationError({"revoked_on": _("The revocation date is before the issue date.")})
+    before = snapshot(cert)
+    cert.status = CertificateStatus.REVOKED
+    cert.revoked_on = revoked_on
+    cert.revoke_reason = reason
+    cert.full_clean()
+    cert.save()
+    record_change(action="update", instance=cert, before=before)
+    return cert

@@ -1,0 +1,149 @@
+"""Persons, organisations, employment and employment statistics."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.core import pii
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Person(models.Model):
+    """A worker. The ID number and phone are stored encrypted; ``id_index`` is the blind index used for
+    exact search and deduplication. Birth date, sex and birth region are derived from the ID number."""
+
+    PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
+
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    id_number_enc = models.TextField(_("ID number (encrypted)"))
+    id_index = models.CharField(_("ID number blind index"), max_length=32, unique=True)
+    phone_enc = models.TextField(_("phone (encrypted)"), blank=True, default="")
+    phone_index = models.CharField(_("phone blind index"), max_length=32, blank=True, default="", db_index=True)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_region_code = models.CharField(_("birth region"), max_length=6)
+    household_region_code = models.CharField(_("household region"), max_length=6)
+    residence_region_code = models.CharField(_("residence region"), max_length=6, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{pii.mask_name(self.name)} ({self.pk})"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.residence_region_code
+
+    @property
+    def id_number(self) -> str:
+        return pii.decrypt(self.id_number_enc)
+
+    @property
+    def phone(self) -> str:
+        return pii.decrypt(self.phone_enc)
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(self.phone)
+
+    def pii_fingerprint(self) -> dict[str, str]:
+        return {"id_number_enc": self.id_index, "phone_enc": self.phone_index}
+
+
+class OrganisationKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    TRAINING = "training", _("Training institution")
+    EVALUATION = "evaluation", _("Evaluation institution")
+    VOCATIONAL_SCHOOL = "vocational_school", _("Vocational school")
+    TECHNICIAN_COLLEGE = "technician_college", _("Technician college")
+
+
+class Organisation(models.Model):
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices, db_index=True)
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    industry = models.ForeignKey(
+        "reference.Industry", verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    self_evaluation = models.BooleanField(_("files for self-evaluation"), default=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code
+
+
+class Employment(models.Model):
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="employments")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="employments"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"), null=True, blank=True)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organisation", "start"], name="employment_natural_key"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")), name="employment_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.organisation}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.organisation.region_code
+
+
+class EmploymentStat(models.Model):
+    """Employed persons in a region and year: the denominators of the indicators."""
+
+    region_code = models.CharField(_("region"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    employed = models.PositiveIntegerField(_("employed persons"))
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("employment statistic")
+        verbose_name_plural = _("employment statistics")
+        ordering = ["region_code", "year"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="employment_stat_key")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}: {self.employed}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code

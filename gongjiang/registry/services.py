@@ -1,0 +1,230 @@
+"""Writes to the registry. Each service is atomic, validates fully and records its change."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gongjiang.core import pii
+from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_number
+from gongjiang.reference.models import Industry, Occupation
+from gongjiang.reference.selectors import validate_region_code
+from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
+
+
+def _phone(value: str) -> str:
+    phone = (value or "").strip().replace(" ", "").replace("-", "")
+    if phone and (not phone.isdigit() or not (7 <= len(phone) <= 12)):
+        raise ValidationError({"phone": _("Phone number must be 7 to 12 digits.")})
+    return phone
+
+
+def _id_fields(id_number: str) -> dict[str, Any]:
+    try:
+        info = parse_id_number(id_number)
+    except IdentifierError as exc:
+        raise ValidationError({"id_number": exc.messages}) from None
+    return {
+        "id_number_enc": pii.encrypt(info.number),
+        "id_index": pii.blind_index(info.number),
+        "birth_date": info.birth_date,
+        "sex": info.sex,
+        "birth_region_code": info.birth_region_code,
+    }
+
+
+@transaction.atomic
+def person_create(
+    *,
+    name: str,
+    id_number: str,
+    residence_region_code: str,
+    household_region_code: str = "",
+    phone: str = "",
+) -> Person:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name is required.")})
+    fields = _id_fields(id_number)
+    if Person.objects.filter(id_index=fields["id_index"]).exists():
+        raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+    residence = validate_region_code(residence_region_code, field="residence_region_code")
+    household = validate_region_code(household_region_code or residence, field="household_region_code")
+    phone = _phone(phone)
+    person = Person(
+        name=name,
+        residence_region_code=residence,
+        household_region_code=household,
+        phone_enc=pii.encrypt(phone),
+        phone_index=pii.blind_index(phone) if phone else "",
+        **fields,
+    )
+    person.full_clean()
+    person.save()
+    record_change(action="create", instance=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, **changes: Any) -> Person:
+    allowed = {"name", "id_number", "phone", "residence_region_code", "household_region_code"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    old = Person.objects.get(pk=person.pk)
+    before = snapshot(person)
+    if "name" in changes:
+        person.name = (changes["name"] or "").strip()
+        if not person.name:
+            raise ValidationError({"name": _("Name is required.")})
+    if "id_number" in changes:
+        fields = _id_fields(changes["id_number"])
+        if Person.objects.filter(id_index=fields["id_index"]).exclude(pk=person.pk).exists():
+            raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+        for k, v in fields.items():
+            setattr(person, k, v)
+    if "phone" in changes:
+        phone = _phone(changes["phone"])
+        person.phone_enc = pii.encrypt(phone)
+        person.phone_index = pii.blind_index(phone) if phone else ""
+    for f in ("residence_region_code", "household_region_code"):
+        if f in changes:
+            setattr(person, f, validate_region_code(changes[f], field=f))
+    person.full_clean()
+    person.save()
+    record_change(action="update", instance=person, before=before, old=old)
+    return person
+
+
+def find_person_by_id_number(id_number: str) -> Person | None:
+    """Exact lookup through the blind index (a 15-digit number is upgraded first)."""
+    try:
+        number = parse_id_number(id_number).number
+    except IdentifierError:
+        number = (id_number or "").strip().upper()
+    return Person.objects.filter(id_index=pii.blind_index(number)).first()
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    uscc: str,
+    name: str,
+    kind: str,
+    region_code: str,
+    industry_code: str = "",
+    self_evaluation: bool = False,
+) -> Organisation:
+    try:
+        code = normalise_uscc(uscc)
+    except IdentifierError as exc:
+        raise ValidationError({"uscc": exc.messages}) from None
+    if Organisation.objects.filter(uscc=code).exists():
+        raise ValidationError({"uscc": _("An organisation with this credit code is already registered.")})
+    industry = None
+    if industry_code:
+        industry = Industry.objects.filter(code=industry_code).first()
+        if industry is None:
+            raise ValidationError({"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": industry_code}})
+    org = Organisation(
+        uscc=code,
+        name=(name or "").strip(),
+        kind=kind,
+        region_code=validate_region_code(region_code, field="region_code"),
+        industry=industry,
+        self_evaluation=self_evaluation,
+    )
+    org.full_clean()
+    org.save()
+    record_change(action="create", instance=org)
+    return org
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, **changes: Any) -> Organisation:
+    allowed = {"name", "kind", "region_code", "industry_code", "self_evaluation"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
+    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = snapshot(org)
+    if "name" in changes:
+        org.name = (changes["name"] or "").strip()
+    if "kind" in changes:
+        org.kind = changes["kind"]
+    if "region_code" in changes:
+        org.region_code = validate_region_code(changes["region_code"], field="region_code")
+    if "industry_code" in changes:
+        code = changes["industry_code"]
+        org.industry = Industry.objects.filter(code=code).first() if code else None
+        if code and org.industry is None:
+            raise ValidationError({"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": code}})
+    if "self_evaluation" in changes:
+        org.self_evaluation = bool(changes["self_evaluation"])
+    org.full_clean()
+    org.save()
+    record_change(action="update", instance=org, before=before)
+    return org
+
+
+@transaction.atomic
+def employment_create(
+    *,
+    person: Person,
+    organisation: Organisation,
+    start: datetime.date,
+    end: datetime.date | None = None,
+    occupation_code: str = "",
+) -> Employment:
+    occupation = None
+    if occupation_code:
+        occupation = Occupation.objects.filter(code=occupation_code, kind="occupation").first()
+        if occupation is None:
+            raise ValidationError({"occupation": _("Unknown occupation code %(c)s.") % {"c": occupation_code}})
+    if end is not None and end < start:
+        raise ValidationError({"end": _("The end date is before the start date.")})
+    job = Employment(person=person, organisation=organisation, start=start, end=end, occupation=occupation)
+    job.full_clean()
+    job.save()
+    record_change(action="create", instance=job)
+    return job
+
+
+@transaction.atomic
+def employment_end(*, employment: Employment, end: datetime.date) -> Employment:
+    job = Employment.objects.select_for_update().get(pk=employment.pk)
+    before = snapshot(job)
+    if end < job.start:
+        raise ValidationError({"end": _("The end date is before the start date.")})
+    job.end = end
+    job.full_clean()
+    job.save()
+    record_change(action="update", instance=job, before=before)
+    return job
+
+
+@transaction.atomic
+def employment_stat_set(*, region_code: str, year: int, employed: int, source: str = "") -> EmploymentStat:
+    validate_region_code(region_code, as_of=datetime.date(year, 12, 31), field="region_code")
+    if employed < 0:
+        raise ValidationError({"employed": _("Employed persons cannot be negative.")})
+    stat = EmploymentStat.objects.select_for_update().filter(region_code=region_code, year=year).first()
+    if stat is None:
+        stat = EmploymentStat(region_code=region_code, year=year, employed=employed, source=source)
+        stat.full_clean()
+        stat.save()
+        record_change(action="create", instance=stat)
+        return stat
+    before = snapshot(stat)
+    stat.employed = employed
+    stat.source = source or stat.source
+    stat.full_clean()
+    stat.save()
+    record_change(action="update", instance=stat, before=before)
+    return stat

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gongjiang.core import views as core_views
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
+    path("", core_views.home, name="home"),
+    path("audit/", core_views.change_log, name="change-log"),
+    path("registry/", include("gongjiang.registry.urls")),
+    path("credentials/", include("gongjiang.credentials.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("gongjiang.api_urls")),
+]
+
