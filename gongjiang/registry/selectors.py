@@ -24,3 +24,38 @@ def overview_counts(user: Any) -> dict[str, int | None]:
         out["certificates"] = agg["total"]
         out["high_skilled"] = agg["high"]
     return out
+
+
+def skill_summary(region_code: str, as_of: Any) -> dict[str, Any]:
+    """Skilled workers (persons with a valid certificate issued by ``as_of``), the high-skilled among them
+    (by their highest valid level at that date) and employed persons of the region in that year.
+    A certificate revoked on or before ``as_of`` does not count."""
+    import datetime
+
+    from django.db.models import Max
+
+    from gongjiang.reference.regions import scope_prefix
+    from gongjiang.registry.models import EmploymentStat
+
+    prefix = scope_prefix(region_code)
+    certs = Certificate.objects.filter(issue_date__lte=as_of).filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of)
+    )
+    certs = certs.filter(person__residence_region_code__startswith=prefix)
+    per_person = certs.values("person_id").annotate(top=Max("level__rank"))
+    skilled = per_person.count()
+    high_rank = 3  # 高级工
+    high = per_person.filter(top__gte=high_rank).count()
+    year = as_of.year if isinstance(as_of, datetime.date) else int(as_of)
+    stats = EmploymentStat.objects.filter(year=year, region_code__startswith=prefix)
+    if len(prefix) < 6:
+        # Sum the most detailed level present (districts), never a city row on top of its districts.
+        stats = stats.exclude(region_code__endswith="00")
+    employed = sum(stats.values_list("employed", flat=True))
+    return {
+        "skilled": skilled,
+        "high_skilled": high,
+        "employed": employed,
+        "high_share": high / skilled if skilled else None,
+        "skilled_share": skilled / employed if employed else None,
+    }

@@ -1,0 +1,50 @@
+# Gongjiang: `make demo` runs the platform with demo data; `make test` runs the test suite.
+# Both set up everything they need on a fresh machine (Python environment, database, browser).
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test setup browser lint typecheck messages bench-synth clean
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced
+
+# Debian's chromium drives the browser tests (Playwright uses it through its executable path).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+demo: setup
+	$(VENV)/bin/gongjiang demo
+
+test: setup browser
+	$(VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy gongjiang
+
+messages: setup
+	$(VENV)/bin/python scripts/compile_messages.py
+
+bench-synth: setup
+	$(VENV)/bin/python bench/synth.py
+
+clean:
+	rm -rf $(VENV) .uv var

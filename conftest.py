@@ -1,0 +1,104 @@
+"""Shared fixtures: reference data, users of every role, and registry objects made through services."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+
+from gongjiang.core.audit import audit_context
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from gongjiang.reference.services import reference_load
+
+    with django_db_blocker.unblock(), audit_context(source="cli"):
+        reference_load()
+
+
+@pytest.fixture
+def reference(db):  # type: ignore[no-untyped-def]
+    """Reference data, reloaded if a transactional test flushed it."""
+    from gongjiang.reference.models import SkillLevel
+    from gongjiang.reference.services import reference_load
+
+    if not SkillLevel.objects.exists():
+        with audit_context(source="cli"):
+            reference_load()
+
+
+@pytest.fixture
+def make_user(db):  # type: ignore[no-untyped-def]
+    from gongjiang.core.models import User
+
+    def factory(username: str | None = None, *, role: str = "officer", region_code: str = "", organisation=None,
+                superuser: bool = False, password: str = "correct-horse-battery") -> User:
+        user = User.objects.create_user(
+            username=username or f"user{next(_seq)}",
+            password=password,
+            role=role,
+            region_code=region_code,
+            organisation=organisation,
+            is_superuser=superuser,
+            is_staff=superuser,
+        )
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_person(reference):  # type: ignore[no-untyped-def]
+    from gongjiang.registry.services import person_create
+    from gongjiang.synth.ids import make_id_number
+
+    def factory(*, region: str = "320582", name: str = "张三丰", birth: datetime.date = datetime.date(1990, 5, 17),
+                phone: str = "13812345678", area: str | None = None):
+        n = next(_seq)
+        number = make_id_number(area or region, birth, n % 1000)
+        with audit_context(source="cli"):
+            return person_create(name=name, id_number=number, residence_region_code=region, phone=phone)
+
+    return factory
+
+
+@pytest.fixture
+def make_org(reference):  # type: ignore[no-untyped-def]
+    from gongjiang.registry.services import organisation_create
+    from gongjiang.synth.ids import make_uscc
+
+    def factory(*, region: str = "320582", kind: str = "enterprise", name: str | None = None, industry: str = "C"):
+        n = next(_seq)
+        with audit_context(source="cli"):
+            return organisation_create(
+                uscc=make_uscc(region, 500000 + n), name=name or f"测试企业{n}", kind=kind, region_code=region,
+                industry_code=industry,
+            )
+
+    return factory
+
+
+@pytest.fixture
+def make_certificate(reference):  # type: ignore[no-untyped-def]
+    from gongjiang.credentials.services import certificate_issue
+    from gongjiang.synth.ids import make_certificate_number
+
+    def factory(person, *, level: str = "level3", national_level: int = 3, issue_date=datetime.date(2024, 6, 1),
+                occupation: str = "6-31-01-03", issuer=None):
+        n = next(_seq)
+        number = make_certificate_number(
+            evaluator="S", station=900000 + n % 1000, year=issue_date.year, national_level=national_level, serial=n
+        )
+        with audit_context(source="cli"):
+            return certificate_issue(number=number, person=person, occupation_code=occupation, level_code=level,
+                                     issue_date=issue_date, source="third_party", issuer=issuer)
+
+    return factory
+
+
+def today() -> datetime.date:
+    return datetime.date.today()

@@ -1,0 +1,480 @@
+"""The permission matrix: every role × every scoped model × every action, derived from a few data attributes.
+
+In the manner of NetBox's declarative test base classes, nothing here is checked by hand: a small world
+is built with objects in 苏州张家港 (320582), 苏州虎丘 (320505), 常州武进 (320412), plus city- and
+province-level statistics, and each object declares the region that scopes it. The tables below say,
+for each role, which regions it sees and whether it writes; the expected answer of ``restrict`` for
+every (role, model, action) follows from them. The organisation user's view is listed object by object.
+
+Then the same scope is checked end to end through the pages and the API for a few roles.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from gongjiang.core.audit import audit_context
+from gongjiang.core.models import ChangeRecord
+from gongjiang.core.scope import ACTIONS, restrict, scoped_models
+from gongjiang.credentials.models import Certificate
+from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
+from gongjiang.registry.services import employment_create, employment_stat_set
+
+ZJG, HUQIU, WUJIN, SUZHOU, JIANGSU = "320582", "320505", "320412", "320500", "320000"
+
+# ---------------------------------------------------------------------------------------------
+# The data attributes the whole matrix is derived from
+# ---------------------------------------------------------------------------------------------
+
+ROLES: dict[str, dict[str, Any] | None] = {
+    "province": {"role": "officer", "region_code": "320000"},
+    "suzhou": {"role": "officer", "region_code": "320500"},
+    "zhangjiagang": {"role": "officer", "region_code": "320582"},
+    "changzhou": {"role": "officer", "region_code": "320400"},
+    "auditor": {"role": "auditor", "region_code": "320500"},
+    "organisation": {"role": "organisation"},  # bound to the enterprise "org_own" in 320582
+    "superuser": {"role": "admin", "superuser": True},
+    "anonymous": None,
+}
+
+# Regions whose objects a region-bound role may view. Written out, not computed from code prefixes.
+VIEW_REGIONS: dict[str, set[str]] = {
+    "province": {JIANGSU, SUZHOU, ZJG, HUQIU, WUJIN},
+    "suzhou": {SUZHOU, ZJG, HUQIU},
+    "zhangjiagang": {ZJG},
+    "changzhou": {WUJIN},
+    "auditor": {SUZHOU, ZJG, HUQIU},
+}
+# Region-bound roles that may also add, change and delete what they view.
+WRITERS = {"province", "suzhou", "zhangjiagang", "changzhou"}
+
+# What the organisation user (an enterprise in 张家港) views: records linked to its organisation.
+ORG_VIEW: dict[str, set[str]] = {
+    "registry.Person": {"p_own", "p_cross"},
+    "registry.Organisation": {"org_own"},
+    "registry.Employment": {"e_own", "e_own_earlier", "e_cross"},
+    "registry.EmploymentStat": set(),
+    "credentials.Certificate": {"c_own", "c_cross", "c_issued"},
+    "core.ChangeRecord": set(),
+}
+
+# Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
+READ_ONLY_MODELS = {"core.ChangeRecord"}
+
+MODELS: dict[str, type] = {
+    "registry.Person": Person,
+    "registry.Organisation": Organisation,
+    "registry.Employment": Employment,
+    "registry.EmploymentStat": EmploymentStat,
+    "credentials.Certificate": Certificate,
+    "core.ChangeRecord": ChangeRecord,
+}
+
+
+@dataclass
+class World:
+    users: dict[str, Any] = field(default_factory=dict)
+    # model label → key → (object, the region that scopes it)
+    objects: dict[str, dict[str, tuple[Any, str]]] = field(default_factory=dict)
+
+    def add(self, key: str, obj: Any, region: str) -> Any:
+        self.objects.setdefault(obj._meta.label, {})[key] = (obj, region)
+        return obj
+
+    def get(self, key: str) -> Any:
+        for entries in self.objects.values():
+            if key in entries:
+                return entries[key][0]
+        raise KeyError(key)
+
+
+@pytest.fixture
+def world(make_user, make_person, make_org, make_certificate) -> World:  # type: ignore[no-untyped-def]
+    w = World()
+    org_own = w.add("org_own", make_org(region=ZJG, name="张家港精工机械"), ZJG)
+    org_zjg2 = w.add("org_zjg2", make_org(region=ZJG, name="张家港港务"), ZJG)
+    org_hq = w.add("org_hq", make_org(region=HUQIU, name="虎丘电子"), HUQIU)
+    org_cz = w.add("org_cz", make_org(region=WUJIN, name="武进纺织"), WUJIN)
+
+    p_own = w.add("p_own", make_person(region=ZJG, name="陈建国"), ZJG)
+    p_zjg2 = w.add("p_zjg2", make_person(region=ZJG, name="周海燕"), ZJG)
+    p_hq = w.add("p_hq", make_person(region=HUQIU, name="吴晓明"), HUQIU)
+    p_cz = w.add("p_cz", make_person(region=WUJIN, name="钱志强"), WUJIN)
+    # Lives in 常州 and works for the 张家港 enterprise: a cross-city employee.
+    p_cross = w.add("p_cross", make_person(region=WUJIN, name="孙丽华"), WUJIN)
+
+    with audit_context(source="cli"):
+        # Employment is scoped by the employer's region.
+        w.add("e_own", employment_create(person=p_own, organisation=org_own, start=datetime.date(2021, 3, 1)), ZJG)
+        # A second, ended job at the same employer: joins must not duplicate the person.
+        w.add(
+            "e_own_earlier",
+            employment_create(
+                person=p_own, organisation=org_own, start=datetime.date(2015, 1, 1), end=datetime.date(2018, 12, 31)
+            ),
+            ZJG,
+        )
+        w.add("e_zjg2", employment_create(person=p_zjg2, organisation=org_zjg2, start=datetime.date(2020, 1, 1)), ZJG)
+        w.add("e_hq", employment_create(person=p_hq, organisation=org_hq, start=datetime.date(2019, 6, 1)), HUQIU)
+        w.add("e_cz", employment_create(person=p_cz, organisation=org_cz, start=datetime.date(2018, 9, 1)), WUJIN)
+        w.add("e_cross", employment_create(person=p_cross, organisation=org_own, start=datetime.date(2022, 2, 1)), ZJG)
+
+        for key, region in (("s_zjg", ZJG), ("s_hq", HUQIU), ("s_cz", WUJIN), ("s_sz", SUZHOU), ("s_js", JIANGSU)):
+            w.add(key, employment_stat_set(region_code=region, year=2023, employed=100000, source="统计年鉴"), region)
+
+    # Certificates are scoped by the holder's residence.
+    w.add("c_own", make_certificate(p_own), ZJG)
+    w.add("c_zjg2", make_certificate(p_zjg2), ZJG)
+    w.add("c_hq", make_certificate(p_hq), HUQIU)
+    w.add("c_cz", make_certificate(p_cz), WUJIN)
+    w.add("c_cross", make_certificate(p_cross), WUJIN)
+    # Held by a 虎丘 resident, issued by the 张家港 enterprise (self-evaluation): the issuer sees it.
+    w.add("c_issued", make_certificate(p_hq, issuer=org_own), HUQIU)
+
+    # Every object above wrote its change record, located where the object is scoped.
+    for label, entries in list(w.objects.items()):
+        for key, (obj, region) in entries.items():
+            for record in ChangeRecord.objects.filter(model=label, object_id=str(obj.pk)):
+                w.add(f"cr:{key}:{record.pk}", record, region)
+
+    for name, spec in ROLES.items():
+        if spec is None:
+            w.users[name] = AnonymousUser()
+            continue
+        w.users[name] = make_user(
+            f"matrix_{name}",
+            role=spec["role"],
+            region_code=spec.get("region_code", ""),
+            organisation=org_own if spec["role"] == "organisation" else None,
+            superuser=spec.get("superuser", False),
+        )
+    return w
+
+
+def expected_pks(w: World, role: str, label: str, action: str) -> list[int]:
+    """The sorted primary keys ``restrict`` must return, derived from the tables above."""
+    model = MODELS[label]
+    entries = w.objects.get(label, {})
+    writes = action != "view"
+    if role == "anonymous" or (writes and label in READ_ONLY_MODELS):
+        return []
+    if role == "superuser":
+        return sorted(model._default_manager.values_list("pk", flat=True))
+    if role == "organisation":
+        keys = set() if writes else ORG_VIEW[label]
+        return sorted(entries[k][0].pk for k in keys)
+    if writes and role not in WRITERS:
+        return []
+    return sorted(obj.pk for obj, region in entries.values() if region in VIEW_REGIONS[role])
+
+
+# ---------------------------------------------------------------------------------------------
+# The matrix itself
+# ---------------------------------------------------------------------------------------------
+
+
+def test_matrix_covers_every_scoped_model() -> None:
+    """A new scoped model without expectations here fails this test."""
+    assert set(MODELS) == set(scoped_models())
+    assert set(ORG_VIEW) == set(scoped_models())
+    assert set(VIEW_REGIONS) | WRITERS | {"organisation", "superuser", "anonymous"} == set(ROLES)
+
+
+def test_world_is_the_whole_table(world: World) -> None:
+    """The world is every row of the registry models, and each object is located where its rule says."""
+    for label, model in MODELS.items():
+        if label == "core.ChangeRecord":
+            continue
+        assert set(model._default_manager.values_list("pk", flat=True)) == {o.pk for o, _ in world.objects[label].values()}
+    for obj, region in world.objects["core.ChangeRecord"].values():
+        assert obj.region_code == region
+    # Every registry object has a change record in the world (its create, at least).
+    assert len(world.objects["core.ChangeRecord"]) >= sum(
+        len(world.objects[label]) for label in MODELS if label != "core.ChangeRecord"
+    )
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("label", list(MODELS))
+@pytest.mark.parametrize("role", list(ROLES))
+def test_restrict(world: World, role: str, label: str, action: str) -> None:
+    model = MODELS[label]
+    got = sorted(restrict(model._default_manager.all(), world.users[role], action).values_list("pk", flat=True))
+    want = expected_pks(world, role, label, action)
+    assert got == want, _explain(world, label, got, want)
+
+
+def _explain(w: World, label: str, got: list[int], want: list[int]) -> str:
+    names = {obj.pk: key for key, (obj, _) in w.objects.get(label, {}).items()}
+    extra = [names.get(pk, pk) for pk in got if pk not in want]
+    missing = [names.get(pk, pk) for pk in want if pk not in got]
+    dupes = sorted({names.get(pk, pk) for pk in got if got.count(pk) > 1}, key=str)
+    return f"unexpected: {extra}; missing: {missing}; duplicated: {dupes}"
+
+
+def test_expectations_are_not_vacuous(world: World) -> None:
+    """Sanity of the tables themselves: the matrix distinguishes the roles it claims to."""
+    person = "registry.Person"
+    suzhou = expected_pks(world, "suzhou", person, "view")
+    assert world.get("p_hq").pk in suzhou and world.get("p_own").pk in suzhou
+    assert world.get("p_cz").pk not in suzhou and world.get("p_cross").pk not in suzhou
+    assert expected_pks(world, "zhangjiagang", person, "view") == sorted(
+        [world.get("p_own").pk, world.get("p_zjg2").pk]
+    )
+    assert expected_pks(world, "auditor", person, "view") == suzhou
+    assert expected_pks(world, "auditor", person, "change") == []
+    assert expected_pks(world, "changzhou", "registry.Employment", "view") == [world.get("e_cz").pk]
+
+
+# ---------------------------------------------------------------------------------------------
+# The same scope through the pages
+# ---------------------------------------------------------------------------------------------
+
+
+def _page_pks(response: Any) -> list[int]:
+    assert response.status_code == 200
+    return sorted(obj.pk for obj in response.context["page"].object_list)
+
+
+def _pks(world: World, *keys: str) -> list[int]:
+    return sorted(world.get(k).pk for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("/registry/persons/", "registry.Person"),
+        ("/registry/organisations/", "registry.Organisation"),
+        ("/credentials/certificates/", "credentials.Certificate"),
+    ],
+)
+@pytest.mark.parametrize("role", ["province", "suzhou", "zhangjiagang", "changzhou", "auditor", "organisation"])
+def test_list_pages_follow_the_matrix(client, world: World, role: str, url: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.users[role])
+    got = _page_pks(client.get(url))
+    assert got == expected_pks(world, role, label, "view")
+
+
+def test_suzhou_officer_pages_never_show_changzhou(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.users["suzhou"])
+    persons = client.get("/registry/persons/")
+    assert _page_pks(persons) == _pks(world, "p_own", "p_zjg2", "p_hq")
+    html = persons.content.decode()
+    for name in ("钱志强", "孙丽华"):
+        assert name not in html
+    certs = client.get("/credentials/certificates/")
+    assert _page_pks(certs) == _pks(world, "c_own", "c_zjg2", "c_hq", "c_issued")
+    for key in ("c_cz", "c_cross"):
+        assert world.get(key).number not in certs.content.decode()
+    orgs = client.get("/registry/organisations/")
+    assert _page_pks(orgs) == _pks(world, "org_own", "org_zjg2", "org_hq")
+    assert "武进纺织" not in orgs.content.decode()
+    # A filter cannot widen the scope.
+    assert _page_pks(client.get("/registry/persons/", {"region": WUJIN})) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "visible", "hidden"),
+    [
+        ("suzhou", "p_hq", "p_cz"),
+        ("zhangjiagang", "p_own", "p_hq"),
+        ("changzhou", "p_cross", "p_own"),
+        ("organisation", "p_cross", "p_zjg2"),
+    ],
+)
+def test_person_detail_out_of_scope_is_404(client, world: World, role: str, visible: str, hidden: str) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.users[role])
+    assert client.get(f"/registry/persons/{world.get(visible).pk}/").status_code == 200
+    assert client.get(f"/registry/persons/{world.get(hidden).pk}/").status_code == 404
+
+
+def test_certificate_and_organisation_detail_out_of_scope_is_404(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.users["suzhou"])
+    assert client.get(f"/credentials/certificates/{world.get('c_hq').pk}/").status_code == 200
+    assert client.get(f"/credentials/certificates/{world.get('c_cross').pk}/").status_code == 404
+    assert client.get(f"/registry/organisations/{world.get('org_hq').pk}/").status_code == 200
+    assert client.get(f"/registry/organisations/{world.get('org_cz').pk}/").status_code == 404
+
+
+def test_person_page_lists_only_related_records_in_scope(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The 张家港 enterprise sees its employee p_cross, but not certificates it has no link to."""
+    client.force_login(world.users["organisation"])
+    response = client.get(f"/registry/persons/{world.get('p_hq').pk}/")
+    assert response.status_code == 404
+    response = client.get(f"/registry/persons/{world.get('p_own').pk}/")
+    assert response.status_code == 200
+    assert sorted(j.pk for j in response.context["jobs"]) == _pks(world, "e_own", "e_own_earlier")
+    assert [c.pk for c in response.context["certificates"]] == [world.get("c_own").pk]
+
+
+@pytest.mark.parametrize(
+    "url", ["/registry/persons/", "/registry/organisations/", "/credentials/certificates/", "/audit/"]
+)
+def test_anonymous_pages_redirect_to_login(client, world: World, url: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_anonymous_person_detail_redirects_to_login(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/registry/persons/{world.get('p_own').pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+# ---------------------------------------------------------------------------------------------
+# The same scope through the API, with token authentication
+# ---------------------------------------------------------------------------------------------
+
+
+def _api(user: Any) -> APIClient:
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+def _api_pks(response: Any) -> list[int]:
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["next"] is None  # the world fits on one page
+    return sorted(row["id"] for row in body["results"])
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("/api/persons/", "registry.Person"),
+        ("/api/organisations/", "registry.Organisation"),
+        ("/api/certificates/", "credentials.Certificate"),
+        ("/api/employments/", "registry.Employment"),
+        ("/api/employment-stats/", "registry.EmploymentStat"),
+    ],
+)
+@pytest.mark.parametrize("role", ["province", "suzhou", "zhangjiagang", "changzhou", "auditor", "superuser"])
+def test_api_lists_follow_the_matrix(world: World, role: str, url: str, label: str) -> None:
+    assert _api_pks(_api(world.users[role]).get(url)) == expected_pks(world, role, label, "view")
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("/api/persons/", "registry.Person"),
+        ("/api/organisations/", "registry.Organisation"),
+        ("/api/certificates/", "credentials.Certificate"),
+        ("/api/employments/", "registry.Employment"),
+    ],
+)
+def test_api_lists_for_the_organisation_user(world: World, url: str, label: str) -> None:
+    assert _api_pks(_api(world.users["organisation"]).get(url)) == expected_pks(world, "organisation", label, "view")
+
+
+def test_api_suzhou_officer_never_sees_changzhou(world: World) -> None:
+    api = _api(world.users["suzhou"])
+    persons = api.get("/api/persons/")
+    assert _api_pks(persons) == _pks(world, "p_own", "p_zjg2", "p_hq")
+    assert all(row["residence_region_code"].startswith("3205") for row in persons.json()["results"])
+    certs = api.get("/api/certificates/")
+    assert _api_pks(certs) == _pks(world, "c_own", "c_zjg2", "c_hq", "c_issued")
+    orgs = api.get("/api/organisations/")
+    assert _api_pks(orgs) == _pks(world, "org_own", "org_zjg2", "org_hq")
+    assert all(not row["region_code"].startswith("3204") for row in orgs.json()["results"])
+    # Neither a filter nor an exact ID-number search reaches outside the scope.
+    assert _api_pks(api.get("/api/persons/", {"region": WUJIN})) == []
+    assert _api_pks(api.get("/api/persons/", {"id_number": world.get("p_cz").id_number})) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "url_key"),
+    [
+        ("suzhou", ("persons", "p_cz")),
+        ("suzhou", ("certificates", "c_cross")),
+        ("suzhou", ("organisations", "org_cz")),
+        ("zhangjiagang", ("persons", "p_hq")),
+        ("changzhou", ("employments", "e_cross")),
+        ("auditor", ("persons", "p_cross")),
+        ("organisation", ("persons", "p_zjg2")),
+        ("organisation", ("organisations", "org_zjg2")),
+    ],
+)
+def test_api_detail_out_of_scope_is_404(world: World, role: str, url_key: tuple[str, str]) -> None:
+    path, key = url_key
+    assert _api(world.users[role]).get(f"/api/{path}/{world.get(key).pk}/").status_code == 404
+
+
+def test_api_detail_in_scope_is_200(world: World) -> None:
+    api = _api(world.users["suzhou"])
+    response = api.get(f"/api/persons/{world.get('p_hq').pk}/")
+    assert response.status_code == 200
+    assert response.json()["id"] == world.get("p_hq").pk
+
+
+def test_api_auditor_writes_are_403(world: World) -> None:
+    api = _api(world.users["auditor"])
+    before = (Person.objects.count(), Organisation.objects.count(), ChangeRecord.objects.count())
+    response = api.post(
+        "/api/persons/",
+        {"name": "审计员", "id_number": "320582199005170011", "residence_region_code": ZJG},
+        format="json",
+    )
+    assert response.status_code == 403
+    response = api.post(
+        "/api/organisations/",
+        {"uscc": "91320582MA1XXXXXXX", "name": "x", "kind": "enterprise", "region_code": ZJG},
+        format="json",
+    )
+    assert response.status_code == 403
+    response = api.patch(f"/api/persons/{world.get('p_hq').pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 403
+    response = api.post(
+        f"/api/certificates/{world.get('c_hq').pk}/revoke/", {"revoked_on": "2024-07-01", "reason": "x"}, format="json"
+    )
+    assert response.status_code == 403
+    assert (Person.objects.count(), Organisation.objects.count(), ChangeRecord.objects.count()) == before
+    assert Certificate.objects.get(pk=world.get("c_hq").pk).status == "valid"
+
+
+def test_api_organisation_user_writes_are_403(world: World) -> None:
+    api = _api(world.users["organisation"])
+    response = api.patch(f"/api/persons/{world.get('p_own').pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 403
+    assert Person.objects.get(pk=world.get("p_own").pk).name == "陈建国"
+    # Statistics are not the organisation's to read at all.
+    assert api.get("/api/employment-stats/").status_code == 403
+
+
+def test_api_officer_cannot_change_out_of_scope(world: World) -> None:
+    api = _api(world.users["zhangjiagang"])
+    response = api.patch(f"/api/persons/{world.get('p_hq').pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 404
+    assert Person.objects.get(pk=world.get("p_hq").pk).name == "吴晓明"
+    response = api.post(
+        f"/api/certificates/{world.get('c_hq').pk}/revoke/", {"revoked_on": "2024-07-01", "reason": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert Certificate.objects.get(pk=world.get("c_hq").pk).status == "valid"
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/persons/", "/api/certificates/", "/api/organisations/", "/api/employments/", "/api/employment-stats/"]
+)
+def test_anonymous_api_is_refused(world: World, url: str) -> None:
+    api = APIClient()
+    response = api.get(url)
+    assert response.status_code in (401, 403)
+    assert "results" not in response.json()
+    response = api.get(f"/api/persons/{world.get('p_own').pk}/")
+    assert response.status_code in (401, 403)
+
+
+def test_bad_token_is_refused(world: World) -> None:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert api.get("/api/persons/").status_code == 401

@@ -1,0 +1,82 @@
+"""Demo accounts and data: a small synthetic Suzhou and Changzhou, and one account per role."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from gongjiang.core.models import Role, User
+from gongjiang.registry.models import Organisation, Person
+
+DEMO_REGIONS = [("320500", 0.01), ("320400", 0.005)]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    region_code: str
+    description: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("province", Role.OFFICER, "320000", "江苏省人社厅 province officer"),
+    DemoAccount("suzhou", Role.OFFICER, "320500", "苏州市人社局 city officer"),
+    DemoAccount("zhangjiagang", Role.OFFICER, "320582", "张家港市人社局 district officer"),
+    DemoAccount("changzhou", Role.OFFICER, "320400", "常州市人社局 city officer"),
+    DemoAccount("enterprise", Role.ORGANISATION, "", "a self-evaluating enterprise in 张家港"),
+    DemoAccount("auditor", Role.AUDITOR, "320500", "苏州 auditor (read only)"),
+]
+
+
+def credentials_path() -> Path:
+    return Path(settings.VAR_DIR) / "demo-accounts.txt"
+
+
+def _passwords() -> dict[str, str]:
+    path = credentials_path()
+    known: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if ":" in line:
+                user, pw = line.split(":", 1)
+                known[user.strip()] = pw.strip()
+    changed = False
+    for account in DEMO_ACCOUNTS:
+        if account.username not in known:
+            known[account.username] = "gj-" + secrets.token_urlsafe(9)
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{u}: {p}\n" for u, p in known.items()), encoding="utf-8")
+        path.chmod(0o600)
+    return known
+
+
+@transaction.atomic
+def demo_accounts() -> list[tuple[DemoAccount, str]]:
+    """Create or reset the demo accounts; returns each with its password."""
+    passwords = _passwords()
+    enterprise = (
+        Organisation.objects.filter(kind="enterprise", region_code="320582", self_evaluation=True).order_by("pk").first()
+        or Organisation.objects.filter(kind="enterprise").order_by("pk").first()
+    )
+    out = []
+    for account in DEMO_ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=account.username)
+        user.role = account.role
+        user.region_code = account.region_code
+        user.organisation = enterprise if account.role == Role.ORGANISATION else None
+        user.first_name = account.description[:150]
+        user.set_password(passwords[account.username])
+        user.save()
+        out.append((account, passwords[account.username]))
+    return out
+
+
+def region_has_data(code: str) -> bool:
+    return Person.objects.filter(residence_region_code__startswith=code[:4]).exists()

@@ -1,0 +1,45 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from gongjiang.core.audit import audit_context
+from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, region_has_data
+from gongjiang.synth.generator import synthesize
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (database, reference data, synthetic Suzhou and Changzhou, accounts) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="do everything but start the server")
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, **options):
+        from django.conf import settings
+
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        self.stdout.write("[1/4] database schema")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("[2/4] reference data")
+        call_command("load_reference", stdout=self.stdout)
+        self.stdout.write("[3/4] synthetic data")
+        with audit_context(source="cli"):
+            for code, scale in DEMO_REGIONS:
+                if region_has_data(code):
+                    self.stdout.write(f"  {code}: already present")
+                    continue
+                report = synthesize(
+                    region=code, scale=scale, seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}")
+                )
+                self.stdout.write(f"  {code}: {report.counts['persons']} persons in {report.seconds:.1f} s")
+            self.stdout.write("[4/4] demo accounts")
+            accounts = demo_accounts()
+        url = f"http://{options['addrport']}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Gongjiang demo: {url}"))
+        self.stdout.write(f"  API docs: {url}api/docs/   (accounts are also in {credentials_path()})")
+        for account, password in accounts:
+            self.stdout.write(f"  {account.username:<13} {password:<18} {account.description}")
+        if options["no_serve"]:
+            return
+        call_command("runserver", options["addrport"], use_reloader=False)
