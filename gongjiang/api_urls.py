@@ -5,14 +5,14 @@ from gongjiang.reference.api.views import IndustryViewSet, OccupationViewSet, Re
 from gongjiang.registry.api.views import EmploymentStatViewSet, EmploymentViewSet, OrganisationViewSet, PersonViewSet
 
 router = DefaultRouter()
-router.register("persons", PersonViewSet, basename="person")
-router.register("organisations", OrganisationViewSet, basename="organisation")
-router.register("employments", EmploymentViewSet, basename="employment")
-router.register("employment-stats", EmploymentStatViewSet, basename="employmentstat")
-router.register("certificates", CertificateViewSet, basename="certificate")
-router.register("reference/regions", RegionViewSet, basename="region")
-router.register("reference/occupations", OccupationViewSet, basename="occupation")
-router.register("reference/industries", IndustryViewSet, basename="industry")
-router.register("reference/skill-levels", SkillLevelViewSet, basename="skilllevel")
+router.register("persons", PersonViewSet, basename="api-person")
+router.register("organisations", OrganisationViewSet, basename="api-organisation")
+router.register("employments", EmploymentViewSet, basename="api-employment")
+router.register("employment-stats", EmploymentStatViewSet, basename="api-employmentstat")
+router.register("certificates", CertificateViewSet, basename="api-certificate")
+router.register("reference/regions", RegionViewSet, basename="api-region")
+router.register("reference/occupations", OccupationViewSet, basename="api-occupation")
+router.register("reference/industries", IndustryViewSet, basename="api-industry")
+router.register("reference/skill-levels", SkillLevelViewSet, basename="api-skilllevel")
 
 urlpatterns = router.urls

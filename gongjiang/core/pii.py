@@ -47,13 +47,13 @@ def encrypt_many(values: list[str]) -> list[str]:
     """Encrypt a batch (used by bulk loads); one key lookup, one call per value."""
     aead = _aead(settings.PII_KEY)
     b64 = base64.b64encode
-    rnd = os.urandom
+    nonces = os.urandom(12 * len(values))
     out = []
-    for v in values:
+    for i, v in enumerate(values):
         if not v:
             out.append("")
             continue
-        nonce = rnd(12)
+        nonce = nonces[12 * i : 12 * i + 12]
         out.append(_PREFIX + b64(nonce + aead.encrypt(nonce, v.encode("utf-8"), None)).decode("ascii"))
     return out
 
@@ -80,6 +80,9 @@ def blind_index_many(values: list[str]) -> list[str]:
     base = hmac.new(key, digestmod=hashlib.sha256)
     out = []
     for v in values:
+        if not v:  # as blind_index: an empty value has no index
+            out.append("")
+            continue
         h = base.copy()
         h.update(v.strip().upper().encode("utf-8"))
         out.append(h.hexdigest()[:32])
@@ -115,9 +118,10 @@ def mask_name(value: str) -> str:
     return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
-# 18-character resident ID numbers (the last may be X) and mainland mobile numbers, standing alone.
+# 18-character resident ID numbers (the last may be X) and mainland mobile numbers, standing alone
+# or directly after the country code 86 (+8613812345678).
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
-_PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_PHONE_RE = re.compile(r"(?:(?<!\d)|(?<=86))1[3-9]\d{9}(?!\d)")
 
 
 def redact_text(text: str) -> str:

@@ -56,11 +56,14 @@ def can(user: Any, action: str, model: type[models.Model]) -> bool:
         raise ValueError(f"unknown action {action!r}")
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
     label = model._meta.label
     if label == "core.ChangeRecord":
-        return action == "view" and user.role in (Role.OFFICER, Role.AUDITOR)
+        # Append-only: nobody, a superuser included, is ever in scope to change or delete one.
+        return action == "view" and (
+            user.is_superuser or (user.role in (Role.OFFICER, Role.AUDITOR) and bool(user.region_code))
+        )
+    if user.is_superuser:
+        return True
     if user.role == Role.OFFICER:
         return bool(user.region_code)
     if user.role == Role.AUDITOR:

@@ -84,7 +84,7 @@ def parse_id_number(raw: str, *, today: datetime.date | None = None) -> IdNumber
         raise IdentifierError(_("ID number is required."), code="required")
     upgraded = False
     if len(number) == 15:
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):
             raise IdentifierError(_("A 15-digit ID number must contain digits only."), code="format")
         number = upgrade_15_to_18(number)
         upgraded = True
@@ -94,7 +94,8 @@ def parse_id_number(raw: str, *, today: datetime.date | None = None) -> IdNumber
             % {"n": len(number)},
             code="length",
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # isascii: full-width, Arabic-Indic and superscript digits also pass str.isdigit().
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise IdentifierError(
             _("ID number must be 17 digits followed by a digit or X."), code="format"
         )
@@ -137,7 +138,7 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_AUTHORITIES = {
     "1": "1239",  # 机构编制
     "2": "19",  # 外交
-    "3": "1239",  # 司法行政
+    "3": "123459",  # 司法行政 (4 司法鉴定机构, 5 仲裁委员会)
     "4": "19",  # 文化
     "5": "1239",  # 民政
     "6": "129",  # 旅游
@@ -235,9 +236,10 @@ class CertificateNumberInfo:
     national_level: int | None  # 1..5 where encoded
 
 
-_SKILL_RE = re.compile(r"^([YS])(\d{4})(\d{2})(\d{6})(\d{2})([1-5])(\d{6})$")
-_TOP_RE = re.compile(r"^([A-Z]{2})(\d{20})$")
-_LEGACY_RE = re.compile(r"^\d{16}$")
+# re.ASCII: \d would otherwise match full-width and other Unicode digits.
+_SKILL_RE = re.compile(r"^([YS])(\d{4})(\d{2})(\d{6})(\d{2})([1-5])(\d{6})$", re.ASCII)
+_TOP_RE = re.compile(r"^([A-Z]{2})(\d{20})$", re.ASCII)
+_LEGACY_RE = re.compile(r"^\d{16}$", re.ASCII)
 
 
 def parse_certificate_number(raw: str, *, today: datetime.date | None = None) -> CertificateNumberInfo:

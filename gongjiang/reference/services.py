@@ -106,9 +106,13 @@ def parse_occupation_rows(text: str) -> list[dict[str, str]]:
     if reader.fieldnames is None or not {"code", "name"} <= {f.strip() for f in reader.fieldnames}:
         raise ValidationError(_("The occupation file needs the columns code and name."))
     rows: list[dict[str, str]] = []
+    linenos: list[int] = []  # the file row of each entry in rows (rows with a bad code are left out)
     errors: list[str] = []
     seen: set[str] = set()
     for lineno, raw in enumerate(reader, start=2):
+        extra = raw.pop(None, None)  # values beyond the header's columns
+        if extra and any((v or "").strip() for v in extra):
+            errors.append(_("row %(r)d: more values than the header has columns.") % {"r": lineno})
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
         code, name = row.get("code", ""), row.get("name", "")
         kind = _occupation_kind(code)
@@ -127,8 +131,9 @@ def parse_occupation_rows(text: str) -> list[dict[str, str]]:
             errors.append(_("row %(r)d, column digital: must be 0 or 1.") % {"r": lineno})
         seen.add(code)
         rows.append({"code": code, "name": name, "kind": kind, "digital": digital})
+        linenos.append(lineno)
     known = seen | set(Occupation.objects.values_list("code", flat=True))
-    for lineno, row in enumerate(rows, start=2):
+    for lineno, row in zip(linenos, rows, strict=True):
         parent = _occupation_parent(row["code"])
         if parent and parent not in known:
             errors.append(

@@ -113,12 +113,22 @@ def _choice(rng: np.random.Generator, options: dict[str, float], n: int) -> np.n
     return np.array(keys)[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
-def _names(rng: np.random.Generator, n: int) -> np.ndarray:
-    sur = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
-    g1 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
-    g2 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
-    two = rng.random(n) < 0.7
-    return np.where(two, np.char.add(np.char.add(sur, g1), g2), np.char.add(sur, g1))
+def _names(rng: np.random.Generator, n: int) -> pl.Series:
+    sur = pl.Series(SURNAMES).gather(rng.integers(0, len(SURNAMES), n))
+    g1 = pl.Series(GIVEN).gather(rng.integers(0, len(GIVEN), n))
+    g2 = pl.Series(GIVEN).gather(rng.integers(0, len(GIVEN), n))
+    two = pl.Series(rng.random(n) < 0.7)
+    return pl.select(
+        pl.when(two).then(pl.lit(sur) + pl.lit(g1) + pl.lit(g2)).otherwise(pl.lit(sur) + pl.lit(g1))
+    ).to_series().alias("name")
+
+
+def _lookup(values: np.ndarray, table: dict, dtype: type = np.int64) -> np.ndarray:
+    """Map a small-vocabulary array through a dict, vectorised (one comparison per key)."""
+    out = np.zeros(len(values), dtype=dtype)
+    for key, mapped in table.items():
+        out[values == key] = mapped
+    return out
 
 
 def _county_pool(prefixes: list[str]) -> np.ndarray:
@@ -232,8 +242,14 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
 
     # --- persons ---------------------------------------------------------------------------------------
     residence = np.array(districts)[rng.choice(len(districts), size=n, p=weights)].astype(np.int64)
-    age = np.clip(rng.normal(38, 10, n), 19, 62)
-    birth_days = (ref_end - age * 365.25).astype(np.int64)
+    age = rng.normal(38, 10, n)
+    for _ in range(20):  # a truncated normal: redraw ages outside working life
+        out = (age < 19) | (age > 62)
+        if not out.any():
+            break
+        age[out] = rng.normal(38, 10, int(out.sum()))
+    age = np.clip(age, 19, 62)
+    birth_days = (ref_end - age * 365.25).astype(np.int64) - rng.integers(0, 365, n) * (age > 20)
     birth_d, birth_ymd = _ymd(birth_days)
     sex_male = rng.random(n) < 0.6
     origin = _choice(rng, BIRTH_ORIGIN, n)
@@ -243,22 +259,24 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
                              other_pool[rng.integers(0, len(other_pool), n)]))
     seq = rng.integers(0, 500, n) * 2 + sex_male.astype(np.int64)
     body = area * 10**11 + birth_ymd * 1000 + seq
-    for _ in range(50):  # re-draw the rare same-area, same-birthday, same-sequence collisions
+    for attempt in range(50):  # re-draw the rare same-area, same-birthday, same-sequence collisions
         _, first = np.unique(body, return_index=True)
         dup = np.ones(n, dtype=bool)
         dup[first] = False
         if not dup.any():
             break
         seq[dup] = rng.integers(0, 500, int(dup.sum())) * 2 + sex_male[dup].astype(np.int64)
+        if attempt % 5 == 4:  # a crowded bucket: move the overflow to a nearby birthday
+            birth_days[dup] -= rng.integers(1, 60, int(dup.sum()))
+            birth_d, birth_ymd = _ymd(birth_days)
         body = area * 10**11 + birth_ymd * 1000 + seq
+    else:
+        raise RuntimeError("could not draw distinct ID numbers")
     id_numbers = ids.id_numbers(area, birth_ymd, seq)
     household = np.where(rng.random(n) < 0.6, area, residence)
     has_phone = rng.random(n) < 0.9
-    phone = np.char.add(
-        np.array(["13", "15", "17", "18", "19"])[rng.integers(0, 5, n)],
-        np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9),
-    )
-    phone = np.where(has_phone, phone, "")
+    phone_num = (np.array([13, 15, 17, 18, 19])[rng.integers(0, 5, n)] * 10**9 + rng.integers(0, 10**9, n)).astype(str)
+    phone = np.where(has_phone, phone_num, "")
     progress(f"{city.code}: encrypting personal data of {n} persons")
     id_list = id_numbers.tolist()
     phone_list = phone.tolist()
@@ -270,10 +288,10 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
         "id_number_enc": pii.encrypt_many(id_list),
         "id_index": pii.blind_index_many(id_list),
         "phone_enc": pii.encrypt_many(phone_list),
-        "phone_index": [pii.blind_index(p) if p else "" for p in phone_list],
+        "phone_index": [h if p else "" for p, h in zip(phone_list, pii.blind_index_many(phone_list), strict=True)],
         "birth_date": birth_d,
         "sex": np.where(sex_male, "M", "F"),
-        "birth_region_code": np.array([str(a) for a in area]),
+        "birth_region_code": area.astype(str),
         "household_region_code": household.astype(str),
         "residence_region_code": residence.astype(str),
         "created": [now] * n,
@@ -282,7 +300,7 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
 
     # --- highest certificate per person -------------------------------------------------------------
     high = rng.random(n) < city.high_share
-    level = np.where(high, _choice(rng, HIGH_SPLIT, n), _choice(rng, LOWER_SPLIT, n))
+    level = np.where(high, _choice(rng, HIGH_SPLIT, n), _choice(rng, LOWER_SPLIT, n)).astype("<U10")
     n_special = int(round(city.special_grade * scale))
     if n_special:
         candidates = np.flatnonzero(level == "level1")[:n_special]
@@ -338,13 +356,16 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     # --- certificates: the highest, plus an earlier lower one for some -----------------------------------
     rank = {"level5": 1, "level4": 2, "level3": 3, "level2": 4, "level1": 5, "special": 6}
     lower_of = {2: "level5", 3: "level4", 4: "level3", 5: "level2", 6: "level1"}
-    level_rank = np.vectorize(rank.get)(level)
+    level_rank = _lookup(level, rank)
     prior = (level_rank >= 2) & (rng.random(n) < 0.3)
     prior_days = issue_days - rng.integers(365, 4 * 365, n)
     prior &= prior_days >= np.maximum(_days(adult_year), _days(2005))
     pidx = np.flatnonzero(prior)
     cert_person = np.concatenate([np.arange(n), pidx])
-    cert_level = np.concatenate([level, np.vectorize(lower_of.get)(level_rank[pidx]).astype(level.dtype)])
+    lower = np.empty(len(pidx), dtype=level.dtype)
+    for r, code in lower_of.items():
+        lower[level_rank[pidx] == r] = code
+    cert_level = np.concatenate([level, lower])
     cert_days = np.concatenate([issue_days, prior_days[pidx]])
     cert_occ = np.concatenate([occupation, occupation[pidx]])
     cert_self = np.concatenate([is_self, np.zeros(len(pidx), dtype=bool)])
@@ -367,7 +388,7 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     special = cert_level == "special"
     source[special] = "direct"
     cert_ids = np.arange(ids_at["certificate"], ids_at["certificate"] + m)
-    national = np.vectorize({"level5": 5, "level4": 4, "level3": 3, "level2": 2, "level1": 1, "special": 0}.get)(cert_level)
+    national = _lookup(cert_level, {"level5": 5, "level4": 4, "level3": 3, "level2": 2, "level1": 1, "special": 0})
     frame = pl.DataFrame({
         "id": cert_ids, "evaluator": np.where(cert_self, "Y", "S"), "station": issuer, "year": cert_year,
         "national": national, "legacy": legacy, "special": special,
@@ -390,7 +411,7 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     revoked = np.zeros(m, dtype=bool)
     revoked[n:] = rng.random(m - n) < REVOKE_SHARE * 10  # only earlier, superseded certificates
     revoked_days = np.minimum(cert_days + rng.integers(30, 720, m), ref_end)
-    level_ids = np.vectorize(ctx.levels.get)(cert_level)
+    level_ids = _lookup(cert_level, {k: v for k, v in ctx.levels.items() if k in rank})
     certificates = pl.DataFrame({
         "id": cert_ids,
         "number": numbers,
@@ -429,6 +450,11 @@ def synthesize(*, region: str, scale: float, seed: int, progress: Callable[[str]
     if not 0 < scale <= 2:
         raise ValueError("scale must be in (0, 2]")
     started = time.perf_counter()
+    say = progress
+
+    def progress(message: str) -> None:
+        say(f"[{time.perf_counter() - started:6.1f} s] {message}")
+
     plan = targets(region)
     ctx = _reference()
     report = SynthReport(region=region, scale=scale, seed=seed)

@@ -27,7 +27,10 @@ def id_numbers(area: np.ndarray, birth_ymd: np.ndarray, seq: np.ndarray) -> np.n
         digits[:, i] = rest % 10
         rest //= 10
     check = _ID_CHECK[(digits * _ID_WEIGHTS).sum(axis=1) % 11]
-    return np.char.add(np.char.zfill(body.astype(str), 17), check)
+    import polars as pl
+
+    joined = pl.Series(body).cast(pl.Utf8).str.zfill(17) + pl.Series(check)
+    return joined.to_numpy()
 
 
 def make_uscc(region: str, serial: int, authority: str = "9", kind: str = "1") -> str:

@@ -1,0 +1,84 @@
+"""The registry as an officer sees it in a real browser: region scope, ID search, masking, language."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(reference, make_user, make_person):
+    people = {
+        "zjg": make_person(region="320582", name="张家港甲", birth=datetime.date(1987, 3, 9)),
+        "zjg2": make_person(region="320582", name="张家港乙", birth=datetime.date(1979, 12, 31)),
+        "huqiu": make_person(region="320505", name="虎丘丙", birth=datetime.date(1992, 7, 1)),
+        "changzhou": make_person(region="320412", name="武进丁", birth=datetime.date(1990, 1, 20)),
+    }
+    make_user("suzhou", region_code="320500")
+    make_user("zhangjiagang", region_code="320582")
+    return people
+
+
+def _names_on_page(page) -> set[str]:
+    return set(page.locator("#person-table tbody tr td:nth-child(2)").all_inner_texts())
+
+
+def test_suzhou_officer_sees_suzhou_only_and_finds_by_id_number_masked(world, login, live_server):
+    page = login("suzhou")
+    page.goto(f"{live_server.url}/registry/persons/")
+    names = _names_on_page(page)
+    assert {"张家港甲", "张家港乙", "虎丘丙"} <= names
+    assert "武进丁" not in names
+
+    target = world["zjg2"]
+    full_id = target.id_number
+    page.fill("#id_id_number", full_id)
+    page.click("#filter-form button[type=submit]")
+    page.wait_for_load_state()
+    assert _names_on_page(page) == {"张家港乙"}
+    row_id = page.locator("#person-table tbody tr td:nth-child(3)").inner_text()
+    assert "*" in row_id and row_id != full_id and row_id[:4] == full_id[:4] and row_id[-4:] == full_id[-4:]
+
+    page.click("#person-table tbody tr td:nth-child(2) a")
+    page.wait_for_selector("#id-number")
+    shown = page.locator("#id-number").inner_text()
+    assert shown == row_id
+    assert full_id not in page.content()
+
+    # A Changzhou person's page does not exist for a Suzhou officer.
+    response = page.goto(f"{live_server.url}/registry/persons/{world['changzhou'].pk}/")
+    assert response is not None and response.status == 404
+
+
+def test_reveal_is_logged(world, login, live_server):
+    from gongjiang.core.models import PiiAccess
+
+    page = login("suzhou")
+    person = world["huqiu"]
+    page.goto(f"{live_server.url}/registry/persons/{person.pk}/")
+    page.click("#reveal-id")
+    page.wait_for_selector("#id-number")
+    assert page.locator("#id-number").inner_text() == person.id_number
+    assert PiiAccess.objects.filter(object_id=str(person.pk), field="id_number", user__username="suzhou").count() == 1
+
+
+def test_zhangjiagang_sees_only_its_district(world, login, live_server):
+    page = login("zhangjiagang")
+    page.goto(f"{live_server.url}/registry/persons/")
+    assert _names_on_page(page) == {"张家港甲", "张家港乙"}
+    regions = page.locator("#person-table tbody tr td.region").all_inner_texts()
+    assert regions and all(r.endswith("(320582)") for r in regions)
+    response = page.goto(f"{live_server.url}/registry/persons/{world['huqiu'].pk}/")
+    assert response is not None and response.status == 404
+
+
+def test_chinese_by_default_and_english_on_request(world, login, live_server):
+    page = login("suzhou")
+    page.goto(f"{live_server.url}/registry/persons/")
+    assert page.locator("h1").inner_text() == "人员"
+    page.select_option("#language-form select", "en")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Persons"
