@@ -35,8 +35,15 @@ def reference(db):  # type: ignore[no-untyped-def]
 def make_user(db):  # type: ignore[no-untyped-def]
     from gongjiang.core.models import User
 
-    def factory(username: str | None = None, *, role: str = "officer", region_code: str = "", organisation=None,
-                superuser: bool = False, password: str = "correct-horse-battery") -> User:
+    def factory(
+        username: str | None = None,
+        *,
+        role: str = "officer",
+        region_code: str = "",
+        organisation=None,
+        superuser: bool = False,
+        password: str = "correct-horse-battery",
+    ) -> User:
         user = User.objects.create_user(
             username=username or f"user{next(_seq)}",
             password=password,
@@ -56,8 +63,14 @@ def make_person(reference):  # type: ignore[no-untyped-def]
     from gongjiang.registry.services import person_create
     from gongjiang.synth.ids import make_id_number
 
-    def factory(*, region: str = "320582", name: str = "张三丰", birth: datetime.date = datetime.date(1990, 5, 17),
-                phone: str = "13812345678", area: str | None = None):
+    def factory(
+        *,
+        region: str = "320582",
+        name: str = "张三丰",
+        birth: datetime.date = datetime.date(1990, 5, 17),
+        phone: str = "13812345678",
+        area: str | None = None,
+    ):
         n = next(_seq)
         number = make_id_number(area or region, birth, n % 1000)
         with audit_context(source="cli"):
@@ -75,7 +88,10 @@ def make_org(reference):  # type: ignore[no-untyped-def]
         n = next(_seq)
         with audit_context(source="cli"):
             return organisation_create(
-                uscc=make_uscc(region, 500000 + n), name=name or f"测试企业{n}", kind=kind, region_code=region,
+                uscc=make_uscc(region, 500000 + n),
+                name=name or f"测试企业{n}",
+                kind=kind,
+                region_code=region,
                 industry_code=industry,
             )
 
@@ -87,15 +103,29 @@ def make_certificate(reference):  # type: ignore[no-untyped-def]
     from gongjiang.credentials.services import certificate_issue
     from gongjiang.synth.ids import make_certificate_number
 
-    def factory(person, *, level: str = "level3", national_level: int = 3, issue_date=datetime.date(2024, 6, 1),
-                occupation: str = "6-31-01-03", issuer=None):
+    def factory(
+        person,
+        *,
+        level: str = "level3",
+        national_level: int = 3,
+        issue_date=datetime.date(2024, 6, 1),
+        occupation: str = "6-31-01-03",
+        issuer=None,
+    ):
         n = next(_seq)
         number = make_certificate_number(
             evaluator="S", station=900000 + n % 1000, year=issue_date.year, national_level=national_level, serial=n
         )
         with audit_context(source="cli"):
-            return certificate_issue(number=number, person=person, occupation_code=occupation, level_code=level,
-                                     issue_date=issue_date, source="third_party", issuer=issuer)
+            return certificate_issue(
+                number=number,
+                person=person,
+                occupation_code=occupation,
+                level_code=level,
+                issue_date=issue_date,
+                source="third_party",
+                issuer=issuer,
+            )
 
     return factory
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GONGJIANG_VAR_DIR", BASE_DIR.parent / "var"))
@@ -33,7 +32,7 @@ def _env_bool(name: str, default: bool) -> bool:
 DEBUG = _env_bool("GONGJIANG_DEBUG", True)
 
 # Development defaults. They are public, so production refuses them (see below).
-DEV_SECRET_KEY = "dev-insecure-gongjiang-secret-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-insecure-gongjiang-secret-key-do-not-use-in-production"  # noqa: S105
 DEV_PII_KEY = "ZGV2LWluc2VjdXJlLWdvbmdqaWFuZy1waWkta2V5ISE="  # 32 bytes, development only
 DEV_PII_INDEX_KEY = "ZGV2LWluc2VjdXJlLWdvbmdqaWFuZy1pbmRleC1rZXk="
 
@@ -44,13 +43,12 @@ PII_INDEX_KEY = os.environ.get("GONGJIANG_PII_INDEX_KEY", DEV_PII_INDEX_KEY)
 if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
         raise ImproperlyConfigured(
-            "GONGJIANG_SECRET_KEY must be set to a private value of at least 40 characters "
-            "when GONGJIANG_DEBUG is off."
+            "GONGJIANG_SECRET_KEY must be set to a private value of at least 40 characters when GONGJIANG_DEBUG is off."
         )
     if PII_KEY == DEV_PII_KEY or PII_INDEX_KEY == DEV_PII_INDEX_KEY:
         raise ImproperlyConfigured(
             "GONGJIANG_PII_KEY and GONGJIANG_PII_INDEX_KEY must be set to private keys "
-            "when GONGJIANG_DEBUG is off (generate with `gongjiang pii_keygen`)."
+            "when GONGJIANG_DEBUG is off (generate them with `gongjiang pii_keygen`)."
         )
 
 ALLOWED_HOSTS = [
@@ -58,9 +56,7 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("GONGJIANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("GONGJIANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("GONGJIANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,8 +118,7 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
-            "PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

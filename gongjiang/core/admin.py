@@ -7,7 +7,7 @@ from gongjiang.core.models import ChangeRecord, PiiAccess, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Scope"), {"fields": ("role", "region_code", "organisation")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Scope"), {"fields": ("role", "region_code", "organisation")}))
     list_display = ["username", "role", "region_code", "organisation", "is_active", "is_superuser"]
     list_filter = ["role", "is_active", "is_superuser"]
     raw_id_fields = ["organisation"]

@@ -14,7 +14,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
     scope_region_attr = "audit_region_code"
 
     def get_queryset(self) -> Any:
-        action = {"list": "view", "retrieve": "view", "update": "change", "partial_update": "change", "destroy": "delete"}
+        action = {
+            "list": "view",
+            "retrieve": "view",
+            "update": "change",
+            "partial_update": "change",
+            "destroy": "delete",
+        }
         return restrict(super().get_queryset(), self.request.user, action.get(self.action, "view"))
 
     def check_region(self, region_code: str) -> None:

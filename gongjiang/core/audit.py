@@ -49,9 +49,9 @@ def current() -> AuditContext:
 
 
 @contextmanager
-def audit_context(*, source: str, actor: Any = None, request: Any = None, request_id: str | None = None) -> Iterator[
-    AuditContext
-]:
+def audit_context(
+    *, source: str, actor: Any = None, request: Any = None, request_id: str | None = None
+) -> Iterator[AuditContext]:
     ctx = AuditContext(source=source, actor=actor, request=request, request_id=request_id or uuid.uuid4().hex)
     token = _current.set(ctx)
     try:

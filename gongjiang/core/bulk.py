@@ -10,12 +10,13 @@ import io
 from collections.abc import Iterable
 
 import polars as pl
+from django.core.management.color import no_style
 from django.db import connection, models
 
 
 def next_ids(model: type[models.Model], count: int) -> range:
     """Reserve ``count`` primary keys after the current maximum (callers hold the write lock)."""
-    current = model.objects.aggregate(m=models.Max("pk"))["m"] or 0
+    current = model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0
     return range(current + 1, current + 1 + count)
 
 
@@ -39,7 +40,8 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
     else:
         placeholders = ", ".join(["?"] * len(columns))
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-        sql = f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({placeholders})"
+        # Table and column names come from the model's metadata, quoted; values are bound parameters.
+        sql = f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({placeholders})"  # noqa: S608
         connection.ensure_connection()
         raw = connection.connection  # the sqlite3 connection, inside the caller's transaction
         for start in range(0, frame.height, chunk_rows):
@@ -49,12 +51,7 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
 
 
 def _reset_sequence(model: type[models.Model]) -> None:
-    sql_list = connection.ops.sequence_reset_sql(_NoStyle(), [model])
+    sql_list = connection.ops.sequence_reset_sql(no_style(), [model])
     with connection.cursor() as cursor:
         for sql in sql_list:
             cursor.execute(sql)
-
-
-class _NoStyle:
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return lambda x: x

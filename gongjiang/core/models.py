@@ -100,6 +100,9 @@ class ChangeRecord(models.Model):
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["model", "object_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.model} {self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("change records are append-only")
@@ -129,3 +132,6 @@ class PiiAccess(models.Model):
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data accesses")
         ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.user_id} {self.model} {self.object_id} {self.field}"

@@ -90,15 +90,12 @@ def parse_id_number(raw: str, *, today: datetime.date | None = None) -> IdNumber
         upgraded = True
     if len(number) != 18:
         raise IdentifierError(
-            _("ID number must have 18 characters (or 15 for a first-generation card); got %(n)d.")
-            % {"n": len(number)},
+            _("ID number must have 18 characters (or 15 for a first-generation card); got %(n)d.") % {"n": len(number)},
             code="length",
         )
     # isascii: full-width, Arabic-Indic and superscript digits also pass str.isdigit().
     if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdentifierError(
-            _("ID number must be 17 digits followed by a digit or X."), code="format"
-        )
+        raise IdentifierError(_("ID number must be 17 digits followed by a digit or X."), code="format")
     if id_check_digit(number[:17]) != number[17]:
         raise IdentifierError(_("ID number check digit does not match (GB 11643)."), code="checksum")
     try:
@@ -179,8 +176,11 @@ def normalise_uscc(raw: str) -> str:
     for pos, ch in enumerate(code, start=1):
         if ch not in USCC_ALPHABET:
             raise IdentifierError(
-                _("Unified social credit code has %(ch)s at position %(pos)d; the letters I, O, S, V and Z "
-                  "are not used (GB 32100).") % {"ch": ch, "pos": pos},
+                _(
+                    "Unified social credit code has %(ch)s at position %(pos)d; the letters I, O, S, V and Z "
+                    "are not used (GB 32100)."
+                )
+                % {"ch": ch, "pos": pos},
                 code="alphabet",
             )
     if code[0] not in USCC_AUTHORITIES:
@@ -205,8 +205,7 @@ def normalise_uscc(raw: str) -> str:
         )
     if org_code_check_digit(code[8:16]) != code[16]:
         raise IdentifierError(
-            _("Unified social credit code: the organisation code check digit (position 17) does not match "
-              "(GB 11714)."),
+            _("Unified social credit code: the organisation code check digit (position 17) does not match (GB 11714)."),
             code="org_checksum",
         )
     if uscc_check_digit(code[:17]) != code[17]:
@@ -274,7 +273,9 @@ def parse_certificate_number(raw: str, *, today: datetime.date | None = None) ->
                 code="level",
             )
     raise IdentifierError(
-        _("Certificate number must be Y or S followed by 21 digits, two letters and 20 digits (特级技师), "
-          "or 16 digits (legacy qualification certificate)."),
+        _(
+            "Certificate number must be Y or S followed by 21 digits, two letters and 20 digits (特级技师), "
+            "or 16 digits (legacy qualification certificate)."
+        ),
         code="format",
     )

@@ -31,7 +31,12 @@ def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> An
 
 
 def scoped_list(
-    request: HttpRequest, *, model: type[Model], filterset_class: Any, template: str, extra: dict[str, Any] | None = None
+    request: HttpRequest,
+    *,
+    model: type[Model],
+    filterset_class: Any,
+    template: str,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     if not can(request.user, "view", model):
         raise PermissionDenied

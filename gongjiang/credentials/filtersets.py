@@ -11,14 +11,14 @@ from gongjiang.registry.filtersets import _region_filter
 
 class CertificateFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(label=_("Certificate number"), method="filter_number")
-    level = django_filters.ModelChoiceFilter(
-        label=_("Level"), queryset=SkillLevel.objects.all(), to_field_name="code"
-    )
+    level = django_filters.ModelChoiceFilter(label=_("Level"), queryset=SkillLevel.objects.all(), to_field_name="code")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CertificateStatus.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=CertificateSource.choices)
     occupation = django_filters.CharFilter(label=_("Occupation code"), field_name="occupation__code")
     year = django_filters.NumberFilter(label=_("Issue year"), field_name="issue_date__year")
-    region = django_filters.CharFilter(label=_("Holder's region code"), method=_region_filter("person__residence_region_code"))
+    region = django_filters.CharFilter(
+        label=_("Holder's region code"), method=_region_filter("person__residence_region_code")
+    )
     person = django_filters.NumberFilter(label=_("Holder"), field_name="person_id")
 
     class Meta:

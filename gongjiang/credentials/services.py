@@ -15,9 +15,7 @@ from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Organisation, Person
 
 
-def check_number_against(
-    *, number: str, level: SkillLevel, issue_date: datetime.date, source: str
-) -> str:
+def check_number_against(*, number: str, level: SkillLevel, issue_date: datetime.date, source: str) -> str:
     """Validate the number and cross-check what it encodes with the certificate's fields."""
     try:
         info = parse_certificate_number(number)

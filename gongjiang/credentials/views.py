@@ -21,4 +21,6 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     qs = restrict(Certificate.objects.select_related("person", "occupation", "level", "issuer"), request.user)
     cert = get_object_or_404(qs, pk=pk)
-    return render(request, "credentials/certificate_detail.html", {"cert": cert, "history": object_history(request, cert)})
+    return render(
+        request, "credentials/certificate_detail.html", {"cert": cert, "history": object_history(request, cert)}
+    )

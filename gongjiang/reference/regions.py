@@ -25,9 +25,7 @@ class RegionVersion:
     valid_to: int | None
 
     def valid_in(self, year: int) -> bool:
-        return (self.valid_from is None or self.valid_from <= year) and (
-            self.valid_to is None or year <= self.valid_to
-        )
+        return (self.valid_from is None or self.valid_from <= year) and (self.valid_to is None or year <= self.valid_to)
 
 
 def level_of(code: str) -> str:

@@ -56,7 +56,12 @@ def regions_load(report: LoadReport) -> None:
         if row is None:
             new.append(
                 Region(
-                    code=v.code, name=v.name, level=level, parent_code=parent, valid_from=v.valid_from, valid_to=v.valid_to
+                    code=v.code,
+                    name=v.name,
+                    level=level,
+                    parent_code=parent,
+                    valid_from=v.valid_from,
+                    valid_to=v.valid_to,
                 )
             )
         elif (row.valid_to, row.parent_code, row.level) != (v.valid_to, parent, level):
@@ -118,7 +123,9 @@ def parse_occupation_rows(text: str) -> list[dict[str, str]]:
         kind = _occupation_kind(code)
         parts = code.split("-")
         if not kind or not all(p.isdigit() for p in parts) or len(parts[0]) != 1 or any(len(p) != 2 for p in parts[1:]):
-            errors.append(_("row %(r)d, column code: %(v)r is not an occupation code D-DD-DD-DD.") % {"r": lineno, "v": code})
+            errors.append(
+                _("row %(r)d, column code: %(v)r is not an occupation code D-DD-DD-DD.") % {"r": lineno, "v": code}
+            )
             continue
         if row.get("kind") and row["kind"] != kind:
             errors.append(_("row %(r)d, column kind: %(v)r does not match the code.") % {"r": lineno, "v": row["kind"]})

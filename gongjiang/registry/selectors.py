@@ -18,9 +18,7 @@ def overview_counts(user: Any) -> dict[str, int | None]:
         out["organisations"] = restrict(Organisation.objects.all(), user).count()
     if can(user, "view", Certificate):
         certs = restrict(Certificate.objects.filter(status="valid"), user)
-        agg = certs.aggregate(
-            total=Count("id"), high=Count("id", filter=Q(level__high_skilled=True))
-        )
+        agg = certs.aggregate(total=Count("id"), high=Count("id", filter=Q(level__high_skilled=True)))
         out["certificates"] = agg["total"]
         out["high_skilled"] = agg["high"]
     return out

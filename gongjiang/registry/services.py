@@ -131,7 +131,9 @@ def organisation_create(
     if industry_code:
         industry = Industry.objects.filter(code=industry_code).first()
         if industry is None:
-            raise ValidationError({"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": industry_code}})
+            raise ValidationError(
+                {"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": industry_code}}
+            )
     org = Organisation(
         uscc=code,
         name=(name or "").strip(),
@@ -211,6 +213,9 @@ def employment_end(*, employment: Employment, end: datetime.date) -> Employment:
 
 @transaction.atomic
 def employment_stat_set(*, region_code: str, year: int, employed: int, source: str = "") -> EmploymentStat:
+    this_year = datetime.date.today().year
+    if not 1949 <= year <= this_year:
+        raise ValidationError({"year": _("Year must be between 1949 and %(y)d.") % {"y": this_year}})
     validate_region_code(region_code, as_of=datetime.date(year, 12, 31), field="region_code")
     if employed < 0:
         raise ValidationError({"employed": _("Employed persons cannot be negative.")})

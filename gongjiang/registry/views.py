@@ -51,7 +51,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if field not in REVEALABLE or not can_reveal_pii(request.user):
         raise PermissionDenied
     PiiAccess.objects.create(
-        user=request.user,
+        user=request.user,  # type: ignore[misc]  # login required: never anonymous here
         request_id=getattr(request, "request_id", ""),
         model=Person._meta.label,
         object_id=str(person.pk),
@@ -80,7 +80,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "org": org,
             "history": object_history(request, org),
-            "employee_count": restrict(Employment.objects.filter(organisation=org, end__isnull=True), request.user).count(),
+            "employee_count": restrict(
+                Employment.objects.filter(organisation=org, end__isnull=True), request.user
+            ).count(),
             "issued_count": restrict(Certificate.objects.filter(issuer=org), request.user).count(),
         },
     )

@@ -62,7 +62,9 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
     """Create or reset the demo accounts; returns each with its password."""
     passwords = _passwords()
     enterprise = (
-        Organisation.objects.filter(kind="enterprise", region_code="320582", self_evaluation=True).order_by("pk").first()
+        Organisation.objects.filter(kind="enterprise", region_code="320582", self_evaluation=True)
+        .order_by("pk")
+        .first()
         or Organisation.objects.filter(kind="enterprise").order_by("pk").first()
     )
     out = []

@@ -7,7 +7,6 @@ The same ``--region --scale --seed`` always produces the same people, organisati
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import time
 from collections.abc import Callable
@@ -37,12 +36,27 @@ from gongjiang.synth.profiles import (
     CityProfile,
 )
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹孟熊秦邱")  # noqa: E501
-GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志鹏宇浩然子轩梓涵欣怡俊杰佳琪文博晨曦海燕红梅丹玉兰凤翔飞雪婷晓东立新振华永亮春生国庆")  # noqa: E501
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹孟熊秦邱"
+)
+GIVEN = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志鹏宇浩然子轩梓涵欣怡俊杰佳琪文博晨曦海燕红梅丹玉兰凤翔飞雪婷晓东立新振华永亮春生国庆"
+)
 NAME_WORDS = list("恒泰华鑫盛达精工永信宏远天成金鼎瑞丰博达新亚中联东方长江太湖吴越润泽科创智能")
-ENTERPRISE_SUFFIX = ["精密机械有限公司", "电子科技有限公司", "新材料股份有限公司", "汽车零部件有限公司", "智能装备有限公司",
-                     "纺织有限公司", "化工有限公司", "建设工程有限公司", "物流有限公司", "信息技术有限公司",
-                     "酒店管理有限公司", "养老服务有限公司"]
+ENTERPRISE_SUFFIX = [
+    "精密机械有限公司",
+    "电子科技有限公司",
+    "新材料股份有限公司",
+    "汽车零部件有限公司",
+    "智能装备有限公司",
+    "纺织有限公司",
+    "化工有限公司",
+    "建设工程有限公司",
+    "物流有限公司",
+    "信息技术有限公司",
+    "酒店管理有限公司",
+    "养老服务有限公司",
+]
 KIND_SUFFIX = {
     "training": "职业培训学校",
     "evaluation": "职业技能等级认定中心",
@@ -73,8 +87,11 @@ def _district_codes(city: CityProfile) -> tuple[list[str], np.ndarray]:
     else:
         table = regions.versions_by_code()
         codes = sorted(
-            c for c, vs in table.items()
-            if c.startswith(city.code[:4]) and regions.level_of(c) == "county" and not c.endswith("01")
+            c
+            for c, vs in table.items()
+            if c.startswith(city.code[:4])
+            and regions.level_of(c) == "county"
+            and not c.endswith("01")
             and any(v.valid_to is None for v in vs)
         )
         w = np.ones(len(codes))
@@ -100,9 +117,14 @@ def targets(region: str) -> list[tuple[CityProfile, list[str], np.ndarray]]:
         raise ValueError(f"{region} is not a current district of {city.code}")
     share = float(w[codes.index(region)])
     sub = CityProfile(
-        city.code, int(city.skilled * share), city.high_share, city.skilled_per_employed,
-        int(city.self_eval_certificates * share), int(city.self_eval_enterprises * share),
-        int(round(city.special_grade * share)), {region: 1.0},
+        city.code,
+        int(city.skilled * share),
+        city.high_share,
+        city.skilled_per_employed,
+        int(city.self_eval_certificates * share),
+        int(city.self_eval_enterprises * share),
+        int(round(city.special_grade * share)),
+        {region: 1.0},
     )
     return [(sub, [region], np.array([1.0]))]
 
@@ -118,14 +140,16 @@ def _names(rng: np.random.Generator, n: int) -> pl.Series:
     g1 = pl.Series(GIVEN).gather(rng.integers(0, len(GIVEN), n))
     g2 = pl.Series(GIVEN).gather(rng.integers(0, len(GIVEN), n))
     two = pl.Series(rng.random(n) < 0.7)
-    return pl.select(
-        pl.when(two).then(pl.lit(sur) + pl.lit(g1) + pl.lit(g2)).otherwise(pl.lit(sur) + pl.lit(g1))
-    ).to_series().alias("name")
+    return (
+        pl.select(pl.when(two).then(pl.lit(sur) + pl.lit(g1) + pl.lit(g2)).otherwise(pl.lit(sur) + pl.lit(g1)))
+        .to_series()
+        .alias("name")
+    )
 
 
 def _lookup(values: np.ndarray, table: dict, dtype: type = np.int64) -> np.ndarray:
     """Map a small-vocabulary array through a dict, vectorised (one comparison per key)."""
-    out = np.zeros(len(values), dtype=dtype)
+    out: np.ndarray = np.zeros(len(values), dtype=dtype)
     for key, mapped in table.items():
         out[values == key] = mapped
     return out
@@ -134,8 +158,11 @@ def _lookup(values: np.ndarray, table: dict, dtype: type = np.int64) -> np.ndarr
 def _county_pool(prefixes: list[str]) -> np.ndarray:
     table = regions.versions_by_code()
     codes = [
-        c for c, vs in table.items()
-        if c[:2] in prefixes and regions.level_of(c) == "county" and not c.endswith("01")
+        c
+        for c, vs in table.items()
+        if c[:2] in prefixes
+        and regions.level_of(c) == "county"
+        and not c.endswith("01")
         and any(v.valid_to is None for v in vs)
     ]
     return np.array(sorted(codes), dtype=np.int64)
@@ -172,8 +199,12 @@ def _organisations(rng, city: CityProfile, districts, weights, scale, id_start: 
     org_ids = np.arange(id_start, id_start + n)
     region = np.array(districts)[rng.choice(len(districts), size=n, p=weights)]
     enterprise = kinds == "enterprise"
-    n_self = min(int(enterprise.sum()) // 2, max(3, int(city.self_eval_enterprises * scale)) if city.self_eval_enterprises
-                 else max(1, int(enterprise.sum() * 0.06)))
+    n_self = min(
+        int(enterprise.sum()) // 2,
+        max(3, int(city.self_eval_enterprises * scale))
+        if city.self_eval_enterprises
+        else max(1, int(enterprise.sum() * 0.06)),
+    )
     self_eval = np.zeros(n, dtype=bool)
     self_eval[np.flatnonzero(enterprise)[:n_self]] = True
     section = np.where(enterprise, _choice(rng, ENTERPRISE_SECTIONS, n), "P")
@@ -197,10 +228,19 @@ def _organisations(rng, city: CityProfile, districts, weights, scale, id_start: 
             seen[name] = 0
     uscc = ids.usccs(region, org_ids)
     now = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
-    return pl.DataFrame({
-        "id": org_ids, "uscc": uscc, "name": names, "kind": kinds.astype(str), "region_code": region,
-        "industry_id": industry, "self_evaluation": self_eval, "created": [now] * n, "updated": [now] * n,
-    })
+    return pl.DataFrame(
+        {
+            "id": org_ids,
+            "uscc": uscc,
+            "name": names,
+            "kind": kinds.astype(str),
+            "region_code": region,
+            "industry_id": industry,
+            "self_evaluation": self_eval,
+            "created": [now] * n,
+            "updated": [now] * n,
+        }
+    )
 
 
 @dataclass
@@ -215,9 +255,9 @@ def _reference() -> _Ctx:
     occ = list(Occupation.objects.filter(kind="occupation").values_list("id", "code", "digital"))
     if not occ:
         raise RuntimeError("reference data is not loaded: run `gongjiang load_reference` first")
-    weights = np.array([
-        (0.62 if c.startswith("6") else 0.34 if c.startswith("4") else 0.04) * (1.6 if d else 1.0) for _, c, d in occ
-    ])
+    weights = np.array(
+        [(0.62 if c.startswith("6") else 0.34 if c.startswith("4") else 0.04) * (1.6 if d else 1.0) for _, c, d in occ]
+    )
     by_major: dict[str, int] = {}
     for _, c, _d in occ:
         by_major[c[0]] = by_major.get(c[0], 0) + 1
@@ -254,9 +294,15 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     sex_male = rng.random(n) < 0.6
     origin = _choice(rng, BIRTH_ORIGIN, n)
     js_pool, other_pool = _county_pool(["32"]), _county_pool(OTHER_PROVINCES)
-    area = np.where(origin == "local", residence,
-                    np.where(origin == "jiangsu", js_pool[rng.integers(0, len(js_pool), n)],
-                             other_pool[rng.integers(0, len(other_pool), n)]))
+    area = np.where(
+        origin == "local",
+        residence,
+        np.where(
+            origin == "jiangsu",
+            js_pool[rng.integers(0, len(js_pool), n)],
+            other_pool[rng.integers(0, len(other_pool), n)],
+        ),
+    )
     seq = rng.integers(0, 500, n) * 2 + sex_male.astype(np.int64)
     body = area * 10**11 + birth_ymd * 1000 + seq
     for attempt in range(50):  # re-draw the rare same-area, same-birthday, same-sequence collisions
@@ -282,21 +328,23 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     phone_list = phone.tolist()
     person_ids = np.arange(ids_at["person"], ids_at["person"] + n)
     now = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
-    persons = pl.DataFrame({
-        "id": person_ids,
-        "name": _names(rng, n),
-        "id_number_enc": pii.encrypt_many(id_list),
-        "id_index": pii.blind_index_many(id_list),
-        "phone_enc": pii.encrypt_many(phone_list),
-        "phone_index": [h if p else "" for p, h in zip(phone_list, pii.blind_index_many(phone_list), strict=True)],
-        "birth_date": birth_d,
-        "sex": np.where(sex_male, "M", "F"),
-        "birth_region_code": area.astype(str),
-        "household_region_code": household.astype(str),
-        "residence_region_code": residence.astype(str),
-        "created": [now] * n,
-        "updated": [now] * n,
-    }).with_columns(pl.col("birth_date").cast(pl.Date))
+    persons = pl.DataFrame(
+        {
+            "id": person_ids,
+            "name": _names(rng, n),
+            "id_number_enc": pii.encrypt_many(id_list),
+            "id_index": pii.blind_index_many(id_list),
+            "phone_enc": pii.encrypt_many(phone_list),
+            "phone_index": pii.blind_index_many(phone_list),
+            "birth_date": birth_d,
+            "sex": np.where(sex_male, "M", "F"),
+            "birth_region_code": area.astype(str),
+            "household_region_code": household.astype(str),
+            "residence_region_code": residence.astype(str),
+            "created": [now] * n,
+            "updated": [now] * n,
+        }
+    ).with_columns(pl.col("birth_date").cast(pl.Date))
 
     # --- highest certificate per person -------------------------------------------------------------
     high = rng.random(n) < city.high_share
@@ -341,14 +389,16 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     job_start = np.minimum(job_start, issue_days)
     ended = (rng.random(n) < 0.12) & ~is_self
     job_end = np.where(ended, np.minimum(issue_days + rng.integers(30, 3 * 365, n), ref_end), -1)
-    employments = pl.DataFrame({
-        "id": np.arange(ids_at["employment"], ids_at["employment"] + n),
-        "person_id": person_ids,
-        "organisation_id": employer,
-        "start": job_start.astype("datetime64[D]"),
-        "end": job_end.astype("datetime64[D]"),
-        "occupation_id": occupation,
-    }).with_columns(
+    employments = pl.DataFrame(
+        {
+            "id": np.arange(ids_at["employment"], ids_at["employment"] + n),
+            "person_id": person_ids,
+            "organisation_id": employer,
+            "start": job_start.astype("datetime64[D]"),
+            "end": job_end.astype("datetime64[D]"),
+            "occupation_id": occupation,
+        }
+    ).with_columns(
         pl.col("start").cast(pl.Date),
         pl.when(pl.Series(ended)).then(pl.col("end").cast(pl.Date)).otherwise(None).alias("end"),
     )
@@ -389,51 +439,68 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     source[special] = "direct"
     cert_ids = np.arange(ids_at["certificate"], ids_at["certificate"] + m)
     national = _lookup(cert_level, {"level5": 5, "level4": 4, "level3": 3, "level2": 2, "level1": 1, "special": 0})
-    frame = pl.DataFrame({
-        "id": cert_ids, "evaluator": np.where(cert_self, "Y", "S"), "station": issuer, "year": cert_year,
-        "national": national, "legacy": legacy, "special": special,
-    }).with_columns(pl.int_range(pl.len()).over(["evaluator", "station", "year", "national"]).alias("serial"))
+    frame = pl.DataFrame(
+        {
+            "id": cert_ids,
+            "evaluator": np.where(cert_self, "Y", "S"),
+            "station": issuer,
+            "year": cert_year,
+            "national": national,
+            "legacy": legacy,
+            "special": special,
+        }
+    ).with_columns(pl.int_range(pl.len()).over(["evaluator", "station", "year", "national"]).alias("serial"))
     numbers = frame.select(
         pl.when(pl.col("special"))
         .then(pl.format("TJ{}", pl.col("id").cast(pl.Utf8).str.zfill(20)))
         .when(pl.col("legacy"))
-        .then(pl.format("{}32{}", (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2), pl.col("id").cast(pl.Utf8).str.zfill(12)))
-        .otherwise(pl.format(
-            "{}000032{}{}{}{}",
-            pl.col("evaluator"),
-            pl.col("station").cast(pl.Utf8).str.zfill(6),
-            (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2),
-            pl.col("national").cast(pl.Utf8),
-            pl.col("serial").cast(pl.Utf8).str.zfill(6),
-        ))
+        .then(
+            pl.format(
+                "{}32{}", (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2), pl.col("id").cast(pl.Utf8).str.zfill(12)
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{}000032{}{}{}{}",
+                pl.col("evaluator"),
+                pl.col("station").cast(pl.Utf8).str.zfill(6),
+                (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2),
+                pl.col("national").cast(pl.Utf8),
+                pl.col("serial").cast(pl.Utf8).str.zfill(6),
+            )
+        )
         .alias("number")
     )["number"]
     revoked = np.zeros(m, dtype=bool)
     revoked[n:] = rng.random(m - n) < REVOKE_SHARE * 10  # only earlier, superseded certificates
     revoked_days = np.minimum(cert_days + rng.integers(30, 720, m), ref_end)
     level_ids = _lookup(cert_level, {k: v for k, v in ctx.levels.items() if k in rank})
-    certificates = pl.DataFrame({
-        "id": cert_ids,
-        "number": numbers,
-        "person_id": person_ids[cert_person],
-        "occupation_id": cert_occ,
-        "level_id": level_ids,
-        "issuer_id": np.where(legacy, -1, issuer),
-        "issue_date": cert_days.astype("datetime64[D]"),
-        "status": np.where(revoked, "revoked", "valid"),
-        "revoked_on": revoked_days.astype("datetime64[D]"),
-        "revoke_reason": np.where(revoked, "证书信息核查不实，予以撤销", ""),
-        "source": source.astype(str),
-        "created": [now] * m,
-        "updated": [now] * m,
-    }).with_columns(
+    certificates = pl.DataFrame(
+        {
+            "id": cert_ids,
+            "number": numbers,
+            "person_id": person_ids[cert_person],
+            "occupation_id": cert_occ,
+            "level_id": level_ids,
+            "issuer_id": np.where(legacy, -1, issuer),
+            "issue_date": cert_days.astype("datetime64[D]"),
+            "status": np.where(revoked, "revoked", "valid"),
+            "revoked_on": revoked_days.astype("datetime64[D]"),
+            "revoke_reason": np.where(revoked, "证书信息核查不实，予以撤销", ""),
+            "source": source.astype(str),
+            "created": [now] * m,
+            "updated": [now] * m,
+        }
+    ).with_columns(
         pl.col("issue_date").cast(pl.Date),
         pl.when(pl.Series(revoked)).then(pl.col("revoked_on").cast(pl.Date)).otherwise(None).alias("revoked_on"),
         pl.when(pl.col("issuer_id") < 0).then(None).otherwise(pl.col("issuer_id")).alias("issuer_id"),
     )
 
     # --- employed persons by district and year (denominators) -------------------------------------------
-    per_district = np.bincount(np.searchsorted(np.array(districts, dtype=np.int64), residence), minlength=len(districts))
+    per_district = np.bincount(
+        np.searchsorted(np.array(districts, dtype=np.int64), residence), minlength=len(districts)
+    )
     rows = []
     for code, skilled in zip(districts, per_district.tolist(), strict=True):
         ratio = city.skilled_per_employed * float(rng.uniform(0.96, 1.04))
@@ -441,18 +508,25 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
         for back, y in enumerate(range(REFERENCE_YEAR, REFERENCE_YEAR - 5, -1)):
             rows.append((code, y, int(round(employed_now * (1 - 0.006 * back)))))
     stats = pl.DataFrame(rows, schema=["region_code", "year", "employed"], orient="row")
-    return {"organisations": orgs, "persons": persons, "employments": employments, "certificates": certificates,
-            "stats": stats}
+    return {
+        "organisations": orgs,
+        "persons": persons,
+        "employments": employments,
+        "certificates": certificates,
+        "stats": stats,
+    }
 
 
-def synthesize(*, region: str, scale: float, seed: int, progress: Callable[[str], None] = lambda s: None) -> SynthReport:
+def synthesize(
+    *, region: str, scale: float, seed: int, progress: Callable[[str], None] = lambda s: None
+) -> SynthReport:
     """Generate and load synthetic data for ``region``; all of it or (on any error) none of it."""
     if not 0 < scale <= 2:
         raise ValueError("scale must be in (0, 2]")
     started = time.perf_counter()
     say = progress
 
-    def progress(message: str) -> None:
+    def timed(message: str) -> None:
         say(f"[{time.perf_counter() - started:6.1f} s] {message}")
 
     plan = targets(region)
@@ -467,14 +541,14 @@ def synthesize(*, region: str, scale: float, seed: int, progress: Callable[[str]
         ids_at = _next_ids()
         totals = dict.fromkeys(["organisations", "persons", "employments", "certificates", "stats"], 0)
         for city, districts, weights in plan:
-            frames = _city(rng, ctx, city, districts, weights, scale, ids_at, progress)
+            frames = _city(rng, ctx, city, districts, weights, scale, ids_at, timed)
             clash = _existing_indexes(frames["persons"]["id_index"].to_list()) if Person.objects.exists() else set()
             if clash:  # a person already registered from another city's run keeps their record
                 drop = frames["persons"].filter(pl.col("id_index").is_in(list(clash)))["id"]
                 frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
                 frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
                 frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
-            progress(f"{city.code}: loading")
+            timed(f"{city.code}: loading")
             copy_frame(Organisation, frames["organisations"])
             copy_frame(Person, frames["persons"])
             copy_frame(Employment, frames["employments"])
@@ -486,10 +560,15 @@ def synthesize(*, region: str, scale: float, seed: int, progress: Callable[[str]
             for key in totals:
                 totals[key] += frames[key].height
             ids_at = _next_ids()
-            progress(f"{city.code}: {frames['persons'].height} persons, {frames['certificates'].height} certificates")
+            timed(f"{city.code}: {frames['persons'].height} persons, {frames['certificates'].height} certificates")
         detail = {"region": region, "scale": scale, "seed": seed}
-        for model, key in [(Organisation, "organisations"), (Person, "persons"), (Employment, "employments"),
-                           (Certificate, "certificates"), (EmploymentStat, "stats")]:
+        for model, key in [
+            (Organisation, "organisations"),
+            (Person, "persons"),
+            (Employment, "employments"),
+            (Certificate, "certificates"),
+            (EmploymentStat, "stats"),
+        ]:
             record_bulk(model=model, count=totals[key], detail=detail, region_code=region)
     report.counts = totals
     report.seconds = time.perf_counter() - started

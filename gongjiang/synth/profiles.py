@@ -38,7 +38,12 @@ CITIES: dict[str, CityProfile] = {
             0.34,
             0.33,
             district_weights={
-                "320402": 0.14, "320404": 0.13, "320411": 0.22, "320412": 0.30, "320413": 0.10, "320481": 0.11,
+                "320402": 0.14,
+                "320404": 0.13,
+                "320411": 0.22,
+                "320412": 0.30,
+                "320413": 0.10,
+                "320481": 0.11,
             },
         ),
         CityProfile(
@@ -50,8 +55,15 @@ CITIES: dict[str, CityProfile] = {
             self_eval_enterprises=1_845,
             special_grade=42,
             district_weights={
-                "320505": 0.10, "320506": 0.12, "320507": 0.07, "320508": 0.06, "320509": 0.12,
-                "320581": 0.12, "320582": 0.12, "320583": 0.22, "320585": 0.07,
+                "320505": 0.10,
+                "320506": 0.12,
+                "320507": 0.07,
+                "320508": 0.06,
+                "320509": 0.12,
+                "320581": 0.12,
+                "320582": 0.12,
+                "320583": 0.22,
+                "320585": 0.07,
             },
         ),
         CityProfile("320600", 1_300_000, 0.33, 0.30),
@@ -70,8 +82,18 @@ LOWER_SPLIT = {"level5": 0.43, "level4": 0.57}
 HIGH_SPLIT = {"level3": 0.70, "level2": 0.23, "level1": 0.07}
 
 # Industries of enterprises (GB/T 4754 sections) — Jiangsu is manufacturing-heavy.
-ENTERPRISE_SECTIONS = {"C": 0.55, "F": 0.08, "I": 0.07, "E": 0.06, "G": 0.05, "H": 0.05, "L": 0.04, "M": 0.04,
-                       "O": 0.03, "Q": 0.03}
+ENTERPRISE_SECTIONS = {
+    "C": 0.55,
+    "F": 0.08,
+    "I": 0.07,
+    "E": 0.06,
+    "G": 0.05,
+    "H": 0.05,
+    "L": 0.04,
+    "M": 0.04,
+    "O": 0.03,
+    "Q": 0.03,
+}
 
 # Where workers were born: the same district, elsewhere in Jiangsu, or these provinces.
 BIRTH_ORIGIN = {"local": 0.50, "jiangsu": 0.15, "other": 0.35}

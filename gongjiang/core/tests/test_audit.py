@@ -215,7 +215,9 @@ def test_service_cases_change_what_they_say(base, officer) -> None:  # type: ign
     """The update records carry the real before and after of the fields that changed."""
     with audit_context(source="task", actor=officer):
         registry_services.organisation_update(organisation=base["org"], name="新名称")
-        credential_services.certificate_revoke(certificate=base["cert"], revoked_on=datetime.date(2024, 7, 1), reason="x")
+        credential_services.certificate_revoke(
+            certificate=base["cert"], revoked_on=datetime.date(2024, 7, 1), reason="x"
+        )
     org_record = ChangeRecord.objects.filter(model="registry.Organisation", action="update").get()
     assert org_record.before["name"] != "新名称"
     assert org_record.after["name"] == "新名称"
@@ -232,7 +234,9 @@ def test_record_contains_no_personal_data(reference, officer) -> None:  # type: 
         )
     person.refresh_from_db()
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk))
-    _assert_no_pii(record, [ID_NUMBER, PHONE, person.id_number_enc, person.id_index, person.phone_enc, person.phone_index])
+    _assert_no_pii(
+        record, [ID_NUMBER, PHONE, person.id_number_enc, person.id_index, person.phone_enc, person.phone_index]
+    )
     # Nor the first-generation 15-digit form of the same number.
     text = json.dumps(record.after, ensure_ascii=False)
     assert ID_NUMBER[:6] + ID_NUMBER[8:17] not in text
@@ -279,7 +283,9 @@ def test_person_update_id_number_marks_change_without_leaking(make_person, offic
 @pytest.mark.parametrize(
     "call",
     [
-        lambda b: registry_services.person_create(name="重复", id_number=b["person"].id_number, residence_region_code=ZJG),
+        lambda b: registry_services.person_create(
+            name="重复", id_number=b["person"].id_number, residence_region_code=ZJG
+        ),
         lambda b: registry_services.organisation_update(organisation=b["org"], name="x", industry_code="ZZ"),
         lambda b: registry_services.employment_end(employment=b["job"], end=datetime.date(2000, 1, 1)),
         lambda b: credential_services.certificate_revoke(

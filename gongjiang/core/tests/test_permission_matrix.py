@@ -201,7 +201,9 @@ def test_world_is_the_whole_table(world: World) -> None:
     for label, model in MODELS.items():
         if label == "core.ChangeRecord":
             continue
-        assert set(model._default_manager.values_list("pk", flat=True)) == {o.pk for o, _ in world.objects[label].values()}
+        assert set(model._default_manager.values_list("pk", flat=True)) == {
+            o.pk for o, _ in world.objects[label].values()
+        }
     for obj, region in world.objects["core.ChangeRecord"].values():
         assert obj.region_code == region
     # Every registry object has a change record in the world (its create, at least).

@@ -289,7 +289,7 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in inherited.items() if not k.startswith("GONGJIANG_")}
     clean.update(env)
     code = "import gongjiang.settings as s; print('DEBUG', s.DEBUG, s.SESSION_COOKIE_SECURE, s.PII_KEY)"
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,

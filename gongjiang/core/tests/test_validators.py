@@ -324,9 +324,7 @@ def test_any_valid_15_digit_id_upgrades(area: str, birth: datetime.date, seq: in
 
 @HYPO
 @given(id_cases, st.integers(min_value=0, max_value=16), st.integers(min_value=1, max_value=9))
-def test_any_single_digit_corruption_rejected(
-    case: tuple[str, datetime.date, int], position: int, delta: int
-) -> None:
+def test_any_single_digit_corruption_rejected(case: tuple[str, datetime.date, int], position: int, delta: int) -> None:
     number = id18(*case)
     wrong = str((int(number[position]) + delta) % 10)
     corrupted = number[:position] + wrong + number[position + 1 :]
@@ -380,9 +378,7 @@ def test_published_example_accepted() -> None:
     validate_uscc("91110000600037341L")
 
 
-@pytest.mark.parametrize(
-    "region, serial", [("320582", 1), ("320500", 500001), ("320000", 42), ("110105", 99999)]
-)
+@pytest.mark.parametrize("region, serial", [("320582", 1), ("320500", 500001), ("320000", 42), ("110105", 99999)])
 def test_generated_codes_accepted(region: str, serial: int) -> None:
     code = make_uscc(region, serial)
     assert code[-1] == gb32100_check(code[:17])
@@ -573,18 +569,14 @@ JIANGSU_PATTERN = re.compile(r"^[YS]\d{4}32\d{6}\d{2}[1-5]\d{6}$", re.ASCII)
 @pytest.mark.parametrize("evaluator", ["Y", "S"])
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_jiangsu_certificate_numbers_accepted(evaluator: str, level: int) -> None:
-    number = make_certificate_number(
-        evaluator=evaluator, station=123456, year=2024, national_level=level, serial=42
-    )
+    number = make_certificate_number(evaluator=evaluator, station=123456, year=2024, national_level=level, serial=42)
     assert JIANGSU_PATTERN.match(number)
     info = parse_certificate_number(number)
     assert info == CertificateNumberInfo(number, "skill", evaluator, "32", 2024, level)
 
 
 def test_certificate_body_code_and_fields() -> None:
-    number = make_certificate_number(
-        evaluator="Y", station=900001, year=2021, national_level=2, serial=7, body=1234
-    )
+    number = make_certificate_number(evaluator="Y", station=900001, year=2021, national_level=2, serial=7, body=1234)
     assert number == "Y1234329000012120000" + "07"
     info = parse_certificate_number(number)
     assert (info.kind, info.evaluator, info.province_code, info.issue_year, info.national_level) == (
@@ -613,9 +605,7 @@ def test_future_issue_year_rejected() -> None:
     number = make_certificate_number(evaluator="Y", station=1, year=2025, national_level=3, serial=1)
     rejected(parse_certificate_number, number, code="year", today=datetime.date(2024, 12, 31))
     assert parse_certificate_number(number, today=datetime.date(2025, 1, 1)).issue_year == 2025
-    next_year = make_certificate_number(
-        evaluator="Y", station=1, year=TODAY.year + 1, national_level=3, serial=1
-    )
+    next_year = make_certificate_number(evaluator="Y", station=1, year=TODAY.year + 1, national_level=3, serial=1)
     rejected(parse_certificate_number, next_year, code="year")
 
 

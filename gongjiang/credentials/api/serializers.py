@@ -10,9 +10,9 @@ from gongjiang.registry.models import Organisation, Person
 
 
 class CertificateSerializer(serializers.ModelSerializer):
-    occupation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    occupation: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     occupation_code = serializers.CharField(write_only=True)
-    level = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     level_code = serializers.CharField(write_only=True)
     holder_name_masked = serializers.SerializerMethodField()
 
@@ -37,7 +37,7 @@ class CertificateSerializer(serializers.ModelSerializer):
             "updated",
         ]
         read_only_fields = ["status", "revoked_on", "revoke_reason", "created", "updated"]
-        extra_kwargs = {"number": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"number": {"validators": []}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

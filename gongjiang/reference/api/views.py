@@ -16,11 +16,11 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class OccupationSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
 
     class Meta:
         model = Occupation
-        fields = ["code", "name", "kind", "parent", "digital"]
+        fields = ["code", "name", "kind", "parent_code", "digital"]
 
 
 class IndustrySerializer(serializers.ModelSerializer):

@@ -217,10 +217,7 @@ def _import_fails(path: Path) -> tuple[str, str]:
 def test_import_creates_and_updates(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
-        "code,name,digital\n"
-        "4-04-05-05,人工智能训练师,1\n"
-        "6-31-01-03,电工（官方）,0\n"
-        "4-04-05-90,数字孪生应用技术员,1\n",
+        "code,name,digital\n4-04-05-05,人工智能训练师,1\n6-31-01-03,电工（官方）,0\n4-04-05-90,数字孪生应用技术员,1\n",
     )
     records = ChangeRecord.objects.count()
     before = Occupation.objects.count()
@@ -272,9 +269,7 @@ def test_import_new_groups_in_any_order(tmp_path: Path) -> None:
         ("4-04-05-92,数字列错误,yes\n", 3, "digital"),
     ],
 )
-def test_bad_row_names_row_and_column_and_writes_nothing(
-    tmp_path: Path, body: str, row: int, column: str
-) -> None:
+def test_bad_row_names_row_and_column_and_writes_nothing(tmp_path: Path, body: str, row: int, column: str) -> None:
     path = _write(tmp_path, "code,name,digital\n4-04-05-90,数字孪生应用技术员,1\n" + body)
     state = _occupation_state()
     records = ChangeRecord.objects.count()

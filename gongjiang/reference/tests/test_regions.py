@@ -278,9 +278,7 @@ def test_region_rows_carry_level_and_parent(reference: None) -> None:
 
 
 def test_jiangsu_13_cities_in_table(reference: None) -> None:
-    cities = dict(
-        Region.objects.current().filter(level="city", parent_code="320000").values_list("code", "name")
-    )
+    cities = dict(Region.objects.current().filter(level="city", parent_code="320000").values_list("code", "name"))
     assert cities == JIANGSU_CITIES
     districts = dict(Region.objects.current().filter(parent_code="320500").values_list("code", "name"))
     assert SUZHOU_DISTRICTS.items() <= districts.items()

@@ -50,18 +50,29 @@ class PersonRevealSerializer(serializers.Serializer):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     industry_code = serializers.CharField(required=False, allow_blank=True, write_only=True)
-    industry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    industry: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Organisation
-        fields = ["id", "uscc", "name", "kind", "region_code", "industry", "industry_code", "self_evaluation", "created", "updated"]
+        fields = [
+            "id",
+            "uscc",
+            "name",
+            "kind",
+            "region_code",
+            "industry",
+            "industry_code",
+            "self_evaluation",
+            "created",
+            "updated",
+        ]
         read_only_fields = ["created", "updated"]
         # Uniqueness and the credit-code checks are the service's, with clearer messages.
-        extra_kwargs = {"uscc": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"uscc": {"validators": []}}
 
 
 class EmploymentSerializer(serializers.ModelSerializer):
-    occupation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    occupation: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     occupation_code = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
     class Meta:

@@ -22,7 +22,9 @@ from gongjiang.registry.filtersets import OrganisationFilter, PersonFilter
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
+class PersonViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+):
     queryset = Person.objects.all().order_by("pk")
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
@@ -53,7 +55,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         ser.is_valid(raise_exception=True)
         field = ser.validated_data["field"]
         PiiAccess.objects.create(
-            user=request.user,
+            user=request.user,  # type: ignore[misc]  # login required: never anonymous here
             request_id=getattr(request._request, "request_id", ""),
             model=Person._meta.label,
             object_id=str(person.pk),
@@ -63,7 +65,9 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return Response({"id": person.pk, "field": field, "value": getattr(person, field)}, status=status.HTTP_200_OK)
 
 
-class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
+class OrganisationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+):
     queryset = Organisation.objects.select_related("industry").order_by("pk")
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter

@@ -49,7 +49,12 @@ def auditor(make_user, reference):  # type: ignore[no-untyped-def]
 
 
 def _counts() -> tuple[int, int, int, int]:
-    return (Person.objects.count(), Organisation.objects.count(), Certificate.objects.count(), ChangeRecord.objects.count())
+    return (
+        Person.objects.count(),
+        Organisation.objects.count(),
+        Certificate.objects.count(),
+        ChangeRecord.objects.count(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +386,13 @@ def test_organisation_unknown_industry_is_400(officer) -> None:  # type: ignore[
     before = _counts()
     response = _api(officer).post(
         "/api/organisations/",
-        {"uscc": make_uscc(ZJG, 880004), "name": "未知行业", "kind": "enterprise", "region_code": ZJG, "industry_code": "ZZ"},
+        {
+            "uscc": make_uscc(ZJG, 880004),
+            "name": "未知行业",
+            "kind": "enterprise",
+            "region_code": ZJG,
+            "industry_code": "ZZ",
+        },
         format="json",
     )
     assert response.status_code == 400

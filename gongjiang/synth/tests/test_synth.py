@@ -19,7 +19,9 @@ END_2025 = datetime.date(2025, 12, 31)
 
 
 def _snapshot() -> tuple:
-    persons = list(Person.objects.order_by("id_index").values_list("name", "id_index", "birth_date", "residence_region_code"))
+    persons = list(
+        Person.objects.order_by("id_index").values_list("name", "id_index", "birth_date", "residence_region_code")
+    )
     certs = list(Certificate.objects.order_by("number").values_list("number", "level__code", "issue_date", "status"))
     orgs = list(Organisation.objects.order_by("uscc").values_list("uscc", "name", "kind"))
     return persons, certs, orgs
@@ -43,7 +45,9 @@ def test_suzhou_reproduces_reported_figures(reference):
     assert summary["skilled_share"] > 0.35  # SZ-report: skilled workers over 35% of the employed
     self_eval = Certificate.objects.filter(source="self_evaluation").count()
     assert self_eval == round(350_000 * 0.004)
-    assert all(n.startswith("Y") for n in Certificate.objects.filter(source="self_evaluation").values_list("number", flat=True))
+    assert all(
+        n.startswith("Y") for n in Certificate.objects.filter(source="self_evaluation").values_list("number", flat=True)
+    )
     # Every district of Suzhou has people; nobody lives outside Suzhou.
     districts = set(Person.objects.values_list("residence_region_code", flat=True))
     assert districts == {"320505", "320506", "320507", "320508", "320509", "320581", "320582", "320583", "320585"}

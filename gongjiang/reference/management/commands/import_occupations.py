@@ -8,7 +8,9 @@ from gongjiang.reference.services import occupations_import
 
 
 class Command(BaseCommand):
-    help = "Import a bureau's official occupation list (CSV: code,name[,digital]). Nothing is written if a row is wrong."
+    help = (
+        "Import a bureau's official occupation list (CSV: code,name[,digital]). Nothing is written if a row is wrong."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

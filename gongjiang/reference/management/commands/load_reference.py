@@ -12,4 +12,6 @@ class Command(BaseCommand):
             report = reference_load()
         for line in report.lines():
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS("reference data up to date" if not report.changed() else "reference data loaded"))
+        self.stdout.write(
+            self.style.SUCCESS("reference data up to date" if not report.changed() else "reference data loaded")
+        )
