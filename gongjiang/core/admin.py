@@ -2,11 +2,30 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.models import ChangeRecord, PiiAccess, User
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin writes are a write path like any other: each leaves a change record."""
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        record_change(action="update" if change else "create", instance=obj, before=before)
+
+    def delete_model(self, request, obj):
+        before = snapshot(obj)
+        super().delete_model(request, obj)
+        record_change(action="delete", instance=obj, before=before)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Scope"), {"fields": ("role", "region_code", "organisation")}))
     list_display = ["username", "role", "region_code", "organisation", "is_active", "is_superuser"]
     list_filter = ["role", "is_active", "is_superuser"]

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import viewsets
 
 from gongjiang.core.scope import region_allowed, restrict
+from gongjiang.reference.selectors import validate_region_code
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -23,6 +24,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         }
         return restrict(super().get_queryset(), self.request.user, action.get(self.action, "view"))
 
-    def check_region(self, region_code: str) -> None:
+    def check_region(self, region_code: str, field: str = "region_code") -> None:
+        """A bad code is the caller's input error (400); a good code outside the scope is a 403."""
+        validate_region_code(region_code, field=field)
         if not region_allowed(self.request.user, region_code):
             raise PermissionDenied("The region is outside your scope.")

@@ -14,6 +14,9 @@ from django.core.management.color import no_style
 from django.db import connection, models
 
 
+SQLITE_BULK_CACHE_KIB = 1024 * 1024  # 1 GiB, the most a bulk load may hold of the database in memory
+
+
 def next_ids(model: type[models.Model], count: int) -> range:
     """Reserve ``count`` primary keys after the current maximum (callers hold the write lock)."""
     current = model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0
@@ -44,6 +47,8 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
         sql = f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({placeholders})"  # noqa: S608
         connection.ensure_connection()
         raw = connection.connection  # the sqlite3 connection, inside the caller's transaction
+        # Unique indexes take random inserts: give SQLite a page cache large enough to keep them in memory.
+        raw.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}")
         for start in range(0, frame.height, chunk_rows):
             rows: Iterable[tuple] = frame.slice(start, chunk_rows).iter_rows()
             raw.executemany(sql, rows)

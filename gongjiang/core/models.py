@@ -20,6 +20,8 @@ class User(AbstractUser):
     """A platform user. Officers and auditors are bound to a region and see its subtree;
     organisation users are bound to an organisation and see its records."""
 
+    AUDIT_EXCLUDE = ("password",)  # never in a change record, not even hashed
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     region_code = models.CharField(_("region code"), max_length=6, blank=True, default="")
     organisation = models.ForeignKey(

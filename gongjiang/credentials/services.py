@@ -93,6 +93,8 @@ def certificate_revoke(*, certificate: Certificate, revoked_on: datetime.date, r
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"revoke_reason": _("A reason is required to revoke a certificate.")})
+    if revoked_on > datetime.date.today():
+        raise ValidationError({"revoked_on": _("The revocation date is in the future.")})
     if revoked_on < cert.issue_date:
         raise ValidationError({"revoked_on": _("The revocation date is before the issue date.")})
     before = snapshot(cert)

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.registry.models import Organisation, Person
 
@@ -69,13 +70,18 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
     )
     out = []
     for account in DEMO_ACCOUNTS:
-        user, _ = User.objects.get_or_create(username=account.username)
+        user = User.objects.filter(username=account.username).first()
+        created = user is None
+        if user is None:
+            user = User(username=account.username)
+        before = None if created else snapshot(user)
         user.role = account.role
         user.region_code = account.region_code
         user.organisation = enterprise if account.role == Role.ORGANISATION else None
         user.first_name = account.description[:150]
         user.set_password(passwords[account.username])
         user.save()
+        record_change(action="create" if created else "update", instance=user, before=before)
         out.append((account, passwords[account.username]))
     return out
 

@@ -549,10 +549,10 @@ def synthesize(
                 frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
                 frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
             timed(f"{city.code}: loading")
-            copy_frame(Organisation, frames["organisations"])
-            copy_frame(Person, frames["persons"])
-            copy_frame(Employment, frames["employments"])
-            copy_frame(Certificate, frames["certificates"])
+            for model, key in [(Organisation, "organisations"), (Person, "persons"), (Employment, "employments"),
+                               (Certificate, "certificates")]:
+                copy_frame(model, frames[key])
+                timed(f"{city.code}: {frames[key].height} {key} loaded")
             for code, year, employed in frames["stats"].iter_rows():
                 EmploymentStat.objects.update_or_create(
                     region_code=code, year=year, defaults={"employed": employed, "source": f"synthetic seed {seed}"}

@@ -30,7 +30,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["person"].residence_region_code)
+        self.check_region(data["person"].residence_region_code, "person")
         serializer.instance = services.certificate_issue(
             number=data["number"],
             person=data["person"],

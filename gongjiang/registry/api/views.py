@@ -31,7 +31,7 @@ class PersonViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["residence_region_code"])
+        self.check_region(data["residence_region_code"], "residence_region_code")
         serializer.instance = services.person_create(
             name=data["name"],
             id_number=data["id_number"],
@@ -43,7 +43,7 @@ class PersonViewSet(
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         if "residence_region_code" in data:
-            self.check_region(data["residence_region_code"])
+            self.check_region(data["residence_region_code"], "residence_region_code")
         serializer.instance = services.person_update(person=serializer.instance, **data)
 
     @extend_schema(request=PersonRevealSerializer, responses={200: dict})

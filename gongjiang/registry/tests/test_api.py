@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from gongjiang.core.models import ChangeRecord, PiiAccess
 from gongjiang.core.validators import id_check_digit
 from gongjiang.credentials.models import Certificate
-from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.models import EmploymentStat, Organisation, Person
 from gongjiang.synth.ids import make_certificate_number, make_id_number, make_uscc
 
 ZJG, WUJIN = "320582", "320412"
@@ -126,6 +126,11 @@ def test_invalid_region_and_phone_are_400(officer) -> None:  # type: ignore[no-u
     response = api.post("/api/persons/", _person_payload(residence_region_code="3205"), format="json")
     assert response.status_code == 400
     assert "residence_region_code" in response.json()
+    # A malformed or unknown code is an input error (400), not a scope refusal (403).
+    for code in ("abc", "329999"):
+        response = api.post("/api/persons/", _person_payload(residence_region_code=code), format="json")
+        assert response.status_code == 400, code
+        assert "residence_region_code" in response.json()
     response = api.post("/api/persons/", _person_payload(phone="call me"), format="json")
     assert response.status_code == 400
     assert "phone" in response.json()
@@ -329,6 +334,10 @@ def test_revoke_needs_date_and_reason(officer, make_person, make_certificate) ->
     )
     assert response.status_code == 400
     assert "revoked_on" in response.json()
+    future = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    response = api.post(f"/api/certificates/{cert.pk}/revoke/", {"revoked_on": future, "reason": "x"}, format="json")
+    assert response.status_code == 400
+    assert "revoked_on" in response.json()
     cert.refresh_from_db()
     assert cert.status == "valid"
 
@@ -397,6 +406,34 @@ def test_organisation_unknown_industry_is_400(officer) -> None:  # type: ignore[
     )
     assert response.status_code == 400
     assert {"industry", "industry_code"} & set(response.json())
+    assert _counts() == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Employment statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def test_employment_stat_create_and_update(officer) -> None:  # type: ignore[no-untyped-def]
+    api = _api(officer)
+    payload = {"region_code": ZJG, "year": 2023, "employed": 812000, "source": "统计年鉴"}
+    response = api.post("/api/employment-stats/", payload, format="json")
+    assert response.status_code == 201, response.content
+    response = api.post("/api/employment-stats/", {**payload, "employed": 815000}, format="json")
+    assert response.status_code == 201, response.content
+    assert list(EmploymentStat.objects.values_list("region_code", "year", "employed")) == [(ZJG, 2023, 815000)]
+
+
+@pytest.mark.parametrize("year", [0, 1800, 20000])
+def test_employment_stat_impossible_year_is_400(officer, year: int) -> None:  # type: ignore[no-untyped-def]
+    """Year 0 once crashed building a date (a 500); any year outside the statistics era is a 400."""
+    before = _counts()
+    response = _api(officer).post(
+        "/api/employment-stats/", {"region_code": ZJG, "year": year, "employed": 5}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "year" in response.json()
+    assert not EmploymentStat.objects.exists()
     assert _counts() == before
 
 
