@@ -57,6 +57,34 @@ def encrypt_many(values: list[str]) -> list[str]:
     return out
 
 
+def _protect_chunk(args: tuple[str, str, list[str]]) -> tuple[list[str], list[str]]:
+    """Encrypt and index one column, given the keys explicitly."""
+    key_b64, index_key_b64, values = args
+    aead = _aead(key_b64)
+    index_key = base64.b64decode(index_key_b64)
+    nonces = os.urandom(12 * len(values))
+    b64 = base64.b64encode
+    digest = hmac.digest
+    enc: list[str] = []
+    idx: list[str] = []
+    for i, v in enumerate(values):
+        if not v:
+            enc.append("")
+            idx.append("")
+            continue
+        raw = v.encode("utf-8")
+        nonce = nonces[12 * i : 12 * i + 12]
+        enc.append(_PREFIX + b64(nonce + aead.encrypt(nonce, raw, None)).decode("ascii"))
+        idx.append(digest(index_key, v.strip().upper().encode("utf-8"), "sha256")[:16].hex())
+    return enc, idx
+
+
+def protect_many(columns: dict[str, list[str]]) -> dict[str, tuple[list[str], list[str]]]:
+    """Ciphertexts and blind indexes for whole columns (bulk loads)."""
+    keys = (settings.PII_KEY, settings.PII_INDEX_KEY)
+    return {name: _protect_chunk((*keys, values)) for name, values in columns.items()}
+
+
 def decrypt(token: str) -> str:
     if not token:
         return ""

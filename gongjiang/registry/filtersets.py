@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
 from gongjiang.core.validators import IdentifierError, parse_id_number
@@ -35,7 +36,7 @@ def id_index_for(value: str) -> str:
 
 
 class PersonFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name"), method="filter_name")
+    q = django_filters.CharFilter(label=pgettext_lazy("person", "Name"), method="filter_name")
     id_number = django_filters.CharFilter(label=_("ID number (exact)"), method="filter_id_number")
     region = django_filters.CharFilter(label=_("Residence region code"), method=_region_filter("residence_region_code"))
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)

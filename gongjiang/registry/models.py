@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
 
@@ -19,7 +20,7 @@ class Person(models.Model):
 
     PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_number_enc = models.TextField(_("ID number (encrypted)"))
     id_index = models.CharField(_("ID number blind index"), max_length=32, unique=True)
     phone_enc = models.TextField(_("phone (encrypted)"), blank=True, default="")

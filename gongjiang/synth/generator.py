@@ -326,16 +326,20 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     progress(f"{city.code}: encrypting personal data of {n} persons")
     id_list = id_numbers.tolist()
     phone_list = phone.tolist()
-    person_ids = np.arange(ids_at["person"], ids_at["person"] + n)
+    protected = pii.protect_many({"id": id_list, "phone": phone_list})
+    id_index = pl.Series(protected["id"][1])
+    # Primary keys follow the blind index, so the table and its unique index both grow by appending.
+    person_ids = np.empty(n, dtype=np.int64)
+    person_ids[id_index.arg_sort().to_numpy()] = np.arange(ids_at["person"], ids_at["person"] + n)
     now = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     persons = pl.DataFrame(
         {
             "id": person_ids,
             "name": _names(rng, n),
-            "id_number_enc": pii.encrypt_many(id_list),
-            "id_index": pii.blind_index_many(id_list),
-            "phone_enc": pii.encrypt_many(phone_list),
-            "phone_index": pii.blind_index_many(phone_list),
+            "id_number_enc": protected["id"][0],
+            "id_index": id_index,
+            "phone_enc": protected["phone"][0],
+            "phone_index": protected["phone"][1],
             "birth_date": birth_d,
             "sex": np.where(sex_male, "M", "F"),
             "birth_region_code": area.astype(str),
@@ -345,6 +349,7 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
             "updated": [now] * n,
         }
     ).with_columns(pl.col("birth_date").cast(pl.Date))
+    persons = persons.sort("id")
 
     # --- highest certificate per person -------------------------------------------------------------
     high = rng.random(n) < city.high_share
@@ -437,11 +442,9 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     source[legacy] = "legacy"
     special = cert_level == "special"
     source[special] = "direct"
-    cert_ids = np.arange(ids_at["certificate"], ids_at["certificate"] + m)
     national = _lookup(cert_level, {"level5": 5, "level4": 4, "level3": 3, "level2": 2, "level1": 1, "special": 0})
     frame = pl.DataFrame(
         {
-            "id": cert_ids,
             "evaluator": np.where(cert_self, "Y", "S"),
             "station": issuer,
             "year": cert_year,
@@ -449,14 +452,24 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
             "legacy": legacy,
             "special": special,
         }
-    ).with_columns(pl.int_range(pl.len()).over(["evaluator", "station", "year", "national"]).alias("serial"))
+    ).with_columns(
+        pl.int_range(pl.len()).over(["evaluator", "station", "year", "national"]).alias("serial"),
+        # Special-grade numbers first, then legacy ones: each kind numbered on its own.
+        pl.int_range(pl.len()).over(pl.when(pl.col("special")).then(2).otherwise(pl.col("legacy").cast(pl.Int8))).alias(
+            "serial_by_kind"
+        ),
+    )
+    city4 = city.code[:4]
     numbers = frame.select(
         pl.when(pl.col("special"))
-        .then(pl.format("TJ{}", pl.col("id").cast(pl.Utf8).str.zfill(20)))
+        .then(pl.format("TJ{}{}", pl.lit(city4), pl.col("serial_by_kind").cast(pl.Utf8).str.zfill(16)))
         .when(pl.col("legacy"))
         .then(
             pl.format(
-                "{}32{}", (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2), pl.col("id").cast(pl.Utf8).str.zfill(12)
+                "{}{}{}",
+                (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2),
+                pl.lit(city4),
+                pl.col("serial_by_kind").cast(pl.Utf8).str.zfill(10),
             )
         )
         .otherwise(
@@ -475,6 +488,9 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     revoked[n:] = rng.random(m - n) < REVOKE_SHARE * 10  # only earlier, superseded certificates
     revoked_days = np.minimum(cert_days + rng.integers(30, 720, m), ref_end)
     level_ids = _lookup(cert_level, {k: v for k, v in ctx.levels.items() if k in rank})
+    # Primary keys follow the certificate number, for the same appending loads as persons.
+    cert_ids = np.empty(m, dtype=np.int64)
+    cert_ids[numbers.arg_sort().to_numpy()] = np.arange(ids_at["certificate"], ids_at["certificate"] + m)
     certificates = pl.DataFrame(
         {
             "id": cert_ids,
@@ -495,7 +511,7 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
         pl.col("issue_date").cast(pl.Date),
         pl.when(pl.Series(revoked)).then(pl.col("revoked_on").cast(pl.Date)).otherwise(None).alias("revoked_on"),
         pl.when(pl.col("issuer_id") < 0).then(None).otherwise(pl.col("issuer_id")).alias("issuer_id"),
-    )
+    ).sort("id")
 
     # --- employed persons by district and year (denominators) -------------------------------------------
     per_district = np.bincount(
