@@ -7,14 +7,15 @@ The same ``--region --scale --seed`` always produces the same people, organisati
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gongjiang.core import pii
@@ -455,9 +456,9 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     ).with_columns(
         pl.int_range(pl.len()).over(["evaluator", "station", "year", "national"]).alias("serial"),
         # Special-grade numbers first, then legacy ones: each kind numbered on its own.
-        pl.int_range(pl.len()).over(pl.when(pl.col("special")).then(2).otherwise(pl.col("legacy").cast(pl.Int8))).alias(
-            "serial_by_kind"
-        ),
+        pl.int_range(pl.len())
+        .over(pl.when(pl.col("special")).then(2).otherwise(pl.col("legacy").cast(pl.Int8)))
+        .alias("serial_by_kind"),
     )
     city4 = city.code[:4]
     numbers = frame.select(
@@ -491,27 +492,31 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     # Primary keys follow the certificate number, for the same appending loads as persons.
     cert_ids = np.empty(m, dtype=np.int64)
     cert_ids[numbers.arg_sort().to_numpy()] = np.arange(ids_at["certificate"], ids_at["certificate"] + m)
-    certificates = pl.DataFrame(
-        {
-            "id": cert_ids,
-            "number": numbers,
-            "person_id": person_ids[cert_person],
-            "occupation_id": cert_occ,
-            "level_id": level_ids,
-            "issuer_id": np.where(legacy, -1, issuer),
-            "issue_date": cert_days.astype("datetime64[D]"),
-            "status": np.where(revoked, "revoked", "valid"),
-            "revoked_on": revoked_days.astype("datetime64[D]"),
-            "revoke_reason": np.where(revoked, "证书信息核查不实，予以撤销", ""),
-            "source": source.astype(str),
-            "created": [now] * m,
-            "updated": [now] * m,
-        }
-    ).with_columns(
-        pl.col("issue_date").cast(pl.Date),
-        pl.when(pl.Series(revoked)).then(pl.col("revoked_on").cast(pl.Date)).otherwise(None).alias("revoked_on"),
-        pl.when(pl.col("issuer_id") < 0).then(None).otherwise(pl.col("issuer_id")).alias("issuer_id"),
-    ).sort("id")
+    certificates = (
+        pl.DataFrame(
+            {
+                "id": cert_ids,
+                "number": numbers,
+                "person_id": person_ids[cert_person],
+                "occupation_id": cert_occ,
+                "level_id": level_ids,
+                "issuer_id": np.where(legacy, -1, issuer),
+                "issue_date": cert_days.astype("datetime64[D]"),
+                "status": np.where(revoked, "revoked", "valid"),
+                "revoked_on": revoked_days.astype("datetime64[D]"),
+                "revoke_reason": np.where(revoked, "证书信息核查不实，予以撤销", ""),
+                "source": source.astype(str),
+                "created": [now] * m,
+                "updated": [now] * m,
+            }
+        )
+        .with_columns(
+            pl.col("issue_date").cast(pl.Date),
+            pl.when(pl.Series(revoked)).then(pl.col("revoked_on").cast(pl.Date)).otherwise(None).alias("revoked_on"),
+            pl.when(pl.col("issuer_id") < 0).then(None).otherwise(pl.col("issuer_id")).alias("issuer_id"),
+        )
+        .sort("id")
+    )
 
     # --- employed persons by district and year (denominators) -------------------------------------------
     per_district = np.bincount(
@@ -549,7 +554,7 @@ def synthesize(
     ctx = _reference()
     report = SynthReport(region=region, scale=scale, seed=seed)
     rng = _rng(seed, region)
-    with transaction.atomic():
+    with _foreign_keys_checked_in_frames(), transaction.atomic():
         prefixes = [c.code[:4] if len(d) > 1 else d[0] for c, d, _ in plan]
         for prefix in prefixes:
             if Person.objects.filter(residence_region_code__startswith=prefix).exists():
@@ -564,9 +569,14 @@ def synthesize(
                 frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
                 frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
                 frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
+            _check_references(frames, ctx)
             timed(f"{city.code}: loading")
-            for model, key in [(Organisation, "organisations"), (Person, "persons"), (Employment, "employments"),
-                               (Certificate, "certificates")]:
+            for model, key in [
+                (Organisation, "organisations"),
+                (Person, "persons"),
+                (Employment, "employments"),
+                (Certificate, "certificates"),
+            ]:
                 copy_frame(model, frames[key])
                 timed(f"{city.code}: {frames[key].height} {key} loaded")
             for code, year, employed in frames["stats"].iter_rows():
@@ -589,6 +599,45 @@ def synthesize(
     report.counts = totals
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _foreign_keys_checked_in_frames() -> Iterator[None]:
+    """On SQLite, row-by-row foreign-key lookups dominate a multi-million-row load. The generated frames'
+    references are checked vectorised instead (:func:`_check_references`, before anything is written),
+    and enforcement is switched off for the load only. PostgreSQL keeps its checks (COPY is fast)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        connection.connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_references(frames: dict[str, pl.DataFrame], ctx: _Ctx) -> None:
+    """Every reference in the frames points at a row being loaded or at reference data."""
+    persons = frames["persons"]["id"]
+    orgs = frames["organisations"]["id"]
+    occupations = pl.Series(ctx.occupations)
+    levels = pl.Series(list(ctx.levels.values()))
+    industries = pl.Series([i for ids_ in ctx.industries.values() for i in ids_])
+    checks = [
+        ("employments.person_id", frames["employments"]["person_id"], persons),
+        ("employments.organisation_id", frames["employments"]["organisation_id"], orgs),
+        ("employments.occupation_id", frames["employments"]["occupation_id"].drop_nulls(), occupations),
+        ("certificates.person_id", frames["certificates"]["person_id"], persons),
+        ("certificates.issuer_id", frames["certificates"]["issuer_id"].drop_nulls(), orgs),
+        ("certificates.occupation_id", frames["certificates"]["occupation_id"], occupations),
+        ("certificates.level_id", frames["certificates"]["level_id"], levels),
+        ("organisations.industry_id", frames["organisations"]["industry_id"].drop_nulls(), industries),
+    ]
+    for name, refs, targets in checks:
+        missing = int((~refs.is_in(targets.implode())).sum())
+        if missing:
+            raise RuntimeError(f"synthetic data is inconsistent: {missing} rows of {name} point nowhere")
 
 
 def _next_ids() -> dict[str, int]:
