@@ -84,6 +84,10 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         data[name] = _jsonable(value)
     for hidden in getattr(instance, "AUDIT_EXCLUDE", ()):
         data.pop(hidden, None)
+    # Names are personal information too: a record keeps only their masked form (张*三).
+    for name, mask in getattr(instance, "AUDIT_MASK", {}).items():
+        if data.get(name):
+            data[name] = mask(data[name])
     return data
 
 

@@ -19,6 +19,7 @@ class Person(models.Model):
     exact search and deduplication. Birth date, sex and birth region are derived from the ID number."""
 
     PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
+    AUDIT_MASK = {"name": pii.mask_name}
 
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_number_enc = models.TextField(_("ID number (encrypted)"))

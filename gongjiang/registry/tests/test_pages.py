@@ -45,6 +45,7 @@ def test_register_person_on_the_page(officer_client) -> None:  # type: ignore[no
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk))
     assert (record.source, record.action, record.actor_label) == ("web", "create", "page_suzhou")
     assert ID not in str(record.after) and "13912345678" not in str(record.after)
+    assert record.after["name"] == "沈*鸣" and "沈一鸣" not in str(record.after)
 
 
 @pytest.mark.parametrize(
