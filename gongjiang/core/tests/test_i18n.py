@@ -117,7 +117,13 @@ def test_every_marked_string_in_the_source_is_in_the_catalogue(zh_catalogue) -> 
     assert len(found) > 100, "the extraction regexes found suspiciously few strings"
     assert "Persons" in found and "Log in" in found
     catalogue = {entry.msgid for entry in zh_catalogue if not entry.obsolete}
-    missing = sorted(f"{where}: {msgid!r}" for msgid, where in found.items() if msgid not in catalogue)
+    # Django stores a literal % of a template {% translate %} string doubled (%%), in the catalogue and
+    # at lookup alike, so a template string is present when either spelling is.
+    missing = sorted(
+        f"{where}: {msgid!r}"
+        for msgid, where in found.items()
+        if msgid not in catalogue and not (".html:" in where and msgid.replace("%", "%%") in catalogue)
+    )
     assert not missing, "not in the catalogue (run makemessages and translate):\n" + "\n".join(missing)
 
 
