@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -45,6 +45,28 @@ messages: setup
 
 bench-synth: setup
 	$(VENV)/bin/python bench/synth.py
+
+# Public verification API over ~17 million certificates on PostgreSQL (the database is built once, reused).
+bench-verify: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/verify.py $(BENCH_ARGS)
+
+# 1 and 10 million events through the policy sets; each size runs under the shared bench lock.
+bench-policy: setup
+	$(VENV)/bin/python bench/policy.py $(BENCH_ARGS)
+
+# The training fraud and anomaly checks over 1 million synthetic claims, against a per-row Python baseline.
+bench-training: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/training_checks.py $(BENCH_ARGS)
+
+# Indicator rollups at province scale (15 million persons, 25 million certificates) on SQLite and
+# PostgreSQL; the databases are built once under /tmp/gj-bench-rollup and reused.
+bench-rollup: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/rollup.py $(BENCH_ARGS)
+
+# Bulk import of 1 million persons and 1.5 million certificates on SQLite and PostgreSQL, against a raw
+# load of the same rows and django-import-export on a 50,000-row sample.
+bench-import: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/import.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

@@ -74,7 +74,12 @@ INSTALLED_APPS = [
     "gongjiang.reference",
     "gongjiang.registry",
     "gongjiang.credentials",
+    "gongjiang.imports",
+    "gongjiang.portal",
     "gongjiang.synth",
+    "gongjiang.training",
+    "gongjiang.monitoring",
+    "gongjiang.policy",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +120,11 @@ TEMPLATES = [
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'gongjiang.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
+# Persistent connections (seconds; 0 closes after each request): a new PostgreSQL connection per request
+# costs more than a whole indexed lookup. Health checks (a SELECT 1 before the first query of each
+# request) are off by default, as in Django: after a database restart each worker fails one request.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("GONGJIANG_DB_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_bool("GONGJIANG_DB_CONN_HEALTH_CHECKS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
@@ -122,6 +132,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+    "GONGJIANG_DB_PREPARED_STATEMENTS", True
+):
+    # Django turns prepared statements off (for transaction-pooling proxies). Django's own queries bind
+    # on the client and are never prepared either way; this lets the few hot statements that ask for it
+    # (public verification) be planned once per connection. Set the variable to 0 behind PgBouncer in
+    # transaction mode.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -180,6 +198,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TrainingClassKindEnum": "gongjiang.training.models.ClassKind",
+        "TrainingFindingKindEnum": "gongjiang.training.models.FindingKind",
+        "CarrierKindEnum": "gongjiang.monitoring.models.CarrierKind",
+        "TargetKindEnum": "gongjiang.monitoring.models.TargetKind",
+    },
 }
 
 LOGGING = {
@@ -193,3 +217,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GONGJIANG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Cache: local memory (per process) by default; Redis, shared by all workers and hosts, when
+# GONGJIANG_CACHE_URL is set (e.g. redis://127.0.0.1:6379/1). The verification rate limit counts here.
+_cache_url = os.environ.get("GONGJIANG_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "gj"}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongjiang"}
+    )
+}
+
+# Public certificate verification (docs/verification.md).
+VERIFY_RATE_LIMIT = int(os.environ.get("GONGJIANG_VERIFY_RATE_LIMIT", "30"))  # queries per client per window
+VERIFY_RATE_WINDOW = int(os.environ.get("GONGJIANG_VERIFY_RATE_WINDOW", "60"))  # seconds
+# Behind a reverse proxy: the header carrying the client address (e.g. X-Forwarded-For or X-Real-IP),
+# honoured only on connections from GONGJIANG_TRUSTED_PROXIES. Unset: the peer address is the client.
+TRUSTED_PROXY_HEADER = os.environ.get("GONGJIANG_TRUSTED_PROXY_HEADER", "")
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GONGJIANG_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
+# The public address printed in QR codes and credentials, e.g. https://gongjiang.example.gov.cn
+PUBLIC_BASE_URL = os.environ.get("GONGJIANG_PUBLIC_URL", "").rstrip("/")
+CREDENTIAL_ISSUER_NAME = os.environ.get("GONGJIANG_ISSUER_NAME", "工匠技能人才平台")
+# An Ed25519 private key held outside the database: a PKCS#8 PEM file, or base64 of the 32-byte seed.
+SIGNING_KEY_FILE = os.environ.get("GONGJIANG_SIGNING_KEY_FILE", "")
+SIGNING_KEY = os.environ.get("GONGJIANG_SIGNING_KEY", "")
+
+# Bulk import and export (docs/import.md).
+IMPORTS_DIR = Path(os.environ.get("GONGJIANG_IMPORTS_DIR", VAR_DIR / "imports"))  # uploads (encrypted), reports
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("GONGJIANG_IMPORT_MAX_BYTES", str(256 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("GONGJIANG_IMPORT_MAX_ROWS", "2000000"))
+IMPORT_MAX_COLUMNS = 64
+IMPORT_XLSX_MAX_UNCOMPRESSED = int(os.environ.get("GONGJIANG_IMPORT_XLSX_MAX_UNCOMPRESSED", str(1024 * 1024 * 1024)))
+IMPORT_XLSX_MAX_RATIO = 200  # uncompressed / compressed size of any one member of the XLSX zip
+# "thread": a job runs in a thread of the web process once its row is committed; "worker": jobs wait for
+# `gongjiang import_worker`; "sync": in the request itself (tests).
+IMPORT_RUNNER = os.environ.get("GONGJIANG_IMPORT_RUNNER", "thread")
+EXPORT_MAX_ROWS = int(os.environ.get("GONGJIANG_EXPORT_MAX_ROWS", "1000000"))

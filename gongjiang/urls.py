@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gongjiang.core import views as core_views
+from gongjiang.portal import views as portal_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,7 +14,15 @@ urlpatterns = [
     path("audit/", core_views.change_log, name="change-log"),
     path("registry/", include("gongjiang.registry.urls")),
     path("credentials/", include("gongjiang.credentials.urls")),
+    path("training/", include("gongjiang.training.urls")),
+    path("imports/", include("gongjiang.imports.urls")),
+    path("verify/", include("gongjiang.portal.urls")),
+    path("healthz/", portal_views.healthz, name="healthz"),
+    path("monitoring/", include("gongjiang.monitoring.urls")),
+    path("policy/", include("gongjiang.policy.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/training/", include("gongjiang.training.api.urls")),
+    path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]

@@ -23,7 +23,8 @@ def next_ids(model: type[models.Model], count: int) -> range:
 
 
 def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: int = 200_000) -> int:
-    """Insert every row of ``frame`` into ``model``'s table."""
+    """Insert every row of ``frame`` into ``model``'s table. Without a primary-key column the database
+    assigns the keys (safe beside concurrent inserts); with one, the sequence is moved past them."""
     if frame.height == 0:
         return 0
     table = model._meta.db_table
@@ -38,7 +39,8 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
                 sql = f"COPY {connection.ops.quote_name(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
                 with cursor.cursor.copy(sql) as copy:  # psycopg 3
                     copy.write(buf.getvalue())
-        _reset_sequence(model)
+        if model._meta.pk.column in columns:  # keys given by the caller: move the sequence past them
+            _reset_sequence(model)
     else:
         # sqlite3 would adapt each date object in Python; ISO text is what Django stores anyway.
         frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
@@ -65,6 +67,46 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
             raw.executemany(sql, rows)
         for _name, ddl in rebuild:
             raw.execute(ddl)
+    return frame.height
+
+
+def update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: str = "id", chunk_rows: int = 200_000) -> int:
+    """Set the other columns of ``frame`` on the rows whose ``key`` matches (inside the caller's transaction).
+
+    PostgreSQL: COPY into a temporary table, then one ``UPDATE … FROM``; SQLite: ``executemany``.
+    """
+    if frame.height == 0:
+        return 0
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = [c for c in frame.columns if c != key]
+    if connection.vendor == "postgresql":
+        tmp = qn(f"gj_update_{model._meta.db_table}")
+        names = ", ".join(qn(c) for c in [key, *columns])
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {tmp} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            try:
+                for start in range(0, frame.height, chunk_rows):
+                    buf = io.BytesIO()
+                    frame.select(key, *columns).slice(start, chunk_rows).write_csv(
+                        buf, include_header=False, null_value="\\N", quote_style="necessary"
+                    )
+                    sql = f"COPY {tmp} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+                    with cursor.cursor.copy(sql) as copy:
+                        copy.write(buf.getvalue())
+                sets = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
+                cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {tmp} AS s WHERE t.{qn(key)} = s.{qn(key)}")  # noqa: S608
+            finally:
+                cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
+        return frame.height
+    frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
+    sets = ", ".join(f"{qn(c)} = ?" for c in columns)
+    sql = f"UPDATE {table} SET {sets} WHERE {qn(key)} = ?"  # noqa: S608
+    connection.ensure_connection()
+    raw = connection.connection
+    for start in range(0, frame.height, chunk_rows):
+        raw.executemany(sql, frame.select(*columns, key).slice(start, chunk_rows).iter_rows())
     return frame.height
 
 

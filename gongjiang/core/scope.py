@@ -39,6 +39,25 @@ _RULES: dict[str, ScopeRule] = {
         "person__residence_region_code", "issuer", ("person__employments__organisation",)
     ),
     "core.ChangeRecord": ScopeRule("region_code", ""),
+    # Monitoring: targets and carriers are located in their region.
+    "monitoring.Target": ScopeRule("region_code", ""),
+    "monitoring.Carrier": ScopeRule("region_code", ""),
+    # Import jobs are located in the region of the officer who uploaded the file.
+    "imports.ImportJob": ScopeRule("region_code", ""),
+    # Training administration: located where the funding region is; institutions see their own.
+    "training.Designation": ScopeRule("region_code", "organisation"),
+    "training.CatalogEntry": ScopeRule("region_code", ""),
+    "training.TrainingNeed": ScopeRule("region_code", ""),
+    "training.Application": ScopeRule("region_code", "institution"),
+    "training.ReviewDecision": ScopeRule("application__region_code", "application__institution"),
+    "training.TrainingClass": ScopeRule("region_code", "institution"),
+    "training.Enrolment": ScopeRule("training_class__region_code", "training_class__institution"),
+    "training.Claim": ScopeRule("region_code", "institution"),
+    "training.PaymentBatch": ScopeRule("region_code", ""),
+    "training.PaymentLine": ScopeRule("batch__region_code", ""),
+    "training.AuditSample": ScopeRule("region_code", ""),
+    "training.SampleItem": ScopeRule("sample__region_code", ""),
+    "training.Finding": ScopeRule("region_code", ""),
 }
 
 

@@ -64,3 +64,96 @@ class Certificate(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.person.residence_region_code
+
+
+class SigningKeyStatus(models.TextChoices):
+    ACTIVE = "active", _("Signing")
+    VERIFY_ONLY = "verify_only", _("Verifies only")
+    RETIRED = "retired", _("Retired")
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key of the platform. Exactly one key signs (active); earlier keys keep verifying what
+    they signed until they are retired. The private key is stored encrypted with the personal-data key,
+    or held outside the database (GONGJIANG_SIGNING_KEY_FILE / GONGJIANG_SIGNING_KEY), when this field
+    is empty."""
+
+    PII_FIELDS = ("private_key_enc",)  # never in a change record
+
+    kid = models.CharField(_("key id"), max_length=16, unique=True)
+    algorithm = models.CharField(_("algorithm"), max_length=10, default="Ed25519")
+    public_key = models.CharField(_("public key (base64url)"), max_length=64)
+    private_key_enc = models.TextField(_("private key (encrypted)"), blank=True, default="")
+    status = models.CharField(
+        _("status"), max_length=12, choices=SigningKeyStatus.choices, default=SigningKeyStatus.ACTIVE, db_index=True
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    deactivated = models.DateTimeField(_("stopped signing"), null=True, blank=True)
+    retired = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="signing_key_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({self.get_status_display()})"
+
+    @property
+    def held_externally(self) -> bool:
+        return not self.private_key_enc
+
+
+class VerificationChannel(models.TextChoices):
+    PAGE = "page", _("Public page")
+    API = "api", _("API")
+
+
+class VerificationMethod(models.TextChoices):
+    NAME = "name", _("Number and name")
+    ID_NUMBER = "id_number", _("Number and ID number")
+    NAME_AND_ID = "name_id", _("Number, name and ID number")
+    TOKEN = "token", _("Signed QR code")
+    CREDENTIAL = "credential", _("Verifiable credential")
+
+
+class VerificationOutcome(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    NOT_FOUND = "not_found", _("Not found")
+    BAD_SIGNATURE = "bad_signature", _("Signature not valid")
+    INVALID = "invalid", _("Invalid query")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+
+
+class VerificationEvent(models.Model):
+    """One public verification. Holds no personal data: no name, ID number, certificate number or IP
+    address; the client is a keyed hash of its address."""
+
+    time = models.DateTimeField(_("time"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=VerificationChannel.choices)
+    method = models.CharField(_("method"), max_length=12, choices=VerificationMethod.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=VerificationOutcome.choices)
+    client_hash = models.CharField(_("client (keyed hash)"), max_length=16, db_index=True)
+    certificate = models.ForeignKey(
+        Certificate,
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verifications",
+    )
+    key_id = models.CharField(_("key id"), max_length=16, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.outcome}"

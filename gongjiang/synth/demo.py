@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("changzhou", Role.OFFICER, "320400", "常州市人社局 city officer"),
     DemoAccount("enterprise", Role.ORGANISATION, "", "a self-evaluating enterprise in 张家港"),
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州 auditor (read only)"),
+    DemoAccount("school", Role.ORGANISATION, "", "a designated training institution in 张家港"),
 ]
 
 
@@ -77,7 +79,11 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
         before = None if created else snapshot(user)
         user.role = account.role
         user.region_code = account.region_code
-        user.organisation = enterprise if account.role == Role.ORGANISATION else None
+        user.organisation = (
+            (_training_institution() if account.username == "school" else enterprise)
+            if account.role == Role.ORGANISATION
+            else None
+        )
         user.first_name = account.description[:150]
         user.set_password(passwords[account.username])
         user.save()
@@ -86,5 +92,17 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
     return out
 
 
+def _training_institution() -> Organisation | None:
+    """The training institution the ``school`` account works for (made by the training demo)."""
+    return Organisation.objects.filter(kind="training", region_code="320582").order_by("pk").first()
+
+
 def region_has_data(code: str) -> bool:
     return Person.objects.filter(residence_region_code__startswith=code[:4]).exists()
+
+
+def demo_monitoring(say: Callable[[str], None]) -> None:
+    """Indicators, targets, demonstration map boundaries, synthetic carriers and the rollup."""
+    from gongjiang.monitoring.demo import monitoring_demo
+
+    monitoring_demo(cities=[code for code, _ in DEMO_REGIONS], say=say)

@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gongjiang.core.audit import audit_context
-from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, region_has_data
+from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, demo_monitoring, region_has_data
 from gongjiang.synth.generator import synthesize
 
 
@@ -34,6 +34,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {code}: {report.counts['persons']} persons in {report.seconds:.1f} s")
             self.stdout.write("[4/4] demo accounts")
             accounts = demo_accounts()
+            self.stdout.write("  training: institutions, classes, claims, payments, findings")
+            from gongjiang.training.demo import training_demo
+
+            training_demo(lambda m: self.stdout.write(f"  {m}"))
+            # Last, so that the indicators include everything the steps above wrote.
+            self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
+            demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
         url = f"http://{options['addrport']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Gongjiang demo: {url}"))

@@ -1,0 +1,264 @@
+"""Public certificate verification: the lookup, the answer, and its log.
+
+The lookup asks for the certificate number *together with* the holder's name and/or ID number in one
+indexed query. A number that exists with another holder and a number that does not exist therefore take
+the same path and give the same answer ("not found"): the service is no oracle for who holds a number or
+whether a number exists. Answers show the holder's name and ID number only masked, so nothing that was
+not supplied is ever confirmed in full.
+
+Every verification is logged as a :class:`VerificationEvent` (time, channel, method, outcome, a keyed
+hash of the client, the certificate id when one was found) and as a log line: never a name, ID number,
+certificate number or address.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongjiang.core import pii
+from gongjiang.core.validators import IdentifierError, parse_id_number
+from gongjiang.credentials.models import (
+    Certificate,
+    CertificateStatus,
+    VerificationEvent,
+    VerificationMethod,
+    VerificationOutcome,
+)
+
+logger = logging.getLogger("gongjiang.verification")
+
+# The three number formats (see core.validators.parse_certificate_number); a shape check only.
+_NUMBER_RE = re.compile(r"^(?:[YS][0-9]{21}|[A-Z]{2}[0-9]{20}|[0-9]{16})$", re.ASCII)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Query:
+    number: str
+    name: str = ""
+    id_index: str = ""
+
+    @property
+    def method(self) -> str:
+        if self.name and self.id_index:
+            return VerificationMethod.NAME_AND_ID
+        return VerificationMethod.NAME if self.name else VerificationMethod.ID_NUMBER
+
+
+def normalise_number(raw: str) -> str:
+    return _SPACES.sub("", str(raw or "")).upper()
+
+
+def query_parse(*, number: str, name: str = "", id_number: str = "") -> Query:
+    """Validate a public query. Errors name the field and say nothing about the registry."""
+    errors: dict[str, str] = {}
+    clean_number = normalise_number(number)
+    if not clean_number:
+        errors["number"] = _("Enter the certificate number.")
+    elif not _NUMBER_RE.match(clean_number):
+        errors["number"] = _(
+            "A certificate number is Y or S followed by 21 digits, two letters and 20 digits, or 16 digits."
+        )
+    clean_name = _SPACES.sub(" ", str(name or "")).strip()
+    if len(clean_name) > 50:
+        errors["name"] = _("The name is too long.")
+    id_index = ""
+    if str(id_number or "").strip():
+        try:
+            id_index = pii.blind_index(parse_id_number(str(id_number)).number)
+        except IdentifierError as exc:
+            errors["id_number"] = exc.messages[0]
+    if not clean_name and not id_index and "id_number" not in errors:
+        errors["name"] = _("Enter the holder's name or ID number.")
+    if errors:
+        raise ValidationError(errors)
+    return Query(number=clean_number, name=clean_name, id_index=id_index)
+
+
+@dataclass(frozen=True)
+class FoundCertificate:
+    """What the public answer is made of: one row of the lookup, not a model instance."""
+
+    pk: int
+    number: str
+    status: str
+    revoked_on: datetime.date | None
+    issue_date: datetime.date
+    holder_name: str
+    holder_id_number_enc: str
+    occupation_code: str
+    occupation_name: str
+    level_code: str
+    level_name: str
+    issuer_name: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str  # a VerificationOutcome value
+    certificate: FoundCertificate | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.certificate is not None
+
+    def public(self) -> dict[str, Any]:
+        """The answer as shown to anyone: masked holder, no internal ids."""
+        cert = self.certificate
+        if cert is None:
+            return {"result": self.outcome}
+        return {
+            "result": self.outcome,
+            "certificate": {
+                "number": cert.number,
+                "status": cert.status,
+                "revoked_on": cert.revoked_on.isoformat() if cert.revoked_on else None,
+                "occupation": {"code": cert.occupation_code, "name": cert.occupation_name},
+                "level": {"code": cert.level_code, "name": cert.level_name},
+                "issuer": cert.issuer_name,
+                "issue_date": cert.issue_date.isoformat(),
+                "holder_name_masked": pii.mask_name(cert.holder_name),
+                "holder_id_number_masked": pii.mask_id_number(pii.decrypt(cert.holder_id_number_enc)),
+            },
+        }
+
+
+_EVENT_COLUMNS = ("time", "channel", "method", "outcome", "client_hash", "certificate_id", "key_id")
+_ASYNC_INSERT = (
+    f"INSERT INTO {VerificationEvent._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 - constants
+    "SELECT %s, %s, %s, %s, %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+)
+
+
+@lru_cache(maxsize=8)
+def _lookup_sql(by_name: bool, by_id: bool) -> str:
+    """The lookup as one SQL statement, written once per kind of query: the answer is on the hot path of
+    a public service, and building the same ORM query for every request costs more than running it."""
+    from gongjiang.reference.models import Occupation, SkillLevel
+    from gongjiang.registry.models import Organisation, Person
+
+    cert, person = Certificate._meta.db_table, Person._meta.db_table
+    occupation, level, org = Occupation._meta.db_table, SkillLevel._meta.db_table, Organisation._meta.db_table
+    where = ["c.number = %s"]
+    if by_name:
+        where.append("p.name = %s")
+    if by_id:
+        where.append("p.id_index = %s")
+    return (
+        "SELECT c.id, c.number, c.status, c.revoked_on, c.issue_date, p.name, p.id_number_enc, "  # noqa: S608
+        "o.code, o.name, l.code, l.name, g.name "
+        f"FROM {cert} c JOIN {person} p ON p.id = c.person_id "
+        f"JOIN {occupation} o ON o.id = c.occupation_id JOIN {level} l ON l.id = c.level_id "
+        f"LEFT JOIN {org} g ON g.id = c.issuer_id "
+        f"WHERE {' AND '.join(where)} LIMIT 1"
+    )
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _execute(sql: str, params: list[Any], *, fetch: bool) -> Any:
+    """Run one statement. On PostgreSQL as a prepared statement (server-side binding), planned once per
+    connection: for these short lookups planning costs several times more than executing."""
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy: this runs on every query
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if fetch else None
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone() if fetch else None
+
+
+def _fetch(sql: str, params: list[str]) -> Result:
+    row = _execute(sql, params, fetch=True)
+    if row is None:
+        return Result(outcome=VerificationOutcome.NOT_FOUND)
+    found = FoundCertificate(
+        pk=row[0],
+        number=row[1],
+        status=row[2],
+        revoked_on=_as_date(row[3]),
+        issue_date=_as_date(row[4]),  # type: ignore[arg-type]
+        holder_name=row[5],
+        holder_id_number_enc=row[6],
+        occupation_code=row[7],
+        occupation_name=row[8],
+        level_code=row[9],
+        level_name=row[10],
+        issuer_name=row[11],
+    )
+    outcome = VerificationOutcome.REVOKED if found.status == CertificateStatus.REVOKED else VerificationOutcome.VALID
+    return Result(outcome=outcome, certificate=found)
+
+
+def certificate_lookup(query: Query) -> Result:
+    """One indexed query on number, name and/or ID blind index: found only when everything supplied matches."""
+    params = [query.number]
+    if query.name:
+        params.append(query.name)
+    if query.id_index:
+        params.append(query.id_index)
+    return _fetch(_lookup_sql(bool(query.name), bool(query.id_index)), params)
+
+
+def certificate_by_number(number: str) -> Result:
+    """Status of a certificate named by a verified signature (QR token or credential)."""
+    return _fetch(_lookup_sql(False, False), [number])
+
+
+def verification_log(
+    *,
+    channel: str,
+    method: str,
+    outcome: str,
+    client_hash: str,
+    certificate_id: int | None = None,
+    key_id: str = "",
+    time: datetime.datetime | None = None,
+) -> None:
+    """Record one verification; no personal data.
+
+    On PostgreSQL, outside any transaction, the row is written by one statement that also turns
+    ``synchronous_commit`` off for its own transaction: the commit does not wait for the WAL flush to
+    disk (3.9 ms against 0.2 ms here). A crash of the database server may lose the last fraction of a
+    second of this log, never corrupt it; every other write keeps synchronous commits.
+    """
+    values = [time or timezone.now(), channel, method, outcome, client_hash, certificate_id, key_id]
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql" and not db.in_atomic_block:
+        _execute(_ASYNC_INSERT, values, fetch=False)
+    else:
+        VerificationEvent.objects.create(**dict(zip(_EVENT_COLUMNS, values, strict=True)))
+    logger.info(
+        "verification channel=%s method=%s outcome=%s certificate=%s key=%s client=%s",
+        channel,
+        method,
+        outcome,
+        certificate_id or "-",
+        key_id or "-",
+        client_hash,
+    )
+
+
+def public_base_url(request: Any) -> str:
+    """The platform's public address: GONGJIANG_PUBLIC_URL, or the address this request came to."""
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")

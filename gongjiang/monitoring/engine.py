@@ -1,0 +1,657 @@
+"""The rollup arithmetic, on Polars frames only (no database): person contributions and periods.
+
+A person's *state* on a day is their highest valid level that day: the highest level among their
+certificates issued on or before the day and not revoked by it (``revoked_on`` after the day). For each
+certificate scope (all certificates, digital occupations only, digital occupations through schools)
+the state is a step function of time. We cut it into *segments* (from one change to the next) and
+turn each segment into a +1 event where it starts and a −1 event where it ends, in every
+disaggregation at once. Summing events up to a period's last day gives the stock that day; a person
+moving from one age band to the next inside a segment contributes a −1/+1 pair on that birthday.
+*First-reach* events (+1 on the first day a person's level reached 初级工, 中级工, 高级工 or above)
+give the flows ("new skilled", "new high-skilled").
+
+Events are bucketed by quarter (days → quarter index ``year * 4 + quarter - 1``): a quarter is the
+finest period. Full rebuilds and incremental updates call the same :func:`contributions`; an update
+is the contributions of the affected persons after the change minus before it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+SCOPES = {"all": 0, "digital": 1, "school_digital": 2}
+SCOPE_NAMES = {v: k for k, v in SCOPES.items()}
+DIMS = {"all": 0, "industry": 1, "occupation": 2, "level": 3, "sex": 4, "age": 5}
+DIM_NAMES = {v: k for k, v in DIMS.items()}
+# Scopes other than "all" keep only these disaggregations (the targets and breakdowns that use them).
+SCOPE_DIMS = {0: (0, 1, 2, 3, 4, 5), 1: (0, 1, 2, 3, 4, 5), 2: (0, 3)}
+AGE_BANDS = ("under35", "35-44", "45-54", "55plus")
+AGE_THRESHOLDS = (35, 45, 55)
+SEXES = ("M", "F")
+THRESHOLDS = {"skilled": 1, "mid_plus": 2, "high": 3}  # skill-level ranks (初级工 1 … 高级技师 5, 特级技师 6)
+MEASURES = ("skilled", "mid_plus", "high", "new_skilled", "new_mid_plus", "new_high")
+EPOCH = datetime.date(1970, 1, 1)
+
+# Frames handed to contributions():
+#   certs:   cert_id i64, person_id i64, rank i8, occ i8 (major group 1–8, 0 unknown), digital bool,
+#            school bool, start i32 (days since 1970-01-01), end i32 nullable (revocation day)
+#   persons: person_id i64, region i32 (current code), sex i8 (0 male, 1 female), birth i32 (days)
+#   industry: person_id i64, industry i8 (section A=1 … T=20, 0 unknown)
+EVENT_KEYS = ["region", "scope", "dim", "member", "bucket"]
+
+
+def days(d: datetime.date) -> int:
+    return (d - EPOCH).days
+
+
+def quarter_index(d: datetime.date) -> int:
+    return d.year * 4 + (d.month - 1) // 3
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # "2025" or "2025Q3"
+    kind: str  # "Y" or "Q"
+    bucket: int  # quarter index of its last quarter
+    first_bucket: int
+    end: datetime.date
+
+
+def periods(first_year: int, through: datetime.date, quarter_from: int | None = None) -> list[Period]:
+    """Years from ``first_year`` to ``through``'s year, and the quarters from ``quarter_from`` (default: the
+    last five years) up to the one containing ``through``."""
+    if quarter_from is None:
+        quarter_from = through.year - 4
+    out: list[Period] = []
+    for year in range(first_year, through.year + 1):
+        out.append(Period(str(year), "Y", year * 4 + 3, year * 4, datetime.date(year, 12, 31)))
+    last_q = quarter_index(through)
+    for year in range(max(first_year, quarter_from), through.year + 1):
+        for q in range(1, 5):
+            if year * 4 + q - 1 > last_q:
+                break
+            end_month = q * 3
+            end = datetime.date(year + (end_month == 12), end_month % 12 + 1, 1) - datetime.timedelta(days=1)
+            out.append(Period(f"{year}Q{q}", "Q", year * 4 + q - 1, year * 4 + q - 1, end))
+    return out
+
+
+def stored_through(as_of: datetime.date) -> datetime.date:
+    """Facts are kept a year beyond the data (age bands move on their own): to the end of the next year."""
+    return datetime.date(as_of.year + 1, 12, 31)
+
+
+def visible_periods(stored: list[Period], as_of: datetime.date) -> list[Period]:
+    """The stored periods that have begun by ``as_of``."""
+    q = quarter_index(as_of)
+    return [p for p in stored if p.first_bucket <= q]
+
+
+def _scope_filter(certs: pl.DataFrame, scope: int) -> pl.DataFrame:
+    if scope == 1:
+        return certs.filter(pl.col("digital"))
+    if scope == 2:
+        return certs.filter(pl.col("digital") & pl.col("school"))
+    return certs
+
+
+# ---------------------------------------------------------------------------------------------
+# Segments and first reach
+# ---------------------------------------------------------------------------------------------
+#
+# Certificates arrive with their holder's attributes attached (region index, sex, industry and the
+# days the holder turns 35, 45 and 55). A holder of one valid certificate has one segment and reaches
+# each level on its issue day. Holders of several are sorted once by (person, issue day, level,
+# certificate id); a running maximum over a packed (person, level, issue day) key then gives the top
+# certificate after every issue day, in numpy, without a per-person window. Holders with a revocation
+# (a tiny share) are evaluated at every issue and revocation day instead.
+
+_ATTRS = ["region", "sex", "industry", "c35", "c45", "c55"]
+
+
+def _sorted_multi(multi: pl.DataFrame) -> pl.DataFrame:
+    return multi.sort("person_id", "start", "rank", "cert_id")
+
+
+def _running_segments(m: pl.DataFrame) -> pl.DataFrame:
+    """Segments of holders without revocations; ``m`` sorted by _sorted_multi."""
+    if m.height == 0:
+        return m.select("person_id", *_ATTRS, pl.col("start").alias("seg_start"), pl.col("end").alias("seg_end"),
+                        "rank", "occ")  # fmt: skip
+    person = m["person_id"].to_numpy()
+    start = m["start"].to_numpy().astype(np.int64)
+    rank = m["rank"].to_numpy().astype(np.int64)
+    occ = m["occ"].to_numpy()
+    n = len(person)
+    new_person = np.empty(n, dtype=bool)
+    new_person[0] = True
+    new_person[1:] = person[1:] != person[:-1]
+    pidx = np.cumsum(new_person) - 1
+    packed = pidx * (1 << 30) + rank * (1 << 26) + (start - start.min())
+    top = np.maximum.accumulate(packed)
+    row = np.where(packed == top, np.arange(n), 0)
+    row = np.maximum.accumulate(row)  # the row holding the top so far (never from an earlier person)
+    top_rank, top_occ = rank[row], occ[row]
+    last_of_day = np.empty(n, dtype=bool)
+    last_of_day[-1] = True
+    last_of_day[:-1] = (person[1:] != person[:-1]) | (start[1:] != start[:-1])
+    keep = np.flatnonzero(last_of_day)
+    kp, ks, kr, ko = person[keep], start[keep], top_rank[keep], top_occ[keep]
+    change = np.ones(len(keep), dtype=bool)
+    change[1:] = (kp[1:] != kp[:-1]) | (kr[1:] != kr[:-1]) | (ko[1:] != ko[:-1])
+    seg = np.flatnonzero(change)
+    sp = kp[seg]
+    seg_end = np.full(len(seg), -1, dtype=np.int64)
+    same = sp[1:] == sp[:-1]
+    seg_end[:-1] = np.where(same, ks[seg[1:]], -1)
+    first_rows = keep[seg]
+    attrs = m.select(_ATTRS)[first_rows]
+    return attrs.with_columns(
+        pl.Series("person_id", sp),
+        pl.Series("seg_start", ks[seg].astype(np.int32)),
+        pl.Series("seg_end", seg_end.astype(np.int32)).replace(-1, None),
+        pl.Series("rank", kr[seg].astype(np.int8)),
+        pl.Series("occ", ko[seg]),
+    ).select("person_id", *_ATTRS, "seg_start", "seg_end", "rank", "occ")
+
+
+def _top_key() -> pl.Expr:
+    return (
+        pl.col("rank").cast(pl.Int64) * (1 << 59)
+        + pl.col("start").cast(pl.Int64) * (1 << 36)
+        + pl.col("cert_id").cast(pl.Int64) % (1 << 36)
+    )
+
+
+def _general_segments(multi: pl.DataFrame) -> pl.DataFrame:
+    """Segments of holders with revocations: the top certificate at every issue and revocation day."""
+    points = pl.concat(
+        [
+            multi.select("person_id", pl.col("start").alias("t")),
+            multi.filter(pl.col("end").is_not_null()).select("person_id", pl.col("end").alias("t")),
+        ]
+    ).unique()
+    active = (
+        points.join(multi, on="person_id")
+        .filter((pl.col("start") <= pl.col("t")) & (pl.col("end").is_null() | (pl.col("end") > pl.col("t"))))
+        .with_columns(_top_key().alias("key"))
+        .group_by("person_id", "t")
+        .agg(pl.col("rank").get(pl.col("key").arg_max()), pl.col("occ").get(pl.col("key").arg_max()))
+    )
+    attrs = multi.select("person_id", *_ATTRS).unique("person_id")
+    return (
+        points.join(active, on=["person_id", "t"], how="left")
+        .sort("person_id", "t")
+        .with_columns(pl.col("t").shift(-1).over("person_id").alias("seg_end"))
+        .filter(pl.col("rank").is_not_null())
+        .join(attrs, on="person_id")
+        .select("person_id", *_ATTRS, pl.col("t").alias("seg_start"), "seg_end", "rank", "occ")
+    )
+
+
+def _first_reach_multi(m: pl.DataFrame) -> pl.DataFrame:
+    """First reach of holders of several valid certificates; ``m`` sorted by _sorted_multi. On the
+    earliest day a level is reached, the highest certificate issued that day counts (the last row of the
+    day in this order)."""
+    if m.height == 0:
+        return m.select("person_id", *_ATTRS, pl.lit(0, pl.Int8).alias("level"), pl.col("start").alias("t"), "occ")
+    person = m["person_id"].to_numpy()
+    start = m["start"].to_numpy()
+    rank = m["rank"].to_numpy()
+    n = len(person)
+    last_of_day = np.empty(n, dtype=bool)
+    last_of_day[-1] = True
+    last_of_day[:-1] = (person[1:] != person[:-1]) | (start[1:] != start[:-1])
+    parts = []
+    for level in (1, 2, 3):
+        rows = np.flatnonzero(last_of_day & (rank >= level))
+        if len(rows) == 0:
+            continue
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = person[rows[1:]] != person[rows[:-1]]
+        pick = rows[first]
+        parts.append(
+            m[pick].select(
+                "person_id", *_ATTRS, pl.lit(level, pl.Int8).alias("level"), pl.col("start").alias("t"), "occ"
+            )
+        )
+    return pl.concat(parts) if parts else _first_reach_multi(m.clear())
+
+
+def _scope_frames(certs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(segments, first-reach rows) of every holder, each row carrying the holder's attributes."""
+    valid = certs.filter(pl.col("end").is_null() | (pl.col("end") > pl.col("start")))
+    several = pl.col("person_id").is_duplicated()
+    single = valid.filter(~several)
+    multi = _sorted_multi(valid.filter(several))
+    revoked = multi.filter(pl.col("end").is_not_null()).select("person_id").unique()
+    plain = multi.join(revoked, on="person_id", how="anti", maintain_order="left")
+    general = multi.join(revoked, on="person_id", how="semi")
+    seg_single = single.select("person_id", *_ATTRS, pl.col("start").alias("seg_start"),
+                               pl.col("end").alias("seg_end"), "rank", "occ")  # fmt: skip
+    parts = [seg_single, _running_segments(plain)]
+    if general.height:
+        parts.append(_general_segments(general))
+    schema = seg_single.schema
+    seg = pl.concat([p.select(list(schema)).cast(schema) for p in parts])
+    reach_single = [
+        single.filter(pl.col("rank") >= level).select(
+            "person_id", *_ATTRS, pl.lit(level, pl.Int8).alias("level"), pl.col("start").alias("t"), "occ"
+        )
+        for level in (1, 2, 3)
+    ]
+    reach_multi = _first_reach_multi(multi)
+    rschema = reach_single[0].schema
+    reach = pl.concat([p.select(list(rschema)).cast(rschema) for p in [*reach_single, reach_multi]])
+    return seg, reach
+
+
+def segments(certs: pl.DataFrame) -> pl.DataFrame:
+    """Segments (person_id, seg_start, seg_end, rank, occ) of holders without attributes (tests, tools)."""
+    with_attrs = certs.with_columns(*(pl.lit(0, pl.Int32).alias(a) for a in _ATTRS))
+    return _scope_frames(with_attrs)[0].select("person_id", "seg_start", "seg_end", "rank", "occ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Events, counted with numpy
+# ---------------------------------------------------------------------------------------------
+#
+# Every disaggregation is a small dense grid (region index × quarter × member × level), so events are
+# counted with one np.bincount per disaggregation instead of a hash group-by.
+
+
+def _quarters_direct(days_arr: np.ndarray) -> np.ndarray:
+    d = days_arr.astype("datetime64[D]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = d.astype("datetime64[M]").astype(np.int64) % 12
+    return year * 4 + month // 3
+
+
+def days_to_quarter(days_arr: np.ndarray) -> np.ndarray:
+    """Quarter index of each day (days since 1970), through a table of the days spanned."""
+    if len(days_arr) < 10_000:
+        return _quarters_direct(days_arr)
+    lo, hi = int(days_arr.min()), int(days_arr.max())
+    table = _quarters_direct(np.arange(lo, hi + 1, dtype=np.int64))
+    return table[days_arr.astype(np.int64) - lo]
+
+
+def quarter_of_days(col: pl.Expr) -> pl.Expr:
+    date = pl.from_epoch(col.cast(pl.Int64), time_unit="d")
+    return (date.dt.year().cast(pl.Int32) * 4 + (date.dt.month().cast(pl.Int32) - 1) // 3).alias("bucket")
+
+
+def _age_thresholds(birth: np.ndarray) -> list[np.ndarray]:
+    """The days a person turns 35, 45 and 55; someone born on 29 February does so on 1 March of a common
+    year (the day after 28 February)."""
+    d = birth.astype("datetime64[D]")
+    years = d.astype("datetime64[Y]")
+    month_start = d.astype("datetime64[M]")
+    month = month_start - years.astype("datetime64[M]")
+    day = (d - month_start.astype("datetime64[D]")).astype(np.int64)
+    out = []
+    for k in AGE_THRESHOLDS:
+        reached = ((years + np.timedelta64(k, "Y")).astype("datetime64[M]") + month).astype("datetime64[D]") + day
+        out.append(reached.astype(np.int64).astype(np.int32))
+    return out
+
+
+def _with_age_thresholds(persons: pl.DataFrame) -> pl.DataFrame:
+    c35, c45, c55 = _age_thresholds(persons["birth"].to_numpy())
+    return persons.with_columns(pl.Series("c35", c35), pl.Series("c45", c45), pl.Series("c55", c55))
+
+
+def _band(t: np.ndarray, c35: np.ndarray, c45: np.ndarray, c55: np.ndarray) -> np.ndarray:
+    return (c35 <= t).astype(np.int8) + (c45 <= t) + (c55 <= t)
+
+
+_MEMBER_SIZE = {0: 1, 1: 32, 2: 16, 3: 8, 4: 2, 5: 4}
+
+
+def _count(
+    region: np.ndarray,
+    bucket: np.ndarray,
+    member: np.ndarray,
+    level: np.ndarray,
+    weight: np.ndarray,
+    *,
+    n_regions: int,
+    b0: int,
+    n_buckets: int,
+    dim: int,
+    scope: int,
+    cumulative_levels: bool,
+) -> pl.DataFrame:
+    """Sum ``weight`` per (region, quarter, member, level) with one bincount; return per (region, quarter,
+    member) the three measures: persons at level ≥ 1, ≥ 2, ≥ 3 (stocks) or at exactly 1, 2, 3 (flows)."""
+    size = _MEMBER_SIZE[dim]
+    idx = region.astype(np.int64) * n_buckets
+    idx += bucket - b0
+    idx *= size
+    idx += member
+    idx *= 8
+    idx += level
+    grid = np.bincount(idx, weights=weight, minlength=n_regions * n_buckets * size * 8).reshape(-1, 8)
+    if cumulative_levels:
+        at_least = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1]  # column r: levels r and above
+        values = at_least[:, 1:4]
+    else:
+        values = grid[:, 1:4]
+    cells = np.flatnonzero(np.any(values != 0, axis=1))
+    member_of = cells % size
+    rest = cells // size
+    return pl.DataFrame(
+        {
+            "region": (rest // n_buckets).astype(np.int32),
+            "bucket": (rest % n_buckets + b0).astype(np.int32),
+            "member": member_of.astype(np.int16),
+            "a": np.rint(values[cells, 0]).astype(np.int64),
+            "b": np.rint(values[cells, 1]).astype(np.int64),
+            "c": np.rint(values[cells, 2]).astype(np.int64),
+            "scope": np.full(len(cells), scope, dtype=np.int8),
+            "dim": np.full(len(cells), dim, dtype=np.int8),
+        }
+    )
+
+
+def _stock_events(seg: pl.DataFrame, scope: int, n_regions: int, b0: int, n_buckets: int) -> list[pl.DataFrame]:
+    """+1/−1 events of each segment in every disaggregation of the scope."""
+    col = {c: seg[c].to_numpy() for c in ("region", "rank", "occ", "industry", "sex", "c35", "c45", "c55")}
+    start = seg["seg_start"].to_numpy().astype(np.int64)
+    end_col = seg["seg_end"]
+    ended = np.flatnonzero(end_col.is_not_null().to_numpy())
+    end = end_col.fill_null(0).to_numpy().astype(np.int64)[ended]
+
+    def both(a: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, a[ended]])
+
+    cs = {k: both(v) for k, v in col.items()}  # native small integer types: tens of millions of events
+    bucket = np.concatenate([days_to_quarter(start), days_to_quarter(end)])
+    age = np.concatenate(
+        [
+            _band(start, col["c35"], col["c45"], col["c55"]),
+            _band(end - 1, col["c35"][ended], col["c45"][ended], col["c55"][ended]),
+        ]
+    )
+    sign = np.concatenate([np.ones(len(start)), -np.ones(len(ended))])
+    rank = np.clip(cs["rank"], 0, 7)
+    members = {0: np.zeros(len(sign), dtype=np.int8), 1: cs["industry"], 2: cs["occ"], 3: rank, 4: cs["sex"], 5: age}
+    kw: dict[str, Any] = {
+        "n_regions": n_regions,
+        "b0": b0,
+        "n_buckets": n_buckets,
+        "scope": scope,
+        "cumulative_levels": True,
+    }
+    out = []
+    for dim in SCOPE_DIMS[scope]:
+        if dim == 5:
+            continue
+        out.append(_count(cs["region"], bucket, members[dim], rank, sign, dim=dim, **kw))
+    if 5 in SCOPE_DIMS[scope]:
+        # Age bands also move inside segments, on the birthdays that cross a threshold.
+        regions, buckets, ranks, ages, signs = [cs["region"]], [bucket], [rank], [age], [sign]
+        never = np.iinfo(np.int64).max
+        seg_end = np.where(end_col.is_null().to_numpy(), never, end_col.fill_null(0).to_numpy().astype(np.int64))
+        for i, k in enumerate(AGE_THRESHOLDS):
+            c = col[f"c{k}"].astype(np.int64)
+            moving = np.flatnonzero((c > start) & (c < seg_end))
+            q = days_to_quarter(c[moving])
+            for band, s in ((i, -1.0), (i + 1, 1.0)):
+                regions.append(col["region"][moving].astype(np.int64))
+                buckets.append(q)
+                ranks.append(np.clip(col["rank"][moving].astype(np.int64), 0, 7))
+                ages.append(np.full(len(moving), band, dtype=np.int64))
+                signs.append(np.full(len(moving), s))
+        r_all = np.concatenate(ranks)
+        out.append(
+            _count(
+                np.concatenate(regions),
+                np.concatenate(buckets),
+                np.concatenate(ages),
+                r_all,
+                np.concatenate(signs),
+                dim=5,
+                **kw,
+            )
+        )
+    return [f.rename({"a": "d_skilled", "b": "d_mid", "c": "d_high"}) for f in out]
+
+
+def _flow_events(reach: pl.DataFrame, scope: int, n_regions: int, b0: int, n_buckets: int) -> list[pl.DataFrame]:
+    col = {
+        c: reach[c].to_numpy().astype(np.int64)
+        for c in ("region", "level", "occ", "industry", "sex", "c35", "c45", "c55")
+    }
+    t = reach["t"].to_numpy().astype(np.int64)
+    bucket = days_to_quarter(t)
+    age = _band(t, col["c35"], col["c45"], col["c55"])
+    members = {0: np.zeros(len(t), dtype=np.int64), 1: col["industry"], 2: col["occ"], 4: col["sex"], 5: age}
+    weight = np.ones(len(t))
+    kw: dict[str, Any] = {
+        "n_regions": n_regions,
+        "b0": b0,
+        "n_buckets": n_buckets,
+        "scope": scope,
+        "cumulative_levels": False,
+    }
+    out = [
+        _count(col["region"], bucket, members[dim], col["level"], weight, dim=dim, **kw)
+        for dim in SCOPE_DIMS[scope]
+        if dim in members
+    ]
+    return [f.rename({"a": "f_skilled", "b": "f_mid", "c": "f_high"}) for f in out]
+
+
+EVENT_SCHEMA: Any = {
+    "region": pl.Int32,
+    "scope": pl.Int8,
+    "dim": pl.Int8,
+    "member": pl.Int16,
+    "bucket": pl.Int32,
+    "d_skilled": pl.Int64,
+    "d_mid": pl.Int64,
+    "d_high": pl.Int64,
+    "f_skilled": pl.Int64,
+    "f_mid": pl.Int64,
+    "f_high": pl.Int64,
+}
+
+
+def _empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+def contributions(certs: pl.DataFrame, persons: pl.DataFrame, industry: pl.DataFrame) -> pl.DataFrame:
+    """All events of these persons, aggregated per (region, scope, dim, member, bucket), regions replicated
+    to their city and province."""
+    codes = persons["region"].unique().sort()
+    if len(codes) >= (1 << 12):
+        raise ValueError("more than 4,096 distinct regions")
+    index = {int(c): i for i, c in enumerate(codes.to_list())}
+    people = (
+        _with_age_thresholds(persons)
+        .join(industry, on="person_id", how="left")
+        .with_columns(
+            pl.col("industry").fill_null(0).cast(pl.Int8),
+            pl.col("region").replace_strict(index, return_dtype=pl.Int32),
+        )
+        .select("person_id", *_ATTRS)
+    )
+    held = certs.join(people, on="person_id")
+    if held.height == 0:
+        return _empty_events()
+    # Quarters from the earliest issue day to the latest day any event can fall on (a 55th birthday).
+    lo_day = int(held["start"].min())  # type: ignore[arg-type]
+    hi_day = max(int(held["start"].max()), int(held["end"].max() or 0), int(people["c55"].max()))  # type: ignore[arg-type]
+    b0 = int(days_to_quarter(np.array([lo_day]))[0])
+    n_buckets = int(days_to_quarter(np.array([hi_day]))[0]) - b0 + 1
+    n_regions = len(codes)
+    parts: list[pl.DataFrame] = []
+    for scope in SCOPES.values():
+        subset = _scope_filter(held, scope)
+        if subset.height == 0:
+            continue
+        seg, reach = _scope_frames(subset)
+        for frame in _stock_events(seg, scope, n_regions, b0, n_buckets):
+            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("f_skilled", "f_mid", "f_high"))))
+        for frame in _flow_events(reach, scope, n_regions, b0, n_buckets):
+            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("d_skilled", "d_mid", "d_high"))))
+    if not parts:
+        return _empty_events()
+    events = pl.concat([p.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for p in parts])
+    events = events.with_columns(
+        pl.col("region").replace_strict(dict(enumerate(codes.to_list())), return_dtype=pl.Int32)
+    )
+    return replicate_up(events)
+
+
+def replicate_up(events: pl.DataFrame) -> pl.DataFrame:
+    """Add each event to the region's city and province as well, then sum."""
+    region = pl.col("region")
+    city = (region // 100 * 100).cast(pl.Int32)
+    province = (region // 10000 * 10000).cast(pl.Int32)
+    copies = [
+        events,
+        events.filter(region % 100 != 0).with_columns(city.alias("region")),
+        events.filter(region % 10000 != 0).with_columns(province.alias("region")),
+    ]
+    return sum_events(pl.concat(copies))
+
+
+def sum_events(events: pl.DataFrame) -> pl.DataFrame:
+    value_cols = [c for c in EVENT_SCHEMA if c not in EVENT_KEYS]
+    summed = events.group_by(EVENT_KEYS).agg(*(pl.col(c).sum() for c in value_cols))
+    nonzero = pl.any_horizontal(*(pl.col(c) != 0 for c in value_cols))
+    return summed.filter(nonzero).sort(EVENT_KEYS)
+
+
+def difference(new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+    value_cols = [c for c in EVENT_SCHEMA if c not in EVENT_KEYS]
+    negated = old.with_columns(*(-pl.col(c) for c in value_cols))
+    return sum_events(pl.concat([new.cast(EVENT_SCHEMA), negated.cast(EVENT_SCHEMA)]))
+
+
+def facts_from_events(events: pl.DataFrame, plist: list[Period]) -> pl.DataFrame:
+    """Stocks on each period's last day (events summed up to its last quarter) and flows within it.
+
+    Rows whose measures are all zero are left out. Columns: region, scope, dim, member, period, period_end
+    and the six measures."""
+    keys = ["region", "scope", "dim", "member"]
+    if events.height == 0:
+        return _empty_facts()
+    cum = (
+        events.sort([*keys, "bucket"])
+        .with_columns(
+            pl.col("d_skilled").cum_sum().over(keys).alias("skilled"),
+            pl.col("d_mid").cum_sum().over(keys).alias("mid_plus"),
+            pl.col("d_high").cum_sum().over(keys).alias("high"),
+        )
+        .select([*keys, "bucket", "skilled", "mid_plus", "high"])
+    )
+    pframe = pl.DataFrame(
+        {
+            "period": [p.label for p in plist],
+            "period_end": [p.end for p in plist],
+            "p_bucket": [p.bucket for p in plist],
+            "p_first": [p.first_bucket for p in plist],
+        },
+        schema={"period": pl.Utf8, "period_end": pl.Date, "p_bucket": pl.Int32, "p_first": pl.Int32},
+    )
+    grid = events.select(keys).unique().join(pframe, how="cross")
+    stocks = (
+        grid.sort("p_bucket")
+        .join_asof(
+            cum.sort("bucket"),
+            left_on="p_bucket",
+            right_on="bucket",
+            by=keys,
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .with_columns(pl.col("skilled", "mid_plus", "high").fill_null(0))
+    )
+    # Flows: a year row sums its quarters; a quarter row is its own bucket.
+    flow_events = events.filter((pl.col("f_skilled") != 0) | (pl.col("f_mid") != 0) | (pl.col("f_high") != 0))
+    flows = (
+        flow_events.join(pframe, how="cross")
+        .filter((pl.col("bucket") >= pl.col("p_first")) & (pl.col("bucket") <= pl.col("p_bucket")))
+        .group_by([*keys, "period"])
+        .agg(
+            pl.col("f_skilled").sum().alias("new_skilled"),
+            pl.col("f_mid").sum().alias("new_mid_plus"),
+            pl.col("f_high").sum().alias("new_high"),
+        )
+    )
+    out = (
+        stocks.join(flows, on=[*keys, "period"], how="left")
+        .with_columns(pl.col("new_skilled", "new_mid_plus", "new_high").fill_null(0))
+        .select([*keys, "period", "period_end", *MEASURES])
+    )
+    return out.filter(pl.any_horizontal(*(pl.col(m) != 0 for m in MEASURES)))
+
+
+def delta_facts(events: pl.DataFrame, plist: list[Period]) -> pl.DataFrame:
+    """For an incremental update: the change of every stored period's stocks and flows caused by ``events``
+    (which are differences). A stock changes in every period at or after the event's quarter."""
+    keys = ["region", "scope", "dim", "member"]
+    if events.height == 0:
+        return _empty_facts()
+    pframe = pl.DataFrame(
+        {
+            "period": [p.label for p in plist],
+            "period_end": [p.end for p in plist],
+            "p_bucket": [p.bucket for p in plist],
+            "p_first": [p.first_bucket for p in plist],
+        },
+        schema={"period": pl.Utf8, "period_end": pl.Date, "p_bucket": pl.Int32, "p_first": pl.Int32},
+    )
+    crossed = events.join(pframe, how="cross").filter(pl.col("bucket") <= pl.col("p_bucket"))
+    in_period = (pl.col("bucket") >= pl.col("p_first")).cast(pl.Int64)
+    out = crossed.group_by([*keys, "period", "period_end"]).agg(
+        pl.col("d_skilled").sum().alias("skilled"),
+        pl.col("d_mid").sum().alias("mid_plus"),
+        pl.col("d_high").sum().alias("high"),
+        (pl.col("f_skilled") * in_period).sum().alias("new_skilled"),
+        (pl.col("f_mid") * in_period).sum().alias("new_mid_plus"),
+        (pl.col("f_high") * in_period).sum().alias("new_high"),
+    )
+    return out.filter(pl.any_horizontal(*(pl.col(m) != 0 for m in MEASURES))).select(
+        [*keys, "period", "period_end", *MEASURES]
+    )
+
+
+def _empty_facts() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "region": pl.Int32,
+            "scope": pl.Int8,
+            "dim": pl.Int8,
+            "member": pl.Int16,
+            "period": pl.Utf8,
+            "period_end": pl.Date,
+            **dict.fromkeys(MEASURES, pl.Int64),
+        }
+    )
+
+
+def member_label(dim: int, member: int, sections: str = "ABCDEFGHIJKLMNOPQRST") -> str:
+    """The stored text of a disaggregation member."""
+    if dim == 0:
+        return "total"
+    if dim == 1:
+        return sections[member - 1] if 1 <= member <= len(sections) else "unknown"
+    if dim == 2:
+        return str(member) if member else "unknown"
+    if dim == 3:
+        return str(member)
+    if dim == 4:
+        return SEXES[member] if member in (0, 1) else "unknown"
+    if dim == 5:
+        return AGE_BANDS[member] if 0 <= member < len(AGE_BANDS) else "unknown"
+    raise ValueError(dim)

@@ -1,0 +1,538 @@
+"""Reads for pages, the API, exports and the command line. Region access is checked here, once.
+
+Officers and auditors see their region's subtree: the province everything in Jiangsu, a city its
+districts, a district only itself. Organisation users and users without a region see no monitoring.
+The derived tables (facts, evaluations, forecasts, warnings) are read only through these functions,
+which apply that rule to every region code asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import gettext as _
+
+from gongjiang.core.models import Role
+from gongjiang.core.scope import can, restrict
+from gongjiang.monitoring import engine
+from gongjiang.monitoring.evaluation import evaluate
+from gongjiang.monitoring.measures import Store, build_store
+from gongjiang.monitoring.models import (
+    Boundary,
+    Comparison,
+    EarlyWarning,
+    Indicator,
+    RegionFact,
+    RollupState,
+    SeriesForecast,
+    Severity,
+    Status,
+    Target,
+    TargetEvaluation,
+    WarningKind,
+)
+from gongjiang.reference import regions as region_table
+from gongjiang.reference.regions import level_of, scope_prefix
+from gongjiang.reference.selectors import region_name
+
+KPI_ORDER = ("skilled_share_employed", "high_share_skilled", "high_per_10k_employed")
+RANKING_INDICATORS = (
+    "high_share_skilled",
+    "skilled_share_employed",
+    "high_per_10k_employed",
+    "skilled_workers",
+    "high_skilled_workers",
+    "new_skilled",
+    "new_high_skilled",
+)
+BREAKDOWN_DIMS = ("industry", "occupation", "level", "sex", "age")
+SEVERITY_ORDER = Case(
+    When(severity=Severity.HIGH, then=Value(0)),
+    When(severity=Severity.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def can_monitor(user: Any) -> bool:
+    return can(user, "view", Target)
+
+
+def home_region(user: Any) -> str | None:
+    if not can_monitor(user):
+        return None
+    if user.is_superuser and not user.region_code:
+        return "320000"
+    return user.region_code or None
+
+
+def visible(user: Any, code: str) -> bool:
+    """May ``user`` see monitoring data of region ``code``?"""
+    if not can_monitor(user) or len(code) != 6 or not code.isdigit():
+        return False
+    if user.is_superuser:
+        return True
+    if user.role not in (Role.OFFICER, Role.AUDITOR) or not user.region_code:
+        return False
+    prefix = scope_prefix(user.region_code)
+    return code == prefix if len(prefix) == 6 else code.startswith(prefix)
+
+
+def state() -> RollupState | None:
+    return RollupState.objects.filter(pk=1).first()
+
+
+def children(code: str) -> list[str]:
+    """Current subregions with data or a boundary: a province's cities, a city's counties and districts."""
+    level = level_of(code)
+    if level == "county":
+        return []
+    prefix = scope_prefix(code)
+    with_facts = set(
+        RegionFact.objects.filter(dim="all", scope="all", member="total", region_code__startswith=prefix)
+        .values_list("region_code", flat=True)
+        .distinct()
+    )
+    with_maps = set(Boundary.objects.filter(parent_code=code).values_list("region_code", flat=True))
+    want = "city" if level == "province" else "county"
+    return sorted(c for c in with_facts | with_maps if c != code and level_of(c) == want)
+
+
+def region_card(code: str, as_of: Any = None) -> dict[str, Any]:
+    level = level_of(code)
+    parent = region_table.parent_code(code)
+    return {
+        "code": code,
+        "name": region_name(code, as_of),
+        "level": level,
+        "parent": parent or "",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Values, targets and statuses
+# ---------------------------------------------------------------------------------------------
+
+
+def status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
+def comparison_label(comparison: str) -> str:
+    return str(Comparison(comparison).label) if comparison in Comparison.values else comparison
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def evaluation_json(ev: TargetEvaluation) -> dict[str, Any]:
+    t = ev.target
+    return {
+        "target": t.key,
+        "indicator": t.indicator.code,
+        "indicator_name": t.indicator.display_name,
+        "unit": t.indicator.unit,
+        "region": ev.region_code,
+        "target_region": t.region_code,
+        "inherited": ev.inherited,
+        "kind": t.kind,
+        "comparison": t.comparison,
+        "target_value": t.value,
+        "horizon": t.horizon,
+        "window_start": t.window_start.isoformat() if t.window_start else None,
+        "baseline_year": t.baseline_year,
+        "baseline_value": _round(ev.baseline_value),
+        "period": ev.period,
+        "as_of": ev.as_of.isoformat() if ev.as_of else None,
+        "value": _round(ev.value),
+        "numerator": _round(ev.numerator),
+        "denominator": _round(ev.denominator),
+        "expected": _round(ev.expected),
+        "progress": _round(ev.progress),
+        "status": ev.status,
+        "status_label": status_label(ev.status),
+        "required_annual": _round(ev.required_annual),
+        "required_rate": _round(ev.required_rate),
+        "forecast": _round(ev.forecast),
+        "forecast_lo": _round(ev.forecast_lo),
+        "forecast_hi": _round(ev.forecast_hi),
+        "trajectory": ev.trajectory,
+        "source": t.citation,
+        "document_id": t.document_id,
+        "summary": t.summary,
+        "data_source": t.indicator.source,
+    }
+
+
+def evaluations(code: str) -> list[dict[str, Any]]:
+    qs = (
+        TargetEvaluation.objects.filter(region_code=code)
+        .select_related("target", "target__indicator")
+        .order_by("inherited", "target__indicator__order", "target__horizon", "target__key")
+    )
+    return [evaluation_json(ev) for ev in qs]
+
+
+def _indicator_json(ind: Indicator) -> dict[str, Any]:
+    return {
+        "code": ind.code,
+        "name": ind.display_name,
+        "name_zh": ind.name,
+        "name_en": ind.name_en,
+        "kind": ind.kind,
+        "unit": ind.unit,
+        "factor": ind.factor,
+        "numerator": ind.numerator,
+        "denominator": ind.denominator,
+        "data_source": ind.source,
+        "collected": ind.collected,
+        "planned_source": ind.planned_source,
+        "disaggregations": ind.disaggregations,
+        "period_types": ind.period_types,
+    }
+
+
+def indicator_definitions() -> list[dict[str, Any]]:
+    return [_indicator_json(i) for i in Indicator.objects.all()]
+
+
+def quarter_end(label: str) -> datetime.date | None:
+    """The last day of a stored quarter such as 2025Q3; None if the label is not one or is not kept."""
+    if len(label) != 6 or label[4] != "Q" or not label[:4].isdigit() or label[5] not in "1234":
+        return None
+    st = state()
+    if st is None or st.data_as_of is None or int(label[:4]) < st.quarter_from:
+        return None
+    p = engine.periods(int(label[:4]), datetime.date(int(label[:4]), 12, 31), quarter_from=int(label[:4]))
+    end = next(x.end for x in p if x.label == label)
+    return end if end <= engine.stored_through(st.data_as_of) else None
+
+
+def indicator_values(code: str, year: int | None = None, quarter: str | None = None) -> dict[str, Any]:
+    """Every indicator in region ``code`` for ``year`` (the latest if None) or for a quarter (``2025Q3``):
+    value, numerator, denominator, and each target that applies there (the region's own and those it
+    inherits) with its status judged at the end of that period (or at the data's last day)."""
+    st = state()
+    if st is None or st.data_as_of is None:
+        return {"region": region_card(code), "year": year, "as_of": None, "indicators": [], "rollup": None}
+    end = quarter_end(quarter) if quarter else None
+    year = end.year if end else (year or st.data_as_of.year)
+    as_of = min(st.data_as_of, end or datetime.date(year, 12, 31))
+    targets = list(Target.objects.select_related("indicator"))
+    applicable = _applicable_targets(targets, code)
+    wanted = {code} | {t.region_code for t, _ in applicable}
+    store = build_store(wanted)
+    assert store is not None
+    store = _truncate(store, as_of)
+    latest = as_of == st.data_as_of
+    series = {}
+    if latest:
+        for f in SeriesForecast.objects.filter(region_code=code).select_related("indicator"):
+            series[f.indicator.code] = {"points": f.points, "history": f.history}
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    for target, inherited in applicable:
+        res = evaluate(store, target, code, inherited, series.get(target.indicator.code))
+        by_indicator.setdefault(target.indicator.code, []).append(
+            {
+                "target": target.key,
+                "region": target.region_code,
+                "inherited": inherited,
+                "kind": target.kind,
+                "comparison": target.comparison,
+                "value": target.value,
+                "horizon": target.horizon,
+                "window_start": target.window_start.isoformat() if target.window_start else None,
+                "achieved_value": _round(res.value.value),
+                "expected": _round(res.expected),
+                "status": res.status,
+                "status_label": status_label(res.status),
+                "required_annual": _round(res.required_annual),
+                "required_rate": _round(res.required_rate),
+                "forecast": None if res.forecast is None else [_round(x) for x in res.forecast],
+                "warnings": [{"kind": w["kind"], "severity": w["severity"]} for w in res.warnings],
+                "source": target.citation,
+            }
+        )
+    period = quarter if end else str(year)
+    out = []
+    for ind in Indicator.objects.all():
+        v = store.value(ind, code, period or str(year))
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.display_name,
+                "unit": ind.unit,
+                "factor": ind.factor,
+                "data_source": ind.source,
+                "collected": ind.collected,
+                "value": _round(v.value),
+                "numerator": _round(v.numerator),
+                "denominator": _round(v.denominator),
+                "note": v.note,
+                "targets": by_indicator.get(ind.code, []),
+            }
+        )
+    return {
+        "region": region_card(code),
+        "year": year,
+        "period": period,
+        "as_of": as_of.isoformat(),
+        "rollup": {"mode": st.mode, "built_at": st.built_at.isoformat(), "data_as_of": st.data_as_of.isoformat()},
+        "indicators": out,
+    }
+
+
+def _truncate(store: Store, as_of: datetime.date) -> Store:
+    """The store as it stood on ``as_of``: later periods dropped; a year cut short reads its quarters so far."""
+    if as_of >= store.as_of:
+        return store
+    store.periods = [p for p in store.periods if p.end <= as_of or (p.kind == "Y" and p.end.year == as_of.year)]
+    store.as_of = as_of
+    if (as_of.month, as_of.day) != (12, 31):
+        quarters = [p.label for p in store.periods if p.kind == "Q" and p.end.year == as_of.year and p.end <= as_of]
+        if quarters:
+            store.partial_year = (str(as_of.year), quarters)
+    return store
+
+
+def _applicable_targets(targets: list[Target], code: str) -> list[tuple[Target, bool]]:
+    """The region's own targets and the ratio targets it inherits from enclosing regions."""
+    from gongjiang.monitoring.evaluation import _plan
+
+    return [(t, inh) for t, r, inh in _plan(targets, {code}, [code]) if r == code]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboards
+# ---------------------------------------------------------------------------------------------
+
+
+def warning_message(w: EarlyWarning) -> str:
+    d = w.detail or {}
+    kind = w.kind
+    if kind == WarningKind.BEHIND:
+        return _("%(ind)s is behind its trajectory: %(v)s against %(e)s expected by now.") % {
+            "ind": w.indicator.display_name,
+            "v": _fmt(d.get("value")),
+            "e": _fmt(d.get("expected")),
+        }
+    if kind == WarningKind.FORECAST_MISS:
+        return _("%(ind)s is forecast at %(f)s in %(h)s (80%% interval %(lo)s–%(hi)s), short of the target %(t)s.") % {
+            "ind": w.indicator.display_name,
+            "f": _fmt(d.get("forecast")),
+            "h": d.get("horizon"),
+            "lo": _fmt(d.get("lo")),
+            "hi": _fmt(d.get("hi")),
+            "t": _fmt(d.get("target")),
+        }
+    if kind == WarningKind.DECLINING:
+        return _("%(ind)s fell from %(p)s to %(v)s in %(y)s.") % {
+            "ind": w.indicator.display_name,
+            "p": _fmt(d.get("previous")),
+            "v": _fmt(d.get("value")),
+            "y": d.get("year"),
+        }
+    reason = d.get("reason")
+    if reason == "not_collected":
+        return _("%(ind)s: the platform does not collect this data yet (planned: %(src)s).") % {
+            "ind": w.indicator.display_name,
+            "src": w.indicator.planned_source,
+        }
+    if reason == "carried_forward":
+        return _("%(ind)s: employment statistics for this year are missing; %(y)s figures are used.") % {
+            "ind": w.indicator.display_name,
+            "y": d.get("year"),
+        }
+    return _("%(ind)s: no value for the period.") % {"ind": w.indicator.display_name}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def warnings_for(code: str, limit: int | None = 200) -> list[dict[str, Any]]:
+    """Warnings raised in ``code`` and every region inside it (routed up), the most severe first."""
+    prefix = scope_prefix(code)
+    qs = EarlyWarning.objects.select_related("indicator", "target")
+    qs = qs.filter(region_code=code) if len(prefix) == 6 else qs.filter(region_code__startswith=prefix)
+    qs = qs.annotate(rank=SEVERITY_ORDER).order_by("rank", "region_code", "id")
+    if limit:
+        qs = qs[:limit]
+    return [
+        {
+            "kind": w.kind,
+            "kind_label": str(WarningKind(w.kind).label),
+            "severity": w.severity,
+            "severity_label": str(Severity(w.severity).label),
+            "region": w.region_code,
+            "region_name": region_name(w.region_code),
+            "indicator": w.indicator.code,
+            "indicator_name": w.indicator.display_name,
+            "target": w.target.key if w.target else None,
+            "inherited": w.inherited,
+            "period": w.period,
+            "detail": w.detail,
+            "message": warning_message(w),
+        }
+        for w in qs
+    ]
+
+
+def forecasts_for(code: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "indicator": f.indicator.code,
+            "indicator_name": f.indicator.display_name,
+            "unit": f.indicator.unit,
+            "region": f.region_code,
+            "model": f.model,
+            "backtest": f.backtest,
+            "history": f.history,
+            "points": f.points,
+        }
+        for f in SeriesForecast.objects.filter(region_code=code)
+        .select_related("indicator")
+        .order_by("indicator__order")
+    ]
+
+
+def rankings(code: str, year: int, store: Store | None = None) -> dict[str, list[dict[str, Any]]]:
+    kids = children(code)
+    if not kids:
+        return {}
+    store = store or build_store(kids, with_organisations=False)
+    if store is None:
+        return {}
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=RANKING_INDICATORS)}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for icode in RANKING_INDICATORS:
+        ind = indicators.get(icode)
+        if ind is None:
+            continue
+        rows: list[dict[str, Any]] = []
+        for kid in kids:
+            v = store.value(ind, kid, str(year))
+            rows.append({"region": kid, "name": region_name(kid), "value": _round(v.value)})
+        rows.sort(key=lambda r: (r["value"] is None, -float(r["value"] or 0)))
+        out[icode] = rows
+    return out
+
+
+def breakdowns(code: str, year: int, scope: str = "all") -> dict[str, list[dict[str, Any]]]:
+    from gongjiang.reference.models import Industry, Occupation, SkillLevel
+
+    names: dict[str, dict[str, str]] = {
+        "industry": {i.section: i.name for i in Industry.objects.filter(kind="section")},
+        "occupation": {o.code: o.name for o in Occupation.objects.filter(kind="major")},
+        "level": {str(lv.rank): lv.name for lv in SkillLevel.objects.all()},
+        "sex": {"M": _("Male"), "F": _("Female")},
+        "age": {
+            "under35": _("Under 35"),
+            "35-44": _("35–44"),
+            "45-54": _("45–54"),
+            "55plus": _("55 and over"),
+        },
+    }
+    rows = RegionFact.objects.filter(region_code=code, period=str(year), scope=scope, dim__in=BREAKDOWN_DIMS).values(
+        "dim", "member", *engine.MEASURES
+    )
+    out: dict[str, list[dict[str, Any]]] = {d: [] for d in BREAKDOWN_DIMS}
+    for r in rows:
+        label = names[r["dim"]].get(r["member"], _("Unknown") if r["member"] == "unknown" else r["member"])
+        out[r["dim"]].append(
+            {
+                "member": r["member"],
+                "label": label,
+                "skilled": r["skilled"],
+                "high": r["high"],
+                "new_skilled": r["new_skilled"],
+                "new_high": r["new_high"],
+            }
+        )
+    for dim in BREAKDOWN_DIMS:
+        if dim == "level":
+            out[dim].sort(key=lambda r: int(r["member"]))
+        elif dim in ("age",):
+            order = [*list(engine.AGE_BANDS), "unknown"]
+            out[dim].sort(key=lambda r: order.index(r["member"]) if r["member"] in order else 99)
+        else:
+            out[dim].sort(key=lambda r: -r["skilled"])
+    return out
+
+
+def dashboard(code: str, year: int | None = None) -> dict[str, Any]:
+    st = state()
+    if st is None or st.data_as_of is None:
+        return {"region": region_card(code), "ready": False}
+    year = year or st.data_as_of.year
+    kids = children(code)
+    return {
+        "ready": True,
+        "region": region_card(code),
+        "as_of": st.data_as_of.isoformat(),
+        "year": year,
+        "years": list(range(st.first_year, st.data_as_of.year + 1)),
+        "kpis": evaluations(code),
+        "trends": forecasts_for(code),
+        "rankings": rankings(code, year),
+        "breakdowns": breakdowns(code, year),
+        "warnings": warnings_for(code, limit=100),
+        "children": [{"code": k, "name": region_name(k)} for k in kids],
+        "rollup": {"mode": st.mode, "built_at": st.built_at.isoformat()},
+    }
+
+
+def map_data(code: str, indicator_code: str, year: int | None = None) -> dict[str, Any]:
+    """GeoJSON of the region's subregions (a district: itself) with each one's value of the indicator."""
+    st = state()
+    ind = Indicator.objects.filter(code=indicator_code).first()
+    year = year or (st.data_as_of.year if st and st.data_as_of else datetime.date.today().year)
+    if level_of(code) == "county":
+        shapes = list(Boundary.objects.filter(region_code=code))
+    else:
+        shapes = list(Boundary.objects.filter(parent_code=code).order_by("region_code"))
+    codes = [b.region_code for b in shapes]
+    store = build_store(codes, with_organisations=ind is not None and ind.source == "organisations")
+    features = []
+    values = []
+    for b in shapes:
+        v = store.value(ind, b.region_code, str(year)) if (store and ind) else None
+        value = _round(v.value) if v else None
+        values.append({"region": b.region_code, "name": b.name, "value": value})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": b.name, "adcode": b.region_code, "value": value},
+                "geometry": _geometry(b.geometry),
+            }
+        )
+    approval = sorted({b.approval_number for b in shapes if b.approval_number})
+    sources = sorted({f"{b.source} — {b.licence}" for b in shapes})
+    return {
+        "region": region_card(code),
+        "indicator": _indicator_json(ind) if ind else None,
+        "year": year,
+        "geojson": {"type": "FeatureCollection", "features": features},
+        "values": values,
+        "approval_numbers": approval,
+        "sources": sources,
+        "drillable": level_of(code) != "county",
+    }
+
+
+def _geometry(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
+def scoped_targets(user: Any) -> Any:
+    return restrict(Target.objects.select_related("indicator"), user).order_by("region_code", "horizon", "key")

@@ -1,0 +1,292 @@
+"""Pages, API, command line and exports of the monitoring app, with region scope for every role."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from gongjiang.core.audit import audit_context
+from gongjiang.core.models import ChangeRecord
+from gongjiang.monitoring.models import Boundary, Carrier, EarlyWarning, Indicator, Target, TargetEvaluation
+from gongjiang.monitoring.services import (
+    boundaries_load,
+    carrier_create,
+    demo_map_collections,
+    monitoring_rebuild,
+    monitoring_update,
+    targets_load,
+)
+from gongjiang.registry.services import employment_stat_set
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(make_person, make_certificate, make_user, make_org):  # type: ignore[no-untyped-def]
+    for region, n in (("320582", 3), ("320505", 2), ("320412", 2), ("320411", 1)):
+        for i in range(n):
+            p = make_person(region=region, birth=D(1980 + i, 1, 1))
+            make_certificate(p, level="level3" if i % 2 == 0 else "level4", national_level=3 if i % 2 == 0 else 4,
+                             issue_date=D(2023, 3, 1))  # fmt: skip
+            make_certificate(p, level="level5", national_level=5, issue_date=D(2024, 6, 1))
+    make_org(region="320582", kind="evaluation")
+    with audit_context(source="cli"):
+        for region, employed in (("320582", 20), ("320505", 10), ("320412", 10), ("320411", 10)):
+            for year in (2023, 2024):
+                employment_stat_set(region_code=region, year=year, employed=employed)
+        targets_load()
+        boundaries_load(collections=demo_map_collections(), source="test", licence="test")
+        carrier_create(kind="master_studio", name="张家港数控技能大师工作室", region_code="320582", level="municipal",
+                       since=D(2018, 1, 1))  # fmt: skip
+        monitoring_rebuild()
+    users = {
+        "province": make_user("province", region_code="320000"),
+        "suzhou": make_user("suzhou", region_code="320500"),
+        "zhangjiagang": make_user("zhangjiagang", region_code="320582"),
+        "changzhou": make_user("changzhou", region_code="320400"),
+        "auditor": make_user("auditor", role="auditor", region_code="320500"),
+        "enterprise": make_user("enterprise", role="organisation", organisation=make_org(region="320582")),
+        "unplaced": make_user("unplaced", region_code=""),
+    }
+    return users
+
+
+def api(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_every_target_of_the_documents_is_loaded(world) -> None:  # type: ignore[no-untyped-def]
+    assert Target.objects.count() == 33
+    by_doc = {
+        d: Target.objects.filter(document_id=d).count()
+        for d in ("JS-2024-37", "CZ-2025-14", "SZ-digital-10", "ZJG-opinion")
+    }
+    assert by_doc == {"JS-2024-37": 3, "CZ-2025-14": 15, "SZ-digital-10": 8, "ZJG-opinion": 7}
+    # Every target carries its document and clause; indicators the platform lacks are marked, not faked.
+    assert not Target.objects.filter(clause="").exists()
+    missing = Indicator.objects.filter(source="not_collected")
+    assert missing.count() == 11 and all(i.planned_source for i in missing)
+    for ev in TargetEvaluation.objects.filter(target__indicator__source="not_collected"):
+        assert ev.status == "no_data" and ev.value is None
+        assert EarlyWarning.objects.filter(target=ev.target, region_code=ev.region_code, kind="missing_data").exists()
+    # Loading again changes nothing.
+    with audit_context(source="cli"):
+        ind, tgt = targets_load()
+    assert (ind.created, ind.updated, tgt.created, tgt.updated) == (0, 0, 0, 0)
+
+
+def test_bad_target_file_names_the_entry_and_writes_nothing(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "targets.yaml"
+    bad.write_text(
+        "documents: {X: 某文件}\ntargets:\n"
+        "  - {key: a, indicator: nope, region: '320500', kind: level, value: 1, baseline_year: 2024,\n"
+        "     horizon: 2027, document_id: X, clause: 一}\n"
+        "  - {key: b, indicator: new_skilled, region: '320599', kind: cumulative, value: 1,\n"
+        "     baseline_year: 2027, horizon: 2027, document_id: Y}\n",
+        encoding="utf-8",
+    )
+    before = (Target.objects.count(), ChangeRecord.objects.count())
+    with pytest.raises(ValidationError) as err, audit_context(source="cli"):
+        targets_load(path=bad)
+    text = " ".join(err.value.messages)
+    for fragment in ("targets[0] a", "nope", "targets[1] b", "320599", "window_start", "Y"):
+        assert fragment in text
+    assert (Target.objects.count(), ChangeRecord.objects.count()) == before
+
+
+def test_dashboard_api_follows_region_scope(world) -> None:  # type: ignore[no-untyped-def]
+    province = api(world["province"]).get("/api/monitoring/dashboard/", {"region": "320000"})
+    assert province.status_code == 200
+    body = province.json()
+    assert {k["target"] for k in body["kpis"]} >= {"JS-2024-37/skilled-share-employed", "JS-2024-37/high-share-skilled"}
+    assert {c["code"] for c in body["children"]} >= {"320400", "320500"}
+    # Warnings are routed up: the province sees Changzhou's and Zhangjiagang's.
+    assert {w["region"] for w in body["warnings"]} >= {"320400", "320582"}
+    suzhou = api(world["suzhou"])
+    assert suzhou.get("/api/monitoring/dashboard/", {"region": "320400"}).status_code == 404
+    sz = suzhou.get("/api/monitoring/dashboard/", {"region": "320500"}).json()
+    assert all(w["region"].startswith("3205") for w in sz["warnings"])
+    assert "320582" in {w["region"] for w in sz["warnings"]}  # a district's warning, seen by its city
+    zjg = api(world["zhangjiagang"])
+    for region in ("320500", "320505", "320000"):
+        assert zjg.get("/api/monitoring/dashboard/", {"region": region}).status_code == 404
+    mine = zjg.get("/api/monitoring/warnings/", {"region": "320582"}).json()["warnings"]
+    assert mine and {w["region"] for w in mine} == {"320582"}
+    assert api(world["auditor"]).get("/api/monitoring/dashboard/", {"region": "320582"}).status_code == 200
+    for name in ("enterprise", "unplaced"):
+        assert api(world[name]).get("/api/monitoring/dashboard/", {"region": "320582"}).status_code in (403, 404)
+    assert APIClient().get("/api/monitoring/dashboard/", {"region": "320582"}).status_code in (401, 403)
+    bad = api(world["province"]).get("/api/monitoring/dashboard/", {"region": "32"})
+    assert bad.status_code == 400 and "region" in bad.json()
+    bad = api(world["province"]).get("/api/monitoring/values/", {"region": "320000", "year": "20x5"})
+    assert bad.status_code == 400 and "year" in bad.json()
+
+
+def test_targets_and_carriers_api(world) -> None:  # type: ignore[no-untyped-def]
+    keys = {t["key"] for t in api(world["zhangjiagang"]).get("/api/monitoring/targets/").json()["results"]}
+    assert keys and all(k.startswith("ZJG-opinion/") for k in keys)
+    row = next(t for t in api(world["province"]).get("/api/monitoring/targets/").json()["results"] if t["evaluation"])
+    assert row["evaluation"]["status"] in {
+        "on_track",
+        "at_risk",
+        "off_track",
+        "achieved",
+        "missed",
+        "no_data",
+        "monitored",
+    }
+    payload = {"kind": "public_training_base", "name": "武进智能制造公共实训基地", "region_code": "320412",
+               "level": "provincial", "since": "2024-05-01", "digital": True}  # fmt: skip
+    assert api(world["suzhou"]).post("/api/monitoring/carriers/", payload, format="json").status_code == 403
+    assert api(world["auditor"]).post("/api/monitoring/carriers/", payload, format="json").status_code == 403
+    created = api(world["changzhou"]).post("/api/monitoring/carriers/", payload, format="json")
+    assert created.status_code == 201, created.content
+    again = api(world["changzhou"]).post("/api/monitoring/carriers/", payload, format="json")
+    assert again.status_code == 400 and "name" in again.json()
+    late = dict(payload, name="x", since="2024-05-01", until="2023-01-01")
+    assert api(world["changzhou"]).post("/api/monitoring/carriers/", late, format="json").status_code == 400
+    assert Carrier.objects.filter(region_code="320412").count() == 1
+    assert ChangeRecord.objects.filter(model="monitoring.Carrier", region_code="320412").count() == 1
+
+
+def test_values_cli_and_api_agree(world) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    call_command("indicators", "show", "--region", "320582", "--year", "2024", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["region"]["code"] == "320582" and data["year"] == 2024
+    rows = {r["code"]: r for r in data["indicators"]}
+    share = rows["skilled_share_employed"]
+    assert (share["numerator"], share["denominator"], share["value"]) == (3, 20, 15.0)
+    assert rows["high_share_skilled"]["value"] == pytest.approx(200 / 3, abs=1e-3)
+    assert rows["master_studios"]["value"] == 1
+    assert rows["order_classes"]["collected"] is False and rows["order_classes"]["value"] is None
+    targets = {t["target"]: t for t in rows["high_share_skilled"]["targets"]}
+    # Zhangjiagang's own 2020 target: nobody held a certificate there in 2020 in this world.
+    assert targets["ZJG-opinion/high-share-skilled"]["status"] == "no_data"
+    assert "一(二)1" in targets["ZJG-opinion/high-share-skilled"]["source"]
+    # Jiangsu's 35% (2025), inherited and judged at the end of 2024 against its trajectory: 66.7% meets it.
+    inherited = targets["JS-2024-37/high-share-skilled"]
+    assert inherited["inherited"] and inherited["region"] == "320000" and inherited["status"] == "on_track"
+    via_api = api(world["zhangjiagang"]).get("/api/monitoring/values/", {"region": "320582", "year": 2024}).json()
+    assert {r["code"]: r["value"] for r in via_api["indicators"]} == {r["code"]: r["value"] for r in data["indicators"]}
+    # A quarter: stocks on its last day, flows within it; the year so far for targets.
+    q = api(world["zhangjiagang"]).get("/api/monitoring/values/", {"region": "320582", "quarter": "2024Q1"}).json()
+    qrows = {r["code"]: r for r in q["indicators"]}
+    assert q["as_of"] == "2024-03-31" and q["period"] == "2024Q1"
+    assert qrows["skilled_workers"]["value"] == 3 and qrows["new_skilled"]["value"] == 0
+    assert qrows["high_skilled_workers"]["value"] == 2  # the 2024 初级 certificates come later
+    bad = api(world["zhangjiagang"]).get("/api/monitoring/values/", {"region": "320582", "quarter": "2024Q5"})
+    assert bad.status_code == 400 and "quarter" in bad.json()
+    digital = api(world["province"]).get("/api/monitoring/breakdowns/", {"region": "320000", "scope": "digital"})
+    assert digital.status_code == 200 and set(digital.json()["breakdowns"]) == {
+        "industry",
+        "occupation",
+        "level",
+        "sex",
+        "age",
+    }
+    levels = api(world["province"]).get("/api/monitoring/breakdowns/", {"region": "320582", "year": 2024}).json()
+    assert {r["member"]: r["skilled"] for r in levels["breakdowns"]["level"]} == {"2": 1, "3": 2}
+    # An earlier year is judged as of its own end.
+    out = io.StringIO()
+    call_command("indicators", "show", "--region", "320582", "--year", "2023", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["as_of"] == "2023-12-31"
+
+
+def test_incremental_update_reaches_the_dashboard(world, make_person, make_certificate) -> None:  # type: ignore[no-untyped-def]
+    before = api(world["province"]).get("/api/monitoring/values/", {"region": "320505"}).json()
+    skilled = {r["code"]: r["value"] for r in before["indicators"]}["skilled_workers"]
+    p = make_person(region="320505", birth=D(1999, 9, 9))
+    make_certificate(p, level="level2", national_level=2, issue_date=D(2024, 12, 1))
+    with audit_context(source="cli"):
+        rollup, refresh = monitoring_update()
+    assert rollup.mode == "incremental" and "320505" in rollup.affected_regions and refresh.evaluations > 0
+    after = api(world["province"]).get("/api/monitoring/values/", {"region": "320505"}).json()
+    assert {r["code"]: r["value"] for r in after["indicators"]}["skilled_workers"] == skilled + 1
+    # The API can trigger it too (officers only).
+    assert api(world["auditor"]).post("/api/monitoring/rollup/update/").status_code == 403
+    assert api(world["changzhou"]).post("/api/monitoring/rollup/update/").json()["fact_rows"] == 0
+
+
+EXPORT_URLS = [
+    "/monitoring/region/320500/",
+    "/monitoring/map/320500/",
+    "/monitoring/warnings/320500/",
+    "/monitoring/forecasts/320500/",
+    "/monitoring/targets/",
+    "/monitoring/indicators/",
+    "/monitoring/carriers/",
+]
+
+
+def test_every_view_exports_xlsx_and_pdf(world, client) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    client.force_login(world["suzhou"])
+    for url in EXPORT_URLS:
+        assert client.get(url).status_code == 200, url
+        xlsx = client.get(url, {"format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats"), url
+        assert len(load_workbook(io.BytesIO(xlsx.content)).sheetnames) >= 2, url
+        pdf = client.get(url, {"format": "pdf"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and b"STSong-Light" in pdf.content, url
+
+
+def test_dashboard_export_content_and_formula_neutralised(world, client) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from gongjiang.monitoring.exports import Report, to_xlsx
+
+    client.force_login(world["changzhou"])
+    book = load_workbook(io.BytesIO(client.get("/monitoring/region/320400/", {"format": "xlsx"}).content))
+    first = book.worksheets[1]
+    values = [c for row in first.iter_rows(values_only=True) for c in row if c]
+    assert "常政办发〔2025〕14号 一" in values
+    report = Report(title="t", slug="t")
+    report.add("x", ["a"], [["=HYPERLINK(1)"], ["+1"], ["@x"], ["ok"]])
+    sheet = load_workbook(io.BytesIO(to_xlsx(report))).worksheets[1]
+    assert [r[0] for r in sheet.iter_rows(min_row=3, values_only=True)] == ["'=HYPERLINK(1)", "'+1", "'@x", "ok"]
+
+
+def test_pages_follow_scope(world, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world["zhangjiagang"])
+    assert client.get("/monitoring/").url == "/monitoring/region/320582/"
+    for url in ("/monitoring/region/320500/", "/monitoring/map/320500/", "/monitoring/forecasts/320505/"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/monitoring/map/320582/").context["data"]["values"][0]["region"] == "320582"
+    client.force_login(world["enterprise"])
+    assert client.get("/monitoring/").status_code == 403
+    assert client.get("/monitoring/targets/").status_code == 403
+    client.force_login(world["province"])
+    page = client.get("/monitoring/map/320000/", {"indicator": "skilled_workers"})
+    assert len(page.context["data"]["geojson"]["features"]) == 13
+    assert client.get("/monitoring/map/320000/", {"indicator": "order_classes"}).status_code == 404
+
+
+def test_map_loading(world) -> None:  # type: ignore[no-untyped-def]
+    # The demonstration boundaries carry 海门区 as 320684; it is stored under today's code.
+    assert Boundary.objects.filter(region_code="320614", parent_code="320600").exists()
+    assert not Boundary.objects.filter(region_code="320684").exists()
+    assert Boundary.objects.filter(parent_code="320000").count() == 13
+    point = {"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [1, 2]}}
+    bad = {"type": "FeatureCollection", "features": [point]}
+    with pytest.raises(ValidationError) as err, audit_context(source="cli"):
+        boundaries_load(collections=[bad], source="s", licence="l")
+    assert "feature 1" in " ".join(err.value.messages)
+    with pytest.raises(ValidationError):
+        boundaries_load(collections=demo_map_collections(), source="", licence="")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from gongjiang.monitoring import views
+
+urlpatterns = [
+    path("", views.index, name="monitoring"),
+    path("region/<str:code>/", views.region_dashboard, name="monitoring-region"),
+    path("map/<str:code>/", views.region_map, name="monitoring-map"),
+    path("warnings/<str:code>/", views.warnings_list, name="monitoring-warnings"),
+    path("forecasts/<str:code>/", views.forecasts_page, name="monitoring-forecasts"),
+    path("targets/", views.targets_list, name="monitoring-targets"),
+    path("indicators/", views.indicators_page, name="monitoring-indicators"),
+    path("carriers/", views.carriers_list, name="monitoring-carriers"),
+]

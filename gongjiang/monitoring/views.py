@@ -1,0 +1,226 @@
+"""Monitoring pages: overviews (province, city, district), the human-resources map, targets, warnings,
+forecasts, indicator definitions and carriers. Each page also answers ``?format=xlsx`` and ``?format=pdf``
+with the same content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gongjiang.core.scope import can, restrict
+from gongjiang.monitoring import reports, selectors
+from gongjiang.monitoring.exports import respond
+from gongjiang.monitoring.models import Carrier, Comparison, Indicator, Status, Target, TargetEvaluation, TargetKind
+from gongjiang.reference.selectors import region_name
+
+EXPORTS = ("xlsx", "pdf")
+
+
+def _year(request: HttpRequest) -> int | None:
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1990 <= int(raw) <= 2100:
+        raise Http404(_("Unknown year."))
+    return int(raw)
+
+
+def _region(request: HttpRequest, code: str) -> str:
+    if not selectors.can_monitor(request.user):
+        raise PermissionDenied
+    if not selectors.visible(request.user, code):
+        raise Http404(_("No such region in your scope."))
+    return code
+
+
+def _format(request: HttpRequest) -> str:
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in EXPORTS else ""
+
+
+def _breadcrumbs(request: HttpRequest, code: str) -> list[dict[str, str]]:
+    chain = []
+    current: str | None = code
+    while current:
+        if selectors.visible(request.user, current):
+            chain.append({"code": current, "name": region_name(current)})
+        current = selectors.region_table.parent_code(current)
+    return chain[::-1]
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    home = selectors.home_region(request.user)
+    if home is None:
+        raise PermissionDenied
+    return redirect("monitoring-region", code=home)
+
+
+@login_required
+def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    _region(request, code)
+    data = selectors.dashboard(code, _year(request))
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.dashboard_report(data), fmt)
+    indicators = {i.code: i.display_name for i in Indicator.objects.filter(code__in=selectors.RANKING_INDICATORS)}
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "data": data,
+            "region": data["region"],
+            "breadcrumbs": _breadcrumbs(request, code),
+            "ranking_names": indicators,
+            "labels": _chart_labels(),
+        },
+    )
+
+
+def _chart_labels() -> dict[str, Any]:
+    return {
+        "actual": _("Actual"),
+        "trajectory": _("Trajectory"),
+        "forecast": _("Forecast"),
+        "interval": _("80% interval"),
+        "target": _("Target"),
+        "skilled": _("Skilled workers"),
+        "high": _("High-skilled"),
+        "noData": _("No data"),
+        "cumulativeFrom": _("cumulative from"),
+        "statuses": {s.value: str(s.label) for s in Status},
+    }
+
+
+@login_required
+def region_map(request: HttpRequest, code: str) -> HttpResponse:
+    _region(request, code)
+    indicator = request.GET.get("indicator", "high_share_skilled")
+    if not Indicator.objects.filter(code=indicator).exclude(source="not_collected").exists():
+        raise Http404(_("Unknown indicator."))
+    data = selectors.map_data(code, indicator, _year(request))
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.map_report(data), fmt)
+    choices = [(i.code, i.display_name) for i in Indicator.objects.exclude(source="not_collected")]
+    return render(
+        request,
+        "monitoring/map.html",
+        {
+            "data": data,
+            "region": data["region"],
+            "breadcrumbs": _breadcrumbs(request, code),
+            "choices": choices,
+            "indicator": indicator,
+            "labels": _chart_labels(),
+        },
+    )
+
+
+def _target_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    targets = list(selectors.scoped_targets(request.user))
+    evaluations = {
+        (e.target_id, e.region_code): e for e in TargetEvaluation.objects.filter(target__in=targets, inherited=False)
+    }
+    kinds = dict(TargetKind.choices)
+    rows = []
+    for t in targets:
+        ev = evaluations.get((t.pk, t.region_code))
+        if t.value is None:
+            text = _("monitored to %(h)s") % {"h": t.horizon}
+        else:
+            text = f"{t.comparison} {t.value:g} {t.indicator.unit} ({t.horizon})"
+            if t.window_start:
+                text += " " + _("counted from %(d)s") % {"d": t.window_start.isoformat()}
+        rows.append(
+            {
+                "target": t,
+                "key": t.key,
+                "document": t.document,
+                "clause": t.clause,
+                "region": t.region_code,
+                "region_name": region_name(t.region_code),
+                "indicator_name": t.indicator.display_name,
+                "target_text": text,
+                "kind_label": str(kinds.get(t.kind, t.kind)),
+                "baseline_year": t.baseline_year,
+                "status": ev.status if ev else Status.NO_DATA,
+                "status_label": selectors.status_label(ev.status if ev else Status.NO_DATA),
+                "value": None if ev is None or ev.value is None else round(ev.value, 2),
+                "summary": t.summary,
+                "collected": t.indicator.collected,
+            }
+        )
+    return rows
+
+
+@login_required
+def targets_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "view", Target):
+        raise PermissionDenied
+    rows = _target_rows(request)
+    scope = _("Scope: %(r)s") % {"r": getattr(request.user, "region_code", "") or _("all regions")}
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.targets_report(rows, scope), fmt)
+    return render(request, "monitoring/targets.html", {"rows": rows, "comparisons": dict(Comparison.choices)})
+
+
+@login_required
+def warnings_list(request: HttpRequest, code: str) -> HttpResponse:
+    _region(request, code)
+    warnings = selectors.warnings_for(code, limit=None)
+    region = selectors.region_card(code)
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.warnings_report(region, warnings), fmt)
+    return render(
+        request,
+        "monitoring/warnings.html",
+        {"warnings": warnings, "region": region, "breadcrumbs": _breadcrumbs(request, code)},
+    )
+
+
+@login_required
+def forecasts_page(request: HttpRequest, code: str) -> HttpResponse:
+    _region(request, code)
+    series = selectors.forecasts_for(code)
+    region = selectors.region_card(code)
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.forecasts_report(region, series), fmt)
+    for s in series:
+        s["parts"] = reports.backtest_parts(s["backtest"])
+    return render(
+        request,
+        "monitoring/forecasts.html",
+        {"series": series, "region": region, "breadcrumbs": _breadcrumbs(request, code)},
+    )
+
+
+@login_required
+def indicators_page(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_monitor(request.user):
+        raise PermissionDenied
+    rows = selectors.indicator_definitions()
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.indicators_report(rows), fmt)
+    return render(request, "monitoring/indicators.html", {"rows": rows})
+
+
+@login_required
+def carriers_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "view", Carrier):
+        raise PermissionDenied
+    carriers = list(restrict(Carrier.objects.all(), request.user).order_by("region_code", "kind", "name"))
+    scope = _("Scope: %(r)s") % {"r": getattr(request.user, "region_code", "") or _("all regions")}
+    fmt = _format(request)
+    if fmt:
+        return respond(reports.carriers_report(carriers, scope), fmt)
+    return render(request, "monitoring/carriers.html", {"carriers": carriers})

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.policy.models import PolicySet
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _set_choices() -> list[tuple[str, str]]:
+    return [(ps.name, f"{ps.name} · {ps.title}") for ps in PolicySet.objects.order_by("name")]
+
+
+class EvaluateForm(forms.Form):
+    policy_set = forms.ChoiceField(label=_("Policy set"), choices=())
+    version = forms.IntegerField(
+        label=_("Version"), required=False, min_value=1, help_text=_("Empty: the current version")
+    )
+    as_of = forms.DateField(
+        label=_("Rules as recorded on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: every value recorded so far"),
+    )
+    events = forms.FileField(label=_("Events (CSV)"), required=False)
+    sample_size = forms.IntegerField(label=_("Sample size"), required=False, min_value=1, max_value=5000, initial=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["policy_set"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _set_choices()
+
+    def clean_events(self) -> Any:
+        f = self.cleaned_data.get("events")
+        if f is not None and f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB; use the command line for large files."))
+        return f
+
+
+class DiffForm(forms.Form):
+    policy_set = forms.ChoiceField(label=_("Policy set"), choices=())
+    from_version = forms.IntegerField(label=_("From version"), min_value=1)
+    to_version = forms.IntegerField(label=_("To version"), min_value=1)
+    events = forms.FileField(label=_("Events (CSV)"), required=False)
+    sample_size = forms.IntegerField(label=_("Sample size"), required=False, min_value=1, max_value=5000, initial=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["policy_set"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _set_choices()
+
+    def clean_events(self) -> Any:
+        f = self.cleaned_data.get("events")
+        if f is not None and f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB; use the command line for large files."))
+        return f

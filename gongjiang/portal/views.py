@@ -1,0 +1,131 @@
+"""Public pages: certificate verification (by number and name or ID number, or by a signed QR code),
+the issuer profile with the public keys, and a trivial health check. No login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gongjiang.credentials import tokens, vc
+from gongjiang.credentials.models import VerificationChannel, VerificationMethod, VerificationOutcome
+from gongjiang.credentials.verification import (
+    certificate_by_number,
+    certificate_lookup,
+    public_base_url,
+    query_parse,
+    verification_log,
+)
+from gongjiang.portal import ratelimit
+
+
+def rate_limited_page(request: HttpRequest, decision: ratelimit.Decision, method: str) -> HttpResponse:
+    if decision.first_refusal:
+        verification_log(
+            channel=VerificationChannel.PAGE,
+            method=method,
+            outcome=VerificationOutcome.RATE_LIMITED,
+            client_hash=ratelimit.client_hash(request),
+        )
+    response = render(
+        request,
+        "portal/rate_limited.html",
+        {"retry_after": decision.retry_after, "limit": decision.limit},
+        status=429,
+    )
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {"values": {"number": "", "name": ""}, "errors": {}}
+    if request.method == "GET":
+        return render(request, "portal/verify.html", context)
+    data = request.POST
+    method = VerificationMethod.ID_NUMBER if data.get("id_number", "").strip() else VerificationMethod.NAME
+    decision = ratelimit.hit(request)
+    if not decision.allowed:
+        return rate_limited_page(request, decision, method)
+    # The number is kept in the form; the name and ID number are not written back into the page.
+    context["values"] = {"number": data.get("number", "")[:40]}
+    try:
+        query = query_parse(
+            number=data.get("number", ""), name=data.get("name", ""), id_number=data.get("id_number", "")
+        )
+    except ValidationError as exc:
+        verification_log(
+            channel=VerificationChannel.PAGE,
+            method=method,
+            outcome=VerificationOutcome.INVALID,
+            client_hash=ratelimit.client_hash(request),
+        )
+        context["errors"] = {field: msgs[0] for field, msgs in exc.message_dict.items()}
+        return render(request, "portal/verify.html", context, status=400)
+    result = certificate_lookup(query)
+    verification_log(
+        channel=VerificationChannel.PAGE,
+        method=query.method,
+        outcome=result.outcome,
+        client_hash=ratelimit.client_hash(request),
+        certificate_id=result.certificate.pk if result.certificate else None,
+    )
+    context["answer"] = result.public()
+    return render(request, "portal/verify.html", context)
+
+
+@never_cache
+@require_GET
+def verify_token(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a certificate's QR code opens: the signature first, then the registry's current status."""
+    decision = ratelimit.hit(request)
+    if not decision.allowed:
+        return rate_limited_page(request, decision, VerificationMethod.TOKEN)
+    context: dict[str, Any] = {"values": {"number": "", "name": ""}, "errors": {}, "via_token": True}
+    try:
+        claims = tokens.token_verify(token)
+    except tokens.TokenError:
+        verification_log(
+            channel=VerificationChannel.PAGE,
+            method=VerificationMethod.TOKEN,
+            outcome=VerificationOutcome.BAD_SIGNATURE,
+            client_hash=ratelimit.client_hash(request),
+            key_id=tokens.token_kid(token),
+        )
+        context["answer"] = {"result": VerificationOutcome.BAD_SIGNATURE}
+        return render(request, "portal/verify.html", context)
+    result = certificate_by_number(claims.number)
+    verification_log(
+        channel=VerificationChannel.PAGE,
+        method=VerificationMethod.TOKEN,
+        outcome=result.outcome,
+        client_hash=ratelimit.client_hash(request),
+        certificate_id=result.certificate.pk if result.certificate else None,
+        key_id=claims.kid,
+    )
+    context["answer"] = result.public()
+    context["signature"] = {"key_id": claims.kid, "issued_at": claims.issued_at}
+    context["values"] = {"number": claims.number}
+    return render(request, "portal/verify.html", context)
+
+
+@require_GET
+def issuer(request: HttpRequest) -> JsonResponse:
+    """The credential issuer's profile and public keys (the target of verificationMethod ids)."""
+    response = JsonResponse(
+        vc.issuer_profile(public_base_url(request)), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Type"] = "application/ld+json; charset=utf-8"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness check, without touching the database (also the baseline of the verification benchmark)."""
+    return HttpResponse("ok", content_type="text/plain")

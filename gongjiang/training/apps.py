@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingConfig(AppConfig):
+    name = "gongjiang.training"
+    label = "training"
+    verbose_name = _("Training and subsidies")

@@ -1,0 +1,107 @@
+"""One filterset per list: used by the pages and the API alike."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.registry.filtersets import _region_filter
+from gongjiang.training.models import (
+    Application,
+    ApplicationStatus,
+    BatchStatus,
+    CatalogEntry,
+    Claim,
+    ClaimStatus,
+    ClassKind,
+    ClassStatus,
+    Designation,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    NeedStatus,
+    PaymentBatch,
+    Tier,
+    TrainingClass,
+    TrainingNeed,
+)
+
+
+class CatalogFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    year = django_filters.NumberFilter(label=_("Year"))
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
+    shortage = django_filters.BooleanFilter(label=_("Shortage occupation"))
+    occupation = django_filters.CharFilter(label=_("Occupation code"), field_name="occupation__code")
+
+    class Meta:
+        model = CatalogEntry
+        fields = ["region", "year", "tier", "shortage", "occupation"]
+
+
+class DesignationFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+
+    class Meta:
+        model = Designation
+        fields = ["region", "status"]
+
+
+class NeedFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    year = django_filters.NumberFilter(label=_("Year"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=NeedStatus.choices)
+
+    class Meta:
+        model = TrainingNeed
+        fields = ["region", "year", "status"]
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+
+    class Meta:
+        model = Application
+        fields = ["status", "region", "need"]
+
+
+class ClassFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ClassStatus.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ClassKind.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    code = django_filters.CharFilter(label=_("Class code"))
+
+    class Meta:
+        model = TrainingClass
+        fields = ["status", "kind", "region", "code"]
+
+
+class ClaimFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ClaimStatus.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    training_class = django_filters.NumberFilter(label=_("Class"), field_name="training_class_id")
+    person = django_filters.NumberFilter(label=_("Trainee"), field_name="person_id")
+
+    class Meta:
+        model = Claim
+        fields = ["status", "region", "training_class", "person"]
+
+
+class BatchFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=BatchStatus.choices)
+
+    class Meta:
+        model = PaymentBatch
+        fields = ["status"]
+
+
+class FindingFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=FindingKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=FindingStatus.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    claim = django_filters.NumberFilter(label=_("Claim"), field_name="claims")
+
+    class Meta:
+        model = Finding
+        fields = ["kind", "status", "region", "claim"]

@@ -1,0 +1,171 @@
+"""Forms of the training pages. They parse input; the services decide and write."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.models import Organisation
+from gongjiang.training.models import STAGE_LABELS, Decision, FindingStatus, SampleResult
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class Form(forms.Form):
+    """A form whose widgets carry Bootstrap's classes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def yuan_to_fen(value: Any) -> int:
+    """'1800' or '1800.50' yuan → fen, exactly."""
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError(_("Enter an amount in yuan, e.g. 1800 or 1800.50.")) from None
+    if amount != amount.quantize(Decimal("0.01")) or amount < 0:
+        raise ValidationError(_("Enter an amount in yuan with at most two decimals."))
+    return int(amount * 100)
+
+
+class YuanField(forms.CharField):
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if value in (None, ""):
+            return None
+        return yuan_to_fen(value)
+
+
+def read_table(upload: Any) -> pl.DataFrame:
+    """A CSV (UTF-8 or GB18030) or XLSX upload as a frame of strings."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("The file is larger than 5 MB."))
+    raw = upload.read()
+    name = (upload.name or "").lower()
+    try:
+        if name.endswith(".xlsx"):
+            frame = pl.read_excel(io.BytesIO(raw), infer_schema_length=0)
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")
+            frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except (ValueError, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        raise ValidationError(_("The file cannot be read as CSV or XLSX: %(e)s") % {"e": str(exc)[:200]}) from None
+    return frame.rename({c: c.strip().lower() for c in frame.columns})
+
+
+class TableUploadForm(Form):
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+
+    def clean_file(self) -> pl.DataFrame:
+        return read_table(self.cleaned_data["file"])
+
+
+class CatalogUploadForm(TableUploadForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6)
+    year = forms.IntegerField(label=_("Year"))
+    clause = forms.CharField(label=_("Source clause (default)"), max_length=100, required=False)
+
+
+class DesignationForm(Form):
+    organisation: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Organisation.objects.none()
+    )
+    region_code = forms.CharField(label=_("Designating region code"), max_length=6)
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput)
+    tender_reference = forms.CharField(label=_("Tender reference"), max_length=100)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class NeedForm(Form):
+    region_code = forms.CharField(label=_("Region code"), max_length=6)
+    year = forms.IntegerField(label=_("Year"))
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12)
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
+    )
+    places = forms.IntegerField(label=_("Places"), min_value=1)
+    price = YuanField(label=_("Listed price per trainee (yuan)"), required=False)
+    stages = forms.MultipleChoiceField(
+        label=_("Review stages"),
+        choices=[(k, v) for k, v in STAGE_LABELS.items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Empty: district then city for a district need; the need's own level otherwise."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ApplicationForm(Form):
+    start_date = forms.DateField(label=_("Planned start"), widget=DateInput)
+    end_date = forms.DateField(label=_("Planned end"), widget=DateInput)
+    class_hours = forms.IntegerField(label=_("Class hours"), min_value=1, max_value=2000)
+    practical_hours = forms.IntegerField(label=_("Practical hours"), min_value=0, max_value=2000)
+    places = forms.IntegerField(label=_("Places"), min_value=1)
+    price = YuanField(label=_("Price per trainee (yuan)"))
+    plan = forms.CharField(label=_("Training plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DecisionForm(Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class BatchForm(Form):
+    region_code = forms.CharField(label=_("Region code"), max_length=6)
+    purpose = forms.CharField(label=_("Purpose"), max_length=100)
+
+
+class ReasonForm(Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class FindingReviewForm(Form):
+    status = forms.ChoiceField(
+        label=_("Review"),
+        choices=[
+            (FindingStatus.CONFIRMED, FindingStatus.CONFIRMED.label),
+            (FindingStatus.DISMISSED, FindingStatus.DISMISSED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), max_length=500)
+
+
+class SampleForm(Form):
+    size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=10000)
+    seed = forms.IntegerField(label=_("Seed (empty: random, recorded)"), required=False, min_value=0)
+
+
+class SampleItemForm(Form):
+    result = forms.ChoiceField(
+        label=_("Result"),
+        choices=[
+            (SampleResult.CONFIRMED, SampleResult.CONFIRMED.label),
+            (SampleResult.PROBLEM, SampleResult.PROBLEM.label),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
