@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongjiang.core import pii
-from gongjiang.core.bulk import copy_frame
 from gongjiang.core.validators import parse_id_number
 from gongjiang.credentials.models import Certificate
+from gongjiang.imports import crypto
+from gongjiang.imports.bulkload import load_frame
 from gongjiang.imports.lookups import fetch_by_keys
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Person
@@ -111,14 +112,13 @@ def raw_load(kind: str, path: str) -> int:
     df = df.rename({df.columns[0]: df.columns[0].lstrip("\ufeff")})
     if kind == "persons":
         numbers = df["身份证号码"]
-        protected = pii.protect_many({"id": numbers.to_list(), "phone": df["手机号码"].to_list()})
         frame = pl.DataFrame(
             {
                 "name": df["姓名"],
-                "id_number_enc": protected["id"][0],
-                "id_index": protected["id"][1],
-                "phone_enc": protected["phone"][0],
-                "phone_index": protected["phone"][1],
+                "id_number_enc": crypto.encrypt(numbers),
+                "id_index": crypto.blind_indexes(numbers),
+                "phone_enc": crypto.encrypt(df["手机号码"]),
+                "phone_index": crypto.blind_indexes(df["手机号码"]),
                 "birth_date": numbers.str.slice(6, 8).str.to_date("%Y%m%d"),
                 "sex": pl.select(
                     pl.when(numbers.str.slice(16, 1).cast(pl.Int64) % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F"))
@@ -131,12 +131,13 @@ def raw_load(kind: str, path: str) -> int:
             }
         )
         with transaction.atomic():
-            return copy_frame(Person, frame)
+            return load_frame(Person, frame.sort("id_index"))
     unique = df["身份证号码"].unique()
-    index = pl.DataFrame({"身份证号码": unique, "id_index": pii.blind_index_many(unique.to_list())})
+    index = pl.DataFrame({"身份证号码": unique, "id_index": crypto.blind_indexes(unique)})
     people = fetch_by_keys(Person, "id_index", index["id_index"], {"id": pl.Int64})
-    occupations = pl.DataFrame(list(Occupation.objects.values_list("code", "id")), schema=["职业编码", "occupation_id"],
-                               orient="row")
+    occupations = pl.DataFrame(
+        list(Occupation.objects.values_list("code", "id")), schema=["职业编码", "occupation_id"], orient="row"
+    )
     levels = pl.DataFrame(list(SkillLevel.objects.values_list("name", "id")), schema=["等级", "level_id"], orient="row")
     frame = (
         df.join(index, on="身份证号码")
@@ -159,7 +160,7 @@ def raw_load(kind: str, path: str) -> int:
         )
     )
     with transaction.atomic():
-        return copy_frame(Certificate, frame)
+        return load_frame(Certificate, frame.sort("number"))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -208,11 +209,15 @@ def _resources():  # type: ignore[no-untyped-def]
     class CertificateResource(resources.ModelResource):
         """Each row: holder by blind index, occupation by code, level by name (foreign-key widgets)."""
 
-        person = fields.Field(attribute="person", column_name="person", widget=widgets.ForeignKeyWidget(Person, "id_index"))
+        person = fields.Field(
+            attribute="person", column_name="person", widget=widgets.ForeignKeyWidget(Person, "id_index")
+        )
         occupation = fields.Field(
             attribute="occupation", column_name="occupation", widget=widgets.ForeignKeyWidget(Occupation, "code")
         )
-        level = fields.Field(attribute="level", column_name="level", widget=widgets.ForeignKeyWidget(SkillLevel, "name"))
+        level = fields.Field(
+            attribute="level", column_name="level", widget=widgets.ForeignKeyWidget(SkillLevel, "name")
+        )
 
         class Meta:
             model = Certificate
@@ -239,8 +244,16 @@ def die_load(kind: str, path: str) -> int:
     # The file's columns, then the computed ones (filled per row in before_import_row).
     if kind == "persons":
         headers = ["name", "id_number", "residence_region_code", "phone"]
-        computed = ["id_number_enc", "id_index", "phone_enc", "phone_index", "birth_date", "sex",
-                    "birth_region_code", "household_region_code"]
+        computed = [
+            "id_number_enc",
+            "id_index",
+            "phone_enc",
+            "phone_index",
+            "birth_date",
+            "sex",
+            "birth_region_code",
+            "household_region_code",
+        ]
         resource = person_resource()
     else:
         headers = ["number", "id_number", "holder_name", "occupation", "level", "issue_date"]

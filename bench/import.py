@@ -41,7 +41,7 @@ PG_BASE = os.environ.get("GONGJIANG_BENCH_PG", "postgres://postgres@127.0.0.1:54
 # Work done in child processes (each prints one JSON line: its figures and its own peak memory)
 # ------------------------------------------------------------------------------------------------
 
-CHILD = r'''
+CHILD = r"""
 import json, os, resource, sys, time
 import django
 django.setup()
@@ -75,7 +75,7 @@ with audit_context(source="cli"):
         out = {"seconds": time.perf_counter() - start, "rows": rows}
 out["peak_mib"] = peak_mib()
 print(json.dumps(out))
-'''
+"""
 
 
 def child(task: str, args: dict, env: dict[str, str]) -> dict:
@@ -167,16 +167,22 @@ def main() -> int:
         {"directory": str(workdir), "persons": args.persons, "certificates": args.certificates, "sample": args.sample},
         env,
     )
-    print(f"files generated in {time.perf_counter() - started:.0f} s in {workdir}: "
-          f"{args.persons} persons, {args.certificates} certificates, samples of {args.sample}")
-    header = (f"{'db':<9} {'kind':<13} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'peak MiB':>9} "
-              f"{'raw rows/s':>10} {'x raw':>6} {'DIE rows/s':>10} {'x DIE':>7}")
+    print(
+        f"files generated in {time.perf_counter() - started:.0f} s in {workdir}: "
+        f"{args.persons} persons, {args.certificates} certificates, samples of {args.sample}"
+    )
+    header = (
+        f"{'db':<9} {'kind':<13} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'peak MiB':>9} "
+        f"{'raw rows/s':>10} {'x raw':>6} {'DIE rows/s':>10} {'x DIE':>7}"
+    )
     print(header)
     for db in args.db.split(","):
         for r in bench(db, files["full"], files["sample"], workdir):
-            print(f"{r['db']:<9} {r['kind']:<13} {r['rows']:>9} {r['seconds']:>8.1f} {r['rows_per_s']:>9.0f} "
-                  f"{r['peak_mib']:>9.0f} {r['raw_rows_per_s']:>10.0f} {r['vs_raw']:>5.2f}x "
-                  f"{r['die_rows_per_s']:>10.0f} {r['vs_die']:>6.0f}x")
+            print(
+                f"{r['db']:<9} {r['kind']:<13} {r['rows']:>9} {r['seconds']:>8.1f} {r['rows_per_s']:>9.0f} "
+                f"{r['peak_mib']:>9.0f} {r['raw_rows_per_s']:>10.0f} {r['vs_raw']:>5.2f}x "
+                f"{r['die_rows_per_s']:>10.0f} {r['vs_die']:>6.0f}x"
+            )
             sys.stdout.flush()
     print("x raw: import time over raw-load time for the same rows (goal on PostgreSQL: at most 2.5)")
     print("x DIE: import rows/s over django-import-export rows/s on the sample (goal: at least 50)")

@@ -153,7 +153,8 @@ def psql_scalar(sql: str, url: str = PG_URL) -> str | None:
 
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+            cursor = conn.execute(sql)  # type: ignore[arg-type]
+            row = cursor.fetchone() if cursor.description else None
     except (psycopg.OperationalError, psycopg.errors.UndefinedTable):
         return None
     return None if row is None else str(row[0])

@@ -71,7 +71,8 @@ def crosswalk() -> dict[str, str]:
         while nxt in step and nxt not in seen:
             seen.add(nxt)
             nxt = step[nxt]
-        out[code] = nxt
+        if _is_current(nxt):  # a chain that ends in another retired code leaves the code as it is
+            out[code] = nxt
     return out
 
 

@@ -42,8 +42,12 @@ def test_upload_error_report_fix_import_and_find_the_rows(officer, login, live_s
         ("浏览器乙", make_id_number("320582", datetime.date(1991, 7, 1), 22)),
     ]
     wrong = people[1][1][:17] + ("1" if people[1][1][17] != "1" else "2")  # a typo in the check digit
-    _upload(page, live_server, _csv([f"{people[0][0]},{people[0][1]},320582,", f"{people[1][0]},{wrong},320582,"]),
-            "名册.csv")
+    _upload(
+        page,
+        live_server,
+        _csv([f"{people[0][0]},{people[0][1]},320582,", f"{people[1][0]},{wrong},320582,"]),
+        "名册.csv",
+    )
 
     page.wait_for_selector("#job-invalid")
     rows = page.locator("#error-table tbody tr")
@@ -53,7 +57,7 @@ def test_upload_error_report_fix_import_and_find_the_rows(officer, login, live_s
     assert wrong not in page.content() and cells[2].startswith(wrong[:4]) and "*" in cells[2]
     with page.expect_download() as info:
         page.click("#report-csv")
-    report = (tmp_path / "report.csv")
+    report = tmp_path / "report.csv"
     info.value.save_as(report)
     text = report.read_text(encoding="utf-8-sig")
     assert '"3","身份证号码"' in text and wrong not in text

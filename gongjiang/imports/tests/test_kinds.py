@@ -286,3 +286,22 @@ def test_employment_stats_codes_as_of_the_year_and_updates(reference, make_user)
     officer = make_user("cz", region_code="320400")
     scoped = run("employment_stats", [header, ["320412", "2023", "1", ""], ["320582", "2023", "1", ""]], user=officer)
     assert list(errors(scoped)) == [(3, "区划代码")]
+
+
+def test_a_first_large_load_rebuilds_every_index(reference, monkeypatch):  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from gongjiang.imports import bulkload
+
+    def indexes() -> dict[str, tuple]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, Person._meta.db_table)
+        return {name: (tuple(c["columns"]), c["unique"], c["index"]) for name, c in found.items()}
+
+    monkeypatch.setattr(bulkload, "DEFER_INDEXES_FROM_ROWS", 1)
+    before = indexes()
+    result = run("persons", [PERSON_HEADER, *person_rows(3)])
+    assert result.created == 3 and Person.objects.count() == 3
+    assert indexes() == before
+    again = run("persons", [PERSON_HEADER, *person_rows(2)])  # the table is no longer empty
+    assert again.created == 2 and indexes() == before
