@@ -8,10 +8,12 @@ separate key, truncated to 32 hex characters: exact search and deduplication wit
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import logging
 import os
 import re
+import tempfile
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -83,6 +85,68 @@ def protect_many(columns: dict[str, list[str]]) -> dict[str, tuple[list[str], li
     """Ciphertexts and blind indexes for whole columns (bulk loads)."""
     keys = (settings.PII_KEY, settings.PII_INDEX_KEY)
     return {name: _protect_chunk((*keys, values)) for name, values in columns.items()}
+
+
+class ProtectInBackground:
+    """:func:`protect_many` computed in a forked child process while the caller goes on with other work
+    (a bulk load writing other tables): AES-GCM and HMAC are CPU-bound and hold the interpreter lock, so
+    a second process is what puts the second core to use. ``result()`` waits and returns what
+    :func:`protect_many` would have. Small inputs, and systems without ``fork``, are computed at once.
+
+    The child only encrypts and writes ASCII lines to a private temporary file, then leaves with
+    ``os._exit``: it touches no database connection, thread pool or logging handler of the parent."""
+
+    def __init__(self, columns: dict[str, list[str]], *, min_values: int = 200_000) -> None:
+        self._columns = {name: len(values) for name, values in columns.items()}
+        self._done: dict[str, tuple[list[str], list[str]]] | None = None
+        self._pid = 0
+        if not hasattr(os, "fork") or sum(self._columns.values()) < min_values:
+            self._done = protect_many(columns)
+            return
+        keys = (settings.PII_KEY, settings.PII_INDEX_KEY)
+        _aead(keys[0])  # a bad key fails here, in the parent, with its own message
+        fd, self._path = tempfile.mkstemp(prefix="gongjiang-protect-")
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected; results are tested
+            status = 1
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for values in columns.values():
+                        enc, idx = _protect_chunk((*keys, values))
+                        out.write("\n".join(enc).encode("ascii") + b"\0" + "\n".join(idx).encode("ascii") + b"\0")
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(fd)
+        self._pid = pid
+
+    def result(self) -> dict[str, tuple[list[str], list[str]]]:
+        if self._done is None:
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            try:
+                if status != 0:
+                    raise RuntimeError(f"encrypting personal data failed in the background (status {status})")
+                with open(self._path, "rb") as f:
+                    parts = f.read().decode("ascii").split("\0")
+            finally:
+                os.unlink(self._path)
+            done: dict[str, tuple[list[str], list[str]]] = {}
+            for i, (name, n) in enumerate(self._columns.items()):
+                enc, idx = (parts[2 * i].split("\n"), parts[2 * i + 1].split("\n")) if n else ([], [])
+                if len(enc) != n or len(idx) != n:
+                    raise RuntimeError(f"encrypting personal data in the background returned {len(enc)} of {n} values")
+                done[name] = (enc, idx)
+            self._done = done
+        return self._done
+
+    def discard(self) -> None:
+        """Wait for a child whose result is no longer wanted (an error elsewhere) and remove its file."""
+        if self._done is None and self._pid:
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._path)
 
 
 def decrypt(token: str) -> str:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -171,6 +172,11 @@ def _alias_table(kind: str) -> dict[str, Column]:
         table[normalise_header(col.field)] = col
         for alias in col.aliases:
             table[normalise_header(alias)] = col
+    # The column's own label, as the pages and exports show it in either language, is a header too.
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for col in KINDS[kind]:
+                table.setdefault(normalise_header(str(col.label)), col)
     return table
 
 

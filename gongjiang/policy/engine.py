@@ -32,6 +32,7 @@ once per distinct trace plus per-row amounts, only when asked.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -202,22 +203,45 @@ def frame_from_records(records: list[dict[str, Any]], *, history: bool = False) 
     return pl.DataFrame(data)
 
 
-def read_events_csv(source: bytes | str) -> pl.DataFrame:
-    """An events file (UTF-8, with or without BOM, or GB18030) as text columns; the engine parses them."""
-    data = source if isinstance(source, bytes) else open(source, "rb").read()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise PolicyInputError([InputError(0, "file", _("cannot be read as UTF-8 or GB18030 text"))])
-    if not text.strip():
-        raise PolicyInputError([InputError(0, "file", _("is empty"))])
+def _is_utf8(data: bytes, chunk: int = 1 << 24) -> bool:
+    """Checks the encoding piece by piece, without decoding the whole file into one string."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        for start in range(0, len(data), chunk):
+            decoder.decode(data[start : start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_events_csv(source: bytes | str) -> pl.DataFrame:
+    """An events file (UTF-8, with or without BOM, or GB18030) as text columns; the engine parses them.
+    ``source`` is the file's bytes or its path. UTF-8 is read without a decoding copy."""
+    if isinstance(source, bytes):
+        data = source
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or data.isspace():
+        raise PolicyInputError([InputError(0, "file", _("is empty"))])
+    errors = (pl.exceptions.ComputeError, pl.exceptions.NoDataError)
+    if _is_utf8(data):
+        try:
+            return pl.read_csv(data, infer_schema=False)
+        except errors as exc:
+            raise PolicyInputError(
+                [InputError(0, "file", _("is not a valid CSV file: %(error)s") % {"error": exc})]
+            ) from None
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise PolicyInputError([InputError(0, "file", _("cannot be read as UTF-8 or GB18030 text"))]) from None
+    try:
+        return pl.read_csv(text.encode("utf-8"), infer_schema=False)
+    except errors as exc:
         raise PolicyInputError(
             [InputError(0, "file", _("is not a valid CSV file: %(error)s") % {"error": exc})]
         ) from None

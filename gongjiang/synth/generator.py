@@ -275,7 +275,9 @@ def _reference() -> _Ctx:
     )
 
 
-def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, progress) -> dict[str, pl.DataFrame]:
+def _city(
+    rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, progress
+) -> tuple[dict[str, pl.DataFrame], pii.ProtectInBackground]:
     n = int(round(city.skilled * scale))
     ref_end = _days(REFERENCE_YEAR, 12, 31)[()]
     orgs = _organisations(rng, city, districts, weights, scale, ids_at["org"], ctx.industries)
@@ -324,11 +326,13 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
     has_phone = rng.random(n) < 0.9
     phone_num = (np.array([13, 15, 17, 18, 19])[rng.integers(0, 5, n)] * 10**9 + rng.integers(0, 10**9, n)).astype(str)
     phone = np.where(has_phone, phone_num, "")
-    progress(f"{city.code}: encrypting personal data of {n} persons")
+    progress(f"{city.code}: encrypting personal data of {n} persons (in the background)")
     id_list = id_numbers.tolist()
     phone_list = phone.tolist()
-    protected = pii.protect_many({"id": id_list, "phone": phone_list})
-    id_index = pl.Series(protected["id"][1])
+    # The ciphertexts are computed while the other tables load (see synthesize); the blind index, which
+    # orders the primary keys, is computed here.
+    sealing = pii.ProtectInBackground({"id": id_list, "phone": phone_list})
+    id_index = pl.Series(pii.blind_index_many(id_list))
     # Primary keys follow the blind index, so the table and its unique index both grow by appending.
     person_ids = np.empty(n, dtype=np.int64)
     person_ids[id_index.arg_sort().to_numpy()] = np.arange(ids_at["person"], ids_at["person"] + n)
@@ -337,10 +341,8 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
         {
             "id": person_ids,
             "name": _names(rng, n),
-            "id_number_enc": protected["id"][0],
             "id_index": id_index,
-            "phone_enc": protected["phone"][0],
-            "phone_index": protected["phone"][1],
+            "_pos": np.arange(n, dtype=np.int64),  # the person's place in the lists being encrypted
             "birth_date": birth_d,
             "sex": np.where(sex_male, "M", "F"),
             "birth_region_code": area.astype(str),
@@ -529,13 +531,25 @@ def _city(rng, ctx: _Ctx, city: CityProfile, districts, weights, scale, ids_at, 
         for back, y in enumerate(range(REFERENCE_YEAR, REFERENCE_YEAR - 5, -1)):
             rows.append((code, y, int(round(employed_now * (1 - 0.006 * back)))))
     stats = pl.DataFrame(rows, schema=["region_code", "year", "employed"], orient="row")
-    return {
+    frames = {
         "organisations": orgs,
         "persons": persons,
         "employments": employments,
         "certificates": certificates,
         "stats": stats,
     }
+    return frames, sealing
+
+
+def _sealed_persons(persons: pl.DataFrame, sealing: pii.ProtectInBackground) -> pl.DataFrame:
+    """The persons frame with its encrypted ID numbers and phones (waiting for them if need be)."""
+    protected = sealing.result()
+    pos = persons["_pos"]
+    return persons.drop("_pos").with_columns(
+        id_number_enc=pl.Series(protected["id"][0]).gather(pos),
+        phone_enc=pl.Series(protected["phone"][0]).gather(pos),
+        phone_index=pl.Series(protected["phone"][1]).gather(pos),
+    )
 
 
 def synthesize(
@@ -562,23 +576,31 @@ def synthesize(
         ids_at = _next_ids()
         totals = dict.fromkeys(["organisations", "persons", "employments", "certificates", "stats"], 0)
         for city, districts, weights in plan:
-            frames = _city(rng, ctx, city, districts, weights, scale, ids_at, timed)
-            clash = _existing_indexes(frames["persons"]["id_index"].to_list()) if Person.objects.exists() else set()
-            if clash:  # a person already registered from another city's run keeps their record
-                drop = frames["persons"].filter(pl.col("id_index").is_in(list(clash)))["id"]
-                frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
-                frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
-                frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
-            _check_references(frames, ctx)
-            timed(f"{city.code}: loading")
-            for model, key in [
-                (Organisation, "organisations"),
-                (Person, "persons"),
-                (Employment, "employments"),
-                (Certificate, "certificates"),
-            ]:
-                copy_frame(model, frames[key])
-                timed(f"{city.code}: {frames[key].height} {key} loaded")
+            frames, sealing = _city(rng, ctx, city, districts, weights, scale, ids_at, timed)
+            try:
+                clash = _existing_indexes(frames["persons"]["id_index"].to_list()) if Person.objects.exists() else set()
+                if clash:  # a person already registered from another city's run keeps their record
+                    drop = frames["persons"].filter(pl.col("id_index").is_in(list(clash)))["id"]
+                    frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
+                    frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
+                    frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
+                _check_references(frames, ctx)
+                timed(f"{city.code}: loading")
+                # Persons last: their ciphertexts are being computed meanwhile. References are checked
+                # in the frames; PostgreSQL's foreign keys are deferred to the commit.
+                for model, key in [
+                    (Organisation, "organisations"),
+                    (Employment, "employments"),
+                    (Certificate, "certificates"),
+                    (Person, "persons"),
+                ]:
+                    if key == "persons":
+                        frames[key] = _sealed_persons(frames[key], sealing)
+                        timed(f"{city.code}: personal data encrypted")
+                    copy_frame(model, frames[key])
+                    timed(f"{city.code}: {frames[key].height} {key} loaded")
+            finally:
+                sealing.discard()
             for code, year, employed in frames["stats"].iter_rows():
                 EmploymentStat.objects.update_or_create(
                     region_code=code, year=year, defaults={"employed": employed, "source": f"synthetic seed {seed}"}

@@ -346,3 +346,30 @@ def test_development_defaults_import() -> None:
     result = _import_settings()
     assert result.returncode == 0, result.stderr
     assert "DEBUG True False" in result.stdout
+
+
+def test_protect_in_background_gives_what_protect_many_gives(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ids = [f"32058219900517{i:04d}" for i in range(300)]
+    phones = ["" if i % 7 == 0 else f"138{i:08d}" for i in range(300)]
+    background = pii.ProtectInBackground({"id": ids, "phone": phones, "none": []}, min_values=1)
+    assert background._pid, "the work was forked"
+    result = background.result()
+    assert result is background.result()  # asked twice, computed once
+    assert [decrypt(v) for v in result["id"][0]] == ids
+    assert [decrypt(v) for v in result["phone"][0]] == phones
+    assert result["id"][1] == blind_index_many(ids)
+    assert result["phone"][1] == blind_index_many(phones)
+    assert result["none"] == ([], [])
+    assert not os.path.exists(background._path)
+    inline = pii.ProtectInBackground({"id": ids}, min_values=10_000)
+    assert not inline._pid and [decrypt(v) for v in inline.result()["id"][0]] == ids
+
+
+def test_protect_in_background_reports_a_failed_child_and_discard_cleans_up() -> None:
+    background = pii.ProtectInBackground({"id": ["x"] * 10, "bad": [12345] * 10}, min_values=1)  # type: ignore[list-item]
+    with pytest.raises(RuntimeError, match="failed in the background"):
+        background.result()
+    assert not os.path.exists(background._path)
+    unwanted = pii.ProtectInBackground({"id": ["320582199005170074"] * 10}, min_values=1)
+    unwanted.discard()
+    assert not unwanted._pid and not os.path.exists(unwanted._path)

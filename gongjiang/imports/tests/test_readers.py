@@ -60,6 +60,20 @@ def test_headers_in_english_with_remarks_and_unknown_columns() -> None:
     assert table.frame.select("name", "id_number", "residence_region_code").rows() == [tuple(ROW)]
 
 
+def test_the_labels_the_pages_and_exports_show_are_accepted_as_headers() -> None:
+    # The export's "户籍地区代码" / "常住地区代码" and the English labels map to their columns.
+    zh = map_headers("persons", ["姓名", "身份证号码", "常住地区代码", "户籍地区代码", "手机号码"])
+    en = map_headers("persons", ["Name", "ID number", "Residence region code", "Household region code", "Phone"])
+    for mapped in (zh, en):
+        assert mapped.fields == {
+            "name": 0,
+            "id_number": 1,
+            "residence_region_code": 2,
+            "household_region_code": 3,
+            "phone": 4,
+        }
+
+
 def test_duplicate_headers_are_an_error_naming_both_columns() -> None:
     with pytest.raises(HeaderError) as info:
         read_table(csv_file([["姓名", "name", "身份证号码", "居住地"], ["a", "b", "c", "d"]]), "a.csv", "persons")
