@@ -109,12 +109,16 @@ def main() -> int:
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--baseline-persons", type=int, default=2000)
     args = parser.parse_args()
-    print(f"{'db':<9} {'persons':>9} {'certs':>9} {'rows':>9} {'seconds':>8} {'rows/s':>9} "
-          f"{'per-row/s':>9} {'ratio':>7} {'peak MiB':>9}")
+    print(
+        f"{'db':<9} {'persons':>9} {'certs':>9} {'rows':>9} {'seconds':>8} {'rows/s':>9} "
+        f"{'per-row/s':>9} {'ratio':>7} {'peak MiB':>9}"
+    )
     for db in args.db.split(","):
         r = bench(db, args.scale, args.baseline_persons)
-        print(f"{r['db']:<9} {r['persons']:>9} {r['certificates']:>9} {r['rows']:>9} {r['seconds']:>8.1f} "
-              f"{r['rows_per_s']:>9.0f} {r['baseline_rows_per_s']:>9.0f} {r['ratio']:>6.1f}x {r['peak_rss_mib']:>9.0f}")
+        print(
+            f"{r['db']:<9} {r['persons']:>9} {r['certificates']:>9} {r['rows']:>9} {r['seconds']:>8.1f} "
+            f"{r['rows_per_s']:>9.0f} {r['baseline_rows_per_s']:>9.0f} {r['ratio']:>6.1f}x {r['peak_rss_mib']:>9.0f}"
+        )
         sys.stdout.flush()
     return 0
 
