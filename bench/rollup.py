@@ -190,12 +190,13 @@ elif step == "api":
            "p95_ms": times[int(len(times) * 0.95)] * 1000, "max_ms": times[-1] * 1000}
 
 elif step == "export":
-    from gongjiang.monitoring.rollup import CERT_SCHEMA, PERSON_SCHEMA, _cert_sql, _fetch, _person_sql, lookups, prepare_certs, prepare_persons
+    from gongjiang.monitoring.rollup import (CERT_SCHEMA, PERSON_SCHEMA, _cert_query, _person_query, _read, lookups,
+                                             prepare_certs, prepare_persons)
     lk = lookups()
     folder = sys.argv[2]
-    certs = prepare_certs(_fetch(_cert_sql(), [], CERT_SCHEMA), lk).select("person_id", "rank", "start", "end")
+    certs = prepare_certs(_read(_cert_query(), CERT_SCHEMA), lk).select("person_id", "rank", "start", "end")
     certs.write_parquet(f"{folder}/certificates.parquet")
-    prepare_persons(_fetch(_person_sql(), [], PERSON_SCHEMA)).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
+    prepare_persons(_read(_person_query(), PERSON_SCHEMA)).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
     out = {"certificates": certs.height}
 
 elif step == "baseline":
