@@ -16,7 +16,7 @@ from gongjiang.core import pii
 from gongjiang.core.validators import parse_id_number
 from gongjiang.credentials.models import Certificate
 from gongjiang.imports import crypto
-from gongjiang.imports.bulkload import load_frame
+from gongjiang.core.bulk import copy_frame
 from gongjiang.imports.lookups import fetch_by_keys
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Person
@@ -131,7 +131,7 @@ def raw_load(kind: str, path: str) -> int:
             }
         )
         with transaction.atomic():
-            return load_frame(Person, frame.sort("id_index"))
+            return copy_frame(Person, frame.sort("id_index"))
     unique = df["身份证号码"].unique()
     index = pl.DataFrame({"身份证号码": unique, "id_index": crypto.blind_indexes(unique)})
     people = fetch_by_keys(Person, "id_index", index["id_index"], {"id": pl.Int64})
@@ -160,7 +160,7 @@ def raw_load(kind: str, path: str) -> int:
         )
     )
     with transaction.atomic():
-        return load_frame(Certificate, frame.sort("number"))
+        return copy_frame(Certificate, frame.sort("number"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -25,11 +25,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import REDACTED, audit_context, current, record_bulk, record_change, snapshot
-from gongjiang.core.bulk import update_frame
+from gongjiang.core.bulk import copy_frame, update_frame
 from gongjiang.core.models import ChangeRecord, Role
 from gongjiang.core.scope import can
 from gongjiang.imports import kinds, storage
-from gongjiang.imports.bulkload import load_frame
 from gongjiang.imports.columns import KINDS, HeaderError
 from gongjiang.imports.models import ImportJob, ImportKind
 from gongjiang.imports.readers import FileRejected, check_size, read_table
@@ -182,7 +181,7 @@ def _plan_and_write(
     model = prepared.model
     say("writing", 0.0)
     if new.height:
-        load_frame(model, prepared.build_creates(new))
+        copy_frame(model, prepared.build_creates(new))
         detail = {"import": ctx.kind, "file": filename[:100], "job": job_id}
         record_bulk(model=model, count=new.height, detail=detail, region_code=getattr(user, "region_code", "") or "")
     say("writing", 0.7)

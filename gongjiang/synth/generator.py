@@ -586,14 +586,15 @@ def synthesize(
                     frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
                 _check_references(frames, ctx)
                 timed(f"{city.code}: loading")
-                # Persons last: their ciphertexts are being computed meanwhile. References are checked
-                # in the frames; PostgreSQL's foreign keys are deferred to the commit.
-                for model, key in [
-                    (Organisation, "organisations"),
-                    (Employment, "employments"),
-                    (Certificate, "certificates"),
-                    (Person, "persons"),
-                ]:
+                # References are checked in the frames. On SQLite persons go last: their ciphertexts are
+                # computed while the other tables load. PostgreSQL checks a first load's foreign keys
+                # right after it (core.bulk), so there the persons must be in first.
+                order = ["organisations", "employments", "certificates", "persons"]
+                if connection.vendor == "postgresql":
+                    order = ["organisations", "persons", "employments", "certificates"]
+                tables = {"organisations": Organisation, "persons": Person, "employments": Employment}
+                tables["certificates"] = Certificate
+                for model, key in [(tables[k], k) for k in order]:
                     if key == "persons":
                         frames[key] = _sealed_persons(frames[key], sealing)
                         timed(f"{city.code}: personal data encrypted")

@@ -288,20 +288,62 @@ def test_employment_stats_codes_as_of_the_year_and_updates(reference, make_user)
     assert list(errors(scoped)) == [(3, "区划代码")]
 
 
-def test_a_first_large_load_rebuilds_every_index(reference, monkeypatch):  # type: ignore[no-untyped-def]
+def _constraints(model) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
     from django.db import connection
 
-    from gongjiang.imports import bulkload
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        name: (tuple(c["columns"]), c["unique"], c["index"], c["foreign_key"], c["check"]) for name, c in found.items()
+    }
 
-    def indexes() -> dict[str, tuple]:
-        with connection.cursor() as cursor:
-            found = connection.introspection.get_constraints(cursor, Person._meta.db_table)
-        return {name: (tuple(c["columns"]), c["unique"], c["index"]) for name, c in found.items()}
 
-    monkeypatch.setattr(bulkload, "DEFER_INDEXES_FROM_ROWS", 1)
-    before = indexes()
-    result = run("persons", [PERSON_HEADER, *person_rows(3)])
+def test_a_first_large_load_rebuilds_every_index_and_foreign_key(reference, monkeypatch):  # type: ignore[no-untyped-def]
+    from gongjiang.core import bulk
+
+    monkeypatch.setattr(bulk, "DEFER_FROM_ROWS", 1)
+    before = _constraints(Person)
+    people = person_rows(3)
+    result = run("persons", [PERSON_HEADER, *people])
     assert result.created == 3 and Person.objects.count() == 3
-    assert indexes() == before
+    assert _constraints(Person) == before
     again = run("persons", [PERSON_HEADER, *person_rows(2)])  # the table is no longer empty
-    assert again.created == 2 and indexes() == before
+    assert again.created == 2 and _constraints(Person) == before
+    certificates = _constraints(Certificate)
+    assert any(c[3] for c in certificates.values()), "certificates carry foreign keys"
+    rows = [[new_cert(), p[1], p[0], "6-31-01-03", "高级工", "2024-06-01", "", ""] for p in people[:2]]
+    issued = run("certificates", [CERT_HEADER, *rows])
+    assert issued.created == 2 and _constraints(Certificate) == certificates
+
+
+def test_a_first_large_load_still_refuses_a_dangling_reference(reference, monkeypatch):  # type: ignore[no-untyped-def]
+    import polars as pl
+    from django.db import IntegrityError, connection, transaction
+
+    from gongjiang.core import bulk
+    from gongjiang.reference.models import Occupation, SkillLevel
+
+    monkeypatch.setattr(bulk, "DEFER_FROM_ROWS", 1)
+    before = _constraints(Certificate)
+    occupation = Occupation.objects.filter(kind="occupation").first()
+    level = SkillLevel.objects.get(code="level3")
+    frame = pl.DataFrame(
+        {
+            "id": [1],
+            "number": ["S000032000001243000001"],
+            "person_id": [987654],  # no such person
+            "occupation_id": [occupation.pk],
+            "level_id": [level.pk],
+            "issue_date": ["2024-05-01"],
+            "status": ["valid"],
+            "revoke_reason": [""],
+            "source": ["third_party"],
+            "created": ["2024-05-01 00:00:00"],
+            "updated": ["2024-05-01 00:00:00"],
+        }
+    ).with_columns(pl.col("issue_date").str.to_date())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.copy_frame(Certificate, frame)
+        if connection.vendor == "sqlite":  # SQLite checks deferred foreign keys at the commit
+            connection.check_constraints()
+    assert Certificate.objects.count() == 0 and _constraints(Certificate) == before
