@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongjiang.core import pii
+from gongjiang.core.bulk import copy_frame
 from gongjiang.core.validators import parse_id_number
 from gongjiang.credentials.models import Certificate
 from gongjiang.imports import crypto
-from gongjiang.core.bulk import copy_frame
 from gongjiang.imports.lookups import fetch_by_keys
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Person

@@ -46,6 +46,10 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
                     copy.write(buf.getvalue())
             for definition in deferred:
                 cursor.execute(definition)
+            if frame.height >= DEFER_FROM_ROWS:
+                # Fresh statistics, so that the planner does not take a range over the new keys for a
+                # large share of the table (PostgreSQL's advice after a bulk load).
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         if model._meta.pk.column in columns:  # keys given by the caller: move the sequence past them
             _reset_sequence(model)
     else:

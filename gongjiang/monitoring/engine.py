@@ -288,7 +288,16 @@ def quarter_of_days(col: pl.Expr) -> pl.Expr:
 
 def _age_thresholds(birth: np.ndarray) -> list[np.ndarray]:
     """The days a person turns 35, 45 and 55; someone born on 29 February does so on 1 March of a common
-    year (the day after 28 February)."""
+    year (the day after 28 February). Computed once per calendar day spanned, then looked up."""
+    if len(birth) < 100_000:
+        return _age_thresholds_direct(birth)
+    lo, hi = int(birth.min()), int(birth.max())
+    tables = _age_thresholds_direct(np.arange(lo, hi + 1, dtype=np.int64))
+    offset = birth.astype(np.int64) - lo
+    return [table[offset] for table in tables]
+
+
+def _age_thresholds_direct(birth: np.ndarray) -> list[np.ndarray]:
     d = birth.astype("datetime64[D]")
     years = d.astype("datetime64[Y]")
     month_start = d.astype("datetime64[M]")
@@ -311,6 +320,7 @@ def _band(t: np.ndarray, c35: np.ndarray, c45: np.ndarray, c55: np.ndarray) -> n
 
 
 _MEMBER_SIZE = {0: 1, 1: 32, 2: 16, 3: 8, 4: 2, 5: 4}
+COMPACT_BELOW = 0.25  # events per grid cell under which only the occurring cells are counted
 
 
 def _count(
@@ -336,13 +346,27 @@ def _count(
     idx += member
     idx *= 8
     idx += level
-    grid = np.bincount(idx, weights=weight, minlength=n_regions * n_buckets * size * 8).reshape(-1, 8)
+    full = n_regions * n_buckets * size
+    if len(idx) < full * COMPACT_BELOW:
+        # Few events (an incremental update) on a large grid: count over the cells that occur only.
+        occurring, inverse = np.unique(idx >> 3, return_inverse=True)
+        compact = inverse.astype(np.int64) * 8 + (idx & 7)
+        grid = np.bincount(compact, weights=weight, minlength=len(occurring) * 8).reshape(-1, 8)
+    else:
+        occurring = None
+        grid = np.bincount(idx, weights=weight, minlength=full * 8).reshape(-1, 8)
     if cumulative_levels:
         at_least = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1]  # column r: levels r and above
         values = at_least[:, 1:4]
     else:
         values = grid[:, 1:4]
     cells = np.flatnonzero(np.any(values != 0, axis=1))
+    if occurring is not None:
+        values = values[cells]
+        cells = occurring[cells]
+        rows = np.arange(len(cells))
+    else:
+        rows = cells
     member_of = cells % size
     rest = cells // size
     return pl.DataFrame(
@@ -350,9 +374,9 @@ def _count(
             "region": (rest // n_buckets).astype(np.int32),
             "bucket": (rest % n_buckets + b0).astype(np.int32),
             "member": member_of.astype(np.int16),
-            "a": np.rint(values[cells, 0]).astype(np.int64),
-            "b": np.rint(values[cells, 1]).astype(np.int64),
-            "c": np.rint(values[cells, 2]).astype(np.int64),
+            "a": np.rint(values[rows, 0]).astype(np.int64),
+            "b": np.rint(values[rows, 1]).astype(np.int64),
+            "c": np.rint(values[rows, 2]).astype(np.int64),
             "scope": np.full(len(cells), scope, dtype=np.int8),
             "dim": np.full(len(cells), dim, dtype=np.int8),
         }

@@ -6,6 +6,7 @@ import datetime
 import random
 from collections import Counter
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -137,8 +138,12 @@ def _engine_counts(facts: pl.DataFrame) -> Counter:
     return out
 
 
+@pytest.mark.parametrize("counting", ["dense", "compact"])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_full_rollup_matches_direct_count(seed: int) -> None:
+def test_full_rollup_matches_direct_count(seed: int, counting: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both ways of counting a disaggregation: the dense grid (a full rebuild) and the occurring cells
+    # only (few events on a large grid, as in an incremental update).
+    monkeypatch.setattr(engine, "COMPACT_BELOW", 0.0 if counting == "dense" else float("inf"))
     certs, persons, industry = _random_world(seed)
     plist = engine.periods(2005, AS_OF)
     facts = engine.facts_from_events(engine.contributions(certs, persons, industry), plist)
@@ -243,3 +248,15 @@ def test_revoked_on_the_issue_day_never_counts() -> None:
     industry = pl.DataFrame(schema={"person_id": pl.Int64, "industry": pl.Int8})
     facts = engine.facts_from_events(engine.contributions(certs, persons, industry), engine.periods(2020, AS_OF))
     assert facts.height == 0
+
+
+def test_age_thresholds_by_table_equal_the_direct_computation() -> None:
+    rng = np.random.default_rng(3)
+    birth = rng.integers(-9000, 15000, 200_000).astype(np.int32)  # 1945 … 2011, leap days included
+    leap_day = (np.datetime64("1988-02-29") - np.datetime64("1970-01-01")).astype(np.int32)
+    birth[:10] = leap_day
+    by_table = engine._age_thresholds(birth)
+    direct = engine._age_thresholds_direct(birth)
+    assert all(np.array_equal(a, b) for a, b in zip(by_table, direct, strict=True))
+    # Born on 29 February 1988: 35 on 1 March 2023 (a common year).
+    assert by_table[0][0] == (np.datetime64("2023-03-01") - np.datetime64("1970-01-01")).astype(np.int32)
