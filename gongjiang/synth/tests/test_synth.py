@@ -108,3 +108,33 @@ def test_province_covers_all_thirteen_cities(reference):
     assert cities == {f"32{c:02d}" for c in range(1, 14)}
     totals = {c: skill_summary(f"{c}00", END_2025)["skilled"] for c in cities}
     assert totals["3205"] > totals["3213"]  # Suzhou is larger than Suqian
+
+
+def test_rollback_journal_for_a_bulk_load_then_wal_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from gongjiang.synth.generator import rollback_journal
+
+    path = tmp_path / "db.sqlite3"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute("CREATE TABLE t (x)")
+    with rollback_journal(raw) as mode:
+        assert mode == "delete"
+        raw.execute("INSERT INTO t VALUES (1)")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # Another connection has the database open: the block runs in WAL mode and nothing fails.
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    other.execute("BEGIN")
+    assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    with rollback_journal(raw) as mode:
+        assert mode == "wal"
+        raw.execute("INSERT INTO t VALUES (2)")
+    other.execute("COMMIT")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert raw.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    # A database not in WAL mode is left as it is.
+    plain = sqlite3.connect(tmp_path / "plain.sqlite3", isolation_level=None)
+    with rollback_journal(plain) as mode:
+        assert mode == "delete"
+    assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
