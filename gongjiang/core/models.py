@@ -9,6 +9,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class RegionCoded(models.Model):
+    """A record that belongs to the region in its ``region_code`` field: the region its change records
+    carry and that scope checks on a single object use."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code  # type: ignore[attr-defined, no-any-return]
+
+
 class Role(models.TextChoices):
     OFFICER = "officer", _("Officer")
     ORGANISATION = "organisation", _("Organisation user")

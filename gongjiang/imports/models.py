@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.models import RegionCoded
+
 
 class ImportKind(models.TextChoices):
     PERSONS = "persons", _("Persons")
@@ -14,7 +16,7 @@ class ImportKind(models.TextChoices):
     EMPLOYMENT_STATS = "employment_stats", _("Employment statistics")
 
 
-class ImportJob(models.Model):
+class ImportJob(RegionCoded):
     """A file being checked or imported. The file itself is kept encrypted under ``IMPORTS_DIR`` until it
     is imported or discarded; the error report is kept encrypted beside it."""
 
@@ -72,10 +74,6 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name} ({self.pk})"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
     @property
     def is_finished(self) -> bool:

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.models import RegionCoded
+
 
 class DataSource(models.TextChoices):
     REGISTRY = "registry", _("Registry (persons and certificates)")
@@ -82,7 +84,7 @@ class Comparison(models.TextChoices):
     BELOW = "<", _("below")
 
 
-class Target(models.Model):
+class Target(RegionCoded):
     """A figure a policy document sets for an indicator in a region by a horizon year, with its clause."""
 
     key = models.CharField(_("key"), max_length=80, unique=True)
@@ -116,10 +118,6 @@ class Target(models.Model):
         return self.key
 
     @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
-    @property
     def citation(self) -> str:
         return f"{self.document} {self.clause}"
 
@@ -137,7 +135,7 @@ class CarrierLevel(models.TextChoices):
     MUNICIPAL = "municipal", _("Municipal")
 
 
-class Carrier(models.Model):
+class Carrier(RegionCoded):
     """A carrier (载体) of skill development, counted against targets from the day it was recognised."""
 
     kind = models.CharField(_("kind"), max_length=30, choices=CarrierKind.choices, db_index=True)
@@ -167,10 +165,6 @@ class Carrier(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
 
 class RegionFact(models.Model):

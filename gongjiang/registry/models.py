@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
+from gongjiang.core.models import RegionCoded
 
 
 class Sex(models.TextChoices):
@@ -74,7 +75,7 @@ class OrganisationKind(models.TextChoices):
     TECHNICIAN_COLLEGE = "technician_college", _("Technician college")
 
 
-class Organisation(models.Model):
+class Organisation(RegionCoded):
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices, db_index=True)
@@ -93,10 +94,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
 
 class Employment(models.Model):
@@ -129,7 +126,7 @@ class Employment(models.Model):
         return self.organisation.region_code
 
 
-class EmploymentStat(models.Model):
+class EmploymentStat(RegionCoded):
     """Employed persons in a region and year: the denominators of the indicators."""
 
     region_code = models.CharField(_("region"), max_length=6)
@@ -145,7 +142,3 @@ class EmploymentStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year}: {self.employed}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code

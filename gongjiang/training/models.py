@@ -14,6 +14,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core import pii
+from gongjiang.core.models import RegionCoded
 
 # The levels a review stage can sit at, from the lowest. A stage's approver is an officer bound to the
 # region of that level above (or at) the need's region.
@@ -34,7 +35,7 @@ class DesignationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class Designation(models.Model):
+class Designation(RegionCoded):
     """A training institution's designated status, chosen by tender for a period of at most three years
     (ZJG-opinion 二(六))."""
 
@@ -70,10 +71,6 @@ class Designation(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation} {self.period_start:%Y}–{self.period_end:%Y}"
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
 
 class Tier(models.TextChoices):
     A = "A", _("A (manufacturing)")
@@ -81,7 +78,7 @@ class Tier(models.TextChoices):
     C = "C", _("C (personal services)")
 
 
-class CatalogEntry(models.Model):
+class CatalogEntry(RegionCoded):
     """One occupation in a region's yearly subsidy and shortage-occupation catalog."""
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -104,10 +101,6 @@ class CatalogEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.region_code} {self.year} {self.occupation.code} {self.tier}"
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
 
 class NeedStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -115,7 +108,7 @@ class NeedStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class TrainingNeed(models.Model):
+class TrainingNeed(RegionCoded):
     """列清单: an occupation and level the bureau wants trained, published for institutions to apply."""
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -138,10 +131,6 @@ class TrainingNeed(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.occupation.name} {self.level.name}"
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
 
 class ApplicationStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
@@ -162,7 +151,7 @@ def _hours_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class Application(models.Model):
+class Application(RegionCoded):
     """提申请: an institution's application to train a listed need, reviewed in ordered stages."""
 
     need = models.ForeignKey(
@@ -200,10 +189,6 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} → {self.need}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
     @property
     def stage_levels(self) -> list[str]:
@@ -265,7 +250,7 @@ class ClassStatus(models.TextChoices):
     CLAIMED = "claimed", _("Claims computed")
 
 
-class TrainingClass(models.Model):
+class TrainingClass(RegionCoded):
     """A class with a real-name roster. Project-based classes come from an approved application."""
 
     code = models.CharField(_("class code"), max_length=30, unique=True)
@@ -304,10 +289,6 @@ class TrainingClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
 
 class Outcome(models.TextChoices):
@@ -386,7 +367,7 @@ class ClaimStatus(models.TextChoices):
 PAYABLE_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.BATCHED, ClaimStatus.PAID)
 
 
-class Claim(models.Model):
+class Claim(RegionCoded):
     """A subsidy claim for one trainee of one class, computed by the policy engine with its trace."""
 
     enrolment = models.OneToOneField(
@@ -448,10 +429,6 @@ class Claim(models.Model):
         return f"#{self.pk} {self.person} {self.amount_yuan}"
 
     @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
-    @property
     def amount_yuan(self) -> str:
         return fen_to_yuan(self.amount_fen)
 
@@ -471,7 +448,7 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PaymentBatch(models.Model):
+class PaymentBatch(RegionCoded):
     """发补贴: approved claims paid together by bank transfer. draft → approved → exported → paid."""
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
@@ -507,10 +484,6 @@ class PaymentBatch(models.Model):
         return self.reference
 
     @property
-    def audit_region_code(self) -> str:
-        return self.region_code
-
-    @property
     def total_yuan(self) -> str:
         return fen_to_yuan(self.total_fen)
 
@@ -537,7 +510,7 @@ class PaymentLine(models.Model):
         return self.batch.region_code
 
 
-class AuditSample(models.Model):
+class AuditSample(RegionCoded):
     """做检验: a random sample of paid claims for post-audit, reproducible from its recorded seed."""
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -557,10 +530,6 @@ class AuditSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} #{self.pk} seed {self.seed}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
 
 
 class SampleResult(models.TextChoices):
@@ -614,7 +583,7 @@ class FindingStatus(models.TextChoices):
 BLOCKING_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.CONFIRMED)
 
 
-class Finding(models.Model):
+class Finding(RegionCoded):
     """An anomaly found over the claims, explained in a sentence and routed to an officer's review."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices, db_index=True)
@@ -654,7 +623,3 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.region_code
