@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +90,8 @@ def bench(db: str, scale: float, baseline_n: int) -> dict[str, float | str]:
     if db == "postgres":
         run([PY, "scripts/pgdb.py", "drop", base_env["DATABASE_URL"]], base_env)
         run([PY, "scripts/pgdb.py", "drop", PG_URL], env)
+    for folder in (tmp, base_env["GONGJIANG_VAR_DIR"]):  # the databases (2 GB on SQLite) are not kept
+        shutil.rmtree(folder, ignore_errors=True)
     return {
         "db": db,
         "scale": scale,
