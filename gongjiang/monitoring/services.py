@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_bulk, record_change, snapshot
@@ -144,25 +144,31 @@ def indicators_load(*, path: Path | None = None) -> LoadReport:
     if report.errors:
         raise ValidationError(report.errors)
     for fields in parsed:
-        obj = Indicator.objects.filter(code=fields["code"]).first()
-        if obj is None:
-            obj = Indicator(**fields)
-            obj.full_clean()
-            obj.save()
-            record_change(action="create", instance=obj)
-            report.created += 1
-            continue
-        if all(getattr(obj, k) == v for k, v in fields.items()):
-            report.unchanged += 1
-            continue
-        before = snapshot(obj)
-        for k, v in fields.items():
-            setattr(obj, k, v)
+        _upsert(Indicator, "code", fields, report)
+    return report
+
+
+def _upsert(model: type[models.Model], key: str, fields: dict[str, Any], report: LoadReport) -> None:
+    """Create the record named by ``fields[key]``, update it where it differs, or count it unchanged;
+    each write validated and with its change record."""
+    obj = model._default_manager.filter(**{key: fields[key]}).first()
+    if obj is None:
+        obj = model(**fields)
         obj.full_clean()
         obj.save()
-        record_change(action="update", instance=obj, before=before)
-        report.updated += 1
-    return report
+        record_change(action="create", instance=obj)
+        report.created += 1
+        return
+    if all(getattr(obj, k) == v for k, v in fields.items()):
+        report.unchanged += 1
+        return
+    before = snapshot(obj)
+    for k, v in fields.items():
+        setattr(obj, k, v)
+    obj.full_clean()
+    obj.save()
+    record_change(action="update", instance=obj, before=before)
+    report.updated += 1
 
 
 def _date(value: Any, where: str, errors: list[str]) -> datetime.date | None:
@@ -268,24 +274,7 @@ def targets_load(*, path: Path | None = None, indicators_path: Path | None = Non
     if report.errors:
         raise ValidationError(report.errors)
     for fields in parsed:
-        obj = Target.objects.filter(key=fields["key"]).first()
-        if obj is None:
-            obj = Target(**fields)
-            obj.full_clean()
-            obj.save()
-            record_change(action="create", instance=obj)
-            report.created += 1
-            continue
-        if all(getattr(obj, k) == v for k, v in fields.items()):
-            report.unchanged += 1
-            continue
-        before = snapshot(obj)
-        for k, v in fields.items():
-            setattr(obj, k, v)
-        obj.full_clean()
-        obj.save()
-        record_change(action="update", instance=obj, before=before)
-        report.updated += 1
+        _upsert(Target, "key", fields, report)
     return ind_report, report
 
 
