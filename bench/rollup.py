@@ -65,11 +65,11 @@ def new_certificates(n, *, seed, since, until, station_base):
     # n certificates for random persons: a level at most 高级工 in a random occupation, S-numbers in a
     # station range of their own.
     from gongjiang.reference.models import Occupation, SkillLevel
-    from gongjiang.monitoring.rollup import _fetch
+    from gongjiang.monitoring.reading import fetch
     rng = np.random.default_rng(seed)
     global PERSON_IDS
     if PERSON_IDS is None:
-        PERSON_IDS = _fetch("SELECT id FROM registry_person", [], {"id": pl.Int64})["id"].to_numpy()
+        PERSON_IDS = fetch("SELECT id FROM registry_person", {"id": pl.Int64})["id"].to_numpy()
     person = PERSON_IDS[rng.integers(0, len(PERSON_IDS), n)]
     levels = dict(SkillLevel.objects.values_list("code", "id"))
     occ = np.array(list(Occupation.objects.filter(kind="occupation").values_list("id", flat=True)))
@@ -190,13 +190,14 @@ elif step == "api":
            "p95_ms": times[int(len(times) * 0.95)] * 1000, "max_ms": times[-1] * 1000}
 
 elif step == "export":
-    from gongjiang.monitoring.rollup import (CERT_SCHEMA, PERSON_SCHEMA, _cert_query, _person_query, _read, lookups,
+    from gongjiang.monitoring.reading import Reader, read_tables
+    from gongjiang.monitoring.rollup import (CERT_SCHEMA, PERSON_SCHEMA, _cert_query, _person_query, lookups,
                                              prepare_certs, prepare_persons)
     lk = lookups()
     folder = sys.argv[2]
-    certs = prepare_certs(_read(_cert_query(), CERT_SCHEMA), lk).select("person_id", "rank", "start", "end")
+    certs = prepare_certs(read_tables({'c': (_cert_query(), CERT_SCHEMA)}, [Reader()])['c'], lk).select("person_id", "rank", "start", "end")
     certs.write_parquet(f"{folder}/certificates.parquet")
-    prepare_persons(_read(_person_query(), PERSON_SCHEMA)).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
+    prepare_persons(read_tables({'p': (_person_query(), PERSON_SCHEMA)}, [Reader()])['p']).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
     out = {"certificates": certs.height}
 
 elif step == "baseline":

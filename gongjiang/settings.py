@@ -132,6 +132,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests run on a database file in WAL mode, as the platform does (not in memory), so that several
+    # connections (rollup readers, threads of the concurrency tests) behave as they do in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-gongjiang-{os.getpid()}.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
     "GONGJIANG_DB_PREPARED_STATEMENTS", True
 ):

@@ -21,13 +21,11 @@ import datetime
 import io
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from gongjiang.core.audit import record_bulk
@@ -36,9 +34,25 @@ from gongjiang.credentials.models import Certificate
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.crosswalk import crosswalk
 from gongjiang.monitoring.models import RegionFact, RollupState
+from gongjiang.monitoring.reading import (
+    Query,
+    Reader,
+    ReadSnapshot,
+    days_sql,
+    is_pg,
+    read_rows,
+    read_tables,
+    shared_readers,
+)
 from gongjiang.reference.models import Industry, Occupation, SkillLevel
 from gongjiang.registry.models import Employment, Organisation, Person
 
+# Extra connections reading in parallel (sharing the rollup's snapshot, see reading.py): the full
+# rebuild renders id ranges on two cores; an incremental update overlaps the scattered page reads of
+# the affected persons' rows, worth it from a few thousand persons on.
+READ_THREADS = 2
+UPDATE_READERS = 4
+PARALLEL_FROM_PERSONS = 2_000
 FIRST_YEAR = 2005  # the earliest year stored; older certificates count in the stocks from then on
 PENDING_SECONDS = 24 * 3600  # how long a change-record id not yet visible is waited for
 FACT_COLUMNS = ["region_code", "period", "period_end", "scope", "dim", "member", *engine.MEASURES]
@@ -68,137 +82,6 @@ class RollupReport:
 # ---------------------------------------------------------------------------------------------
 
 
-def _pg() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _days_sql(column: str) -> str:
-    """A date column as days since 1970-01-01: computed by PostgreSQL; on SQLite the ISO text is read
-    and Polars converts it (much faster than SQLite's julianday per row)."""
-    if _pg():
-        return f"({column} - DATE '1970-01-01')"
-    return f'"{column}"'
-
-
-def _as_days(frame: pl.DataFrame, schema: Any) -> pl.DataFrame:
-    """Turn dates read from SQLite (ISO text, or date objects) into days since 1970 where the schema wants
-    Int32 days."""
-    out = []
-    for k, v in schema.items():
-        if v != pl.Int32:
-            continue
-        if frame.schema[k] == pl.Utf8:
-            out.append(pl.col(k).str.to_date("%Y-%m-%d").cast(pl.Int32))
-        elif frame.schema[k] == pl.Date:
-            out.append(pl.col(k).cast(pl.Int32))
-    return frame.with_columns(out)
-
-
-# Columns holding days since 1970 (Int32): read as text from SQLite.
-_DAY_COLUMNS = {"start", "end", "birth"}
-
-
-def _raw_schema(schema: Any, *, text_dates: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in schema.items():
-        if v == pl.Boolean:
-            out[k] = pl.Int8
-        elif not _pg() and k in _DAY_COLUMNS:
-            out[k] = pl.Utf8 if text_dates else pl.Date
-        else:
-            out[k] = v
-    return out
-
-
-def _fetch(sql: str, params: Iterable[Any], schema: Any) -> pl.DataFrame:
-    """Run ``sql`` and return its rows as a frame with ``schema`` (column names in order)."""
-    names = list(schema)
-    params = list(params)
-    if _pg() and not params:
-        buf = io.BytesIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for chunk in copy:
-                buf.write(chunk)
-        if buf.tell() == 0:
-            return pl.DataFrame(schema=schema)
-        buf.seek(0)
-        frame = pl.read_csv(buf, has_header=False, new_columns=names, schema=_raw_schema(schema))
-        return frame.with_columns(*(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean))
-    frames = []
-    raw_schema = _raw_schema(schema, text_dates=False)  # the cursor converts DATE columns to dates
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while True:
-            rows = cursor.fetchmany(500_000)
-            if not rows:
-                break
-            frames.append(pl.DataFrame(rows, schema=raw_schema, orient="row"))
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return _as_days(pl.concat(frames), schema).cast(schema)
-
-
-@dataclass
-class Query:
-    """SELECT ``exprs`` FROM ``table`` [WHERE ``where``], the columns in the order of a schema."""
-
-    table: str
-    exprs: list[str]
-    where: str = ""
-
-    def sql(self) -> str:
-        return f"SELECT {', '.join(self.exprs)} FROM {self.table}" + (f" WHERE {self.where}" if self.where else "")  # noqa: S608
-
-
-SQLITE_CHUNK_IDS = 1_000_000
-SQLITE_MMAP_BYTES = 16 * 1024**3
-
-
-def _read(query: Query, schema: Any) -> pl.DataFrame:
-    """A whole table (optionally filtered) as a frame, fast on both databases.
-
-    PostgreSQL streams ``COPY (…) TO STDOUT`` as CSV into Polars' CSV reader. SQLite has no COPY and a
-    Python tuple per row costs microseconds, so SQLite itself renders each range of a million ids as one
-    CSV text (``group_concat``) and Polars parses it: one Python object per million rows."""
-    if _pg():
-        return _fetch(query.sql(), [], schema)
-    names = list(schema)
-    read_schema = _raw_schema(schema)
-    line = " || ',' || ".join(f"IFNULL({e}, '')" for e in query.exprs)
-    extra = f" AND ({query.where})" if query.where else ""
-    sql = f"SELECT group_concat({line}, char(10)) FROM {query.table} WHERE id > %s AND id <= %s{extra}"  # noqa: S608
-    frames = []
-    with connection.cursor() as cursor:
-        # Read through a memory map rather than read() calls (a connection setting, not stored).
-        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
-        lo, hi = cursor.fetchone()
-        if lo is None:
-            return pl.DataFrame(schema=schema)
-        ranges = [(a, a + SQLITE_CHUNK_IDS) for a in range(lo - 1, hi, SQLITE_CHUNK_IDS)]
-
-        def render(bounds: tuple[int, int]) -> str | None:
-            cursor.execute(sql, list(bounds))
-            return cursor.fetchone()[0]
-
-        # SQLite renders the next range while Polars parses this one (both release the GIL); the
-        # ranges are rendered one after another on this connection, so they share its snapshot.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(render, ranges[0])
-            for i in range(len(ranges)):
-                text = pending.result()
-                if i + 1 < len(ranges):
-                    pending = pool.submit(render, ranges[i + 1])
-                if text:
-                    frames.append(
-                        pl.read_csv(io.StringIO(text), has_header=False, new_columns=names, schema=read_schema)
-                    )
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    frame = _as_days(pl.concat(frames), schema)
-    return frame.with_columns(*(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean))
-
-
 def _in(ids: list[int]) -> str:
     return ",".join(str(int(i)) for i in ids) if ids else "NULL"
 
@@ -206,6 +89,11 @@ def _in(ids: list[int]) -> str:
 def _chunks(ids: list[int], size: int = 20_000) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+def _chunk_size(n: int, readers: int) -> int:
+    """Persons per read of an incremental update: a few reads per reader, at most 20,000 ids each."""
+    return max(1, min(20_000, -(-n // (4 * readers))))
 
 
 @dataclass
@@ -257,20 +145,20 @@ EMPLOYMENT_SCHEMA = {
 
 
 def _cert_query(where: str = "") -> Query:
-    school = "(source = 'school_dual')" + ("::int" if _pg() else "")
-    exprs = ["id", "person_id", "level_id", "occupation_id", school, _days_sql("issue_date"), _days_sql("revoked_on")]
+    school = "(source = 'school_dual')" + ("::int" if is_pg() else "")
+    exprs = ["id", "person_id", "level_id", "occupation_id", school, days_sql("issue_date"), days_sql("revoked_on")]
     return Query(Certificate._meta.db_table, exprs, where)
 
 
 def _person_query(where: str = "") -> Query:
-    female = "(sex = 'F')" + ("::int" if _pg() else "")
-    exprs = ["id", "CAST(residence_region_code AS INTEGER)", female, _days_sql("birth_date")]
+    female = "(sex = 'F')" + ("::int" if is_pg() else "")
+    exprs = ["id", "CAST(residence_region_code AS INTEGER)", female, days_sql("birth_date")]
     return Query(Person._meta.db_table, exprs, where)
 
 
 def _employment_query(where: str = "") -> Query:
-    current = '("end" IS NULL)' + ("::int" if _pg() else "")
-    exprs = ["id", "person_id", "organisation_id", _days_sql("start"), current]
+    current = '("end" IS NULL)' + ("::int" if is_pg() else "")
+    exprs = ["id", "person_id", "organisation_id", days_sql("start"), current]
     return Query(Employment._meta.db_table, exprs, where)
 
 
@@ -346,7 +234,7 @@ def _write_all(rows: pl.DataFrame) -> None:
 
     table = connection.ops.quote_name(RegionFact._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}" if _pg() else f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"TRUNCATE {table}" if is_pg() else f"DELETE FROM {table}")  # noqa: S608
     frame = rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("id")).select(
         ["id", *FACT_COLUMNS]
     )
@@ -366,7 +254,7 @@ def _apply_deltas(rows: pl.DataFrame) -> int:
     collist = ", ".join(cols)
     data = rows.select(cols)
     with connection.cursor() as cursor:
-        if _pg():
+        if is_pg():
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table} INCLUDING DEFAULTS)")
             cursor.execute(f"TRUNCATE {tmp}")
             buf = io.BytesIO()
@@ -398,7 +286,7 @@ def _apply_deltas(rows: pl.DataFrame) -> int:
             f"DELETE FROM {table} WHERE {zero} AND EXISTS (SELECT 1 FROM {tmp} d WHERE {match_update})"  # noqa: S608
         )
         cursor.execute(f"DELETE FROM {tmp}")  # noqa: S608
-    if _pg():
+    if is_pg():
         from gongjiang.core.bulk import _reset_sequence
 
         _reset_sequence(RegionFact)
@@ -410,40 +298,18 @@ def _apply_deltas(rows: pl.DataFrame) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _snapshot_position() -> dict[str, int]:
-    return {
-        "change_id": ChangeRecord.objects.aggregate(m=Max("id"))["m"] or 0,
-        "certificate_id": Certificate.objects.aggregate(m=Max("id"))["m"] or 0,
-        "person_id": Person.objects.aggregate(m=Max("id"))["m"] or 0,
-        "employment_id": Employment.objects.aggregate(m=Max("id"))["m"] or 0,
+def _snapshot_position(reader: Reader | None = None) -> dict[str, int]:
+    """The last change record and the highest certificate, person and employment ids, as ``reader`` (by
+    default the main connection) sees them."""
+    tables = {
+        "change_id": ChangeRecord,
+        "certificate_id": Certificate,
+        "person_id": Person,
+        "employment_id": Employment,
     }
-
-
-class _ReadSnapshot:
-    """A read-only, repeatable-read transaction on PostgreSQL; a deferred read transaction on SQLite (WAL
-    readers see one snapshot and do not block writers). Inside an enclosing atomic block, that block's
-    snapshot is used."""
-
-    def __enter__(self) -> _ReadSnapshot:
-        self.own = not connection.in_atomic_block
-        if self.own:
-            if _pg():
-                self.atomic = transaction.atomic()
-                self.atomic.__enter__()
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            else:
-                connection.ensure_connection()
-                connection.connection.execute("BEGIN DEFERRED")
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if not self.own:
-            return
-        if _pg():
-            self.atomic.__exit__(*exc)
-        else:
-            connection.connection.execute("COMMIT")
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {m._meta.db_table})" for m in tables.values())  # noqa: S608
+    values = (reader or Reader()).one(sql)
+    return {k: int(v or 0) for k, v in zip(tables, values, strict=True)}
 
 
 def data_as_of(certs: pl.DataFrame) -> datetime.date:
@@ -462,16 +328,19 @@ def rollup_rebuild(*, progress: Progress | None = None) -> RollupReport:
     report = RollupReport(mode="full")
     t = time.perf_counter()
     lk = lookups()
-    with _ReadSnapshot():
-        position = _snapshot_position()
-        certs = _read(_cert_query(), CERT_SCHEMA)
-        report.timings["read certificates"] = time.perf_counter() - t
-        say(f"read {certs.height} certificates")
-        t = time.perf_counter()
-        persons = _read(_person_query(), PERSON_SCHEMA)
-        jobs = _read(_employment_query('"end" IS NULL'), EMPLOYMENT_SCHEMA)
-        report.timings["read persons and employments"] = time.perf_counter() - t
-        say(f"read {persons.height} persons, {jobs.height} current employments")
+    with ReadSnapshot(readers=READ_THREADS) as snapshot:
+        position = _snapshot_position(snapshot.readers[0])
+        tables = read_tables(
+            {
+                "certs": (_cert_query(), CERT_SCHEMA),
+                "persons": (_person_query(), PERSON_SCHEMA),
+                "jobs": (_employment_query('"end" IS NULL'), EMPLOYMENT_SCHEMA),
+            },
+            snapshot.readers,
+        )
+    certs, persons, jobs = tables["certs"], tables["persons"], tables["jobs"]
+    report.timings["read"] = time.perf_counter() - t
+    say(f"read {certs.height} certificates, {persons.height} persons, {jobs.height} current employments")
     t = time.perf_counter()
     certs = prepare_certs(certs, lk)
     as_of = data_as_of(certs)
@@ -581,7 +450,7 @@ def _update(state: RollupState, say: Progress) -> RollupReport:
     report = RollupReport(mode="incremental")
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if _pg() and outermost:
+        if is_pg() and outermost:
             # One snapshot for the position and every row read, as in the full rebuild.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -643,10 +512,12 @@ def _update(state: RollupState, say: Progress) -> RollupReport:
             ind = dict(Industry.objects.values_list("id", "section"))
             for pk, b in org_before.items():
                 lk_old.org_section[pk] = sections.get(ind.get(int(b.get("industry_id") or 0), ""), 0)
-        new_events, old_events, new_certs = _affected_events(
-            sorted(affected), state, lk, lk_old, cert_before, person_before, job_before,
-            certs_created, jobs_created, persons_created,
-        )  # fmt: skip
+        parallel = outermost and len(affected) >= PARALLEL_FROM_PERSONS
+        with shared_readers(UPDATE_READERS if parallel else 0) as readers:
+            new_events, old_events, new_certs = _affected_events(
+                readers, sorted(affected), state, lk, lk_old, cert_before, person_before, job_before,
+                certs_created, jobs_created, persons_created,
+            )  # fmt: skip
         report.timings["compute"] = time.perf_counter() - t
         t = time.perf_counter()
         diff = engine.difference(new_events, old_events)
@@ -680,6 +551,7 @@ def _update(state: RollupState, say: Progress) -> RollupReport:
 
 
 def _affected_events(
+    readers: list[Reader],
     affected: list[int],
     state: RollupState,
     lk: Lookups,
@@ -695,20 +567,21 @@ def _affected_events(
     if not affected:
         empty = engine._empty_events()
         return empty, empty, pl.DataFrame(schema=CERT_SCHEMA)
-    cert_parts, person_parts, job_parts = [], [], []
-    for chunk in _chunks(affected):
+    jobs: list[tuple[str, Any]] = []
+    for chunk in _chunks(affected, _chunk_size(len(affected), len(readers))):
         ids = _in(chunk)
-        cert_parts.append(_fetch(_cert_query(f"person_id IN ({ids})").sql(), [], CERT_SCHEMA))
-        person_parts.append(_fetch(_person_query(f"id IN ({ids})").sql(), [], PERSON_SCHEMA))
-        job_parts.append(_fetch(_employment_query(f"person_id IN ({ids})").sql(), [], EMPLOYMENT_SCHEMA))
-    certs_now = pl.concat(cert_parts)
-    persons_now = pl.concat(person_parts)
-    jobs_now = pl.concat(job_parts)
+        jobs.append((_cert_query(f"person_id IN ({ids})").sql(), CERT_SCHEMA))
+        jobs.append((_person_query(f"id IN ({ids})").sql(), PERSON_SCHEMA))
+        jobs.append((_employment_query(f"person_id IN ({ids})").sql(), EMPLOYMENT_SCHEMA))
+    frames = read_rows(jobs, readers)
+    certs_now = pl.concat(frames[0::3])
+    persons_now = pl.concat(frames[1::3])
+    jobs_now = pl.concat(frames[2::3])
     # Certificates that belonged to an affected person before being moved to someone else.
     moved = [pk for pk, b in cert_before.items() if pk not in set(certs_now["cert_id"].to_list())]
     if moved:
         certs_moved = pl.concat(
-            [_fetch(_cert_query(f"id IN ({_in(c)})").sql(), [], CERT_SCHEMA) for c in _chunks(moved)]
+            read_rows([(_cert_query(f"id IN ({_in(c)})").sql(), CERT_SCHEMA) for c in _chunks(moved)])
         )
     else:
         certs_moved = pl.DataFrame(schema=CERT_SCHEMA)

@@ -1,0 +1,371 @@
+"""Reading the registry in bulk for the rollups: whole tables or sets of rows as Polars frames, on one
+consistent snapshot, optionally through several connections in parallel threads.
+
+PostgreSQL streams ``COPY (…) TO STDOUT`` as CSV into Polars' CSV reader. SQLite has no COPY and a
+Python tuple per row costs microseconds, so SQLite itself renders each range of ids as one CSV text
+(``group_concat``) and Polars parses it: one Python object per range.
+
+Reading in parallel: a snapshot (:class:`ReadSnapshot`) may open extra read connections that see exactly
+the rows the rollup's own transaction sees. On PostgreSQL they import its exported snapshot
+(``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``, as ``pg_dump --jobs`` does). SQLite cannot share
+a snapshot between connections, so the readers start their read transactions while the rollup's
+connection holds the write lock: nothing can commit in between, so every reader sees the same last
+commit; in WAL mode their snapshots then last as long as they read, without blocking writers. The
+rows of a read are split by id range (tables) or by chunk (sets of persons); each range is rendered by
+one reader at a time, so the database work of two ranges runs on two cores and, for scattered rows not
+in memory, the page reads of several ranges overlap.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import queue
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db import connection, transaction
+
+# Columns holding days since 1970 (Int32): read as text from SQLite.
+DAY_COLUMNS = {"start", "end", "birth"}
+PG_RANGE_IDS = 2_000_000  # ids per COPY range on PostgreSQL
+SQLITE_RANGE_IDS = 1_000_000  # ids per group_concat range on SQLite
+SQLITE_MMAP_BYTES = 16 * 1024**3
+
+
+def is_pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def days_sql(column: str) -> str:
+    """A date column as days since 1970-01-01: computed by PostgreSQL; on SQLite the ISO text is read
+    and Polars converts it (much faster than SQLite's julianday per row)."""
+    if is_pg():
+        return f"({column} - DATE '1970-01-01')"
+    return f'"{column}"'
+
+
+@dataclass
+class Query:
+    """SELECT ``exprs`` FROM ``table`` [WHERE ``where``], the columns in the order of a schema."""
+
+    table: str
+    exprs: list[str]
+    where: str = ""
+
+    def sql(self, extra: str = "") -> str:
+        conditions = " AND ".join(f"({c})" for c in (self.where, extra) if c)
+        return f"SELECT {', '.join(self.exprs)} FROM {self.table}" + (f" WHERE {conditions}" if conditions else "")  # noqa: S608
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+
+def _raw_schema(schema: Any, *, text_dates: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if v == pl.Boolean:
+            out[k] = pl.Int8
+        elif not is_pg() and k in DAY_COLUMNS:
+            out[k] = pl.Utf8 if text_dates else pl.Date
+        else:
+            out[k] = v
+    return out
+
+
+def _as_days(frame: pl.DataFrame, schema: Any) -> pl.DataFrame:
+    """Turn dates read from SQLite (ISO text, or date objects) into days since 1970 where the schema wants
+    Int32 days."""
+    out = []
+    for k, v in schema.items():
+        if v != pl.Int32:
+            continue
+        if frame.schema[k] == pl.Utf8:
+            out.append(pl.col(k).str.to_date("%Y-%m-%d").cast(pl.Int32))
+        elif frame.schema[k] == pl.Date:
+            out.append(pl.col(k).cast(pl.Int32))
+    return frame.with_columns(out)
+
+
+def _finish(frames: list[pl.DataFrame], schema: Any) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    frame = _as_days(pl.concat(frames), schema)
+    return frame.with_columns(*(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean)).cast(schema)
+
+
+def _parse_csv(data: bytes | str | None, schema: Any) -> pl.DataFrame:
+    if not data:
+        return pl.DataFrame(schema=_raw_schema(schema))
+    source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
+    return pl.read_csv(source, has_header=False, new_columns=list(schema), schema=_raw_schema(schema))
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections
+# ---------------------------------------------------------------------------------------------
+
+
+class Reader:
+    """One connection to read through: the driver connection under Django's (``raw`` None), usable from
+    the worker threads, or an extra snapshot reader of its own."""
+
+    def __init__(self, raw: Any = None) -> None:
+        self.owned = raw is not None
+        if raw is None:
+            connection.ensure_connection()
+            raw = connection.connection
+        self.raw = raw
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """The driver's cursor (psycopg or sqlite3); statements carry no parameters."""
+        cursor = self.raw.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def copy_csv(self, sql: str) -> bytes:
+        """PostgreSQL: the rows of ``sql`` as CSV."""
+        buf = io.BytesIO()
+        with self.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for chunk in copy:
+                buf.write(chunk)
+        return buf.getvalue()
+
+    def execute(self, sql: str) -> None:
+        with self.cursor() as cursor:
+            cursor.execute(sql)
+
+    def one(self, sql: str) -> tuple[Any, ...]:
+        with self.cursor() as cursor:
+            cursor.execute(sql)
+            return tuple(cursor.fetchone())
+
+    def frame(self, sql: str, schema: Any) -> pl.DataFrame:
+        """The rows of ``sql`` with ``schema`` (before day and boolean conversion)."""
+        if is_pg():
+            return _parse_csv(self.copy_csv(sql), schema)
+        raw_schema = _raw_schema(schema, text_dates=False)  # the cursor converts DATE columns to dates
+        frames = []
+        with self.cursor() as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(500_000):
+                frames.append(pl.DataFrame(rows, schema=raw_schema, orient="row"))
+        return pl.concat(frames) if frames else pl.DataFrame(schema=raw_schema)
+
+    def range_csv(self, query: Query, lo: int, hi: int) -> bytes | str | None:
+        """The rows of ``query`` with lo < id <= hi as one CSV text."""
+        bounds = f"id > {int(lo)} AND id <= {int(hi)}"
+        if is_pg():
+            return self.copy_csv(query.sql(bounds))
+        line = " || ',' || ".join(f"IFNULL({e}, '')" for e in query.exprs)
+        where = " AND ".join(f"({c})" for c in (bounds, query.where) if c)
+        sql = f"SELECT group_concat({line}, char(10)) FROM {query.table} WHERE {where}"  # noqa: S608
+        return self.one(sql)[0]
+
+    def close(self) -> None:
+        if self.owned:
+            self.raw.close()
+
+
+def _pg_readers(n: int) -> list[Reader]:
+    import psycopg
+    from psycopg import sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+    readers = []
+    try:
+        for _ in range(n):
+            raw = connection.get_new_connection(connection.get_connection_params())
+            raw.autocommit = False
+            raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            raw.read_only = True
+            readers.append(Reader(raw))
+            raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+    except Exception:
+        for r in readers:
+            r.close()
+        raise
+    return readers
+
+
+def _sqlite_readers(n: int) -> list[Reader]:
+    """Called while this connection holds the write lock."""
+    params = connection.get_connection_params()
+    readers = []
+    try:
+        for _ in range(n):
+            raw = connection.get_new_connection(params)
+            raw.isolation_level = None  # explicit transactions
+            readers.append(Reader(raw))
+            raw.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            raw.execute("BEGIN DEFERRED")
+            raw.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the read snapshot starts here
+    except Exception:
+        for r in readers:
+            r.close()
+        raise
+    return readers
+
+
+def _shareable() -> bool:
+    return is_pg() or not connection.is_in_memory_db()  # type: ignore[attr-defined]
+
+
+class ReadSnapshot:
+    """A read-only, repeatable-read transaction on PostgreSQL; a read transaction on SQLite (WAL readers
+    see one snapshot and do not block writers). Inside an enclosing atomic block, that block's snapshot
+    is used and no extra readers are opened.
+
+    With ``readers`` > 0 (and a snapshot of its own), that many extra connections share the snapshot.
+    :attr:`readers` lists the connections to read through: the extra ones, or only the main connection.
+    Read everything belonging to the snapshot through them: on SQLite the main connection only holds the
+    write lock while the readers start and is outside any transaction afterwards."""
+
+    def __init__(self, readers: int = 0) -> None:
+        self.wanted = readers
+        self.readers: list[Reader] = [Reader()]
+        self.extra: list[Reader] = []
+        self.main_open = False
+
+    def __enter__(self) -> ReadSnapshot:
+        self.own = not connection.in_atomic_block
+        if not self.own:
+            return self
+        parallel = self.wanted > 0 and _shareable()
+        if is_pg():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.main_open = True
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if parallel:
+                self.extra = _pg_readers(self.wanted)
+        else:
+            connection.ensure_connection()
+            if parallel:
+                # Hold the write lock while the readers' snapshots start, then let writers go on.
+                connection.connection.execute("BEGIN IMMEDIATE")
+                try:
+                    self.extra = _sqlite_readers(self.wanted)
+                finally:
+                    connection.connection.execute("COMMIT")
+            else:
+                connection.connection.execute("BEGIN DEFERRED")
+                self.main_open = True
+        self.readers = self.extra or [Reader()]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for r in self.extra:
+            r.close()
+        if not self.own or not self.main_open:
+            return
+        if is_pg():
+            self.atomic.__exit__(*exc)
+        else:
+            connection.connection.execute("COMMIT")
+
+
+@contextmanager
+def shared_readers(n: int) -> Iterator[list[Reader]]:
+    """Inside the caller's own transaction (which has written nothing yet): ``n`` extra readers sharing
+    its snapshot, or only the main connection where that is not possible. On SQLite the transaction must
+    hold the write lock (``transaction_mode`` IMMEDIATE), so that nothing commits while they start."""
+    readers: list[Reader] = []
+    if n > 0 and _shareable():
+        readers = _pg_readers(n) if is_pg() else _sqlite_readers(n)
+    try:
+        yield readers or [Reader()]
+    finally:
+        for r in readers:
+            r.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Running reads on several readers
+# ---------------------------------------------------------------------------------------------
+
+
+def _run(tasks: Sequence[Callable[[Reader], Any]], readers: Sequence[Reader]) -> Iterator[Any]:
+    """Run each task on a reader (one task per reader at a time, one thread per reader), yielding the
+    results in the order of the tasks; at most two tasks per reader are ahead of the consumer."""
+    free: queue.Queue[Reader] = queue.Queue()
+    for r in readers:
+        free.put(r)
+
+    def call(task: Callable[[Reader], Any]) -> Any:
+        reader = free.get()
+        try:
+            return task(reader)
+        finally:
+            free.put(reader)
+
+    window = 2 * len(readers)
+    with ThreadPoolExecutor(max_workers=len(readers), thread_name_prefix="rollup-read") as pool:
+        pending: list[Future[Any]] = []
+        it = iter(tasks)
+        for task in it:
+            pending.append(pool.submit(call, task))
+            if len(pending) >= window:
+                break
+        while pending:
+            result = pending.pop(0).result()
+            for task in it:
+                pending.append(pool.submit(call, task))
+                break
+            yield result
+
+
+def _range_task(query: Query, lo: int, hi: int, reader: Reader) -> bytes | str | None:
+    return reader.range_csv(query, lo, hi)
+
+
+def _frame_task(sql: str, schema: Any, reader: Reader) -> pl.DataFrame:
+    return reader.frame(sql, schema)
+
+
+def read_tables(queries: dict[str, tuple[Query, Any]], readers: Sequence[Reader]) -> dict[str, pl.DataFrame]:
+    """Whole tables (each optionally filtered) as frames, their id ranges read on ``readers``."""
+    pg = is_pg()
+    step = PG_RANGE_IDS if pg else SQLITE_RANGE_IDS
+    tasks: list[Callable[[Reader], Any]] = []
+    owners: list[str] = []
+    if not pg:
+        for r in readers:
+            # Read through a memory map rather than read() calls (a connection setting, not stored).
+            r.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+    for name, (query, _schema) in queries.items():
+        lo, hi = readers[0].one(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
+        if lo is None:
+            continue
+        for a in range(lo - 1, hi, step):
+            tasks.append(functools.partial(_range_task, query, a, a + step))
+            owners.append(name)
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in queries}
+    for name, text in zip(owners, _run(tasks, readers), strict=True):
+        frames[name].append(_parse_csv(text, queries[name][1]))
+    return {name: _finish(frames[name], schema) for name, (_q, schema) in queries.items()}
+
+
+def read_rows(jobs: Sequence[tuple[str, Any]], readers: Sequence[Reader] | None = None) -> list[pl.DataFrame]:
+    """The rows of each (sql, schema) job as a frame, the jobs spread over ``readers``."""
+    tasks = [functools.partial(_frame_task, sql, schema) for sql, schema in jobs]
+    raw = list(_run(tasks, readers or [Reader()]))
+    return [_finish([frame], schema) for frame, (_sql, schema) in zip(raw, jobs, strict=True)]
+
+
+def fetch(sql: str, schema: Any) -> pl.DataFrame:
+    """The rows of ``sql`` on the main connection as a frame with ``schema`` (column names in order)."""
+    return read_rows([(sql, schema)])[0]

@@ -1,0 +1,115 @@
+"""Reading the registry through several connections that share one snapshot (committed data, so the
+tests are transactional): the readers see exactly the rows of the snapshot and nothing committed after
+it, and a rebuild or an incremental update read in parallel gives what one connection gives."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import polars as pl
+import pytest
+from django.db import connection
+
+from gongjiang.monitoring import reading, rollup
+from gongjiang.monitoring.models import RegionFact
+from gongjiang.monitoring.rollup import PERSON_SCHEMA, _person_query, _snapshot_position, rollup_rebuild
+from gongjiang.monitoring.tests.test_rollup import _facts, incremental_update_equals_rebuild
+from gongjiang.registry.models import Person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+D = datetime.date
+
+
+@pytest.fixture
+def opened(monkeypatch):  # type: ignore[no-untyped-def]
+    """Counts the extra readers opened, and makes every table read split into ranges of two ids."""
+    count = {"readers": 0}
+    for name in ("_pg_readers", "_sqlite_readers"):
+        original = getattr(reading, name)
+
+        def spy(n, original=original):  # type: ignore[no-untyped-def]
+            count["readers"] += n
+            return original(n)
+
+        monkeypatch.setattr(reading, name, spy)
+    monkeypatch.setattr(reading, "PG_RANGE_IDS", 2)
+    monkeypatch.setattr(reading, "SQLITE_RANGE_IDS", 2)
+    return count
+
+
+def _in_another_connection(work) -> None:  # type: ignore[no-untyped-def]
+    """Run ``work`` in a thread of its own, i.e. on a connection of its own, committing."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_readers_see_the_snapshot_and_not_later_commits(world, make_person, opened) -> None:  # type: ignore[no-untyped-def]
+    persons = {"persons": (_person_query(), PERSON_SCHEMA)}
+    with reading.ReadSnapshot(readers=2) as snapshot:
+        assert opened["readers"] == 2 and len(snapshot.readers) == 2
+        position = _snapshot_position(snapshot.readers[1])
+        # A person registered and committed by someone else while the snapshot is read.
+        _in_another_connection(lambda: make_person(region="320582", birth=D(1999, 9, 9)))
+        outside: list[int] = []
+        _in_another_connection(lambda: outside.append(Person.objects.count()))
+        assert outside == [len(world) + 1]  # committed, visible outside the snapshot
+        for reader in snapshot.readers:
+            assert _snapshot_position(reader) == position
+        seen = reading.read_tables(persons, snapshot.readers)["persons"]
+    assert sorted(seen["person_id"].to_list()) == sorted(p.pk for p in world.values())
+    assert position["person_id"] == max(p.pk for p in world.values())
+    after = reading.read_tables(persons, [reading.Reader()])["persons"]
+    assert after.height == len(world) + 1
+    # Nothing is left open: a writer can take the lock again at once.
+    _in_another_connection(lambda: make_person(region="320582", birth=D(1999, 9, 10)))
+
+
+def test_parallel_rebuild_equals_a_rebuild_on_one_connection(world, opened, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rollup, "READ_THREADS", 0)
+    serial = rollup_rebuild()
+    assert opened["readers"] == 0
+    expected = _facts()
+    RegionFact.objects.all().delete()
+    monkeypatch.setattr(rollup, "READ_THREADS", 3)
+    parallel = rollup_rebuild()
+    assert opened["readers"] == 3
+    assert (parallel.persons, parallel.certificates, parallel.facts) == (
+        serial.persons,
+        serial.certificates,
+        serial.facts,
+    )
+    assert expected and _facts() == expected
+
+
+def test_parallel_incremental_update_equals_rebuild(
+    world, make_cert, make_person, make_org, opened, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rollup, "PARALLEL_FROM_PERSONS", 1)
+    monkeypatch.setattr(rollup, "UPDATE_READERS", 3)
+    incremental_update_equals_rebuild(world, make_cert, make_person, make_org)
+    # Two rebuilds read on READ_THREADS readers each; the update on UPDATE_READERS.
+    assert opened["readers"] == 2 * rollup.READ_THREADS + 3
+
+
+def test_read_rows_keeps_the_order_of_the_jobs(world, opened) -> None:  # type: ignore[no-untyped-def]
+    ids = sorted(p.pk for p in world.values())
+    jobs = [(_person_query(f"id = {pk}").sql(), PERSON_SCHEMA) for pk in ids]
+    with reading.ReadSnapshot(readers=3) as snapshot:
+        frames = reading.read_rows(jobs, snapshot.readers)
+    assert [f["person_id"].to_list() for f in frames] == [[pk] for pk in ids]
+    assert all(f.schema == pl.Schema(PERSON_SCHEMA) for f in frames)
