@@ -223,10 +223,57 @@ def _first_reach_multi(m: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts) if parts else _first_reach_multi(m.clear())
 
 
+# Person ids up to this many times the number of rows (plus a million) are looked up in an array
+# indexed by id instead of hashed: registry ids are dense, and a gather is many times faster than a join.
+DENSE_IDS_PER_ROW = 4
+
+
+def _dense(ids: np.ndarray) -> bool:
+    return len(ids) > 0 and int(ids.min()) >= 0 and int(ids.max()) <= DENSE_IDS_PER_ROW * len(ids) + 1_000_000
+
+
+def _duplicated(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row's person_id occurs more than once."""
+    ids = frame["person_id"].to_numpy()
+    if not _dense(ids):
+        return frame["person_id"].is_duplicated()
+    return pl.Series(np.bincount(ids)[ids] > 1)
+
+
+def _attach(certs: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """The certificates of the persons in ``people`` (unique person_id) with their attributes: an inner
+    join on person_id, keeping the certificates' order."""
+    ids = people["person_id"].to_numpy()
+    if not _dense(ids):
+        return certs.join(people, on="person_id", maintain_order="left")
+    top = int(ids.max())
+    position = np.full(top + 2, -1, dtype=np.int64)  # the last slot: ids outside the people's range
+    position[ids] = np.arange(len(ids))
+    holder = certs["person_id"].to_numpy()
+    row = position[np.where((holder >= 0) & (holder <= top), holder, top + 1)]
+    keep = row >= 0
+    attrs = people.drop("person_id")[row[keep]]
+    return certs.filter(pl.Series(keep)).hstack(attrs.get_columns())
+
+
+def _with_industry(persons: pl.DataFrame, industry: pl.DataFrame) -> pl.DataFrame:
+    """``persons`` with the industry section of each (``industry``: unique person_id; null without)."""
+    ids = industry["person_id"].to_numpy()
+    if not _dense(ids):
+        return persons.join(industry, on="person_id", how="left", maintain_order="left")
+    top = int(ids.max())
+    section = np.zeros(top + 2, dtype=np.int8)
+    section[ids] = industry["industry"].to_numpy()
+    person = persons["person_id"].to_numpy()
+    return persons.with_columns(
+        pl.Series("industry", section[np.where((person >= 0) & (person <= top), person, top + 1)])
+    )
+
+
 def _scope_frames(certs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(segments, first-reach rows) of every holder, each row carrying the holder's attributes."""
     valid = certs.filter(pl.col("end").is_null() | (pl.col("end") > pl.col("start")))
-    several = pl.col("person_id").is_duplicated()
+    several = _duplicated(valid)
     single = valid.filter(~several)
     multi = _sorted_multi(valid.filter(several))
     revoked = multi.filter(pl.col("end").is_not_null()).select("person_id").unique()
@@ -383,62 +430,72 @@ def _count(
     )
 
 
-def _stock_events(seg: pl.DataFrame, scope: int, n_regions: int, b0: int, n_buckets: int) -> list[pl.DataFrame]:
-    """+1/−1 events of each segment in every disaggregation of the scope."""
+@dataclass(frozen=True)
+class _Grid:
+    """The dense grid events are counted on: region indexes, and quarters b0 … b0 + n_buckets − 1 (the
+    quarter of ``last_day``, the last day counted; events after it are left out)."""
+
+    n_regions: int
+    b0: int
+    n_buckets: int
+    last_day: int
+
+    def counting(self, scope: int, *, cumulative_levels: bool) -> dict[str, Any]:
+        return {
+            "n_regions": self.n_regions,
+            "b0": self.b0,
+            "n_buckets": self.n_buckets,
+            "scope": scope,
+            "cumulative_levels": cumulative_levels,
+        }
+
+
+def _stock_events(seg: pl.DataFrame, scope: int, grid: _Grid) -> list[pl.DataFrame]:
+    """+1/−1 events of each segment in every disaggregation of the scope, up to the grid's last day."""
+    last = grid.last_day
+    start = seg["seg_start"].to_numpy()
+    seg_end = seg["seg_end"].fill_null(np.iinfo(np.int32).max).to_numpy()
+    began = np.flatnonzero(start <= last)
+    ended = np.flatnonzero(seg_end <= last)
+    rows = np.concatenate([began, ended])  # the segment of each event: starts, then ends
+    day = np.concatenate([start[began], seg_end[ended]])
+    sign = np.concatenate([np.ones(len(began)), -np.ones(len(ended))])
     col = {c: seg[c].to_numpy() for c in ("region", "rank", "occ", "industry", "sex", "c35", "c45", "c55")}
-    start = seg["seg_start"].to_numpy().astype(np.int64)
-    end_col = seg["seg_end"]
-    ended = np.flatnonzero(end_col.is_not_null().to_numpy())
-    end = end_col.fill_null(0).to_numpy().astype(np.int64)[ended]
-
-    def both(a: np.ndarray) -> np.ndarray:
-        return np.concatenate([a, a[ended]])
-
-    cs = {k: both(v) for k, v in col.items()}  # native small integer types: tens of millions of events
-    bucket = np.concatenate([days_to_quarter(start), days_to_quarter(end)])
-    age = np.concatenate(
-        [
-            _band(start, col["c35"], col["c45"], col["c55"]),
-            _band(end - 1, col["c35"][ended], col["c45"][ended], col["c55"][ended]),
-        ]
-    )
-    sign = np.concatenate([np.ones(len(start)), -np.ones(len(ended))])
-    rank = np.clip(cs["rank"], 0, 7)
-    members = {0: np.zeros(len(sign), dtype=np.int8), 1: cs["industry"], 2: cs["occ"], 3: rank, 4: cs["sex"], 5: age}
-    kw: dict[str, Any] = {
-        "n_regions": n_regions,
-        "b0": b0,
-        "n_buckets": n_buckets,
-        "scope": scope,
-        "cumulative_levels": True,
-    }
+    ev = {c: col[c][rows] for c in ("region", "occ", "industry", "sex")}  # native small integer types
+    rank = np.clip(col["rank"], 0, 7)[rows]
+    bucket = days_to_quarter(day)
+    # An end event is counted in the age band of the segment's last day.
+    band_day = day - np.concatenate([np.zeros(len(began), dtype=day.dtype), np.ones(len(ended), dtype=day.dtype)])
+    age = _band(band_day, col["c35"][rows], col["c45"][rows], col["c55"][rows])
+    members = {0: np.zeros(len(sign), dtype=np.int8), 1: ev["industry"], 2: ev["occ"], 3: rank, 4: ev["sex"], 5: age}
+    kw = grid.counting(scope, cumulative_levels=True)
     out = []
     for dim in SCOPE_DIMS[scope]:
         if dim == 5:
             continue
-        out.append(_count(cs["region"], bucket, members[dim], rank, sign, dim=dim, **kw))
+        out.append(_count(ev["region"], bucket, members[dim], rank, sign, dim=dim, **kw))
     if 5 in SCOPE_DIMS[scope]:
-        # Age bands also move inside segments, on the birthdays that cross a threshold.
-        regions, buckets, ranks, ages, signs = [cs["region"]], [bucket], [rank], [age], [sign]
-        never = np.iinfo(np.int64).max
-        seg_end = np.where(end_col.is_null().to_numpy(), never, end_col.fill_null(0).to_numpy().astype(np.int64))
+        # Age bands also move inside segments, on the birthdays that cross a threshold (up to the last day).
+        regions, buckets, ranks, ages, signs = [ev["region"]], [bucket], [rank], [age], [sign]
+        until = np.minimum(seg_end, last + 1)
         for i, k in enumerate(AGE_THRESHOLDS):
-            c = col[f"c{k}"].astype(np.int64)
-            moving = np.flatnonzero((c > start) & (c < seg_end))
+            c = col[f"c{k}"]
+            moving = np.flatnonzero((c > start) & (c < until))
             q = days_to_quarter(c[moving])
+            moved_region = col["region"][moving]
+            moved_rank = np.clip(col["rank"][moving], 0, 7)
             for band, s in ((i, -1.0), (i + 1, 1.0)):
-                regions.append(col["region"][moving].astype(np.int64))
+                regions.append(moved_region)
                 buckets.append(q)
-                ranks.append(np.clip(col["rank"][moving].astype(np.int64), 0, 7))
-                ages.append(np.full(len(moving), band, dtype=np.int64))
+                ranks.append(moved_rank)
+                ages.append(np.full(len(moving), band, dtype=np.int8))
                 signs.append(np.full(len(moving), s))
-        r_all = np.concatenate(ranks)
         out.append(
             _count(
                 np.concatenate(regions),
                 np.concatenate(buckets),
                 np.concatenate(ages),
-                r_all,
+                np.concatenate(ranks),
                 np.concatenate(signs),
                 dim=5,
                 **kw,
@@ -447,23 +504,15 @@ def _stock_events(seg: pl.DataFrame, scope: int, n_regions: int, b0: int, n_buck
     return [f.rename({"a": "d_skilled", "b": "d_mid", "c": "d_high"}) for f in out]
 
 
-def _flow_events(reach: pl.DataFrame, scope: int, n_regions: int, b0: int, n_buckets: int) -> list[pl.DataFrame]:
-    col = {
-        c: reach[c].to_numpy().astype(np.int64)
-        for c in ("region", "level", "occ", "industry", "sex", "c35", "c45", "c55")
-    }
-    t = reach["t"].to_numpy().astype(np.int64)
+def _flow_events(reach: pl.DataFrame, scope: int, grid: _Grid) -> list[pl.DataFrame]:
+    reach = reach.filter(pl.col("t") <= grid.last_day)
+    col = {c: reach[c].to_numpy() for c in ("region", "level", "occ", "industry", "sex", "c35", "c45", "c55")}
+    t = reach["t"].to_numpy()
     bucket = days_to_quarter(t)
     age = _band(t, col["c35"], col["c45"], col["c55"])
-    members = {0: np.zeros(len(t), dtype=np.int64), 1: col["industry"], 2: col["occ"], 4: col["sex"], 5: age}
+    members = {0: np.zeros(len(t), dtype=np.int8), 1: col["industry"], 2: col["occ"], 4: col["sex"], 5: age}
     weight = np.ones(len(t))
-    kw: dict[str, Any] = {
-        "n_regions": n_regions,
-        "b0": b0,
-        "n_buckets": n_buckets,
-        "scope": scope,
-        "cumulative_levels": False,
-    }
+    kw = grid.counting(scope, cumulative_levels=False)
     out = [
         _count(col["region"], bucket, members[dim], col["level"], weight, dim=dim, **kw)
         for dim in SCOPE_DIMS[scope]
@@ -491,40 +540,44 @@ def _empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
-def contributions(certs: pl.DataFrame, persons: pl.DataFrame, industry: pl.DataFrame) -> pl.DataFrame:
+def contributions(
+    certs: pl.DataFrame, persons: pl.DataFrame, industry: pl.DataFrame, *, through: datetime.date | None = None
+) -> pl.DataFrame:
     """All events of these persons, aggregated per (region, scope, dim, member, bucket), regions replicated
-    to their city and province."""
+    to their city and province. With ``through``, only the events up to that day (the last day of the
+    stored periods: later events change no stored fact)."""
     codes = persons["region"].unique().sort()
     if len(codes) >= (1 << 12):
         raise ValueError("more than 4,096 distinct regions")
     index = {int(c): i for i, c in enumerate(codes.to_list())}
-    people = (
-        _with_age_thresholds(persons)
-        .join(industry, on="person_id", how="left")
-        .with_columns(
-            pl.col("industry").fill_null(0).cast(pl.Int8),
-            pl.col("region").replace_strict(index, return_dtype=pl.Int32),
-        )
-        .select("person_id", *_ATTRS)
-    )
-    held = certs.join(people, on="person_id")
+    people = _with_industry(_with_age_thresholds(persons), industry)
+    people = people.with_columns(
+        pl.col("industry").fill_null(0).cast(pl.Int8),
+        pl.col("region").replace_strict(index, return_dtype=pl.Int32),
+    ).select("person_id", *_ATTRS)
+    held = _attach(certs, people)
     if held.height == 0:
         return _empty_events()
-    # Quarters from the earliest issue day to the latest day any event can fall on (a 55th birthday).
+    # Quarters from the earliest issue day to the last day counted: ``through``, or else the latest day
+    # any event can fall on (a 55th birthday).
     lo_day = int(held["start"].min())  # type: ignore[arg-type]
-    hi_day = max(int(held["start"].max()), int(held["end"].max() or 0), int(people["c55"].max()))  # type: ignore[arg-type]
+    if through is not None:
+        hi_day = days(through)
+    else:
+        hi_day = max(int(held["start"].max()), int(held["end"].max() or 0), int(people["c55"].max()))  # type: ignore[arg-type]
+    if hi_day < lo_day:
+        return _empty_events()
     b0 = int(days_to_quarter(np.array([lo_day]))[0])
-    n_buckets = int(days_to_quarter(np.array([hi_day]))[0]) - b0 + 1
-    n_regions = len(codes)
+    grid = _Grid(len(codes), b0, int(days_to_quarter(np.array([hi_day]))[0]) - b0 + 1, hi_day)
     parts: list[pl.DataFrame] = []
     for scope in SCOPES.values():
         subset = _scope_filter(held, scope)
         if subset.height == 0:
             continue
         seg, reach = _scope_frames(subset)
-        for frame in _stock_events(seg, scope, n_regions, b0, n_buckets):
+        for frame in _stock_events(seg, scope, grid):
             parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("f_skilled", "f_mid", "f_high"))))
-        for frame in _flow_events(reach, scope, n_regions, b0, n_buckets):
+        for frame in _flow_events(reach, scope, grid):
             parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("d_skilled", "d_mid", "d_high"))))
     if not parts:
         return _empty_events()

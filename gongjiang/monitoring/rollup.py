@@ -346,7 +346,7 @@ def rollup_rebuild(*, progress: Progress | None = None) -> RollupReport:
     as_of = data_as_of(certs)
     through = engine.stored_through(as_of)
     plist = engine.periods(FIRST_YEAR, through, quarter_from=as_of.year - 4)
-    events = engine.contributions(certs, prepare_persons(persons), prepare_industry(jobs, lk))
+    events = engine.contributions(certs, prepare_persons(persons), prepare_industry(jobs, lk), through=through)
     facts = engine.facts_from_events(events, plist)
     report.timings["compute"] = time.perf_counter() - t
     say(f"computed {facts.height} facts")
@@ -647,11 +647,13 @@ def _affected_events(
         new_certs,
         prepare_persons(persons_now),
         prepare_industry(jobs_now.filter(pl.col("current")), lk),
+        through=state.stored_through,
     )
     old = engine.contributions(
         prepare_certs(old_certs, lk),
         prepare_persons(old_persons),
         prepare_industry(old_jobs.filter(pl.col("current")), lk_old),
+        through=state.stored_through,
     )
     return new, old, new_certs.filter(pl.col("cert_id").is_in(list(certs_created)))
 
