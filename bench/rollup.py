@@ -24,6 +24,8 @@ Usage: flock /tmp/gongjiang-bench.lock python bench/rollup.py [--db sqlite,postg
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -230,8 +232,16 @@ def worker(step: str, env: dict[str, str], *extra: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _bench_key(label: str) -> str:
+    # The fixed keys of bench/verify.py (made-up data only), so that bench-verify can reuse the PostgreSQL
+    # province (GONGJIANG_BENCH_VERIFY_PG) and its blind indexes match.
+    return base64.b64encode(hashlib.sha256(f"gongjiang bench verify {label}".encode()).digest()).decode()
+
+
 def environment(db: str) -> dict[str, str]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="gongjiang.settings")
+    env.setdefault("GONGJIANG_PII_KEY", _bench_key("pii"))
+    env.setdefault("GONGJIANG_PII_INDEX_KEY", _bench_key("pii-index"))
     folder = VAR / db
     folder.mkdir(parents=True, exist_ok=True)
     env["GONGJIANG_VAR_DIR"] = str(folder)

@@ -18,6 +18,7 @@ is the contributions of the affected persons after the change minus before it.
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -540,6 +541,25 @@ def _empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
+SPLIT_FROM_ROWS = 2_000_000  # certificates from which the persons are counted in two halves
+THREADS = 2
+
+
+def _scope_events(held: pl.DataFrame, grid: _Grid) -> list[pl.DataFrame]:
+    """The counted events of every scope, for the certificates ``held`` (with their holders' attributes)."""
+    parts: list[pl.DataFrame] = []
+    for scope in SCOPES.values():
+        subset = _scope_filter(held, scope)
+        if subset.height == 0:
+            continue
+        seg, reach = _scope_frames(subset)
+        for frame in _stock_events(seg, scope, grid):
+            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("f_skilled", "f_mid", "f_high"))))
+        for frame in _flow_events(reach, scope, grid):
+            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("d_skilled", "d_mid", "d_high"))))
+    return parts
+
+
 def contributions(
     certs: pl.DataFrame, persons: pl.DataFrame, industry: pl.DataFrame, *, through: datetime.date | None = None
 ) -> pl.DataFrame:
@@ -569,16 +589,16 @@ def contributions(
         return _empty_events()
     b0 = int(days_to_quarter(np.array([lo_day]))[0])
     grid = _Grid(len(codes), b0, int(days_to_quarter(np.array([hi_day]))[0]) - b0 + 1, hi_day)
-    parts: list[pl.DataFrame] = []
-    for scope in SCOPES.values():
-        subset = _scope_filter(held, scope)
-        if subset.height == 0:
-            continue
-        seg, reach = _scope_frames(subset)
-        for frame in _stock_events(seg, scope, grid):
-            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("f_skilled", "f_mid", "f_high"))))
-        for frame in _flow_events(reach, scope, grid):
-            parts.append(frame.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in ("d_skilled", "d_mid", "d_high"))))
+    if held.height >= SPLIT_FROM_ROWS and THREADS > 1:
+        # Persons count independently: their halves are counted in two threads (numpy and Polars
+        # release the interpreter lock in their loops) and the counts added up.
+        odd = (held["person_id"] % 2 == 1).to_numpy()
+        shares = [held.filter(pl.Series(~odd)), held.filter(pl.Series(odd))]
+        del held
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-count") as pool:
+            parts = [p for share in pool.map(lambda h: _scope_events(h, grid), shares) for p in share]
+    else:
+        parts = _scope_events(held, grid)
     if not parts:
         return _empty_events()
     events = pl.concat([p.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for p in parts])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import io
 import queue
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -177,13 +178,17 @@ class Reader:
             self.raw.close()
 
 
+def _export_snapshot() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        return str(cursor.fetchone()[0])
+
+
 def _pg_readers(n: int) -> list[Reader]:
     import psycopg
     from psycopg import sql
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
+    snapshot = _export_snapshot()
     readers = []
     try:
         for _ in range(n):
@@ -228,16 +233,18 @@ class ReadSnapshot:
     see one snapshot and do not block writers). Inside an enclosing atomic block, that block's snapshot
     is used and no extra readers are opened.
 
-    With ``readers`` > 0 (and a snapshot of its own), that many extra connections share the snapshot.
-    :attr:`readers` lists the connections to read through: the extra ones, or only the main connection.
-    Read everything belonging to the snapshot through them: on SQLite the main connection only holds the
-    write lock while the readers start and is outside any transaction afterwards."""
+    With ``readers`` > 0 (and a snapshot of its own), that many extra connections share the snapshot and
+    :meth:`read_tables` reads through them. :attr:`readers` lists the connections for other reads in the
+    snapshot: the main connection on PostgreSQL (its transaction holds the snapshot), the extra ones on
+    SQLite (the main connection only holds the write lock while they start and is outside any
+    transaction afterwards)."""
 
     def __init__(self, readers: int = 0) -> None:
         self.wanted = readers
         self.readers: list[Reader] = [Reader()]
         self.extra: list[Reader] = []
         self.main_open = False
+        self.pg_snapshot = ""
 
     def __enter__(self) -> ReadSnapshot:
         self.own = not connection.in_atomic_block
@@ -251,7 +258,7 @@ class ReadSnapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if parallel:
-                self.extra = _pg_readers(self.wanted)
+                self.pg_snapshot = _export_snapshot()
         else:
             connection.ensure_connection()
             if parallel:
@@ -266,6 +273,12 @@ class ReadSnapshot:
                 self.main_open = True
         self.readers = self.extra or [Reader()]
         return self
+
+    def read_tables(self, queries: dict[str, tuple[Query, Any]]) -> dict[str, pl.DataFrame]:
+        """Whole tables (each optionally filtered) as frames, read in this snapshot."""
+        if self.pg_snapshot:
+            return _pg_read_tables(queries, self.pg_snapshot, self.wanted)
+        return read_tables(queries, self.readers)
 
     def __exit__(self, *exc: Any) -> None:
         for r in self.extra:
@@ -357,6 +370,87 @@ def read_tables(queries: dict[str, tuple[Query, Any]], readers: Sequence[Reader]
     for name, text in zip(owners, _run(tasks, readers), strict=True):
         frames[name].append(_parse_csv(text, queries[name][1]))
     return {name: _finish(frames[name], schema) for name, (_q, schema) in queries.items()}
+
+
+def _asyncpg_params() -> dict[str, Any]:
+    settings = connection.settings_dict
+    params: dict[str, Any] = {
+        "host": settings.get("HOST") or None,
+        "port": int(settings["PORT"]) if settings.get("PORT") else None,
+        "user": settings.get("USER") or None,
+        "password": settings.get("PASSWORD") or None,
+        "database": settings.get("NAME") or None,
+    }
+    if settings.get("OPTIONS", {}).get("sslmode"):
+        params["ssl"] = settings["OPTIONS"]["sslmode"]
+    return {k: v for k, v in params.items() if v is not None}
+
+
+async def _pg_reader(params: dict[str, Any], snapshot: str) -> Any:
+    """One asyncpg connection in a read-only transaction on ``snapshot``."""
+    import asyncpg
+
+    conn = await asyncpg.connect(**params)
+    try:
+        await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        await conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # an id PostgreSQL made: hex and dashes
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int) -> dict[str, pl.DataFrame]:
+    """PostgreSQL: the tables' id ranges streamed with COPY … TO STDOUT by ``n`` asyncpg connections on
+    ``snapshot``; each range's CSV is parsed by Polars in a worker thread while the next ones stream.
+    asyncpg hands the received data over in network-buffer batches, where psycopg hands over one Python
+    object per row: a table of 25 million rows streams in about half the time."""
+    import asyncio
+
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    bounds = {}
+    for name, (query, _schema) in queries.items():
+        bounds[name] = Reader().one(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
+    tasks = [
+        (name, query.sql(f"id > {a} AND id <= {a + PG_RANGE_IDS}"), schema)
+        for name, (query, schema) in queries.items()
+        if bounds[name][0] is not None
+        for a in range(bounds[name][0] - 1, bounds[name][1], PG_RANGE_IDS)
+    ]
+    params = _asyncpg_params()
+
+    async def run(parse_pool: ThreadPoolExecutor) -> list[pl.DataFrame]:
+        conns = await asyncio.gather(*(_pg_reader(params, snapshot) for _ in range(min(n, len(tasks)) or 1)))
+        free: asyncio.Queue[Any] = asyncio.Queue()
+        for c in conns:
+            free.put_nowait(c)
+        loop = asyncio.get_running_loop()
+
+        async def one(sql: str, schema: Any) -> pl.DataFrame:
+            conn = await free.get()
+            try:
+                chunks: list[bytes] = []
+
+                async def sink(chunk: bytes) -> None:
+                    chunks.append(bytes(chunk))
+
+                await conn.copy_from_query(sql, output=sink, format="csv")
+            finally:
+                free.put_nowait(conn)
+            return await loop.run_in_executor(parse_pool, _parse_csv, b"".join(chunks), schema)
+
+        try:
+            return list(await asyncio.gather(*(one(sql, schema) for _name, sql, schema in tasks)))
+        finally:
+            await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-parse") as pool:
+        frames = asyncio.run(run(pool)) if tasks else []
+    collected: dict[str, list[pl.DataFrame]] = {name: [] for name in queries}
+    for (name, _sql, _schema), frame in zip(tasks, frames, strict=True):
+        collected[name].append(frame)
+    return {name: _finish(collected[name], schema) for name, (_q, schema) in queries.items()}
 
 
 def read_rows(jobs: Sequence[tuple[str, Any]], readers: Sequence[Reader] | None = None) -> list[pl.DataFrame]:

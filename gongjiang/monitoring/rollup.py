@@ -41,16 +41,16 @@ from gongjiang.monitoring.reading import (
     days_sql,
     is_pg,
     read_rows,
-    read_tables,
     shared_readers,
 )
 from gongjiang.reference.models import Industry, Occupation, SkillLevel
 from gongjiang.registry.models import Employment, Organisation, Person
 
 # Extra connections reading in parallel (sharing the rollup's snapshot, see reading.py): the full
-# rebuild renders id ranges on two cores; an incremental update overlaps the scattered page reads of
-# the affected persons' rows, worth it from a few thousand persons on.
-READ_THREADS = 2
+# rebuild has the database render id ranges on every core (one more reader than cores keeps them busy
+# while a range's data is handed over); an incremental update overlaps the scattered page reads of the
+# affected persons' rows, worth it from a few thousand persons on.
+READ_THREADS = 3
 UPDATE_READERS = 4
 PARALLEL_FROM_PERSONS = 2_000
 FIRST_YEAR = 2005  # the earliest year stored; older certificates count in the stocks from then on
@@ -330,13 +330,12 @@ def rollup_rebuild(*, progress: Progress | None = None) -> RollupReport:
     lk = lookups()
     with ReadSnapshot(readers=READ_THREADS) as snapshot:
         position = _snapshot_position(snapshot.readers[0])
-        tables = read_tables(
+        tables = snapshot.read_tables(
             {
                 "certs": (_cert_query(), CERT_SCHEMA),
                 "persons": (_person_query(), PERSON_SCHEMA),
                 "jobs": (_employment_query('"end" IS NULL'), EMPLOYMENT_SCHEMA),
-            },
-            snapshot.readers,
+            }
         )
     certs, persons, jobs = tables["certs"], tables["persons"], tables["jobs"]
     report.timings["read"] = time.perf_counter() - t
