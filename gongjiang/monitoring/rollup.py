@@ -104,19 +104,32 @@ class Lookups:
     org_section: dict[int, int]
 
 
-def lookups() -> Lookups:
+def org_sections(organisations: Iterable[int] | None = None) -> dict[int, int]:
+    """The industry section (1 = A … 20 = T) of every organisation with an industry, or of those named."""
     sections = {s: i + 1 for i, s in enumerate("ABCDEFGHIJKLMNOPQRST")}
     industry_section = {pk: sections.get(sec, 0) for pk, sec in Industry.objects.values_list("id", "section")}
+    qs = Organisation.objects.filter(industry__isnull=False)
+    if organisations is None:
+        pairs = list(qs.values_list("id", "industry_id"))
+    else:
+        pairs = [
+            p
+            for chunk in _chunks(sorted(set(organisations)))
+            for p in qs.filter(id__in=chunk).values_list("id", "industry_id")
+        ]
+    return {pk: industry_section.get(ind, 0) for pk, ind in pairs}
+
+
+def lookups(organisations: Iterable[int] | None = None) -> Lookups:
+    """Skill-level ranks, occupation groups and digital flags, and the industry sections of every
+    organisation (or of those named: an incremental update adds those of the jobs it reads)."""
     occ_group: dict[int, int] = {}
     occ_digital: dict[int, bool] = {}
     for pk, code, digital in Occupation.objects.values_list("id", "code", "digital"):
         head = code.split("-")[0]
         occ_group[pk] = int(head) if head.isdigit() else 0
         occ_digital[pk] = digital
-    org_section = {
-        pk: industry_section.get(ind, 0)
-        for pk, ind in Organisation.objects.filter(industry__isnull=False).values_list("id", "industry_id")
-    }
+    org_section = org_sections(organisations)
     return Lookups(
         level_rank=dict(SkillLevel.objects.values_list("id", "rank")),
         occ_group=occ_group,
@@ -503,7 +516,7 @@ def _update(state: RollupState, say: Progress) -> RollupReport:
         say(f"{len(recs)} change records, {len(affected)} affected persons")
         report.timings["collect"] = time.perf_counter() - started
         t = time.perf_counter()
-        lk = lookups()
+        lk = lookups(organisations=())
         # Industry sections of organisations as they were at the watermark.
         lk_old = Lookups(lk.level_rank, lk.occ_group, lk.occ_digital, dict(lk.org_section))
         if org_before:
@@ -576,6 +589,7 @@ def _affected_events(
     certs_now = pl.concat(frames[0::3])
     persons_now = pl.concat(frames[1::3])
     jobs_now = pl.concat(frames[2::3])
+
     # Certificates that belonged to an affected person before being moved to someone else.
     moved = [pk for pk, b in cert_before.items() if pk not in set(certs_now["cert_id"].to_list())]
     if moved:
@@ -641,6 +655,12 @@ def _affected_events(
         },
         {"person_id": "person_id", "organisation_id": "organisation_id", "start": "start", "current": "end"},
     )
+    # The industry sections of the employers, now and at the watermark (those whose industry changed
+    # since are in lk_old already).
+    sections = org_sections(jobs_now["organisation_id"].to_list() + old_jobs["organisation_id"].to_list())
+    lk.org_section.update(sections)
+    for pk, section in sections.items():
+        lk_old.org_section.setdefault(pk, section)
     new_certs = prepare_certs(certs_now, lk)
     new = engine.contributions(
         new_certs,

@@ -14,8 +14,9 @@ from gongjiang.monitoring.measures import build_store
 from gongjiang.monitoring.models import Indicator, RegionFact, RollupState
 from gongjiang.monitoring.rollup import rollup_rebuild, rollup_update
 from gongjiang.monitoring.services import indicators_load
+from gongjiang.registry.models import Employment
 from gongjiang.registry.selectors import skill_summary
-from gongjiang.registry.services import employment_create, person_update
+from gongjiang.registry.services import employment_create, organisation_update, person_update
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +94,14 @@ def test_incremental_update_equals_rebuild(world, make_cert, make_person, make_o
 
 def incremental_update_equals_rebuild(world, make_cert, make_person, make_org) -> None:  # type: ignore[no-untyped-def]
     """Writes of every kind after a rebuild; the incremental update then gives what a rebuild gives."""
+    with audit_context(source="cli"):
+        employment_create(
+            person=world["wujin"], organisation=make_org(region="320412", industry="G"), start=D(2010, 1, 1)
+        )
     rollup_rebuild()
     # A batch of writes through the services: new certificates (one in a new quarter), a revocation,
-    # a person moving from 张家港 to 武进, a new person, a new job in another industry.
+    # a person moving from 张家港 to 武进, a new person, a new job in another industry, an employer whose
+    # industry is corrected.
     make_cert(world["zjg_b"], level="level2", national_level=2, issue_date=D(2025, 2, 10))
     make_cert(world["wujin"], level="level5", national_level=5, issue_date=D(2012, 3, 3))  # backdated
     newcomer = make_person(region="320505", birth=D(2000, 10, 10))
@@ -107,6 +113,8 @@ def incremental_update_equals_rebuild(world, make_cert, make_person, make_org) -
         employment_create(
             person=world["zjg_b"], organisation=make_org(region="320582", industry="I"), start=D(2020, 1, 1)
         )
+        employer = Employment.objects.get(person=world["zjg_a"]).organisation
+        organisation_update(organisation=employer, industry_code="F")
     report = rollup_update()
     assert report.mode == "incremental", report.reason
     assert report.persons == 5
