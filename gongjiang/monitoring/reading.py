@@ -1,19 +1,21 @@
 """Reading the registry in bulk for the rollups: whole tables or sets of rows as Polars frames, on one
-consistent snapshot, optionally through several connections in parallel threads.
+consistent snapshot, optionally through several connections at once.
 
 PostgreSQL streams ``COPY (…) TO STDOUT`` as CSV into Polars' CSV reader. SQLite has no COPY and a
 Python tuple per row costs microseconds, so SQLite itself renders each range of ids as one CSV text
-(``group_concat``) and Polars parses it: one Python object per range.
+(``group_concat`` of one ``printf`` per row) and Polars parses it, while the next range is rendered:
+one Python object per range.
 
-Reading in parallel: a snapshot (:class:`ReadSnapshot`) may open extra read connections that see exactly
-the rows the rollup's own transaction sees. On PostgreSQL they import its exported snapshot
-(``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``, as ``pg_dump --jobs`` does). SQLite cannot share
-a snapshot between connections, so the readers start their read transactions while the rollup's
-connection holds the write lock: nothing can commit in between, so every reader sees the same last
-commit; in WAL mode their snapshots then last as long as they read, without blocking writers. The
-rows of a read are split by id range (tables) or by chunk (sets of persons); each range is rendered by
-one reader at a time, so the database work of two ranges runs on two cores and, for scattered rows not
-in memory, the page reads of several ranges overlap.
+Extra connections that see exactly the rows of the caller's snapshot:
+
+* the full rebuild on PostgreSQL (:class:`ReadSnapshot`): asyncpg connections import the rebuild
+  transaction's exported snapshot (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``, as
+  ``pg_dump --jobs`` does) and stream id ranges, so the server renders several ranges at once;
+* an incremental update (:func:`shared_readers`), whose rows are scattered, so that their page reads
+  overlap: on PostgreSQL the same snapshot import; SQLite cannot share a snapshot between connections,
+  so the readers start their read transactions while the update holds the write lock: nothing can
+  commit in between, every reader sees the same last commit, and in WAL mode their snapshots last as
+  long as they read.
 """
 
 from __future__ import annotations
@@ -168,7 +170,8 @@ class Reader:
         bounds = f"id > {int(lo)} AND id <= {int(hi)}"
         if is_pg():
             return self.copy_csv(query.sql(bounds))
-        line = " || ',' || ".join(f"IFNULL({e}, '')" for e in query.exprs)
+        # One printf per row (NULL prints as empty): half the time of concatenating the columns with ||.
+        line = "printf('" + ",".join(["%s"] * len(query.exprs)) + "', " + ", ".join(query.exprs) + ")"
         where = " AND ".join(f"({c})" for c in (bounds, query.where) if c)
         sql = f"SELECT group_concat({line}, char(10)) FROM {query.table} WHERE {where}"  # noqa: S608
         return self.one(sql)[0]
@@ -231,47 +234,32 @@ def _shareable() -> bool:
 class ReadSnapshot:
     """A read-only, repeatable-read transaction on PostgreSQL; a read transaction on SQLite (WAL readers
     see one snapshot and do not block writers). Inside an enclosing atomic block, that block's snapshot
-    is used and no extra readers are opened.
+    is used.
 
-    With ``readers`` > 0 (and a snapshot of its own), that many extra connections share the snapshot and
-    :meth:`read_tables` reads through them. :attr:`readers` lists the connections for other reads in the
-    snapshot: the main connection on PostgreSQL (its transaction holds the snapshot), the extra ones on
-    SQLite (the main connection only holds the write lock while they start and is outside any
-    transaction afterwards)."""
+    PostgreSQL, with ``readers`` > 0 and a snapshot of its own: :meth:`read_tables` streams the tables
+    through that many extra connections importing the snapshot. SQLite reads on its one connection:
+    threads rendering ranges on several connections of one process contend inside SQLite (its memory
+    allocator's lock) and were slower than one connection. :attr:`readers` is the main connection."""
 
     def __init__(self, readers: int = 0) -> None:
         self.wanted = readers
-        self.readers: list[Reader] = [Reader()]
-        self.extra: list[Reader] = []
-        self.main_open = False
+        self.readers: list[Reader] = []
         self.pg_snapshot = ""
 
     def __enter__(self) -> ReadSnapshot:
         self.own = not connection.in_atomic_block
-        if not self.own:
-            return self
-        parallel = self.wanted > 0 and _shareable()
-        if is_pg():
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            self.main_open = True
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            if parallel:
-                self.pg_snapshot = _export_snapshot()
-        else:
-            connection.ensure_connection()
-            if parallel:
-                # Hold the write lock while the readers' snapshots start, then let writers go on.
-                connection.connection.execute("BEGIN IMMEDIATE")
-                try:
-                    self.extra = _sqlite_readers(self.wanted)
-                finally:
-                    connection.connection.execute("COMMIT")
+        if self.own:
+            if is_pg():
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                if self.wanted > 0:
+                    self.pg_snapshot = _export_snapshot()
             else:
+                connection.ensure_connection()
                 connection.connection.execute("BEGIN DEFERRED")
-                self.main_open = True
-        self.readers = self.extra or [Reader()]
+        self.readers = [Reader()]
         return self
 
     def read_tables(self, queries: dict[str, tuple[Query, Any]]) -> dict[str, pl.DataFrame]:
@@ -281,9 +269,7 @@ class ReadSnapshot:
         return read_tables(queries, self.readers)
 
     def __exit__(self, *exc: Any) -> None:
-        for r in self.extra:
-            r.close()
-        if not self.own or not self.main_open:
+        if not self.own:
             return
         if is_pg():
             self.atomic.__exit__(*exc)
@@ -294,8 +280,9 @@ class ReadSnapshot:
 @contextmanager
 def shared_readers(n: int) -> Iterator[list[Reader]]:
     """Inside the caller's own transaction (which has written nothing yet): ``n`` extra readers sharing
-    its snapshot, or only the main connection where that is not possible. On SQLite the transaction must
-    hold the write lock (``transaction_mode`` IMMEDIATE), so that nothing commits while they start."""
+    its snapshot, or only the main connection where that is not possible (an in-memory database). On
+    SQLite the transaction must hold the write lock (``transaction_mode`` IMMEDIATE), so that nothing
+    commits while they start; for scattered rows (an incremental update) their page reads overlap."""
     readers: list[Reader] = []
     if n > 0 and _shareable():
         readers = _pg_readers(n) if is_pg() else _sqlite_readers(n)
