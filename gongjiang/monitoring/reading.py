@@ -192,19 +192,29 @@ def _pg_readers(n: int) -> list[Reader]:
     from psycopg import sql
 
     snapshot = _export_snapshot()
-    readers = []
-    try:
-        for _ in range(n):
-            raw = connection.get_new_connection(connection.get_connection_params())
+    params = connection.get_connection_params()
+
+    def open_one() -> Reader:
+        raw = connection.get_new_connection(params)
+        try:
             raw.autocommit = False
             raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             raw.read_only = True
-            readers.append(Reader(raw))
             raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-    except Exception:
+        except BaseException:
+            raw.close()
+            raise
+        return Reader(raw)
+
+    # Connected at once: each connection waits for a server process to start.
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        futures = [pool.submit(open_one) for _ in range(n)]
+    readers = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
         for r in readers:
             r.close()
-        raise
+        raise failed[0]  # type: ignore[misc]
     return readers
 
 
