@@ -448,8 +448,13 @@ def _pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int
         finally:
             await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-parse") as pool:
-        frames = asyncio.run(run(pool)) if tasks else []
+    # The event loop runs in a thread of its own: the caller's thread may be running a loop already
+    # (an async context, a browser-driving test).
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-parse") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-copy") as loop_thread,
+    ):
+        frames = loop_thread.submit(asyncio.run, run(pool)).result() if tasks else []
     collected: dict[str, list[pl.DataFrame]] = {name: [] for name in queries}
     for (name, _sql, _schema), frame in zip(tasks, frames, strict=True):
         collected[name].append(frame)
