@@ -61,9 +61,17 @@ class Query:
     exprs: list[str]
     where: str = ""
 
+    def condition(self, extra: str = "") -> str:
+        """The WHERE condition with ``extra`` added (empty if none)."""
+        return " AND ".join(f"({c})" for c in (self.where, extra) if c)
+
     def sql(self, extra: str = "") -> str:
-        conditions = " AND ".join(f"({c})" for c in (self.where, extra) if c)
+        conditions = self.condition(extra)
         return f"SELECT {', '.join(self.exprs)} FROM {self.table}" + (f" WHERE {conditions}" if conditions else "")  # noqa: S608
+
+
+def _id_range(lo: int, hi: int) -> str:
+    return f"id > {int(lo)} AND id <= {int(hi)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,12 +176,11 @@ class Reader:
 
     def range_csv(self, query: Query, lo: int, hi: int) -> bytes | str | None:
         """The rows of ``query`` with lo < id <= hi as one CSV text."""
-        bounds = f"id > {int(lo)} AND id <= {int(hi)}"
         if is_pg():
-            return self.copy_csv(query.sql(bounds))
+            return self.copy_csv(query.sql(_id_range(lo, hi)))
         # One printf per row (NULL prints as empty): half the time of concatenating the columns with ||.
         line = "printf('" + ",".join(["%s"] * len(query.exprs)) + "', " + ", ".join(query.exprs) + ")"
-        where = " AND ".join(f"({c})" for c in (bounds, query.where) if c)
+        where = query.condition(_id_range(lo, hi))
         sql = f"SELECT group_concat({line}, char(10)) FROM {query.table} WHERE {where}"  # noqa: S608
         return self.one(sql)[0]
 
@@ -352,6 +359,16 @@ def _frame_task(sql: str, schema: Any, reader: Reader) -> pl.DataFrame:
     return reader.frame(sql, schema)
 
 
+def _id_ranges(queries: dict[str, tuple[Query, Any]], reader: Reader, step: int) -> list[tuple[str, int, int]]:
+    """(name, lo, hi) of every range of ``step`` ids (lo < id <= hi) spanning each query's table."""
+    out = []
+    for name, (query, _schema) in queries.items():
+        first, last = reader.one(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
+        if first is not None:
+            out += [(name, a, a + step) for a in range(first - 1, last, step)]
+    return out
+
+
 def read_tables(queries: dict[str, tuple[Query, Any]], readers: Sequence[Reader]) -> dict[str, pl.DataFrame]:
     """Whole tables (each optionally filtered) as frames, their id ranges read on ``readers``."""
     pg = is_pg()
@@ -362,13 +379,9 @@ def read_tables(queries: dict[str, tuple[Query, Any]], readers: Sequence[Reader]
         for r in readers:
             # Read through a memory map rather than read() calls (a connection setting, not stored).
             r.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
-    for name, (query, _schema) in queries.items():
-        lo, hi = readers[0].one(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
-        if lo is None:
-            continue
-        for a in range(lo - 1, hi, step):
-            tasks.append(functools.partial(_range_task, query, a, a + step))
-            owners.append(name)
+    for name, lo, hi in _id_ranges(queries, readers[0], step):
+        tasks.append(functools.partial(_range_task, queries[name][0], lo, hi))
+        owners.append(name)
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in queries}
     for name, text in zip(owners, _run(tasks, readers), strict=True):
         frames[name].append(_parse_csv(text, queries[name][1]))
@@ -412,14 +425,9 @@ def _pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int
 
     if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
-    bounds = {}
-    for name, (query, _schema) in queries.items():
-        bounds[name] = Reader().one(f"SELECT MIN(id), MAX(id) FROM {query.table}")  # noqa: S608
     tasks = [
-        (name, query.sql(f"id > {a} AND id <= {a + PG_RANGE_IDS}"), schema)
-        for name, (query, schema) in queries.items()
-        if bounds[name][0] is not None
-        for a in range(bounds[name][0] - 1, bounds[name][1], PG_RANGE_IDS)
+        (name, queries[name][0].sql(_id_range(lo, hi)), queries[name][1])
+        for name, lo, hi in _id_ranges(queries, Reader(), PG_RANGE_IDS)
     ]
     params = _asyncpg_params()
 

@@ -346,7 +346,7 @@ def rollup_rebuild(*, progress: Progress | None = None) -> RollupReport:
     report = RollupReport(mode="full")
     t = time.perf_counter()
     lk = lookups()
-    with ReadSnapshot(readers=READ_THREADS if is_pg() else 0) as snapshot:
+    with ReadSnapshot(readers=READ_THREADS) as snapshot:
         position = _snapshot_position(snapshot.readers[0])
         tables = snapshot.read_tables(
             {
