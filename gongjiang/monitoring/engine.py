@@ -233,6 +233,12 @@ def _dense(ids: np.ndarray) -> bool:
     return len(ids) > 0 and int(ids.min()) >= 0 and int(ids.max()) <= DENSE_IDS_PER_ROW * len(ids) + 1_000_000
 
 
+def _slot(ids: np.ndarray, top: int) -> np.ndarray:
+    """Indexes into a table of ``top`` + 2 slots indexed by id: the id, or the last slot for ids outside
+    0 … ``top``."""
+    return np.where((ids >= 0) & (ids <= top), ids, top + 1)
+
+
 def _duplicated(frame: pl.DataFrame) -> pl.Series:
     """Whether each row's person_id occurs more than once."""
     ids = frame["person_id"].to_numpy()
@@ -248,10 +254,10 @@ def _attach(certs: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     if not _dense(ids):
         return certs.join(people, on="person_id", maintain_order="left")
     top = int(ids.max())
-    position = np.full(top + 2, -1, dtype=np.int64)  # the last slot: ids outside the people's range
+    position = np.full(top + 2, -1, dtype=np.int64)
     position[ids] = np.arange(len(ids))
     holder = certs["person_id"].to_numpy()
-    row = position[np.where((holder >= 0) & (holder <= top), holder, top + 1)]
+    row = position[_slot(holder, top)]
     keep = row >= 0
     attrs = people.drop("person_id")[row[keep]]
     return certs.filter(pl.Series(keep)).hstack(attrs.get_columns())
@@ -266,9 +272,7 @@ def _with_industry(persons: pl.DataFrame, industry: pl.DataFrame) -> pl.DataFram
     section = np.zeros(top + 2, dtype=np.int8)
     section[ids] = industry["industry"].to_numpy()
     person = persons["person_id"].to_numpy()
-    return persons.with_columns(
-        pl.Series("industry", section[np.where((person >= 0) & (person <= top), person, top + 1)])
-    )
+    return persons.with_columns(pl.Series("industry", section[_slot(person, top)]))
 
 
 def _scope_frames(certs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
