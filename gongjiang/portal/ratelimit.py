@@ -105,11 +105,16 @@ class Decision:
         return not self.allowed and self.count == self.limit + 1
 
 
+def _now() -> float:
+    """The clock the windows are cut from (a seam for tests)."""
+    return time.time()
+
+
 def hit(request: HttpRequest, scope: str = "verify") -> Decision:
     """Count one query of this client and decide whether it may proceed."""
     limit = settings.VERIFY_RATE_LIMIT
     window = max(1, settings.VERIFY_RATE_WINDOW)
-    now = time.time()
+    now = _now()
     start = int(now // window) * window
     retry_after = max(1, math.ceil(start + window - now))
     count = _count(f"rl:{scope}:{client_hash(request)}:{start}", timeout=window + 5)

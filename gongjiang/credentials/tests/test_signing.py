@@ -204,7 +204,7 @@ def test_token_page_checks_signature_then_current_status(client, cert) -> None: 
     assert outcomes == [("token", "valid", kid), ("token", "revoked", kid), ("token", "bad_signature", kid)]
 
 
-def test_token_page_is_rate_limited(client, cert, settings) -> None:  # type: ignore[no-untyped-def]
+def test_token_page_is_rate_limited(client, cert, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 2
     token = tokens.token_sign(number=cert.number)
     codes = [client.get(f"/verify/t/{token}/").status_code for _ in range(3)]

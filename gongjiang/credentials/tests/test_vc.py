@@ -196,7 +196,7 @@ def test_endpoint_refuses_ambiguous_or_malformed_json(credential) -> None:  # ty
     assert _post(huge)["status"] == 400
 
 
-def test_endpoint_is_rate_limited(credential, settings) -> None:  # type: ignore[no-untyped-def]
+def test_endpoint_is_rate_limited(credential, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 1
     api = APIClient()
     assert api.post(ENDPOINT, credential, format="json").status_code == 200

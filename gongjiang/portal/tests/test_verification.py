@@ -212,7 +212,7 @@ def test_page_speaks_english_on_request(client, reference) -> None:  # type: ign
 # ---------------------------------------------------------------------------------------------
 
 
-def test_api_rate_limit_answers_429_with_retry_after(api, holder, settings) -> None:  # type: ignore[no-untyped-def]
+def test_api_rate_limit_answers_429_with_retry_after(api, holder, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 3
     settings.VERIFY_RATE_WINDOW = 60
     _, cert = holder
@@ -231,7 +231,7 @@ def test_api_rate_limit_answers_429_with_retry_after(api, holder, settings) -> N
     assert _post(other, number=cert.number, name="欧阳明华").status_code == 200
 
 
-def test_page_rate_limit_is_a_clear_429_page(client, holder, settings) -> None:  # type: ignore[no-untyped-def]
+def test_page_rate_limit_is_a_clear_429_page(client, holder, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 1
     _, cert = holder
     assert client.post(PAGE, {"number": cert.number, "name": "欧阳明华"}).status_code == 200
@@ -241,16 +241,16 @@ def test_page_rate_limit_is_a_clear_429_page(client, holder, settings) -> None: 
     assert client.get(PAGE).status_code == 200  # the empty form is not a query
 
 
-def test_the_window_resets(api, holder, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_resets(api, holder, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 1
     settings.VERIFY_RATE_WINDOW = 60
     _, cert = holder
-    now = [1_000_040.0]
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    now = rate_clock
+    now[0] += 20  # 50 s into the window
     assert _post(api, number=cert.number, name="欧阳明华").status_code == 200
     r = _post(api, number=cert.number, name="欧阳明华")
-    assert r.status_code == 429 and r["Retry-After"] == "40"
-    now[0] += 40
+    assert r.status_code == 429 and r["Retry-After"] == "10"
+    now[0] += 10
     assert _post(api, number=cert.number, name="欧阳明华").status_code == 200
 
 
@@ -282,7 +282,7 @@ def test_ipv6_clients_are_counted_per_64() -> None:
     assert ratelimit.client_address(_request("::ffff:192.0.2.1")) == "192.0.2.1"
 
 
-def test_forged_forwarded_for_does_not_escape_the_limit(api, holder, settings) -> None:  # type: ignore[no-untyped-def]
+def test_forged_forwarded_for_does_not_escape_the_limit(api, holder, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     settings.VERIFY_RATE_LIMIT = 2
     settings.TRUSTED_PROXY_HEADER = ""
     _, cert = holder
@@ -295,7 +295,7 @@ def test_forged_forwarded_for_does_not_escape_the_limit(api, holder, settings) -
     assert codes == [200, 200, 429, 429]
 
 
-def test_redis_counter_is_shared_between_workers(settings) -> None:  # type: ignore[no-untyped-def]
+def test_redis_counter_is_shared_between_workers(settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     """Two cache clients stand for two gunicorn workers: the count is one, kept by Redis."""
     from django.core.cache.backends.redis import RedisCache
 
@@ -346,7 +346,7 @@ def test_cache_setting_selects_redis(monkeypatch) -> None:  # type: ignore[no-un
 # ---------------------------------------------------------------------------------------------
 
 
-def test_every_verification_is_logged_without_personal_data(api, client, holder, caplog, settings) -> None:  # type: ignore[no-untyped-def]
+def test_every_verification_is_logged_without_personal_data(api, client, holder, caplog, settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
     person, cert = holder
     settings.VERIFY_RATE_LIMIT = 6
     changes_before = ChangeRecord.objects.count()
