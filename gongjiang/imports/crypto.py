@@ -7,27 +7,18 @@ by Polars on the whole column, which takes about a third off the time of a large
 from __future__ import annotations
 
 import base64
-import hmac
 import os
-from collections.abc import Callable
 
 import polars as pl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-_hmac_digest: Callable[..., bytes]
-try:  # the one-shot OpenSSL HMAC that hmac.digest calls, without its Python wrapper
-    from _hashlib import hmac_digest as _hmac_digest
-except ImportError:  # pragma: no cover - other Python builds
-    _hmac_digest = hmac.digest
+from gongjiang.core import pii
 
 
 def blind_indexes(values: pl.Series) -> pl.Series:
     """``pii.blind_index`` of every value (an empty or null value has the empty index)."""
-    key = base64.b64decode(settings.PII_INDEX_KEY)
-    digest = _hmac_digest
-    texts = values.fill_null("").to_list()
-    raw = [digest(key, v.strip().upper().encode("utf-8"), "sha256")[:16] if v else b"" for v in texts]
+    raw = pii.index_hasher().indexes(values.fill_null("").to_list())
     return pl.Series(raw, dtype=pl.Binary).bin.encode("hex")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import os
 import subprocess
@@ -373,3 +374,16 @@ def test_protect_in_background_reports_a_failed_child_and_discard_cleans_up() ->
     unwanted = pii.ProtectInBackground({"id": ["320582199005170074"] * 10}, min_values=1)
     unwanted.discard()
     assert not unwanted._pid and not os.path.exists(unwanted._path)
+
+
+@HYPO
+@given(st.binary(max_size=100), st.lists(st.binary(max_size=80), max_size=6))
+def test_index_hasher_is_hmac_sha256(key: bytes, messages: list[bytes]) -> None:
+    """Keys shorter and longer than the hash block, empty and long messages: the RFC 2104 result."""
+    from gongjiang.core.pii import IndexHasher
+
+    hasher = IndexHasher(key)
+    expected = [hmac.new(key, m, "sha256").digest()[:16] for m in messages]
+    assert hasher.digests(messages) == expected
+    assert [hasher.digests([m])[0] for m in messages] == expected
+    assert hasher.digests([None]) == [b""]
