@@ -7,12 +7,14 @@ already assigned, inside a transaction. No ORM objects are built and no per-row 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from psycopg.copy import QueuedLibpqWriter
 
 SQLITE_BULK_CACHE_KIB = 1024 * 1024  # 1 GiB, the most a bulk load may hold of the database in memory
 # A load of at least this many rows into an empty table builds its secondary indexes (and, on PostgreSQL,
@@ -26,24 +28,37 @@ def next_ids(model: type[models.Model], count: int) -> range:
     return range(current + 1, current + 1 + count)
 
 
-def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: int = 200_000) -> int:
+def copy_frame(
+    model: type[models.Model],
+    frame: pl.DataFrame,
+    *,
+    build: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    chunk_rows: int = 100_000,
+) -> int:
     """Insert every row of ``frame`` into ``model``'s table. Without a primary-key column the database
-    assigns the keys (safe beside concurrent inserts); with one, the sequence is moved past them."""
+    assigns the keys (safe beside concurrent inserts); with one, the sequence is moved past them.
+
+    ``build``, if given, turns each chunk of ``frame`` into the table's columns just before it is sent
+    (an import encrypts there). On PostgreSQL a worker thread sends each chunk while the next one is
+    built, so the server stores one chunk while Python prepares the next, on the other core."""
     if frame.height == 0:
         return 0
     table = model._meta.db_table
-    columns = frame.columns
+    parts = (frame.slice(start, chunk_rows) for start in range(0, frame.height, chunk_rows))
+    chunks = (build(part) for part in parts) if build else parts
+    first = next(chunks)
+    columns = first.columns
     if connection.vendor == "postgresql":
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+        sql = f"COPY {connection.ops.quote_name(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         with transaction.atomic(), connection.cursor() as cursor:
             deferred = _pg_defer(cursor, model, frame.height)
-            for start in range(0, frame.height, chunk_rows):
-                part = frame.slice(start, chunk_rows)
-                buf = io.BytesIO()
-                part.write_csv(buf, include_header=False, null_value="\\N", quote_style="necessary")
-                sql = f"COPY {connection.ops.quote_name(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-                with cursor.cursor.copy(sql) as copy:  # psycopg 3
-                    copy.write(buf.getvalue())
+            raw_cursor = cursor.cursor  # psycopg 3
+            with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:
+                for part in itertools.chain([first], chunks):
+                    buf = io.BytesIO()
+                    part.write_csv(buf, include_header=False, null_value="\\N", quote_style="necessary")
+                    copy.write(buf.getbuffer())
             for definition in deferred:
                 cursor.execute(definition)
             if frame.height >= DEFER_FROM_ROWS:
@@ -53,8 +68,6 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
         if model._meta.pk.column in columns:  # keys given by the caller: move the sequence past them
             _reset_sequence(model)
     else:
-        # sqlite3 would adapt each date object in Python; ISO text is what Django stores anyway.
-        frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
         placeholders = ", ".join(["?"] * len(columns))
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         # Table and column names come from the model's metadata, quoted; values are bound parameters.
@@ -73,8 +86,9 @@ def copy_frame(model: type[models.Model], frame: pl.DataFrame, *, chunk_rows: in
             ).fetchall()
             for name, _ddl in rebuild:
                 raw.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        for start in range(0, frame.height, chunk_rows):
-            rows: Iterable[tuple] = frame.slice(start, chunk_rows).iter_rows()
+        for part in itertools.chain([first], chunks):
+            # sqlite3 would adapt each date object in Python; ISO text is what Django stores anyway.
+            rows: Iterable[tuple] = part.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d")).iter_rows()
             raw.executemany(sql, rows)
         for _name, ddl in rebuild:
             raw.execute(ddl)

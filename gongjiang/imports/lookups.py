@@ -10,6 +10,9 @@ from collections.abc import Sequence
 import polars as pl
 from django.db import connection, models, transaction
 
+# Keys per block of CSV lines that PostgreSQL returns (a text value must stay under 1 GB).
+LOOKUP_BLOCK = 200_000
+
 
 def fetch_by_keys(
     model: type[models.Model], key: str, keys: pl.Series, columns: dict[str, pl.DataType | type[pl.DataType]]
@@ -24,31 +27,44 @@ def fetch_by_keys(
     if wanted.len() == 0 or not model._default_manager.exists():
         return pl.DataFrame(schema=schema)
     table = connection.ops.quote_name(model._meta.db_table)
-    select = ", ".join(f"t.{connection.ops.quote_name(c)}" for c in columns)
     qkey = connection.ops.quote_name(key)
     tmp = connection.ops.quote_name(f"gj_keys_{uuid.uuid4().hex[:12]}")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        names = [key, *columns]
+        qn = connection.ops.quote_name
+        # Each value as a quoted CSV field, a missing one as \N: PostgreSQL writes the lines itself.
+        line = ", ".join(f"""coalesce('"' || replace(t.{qn(c)}::text, '"', '""') || '"', '\\N')""" for c in names)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()[0]
+            # Enough memory for the join and the grouping to stay off disk, for this lookup only.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             # The key column's own type, so that the join can use the table's index.
-            cursor.execute(f"CREATE TEMPORARY TABLE {tmp} AS SELECT {qkey} AS k FROM {table} WITH NO DATA")  # noqa: S608
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {tmp} AS SELECT {qkey} AS k, 0::bigint AS n FROM {table} WITH NO DATA"  # noqa: S608
+            )
             try:
-                with cursor.cursor.copy(f"COPY {tmp} (k) FROM STDIN") as copy:
-                    copy.write(("\n".join(wanted.to_list()) + "\n").encode())
+                numbered = pl.DataFrame({"k": wanted, "n": pl.int_range(wanted.len(), eager=True)})
+                buf = io.BytesIO()
+                numbered.write_csv(buf, include_header=False, quote_style="necessary")
+                with cursor.cursor.copy(f"COPY {tmp} (k, n) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(buf.getbuffer())
                 cursor.execute(f"ANALYZE {tmp}")
-                out = io.BytesIO()
-                sql = (
-                    f"COPY (SELECT t.{qkey}::text, {select} FROM {table} t JOIN {tmp} k ON t.{qkey} = k.k) "  # noqa: S608
-                    "TO STDOUT WITH (FORMAT csv, NULL '\\N')"
+                # The rows come back as a few large texts of CSV lines, one per block of keys: a COPY out
+                # would hand them over one row at a time, which costs more than the lookup itself.
+                cursor.execute(
+                    f"SELECT string_agg(concat_ws(',', {line}), E'\\n') "  # noqa: S608
+                    f"FROM {table} t JOIN {tmp} k ON t.{qkey} = k.k GROUP BY k.n / %s",
+                    [LOOKUP_BLOCK],
                 )
-                with cursor.cursor.copy(sql) as copy:
-                    for block in copy:
-                        out.write(block)
+                blocks = [row[0] for row in cursor.fetchall()]
             finally:
                 cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
-        data = out.getvalue()
-        if not data:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        if not blocks:
             return pl.DataFrame(schema=schema)
         text_schema = dict.fromkeys(schema, pl.String)
+        data = "\n".join(blocks).encode("utf-8")
         frame = pl.read_csv(data, has_header=False, schema=text_schema, null_values="\\N", empty_string_is_null=False)
         return _cast(frame, schema)
     with transaction.atomic():  # one transaction for the key inserts (not one commit per key)

@@ -181,7 +181,9 @@ def _plan_and_write(
     model = prepared.model
     say("writing", 0.0)
     if new.height:
-        copy_frame(model, prepared.build_creates(new))
+        if prepared.create_order:
+            new = new.sort(prepared.create_order)
+        copy_frame(model, new, build=prepared.build_creates)
         detail = {"import": ctx.kind, "file": filename[:100], "job": job_id}
         record_bulk(model=model, count=new.height, detail=detail, region_code=getattr(user, "region_code", "") or "")
     say("writing", 0.7)
