@@ -8,7 +8,8 @@ For each database, measured in the same run:
   its change records;
 * **raw load** (baseline a): the same rows put into the same tables with no validation at all: read
   the CSV, compute only what storing needs (encryption and blind index of ID numbers and phones,
-  birth date and sex cut from the ID, foreign keys by join), then ``copy_frame``;
+  birth date and sex cut from the ID, foreign keys by join), then ``copy_frame``, encrypting chunk
+  by chunk as the rows are sent, as the import does;
 * **django-import-export** (baseline b): a ``ModelResource`` per model doing the same preparation per
   row, importing a 50,000-row sample of each file into a fresh database, configured for speed
   (``use_bulk``, ``batch_size=2000``, ``skip_diff``, ``skip_unchanged``).
