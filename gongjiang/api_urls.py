@@ -3,7 +3,6 @@ from rest_framework.routers import DefaultRouter
 
 from gongjiang.credentials.api.views import CertificateViewSet
 from gongjiang.imports.api.views import ImportJobViewSet
-from gongjiang.portal.api import CredentialVerifyView, PublicVerifyView
 from gongjiang.reference.api.views import IndustryViewSet, OccupationViewSet, RegionViewSet, SkillLevelViewSet
 from gongjiang.registry.api.views import EmploymentStatViewSet, EmploymentViewSet, OrganisationViewSet, PersonViewSet
 
@@ -21,7 +20,5 @@ router.register("reference/skill-levels", SkillLevelViewSet, basename="api-skill
 
 urlpatterns = [
     path("monitoring/", include("gongjiang.monitoring.api.urls")),
-    path("verify/", PublicVerifyView.as_view(), name="api-verify"),
-    path("verify/credential/", CredentialVerifyView.as_view(), name="api-verify-credential"),
     *router.urls,
 ]

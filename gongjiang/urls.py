@@ -4,8 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gongjiang.core import views as core_views
 from gongjiang.portal import views as portal_views
+from gongjiang.portal.api import CredentialVerifyView, PublicVerifyView
 
 urlpatterns = [
+    # The public verification API first: it is the busiest address, and Django tries patterns in order
+    # (reaching it through the includes below cost more than the lookup's own Python work).
+    path("api/verify/", PublicVerifyView.as_view(), name="api-verify"),
+    path("api/verify/credential/", CredentialVerifyView.as_view(), name="api-verify-credential"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

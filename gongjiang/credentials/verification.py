@@ -187,7 +187,10 @@ def _execute(sql: str, params: list[Any], *, fetch: bool) -> Any:
 
 
 def _fetch(sql: str, params: list[str]) -> Result:
-    row = _execute(sql, params, fetch=True)
+    return _result(_execute(sql, params, fetch=True))
+
+
+def _result(row: Any) -> Result:
     if row is None:
         return Result(outcome=VerificationOutcome.NOT_FOUND)
     found = FoundCertificate(
@@ -208,14 +211,64 @@ def _fetch(sql: str, params: list[str]) -> Result:
     return Result(outcome=outcome, certificate=found)
 
 
-def certificate_lookup(query: Query) -> Result:
-    """One indexed query on number, name and/or ID blind index: found only when everything supplied matches."""
+def _lookup_params(query: Query) -> list[str]:
     params = [query.number]
     if query.name:
         params.append(query.name)
     if query.id_index:
         params.append(query.id_index)
-    return _fetch(_lookup_sql(bool(query.name), bool(query.id_index)), params)
+    return params
+
+
+def certificate_lookup(query: Query) -> Result:
+    """One indexed query on number, name and/or ID blind index: found only when everything supplied matches."""
+    return _fetch(_lookup_sql(bool(query.name), bool(query.id_index)), _lookup_params(query))
+
+
+@lru_cache(maxsize=8)
+def _lookup_logged_sql(by_name: bool, by_id: bool) -> str:
+    """The lookup and its log row as one statement: the row's outcome and certificate come from the lookup,
+    and ``synchronous_commit`` is off for this statement's own transaction (see :func:`verification_log`)."""
+    return (
+        f"WITH found AS MATERIALIZED ({_lookup_sql(by_name, by_id)}), logged AS ("  # noqa: S608 - constants
+        f"INSERT INTO {VerificationEvent._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) "
+        "SELECT %s, %s, %s, COALESCE((SELECT CASE WHEN status = %s THEN %s ELSE %s END FROM found), %s), "
+        "%s, (SELECT id FROM found), %s "
+        "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit) "
+        "SELECT * FROM found"
+    )
+
+
+def certificate_lookup_logged(query: Query, *, channel: str, client_hash: str) -> Result:
+    """:func:`certificate_lookup` followed by :func:`verification_log` of its answer.
+
+    On PostgreSQL outside a transaction both are one statement, one round trip and one (asynchronous)
+    commit: the hot path of the public API. Elsewhere, the two calls."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or db.in_atomic_block:
+        result = certificate_lookup(query)
+        verification_log(
+            channel=channel,
+            method=query.method,
+            outcome=result.outcome,
+            client_hash=client_hash,
+            certificate_id=result.certificate.pk if result.certificate else None,
+        )
+        return result
+    params: list[Any] = _lookup_params(query)
+    params += [timezone.now(), channel, query.method]
+    params += [CertificateStatus.REVOKED, VerificationOutcome.REVOKED, VerificationOutcome.VALID]
+    params += [VerificationOutcome.NOT_FOUND, client_hash, ""]
+    result = _result(_execute(_lookup_logged_sql(bool(query.name), bool(query.id_index)), params, fetch=True))
+    _log_line(
+        channel=channel,
+        method=query.method,
+        outcome=result.outcome,
+        certificate_id=result.certificate.pk if result.certificate else None,
+        key_id="",
+        client_hash=client_hash,
+    )
+    return result
 
 
 def certificate_by_number(number: str) -> Result:
@@ -246,6 +299,19 @@ def verification_log(
         _execute(_ASYNC_INSERT, values, fetch=False)
     else:
         VerificationEvent.objects.create(**dict(zip(_EVENT_COLUMNS, values, strict=True)))
+    _log_line(
+        channel=channel,
+        method=method,
+        outcome=outcome,
+        certificate_id=certificate_id,
+        key_id=key_id,
+        client_hash=client_hash,
+    )
+
+
+def _log_line(
+    *, channel: str, method: str, outcome: str, certificate_id: int | None, key_id: str, client_hash: str
+) -> None:
     logger.info(
         "verification channel=%s method=%s outcome=%s certificate=%s key=%s client=%s",
         channel,

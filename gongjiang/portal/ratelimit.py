@@ -18,6 +18,8 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import os
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +29,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +131,7 @@ _INCR_EXPIRE = (
     "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
 )
 _scripts: dict[int, tuple[RedisCache, Any]] = {}
+_local = threading.local()
 
 
 def _redis_script(backend: RedisCache) -> Any:
@@ -138,12 +144,41 @@ def _redis_script(backend: RedisCache) -> Any:
     return entry[1]
 
 
+def _redis_connection(backend: RedisCache) -> Any:
+    """This thread's own connection to the backend's server, made with the pool's settings and kept out
+    of the pool: the counter sends one command per query, and the pool's bookkeeping around each command
+    (checkout, health and fork checks, retries, metrics) costs twice the command itself."""
+    conn = getattr(_local, "conn", None)
+    if conn is None or _local.backend is not backend or _local.pid != os.getpid():
+        if conn is not None and _local.pid == os.getpid():
+            conn.disconnect()  # another backend's (a forked child leaves its parent's socket alone)
+        conn = backend._cache.get_client(write=True).connection_pool.make_connection()
+        _local.conn, _local.backend, _local.pid = conn, backend, os.getpid()
+    return conn
+
+
+def _redis_count(backend: RedisCache, key: str, timeout: int) -> int:
+    script = _redis_script(backend)
+    conn = _redis_connection(backend)
+    try:
+        conn.send_command("EVALSHA", script.sha, 1, key, timeout)
+        return int(conn.read_response())
+    except NoScriptError:  # the server restarted and forgot the script: the client loads it again below
+        pass
+    except (RedisConnectionError, RedisTimeoutError):
+        # A broken or timed-out connection: drop it and let the client (with its retries) reconnect. If
+        # the server had counted the lost command, this query counts twice, never zero times.
+        conn.disconnect()
+        _local.conn = None
+    return int(script(keys=[key], args=[timeout]))
+
+
 def _count(key: str, *, timeout: int) -> int:
     """Increment a counter that expires ``timeout`` seconds after its first increment."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         # One round trip (EVALSHA), atomic on the server, shared by every worker and host.
-        return int(_redis_script(backend)(keys=[backend.make_and_validate_key(key)], args=[timeout]))
+        return _redis_count(backend, backend.make_key(key), timeout)
     # Other backends: add() and incr() are each atomic (the local-memory cache holds a lock).
     if backend.add(key, 1, timeout=timeout):
         return 1

@@ -15,7 +15,7 @@ from gongjiang.credentials import tokens, vc
 from gongjiang.credentials.models import VerificationChannel, VerificationMethod, VerificationOutcome
 from gongjiang.credentials.verification import (
     certificate_by_number,
-    certificate_lookup,
+    certificate_lookup_logged,
     public_base_url,
     query_parse,
     verification_log,
@@ -67,13 +67,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         context["errors"] = {field: msgs[0] for field, msgs in exc.message_dict.items()}
         return render(request, "portal/verify.html", context, status=400)
-    result = certificate_lookup(query)
-    verification_log(
-        channel=VerificationChannel.PAGE,
-        method=query.method,
-        outcome=result.outcome,
-        client_hash=ratelimit.client_hash(request),
-        certificate_id=result.certificate.pk if result.certificate else None,
+    result = certificate_lookup_logged(
+        query, channel=VerificationChannel.PAGE, client_hash=ratelimit.client_hash(request)
     )
     context["answer"] = result.public()
     return render(request, "portal/verify.html", context)

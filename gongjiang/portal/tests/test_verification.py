@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from gongjiang.core.models import ChangeRecord
@@ -326,6 +326,38 @@ def test_redis_counter_is_shared_between_workers(settings, rate_clock) -> None: 
             client.delete(key)
 
 
+def test_redis_counter_survives_a_lost_connection_and_a_forgotten_script(settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
+    """The counter's own connection: killed by the server, or the server restarted without its scripts,
+    the next query reconnects or reloads the script and still counts exactly once."""
+    from django.core.cache.backends.redis import RedisCache
+
+    prefix = f"gj-test-{uuid.uuid4().hex}"
+    settings.VERIFY_RATE_LIMIT = 10
+    backend = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
+    client = backend._cache.get_client(write=True)
+    request = _request("192.0.2.45")
+    original = caches["default"]
+    caches._connections.default = backend  # type: ignore[attr-defined]
+    try:
+        counts = [ratelimit.hit(request).count]
+        first = ratelimit._local.conn
+        host, port = first._sock.getsockname()[:2]
+        assert client.client_kill_filter(_type=None, addr=f"{host}:{port}") == 1
+        counts.append(ratelimit.hit(request).count)  # through the client, which reconnects
+        assert ratelimit._local.conn is None  # the broken connection was dropped
+        client.script_flush()
+        counts.append(ratelimit.hit(request).count)  # loads the script again
+        counts.append(ratelimit.hit(request).count)
+        assert counts == [1, 2, 3, 4]
+        keys = client.keys(f"{prefix}:*")
+        assert len(keys) == 1 and client.get(keys[0]) == b"4"
+        assert ratelimit._local.conn is not None and ratelimit._local.conn is not first
+    finally:
+        caches._connections.default = original  # type: ignore[attr-defined]
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+
+
 def test_cache_setting_selects_redis(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import importlib
 
@@ -392,3 +424,45 @@ def test_log_written_outside_a_transaction_by_the_fast_path(reference) -> None: 
     event = VerificationEvent.objects.get()
     assert (event.channel, event.method, event.outcome, event.certificate_id) == ("api", "name", "not_found", None)
     assert event.time is not None and event.key_id == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookup_and_its_log_outside_a_transaction(api, holder, rate_clock) -> None:  # type: ignore[no-untyped-def]
+    """As requests run: the lookup and its log row (on PostgreSQL one statement) agree on every outcome."""
+    from django.db import connection
+
+    person, cert = holder
+    assert not connection.in_atomic_block
+    answers = [
+        _post(api, number=cert.number, name="欧阳明华").json()["result"],
+        _post(api, number=cert.number, name="欧阳明").json()["result"],
+        _post(api, number=cert.number, id_number=person.id_number).json()["result"],
+    ]
+    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 3, 4), reason="舞弊")
+    answers.append(_post(api, number=cert.number, name="欧阳明华").json()["result"])
+    page = Client().post(PAGE, {"number": cert.number, "name": "欧阳明华"})
+    assert answers == ["valid", "not_found", "valid", "revoked"] and page.status_code == 200
+    events = list(
+        VerificationEvent.objects.order_by("id").values_list("channel", "method", "outcome", "certificate_id", "key_id")
+    )
+    assert events == [
+        ("api", "name", "valid", cert.pk, ""),
+        ("api", "name", "not_found", None, ""),
+        ("api", "id_number", "valid", cert.pk, ""),
+        ("api", "name", "revoked", cert.pk, ""),
+        ("page", "name", "revoked", cert.pk, ""),
+    ]
+    assert all(event.time is not None for event in VerificationEvent.objects.all())
+
+
+def test_a_verified_certificate_cannot_be_deleted(api, holder, rate_clock) -> None:  # type: ignore[no-untyped-def]
+    """The log refers to certificates without a database constraint (checking it would lock the row on
+    every query); deleting a certificate that has been verified is still refused, and nothing changes."""
+    from django.db.models import ProtectedError
+
+    _, cert = holder
+    assert _post(api, number=cert.number, name="欧阳明华").json()["result"] == "valid"
+    with pytest.raises(ProtectedError):
+        cert.delete()
+    assert VerificationEvent.objects.get().certificate_id == cert.pk
+    cert.refresh_from_db()

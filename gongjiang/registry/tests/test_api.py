@@ -449,6 +449,10 @@ def test_schema_is_openapi_3(officer) -> None:  # type: ignore[no-untyped-def]
     assert schema["openapi"].startswith("3.")
     for path in ("/api/persons/", "/api/persons/{id}/reveal/", "/api/certificates/{id}/revoke/", "/api/organisations/"):
         assert path in schema["paths"], path
+    # The public verification endpoints are documented too, without authentication.
+    for path in ("/api/verify/", "/api/verify/credential/"):
+        operation = schema["paths"][path]["post"]
+        assert operation["summary"] and not operation.get("security"), path
     # The person as read never carries the full ID number.
     person = schema["components"]["schemas"]["Person"]["properties"]
     assert "id_number_masked" in person and "id_number" not in person
