@@ -8,8 +8,9 @@ What it does, in one run:
    least ``--min-certificates`` certificates is reused as it is (only migrated).
 2. Draws a random sample of certificates and writes the query bodies: ~70% number + name, ~20% number +
    ID number (decrypted with the bench key), ~10% number + a wrong name (answered "not found").
-3. Serves the platform with gunicorn (``--workers`` sync workers on 127.0.0.1, debug off, Redis cache for
-   the shared rate-limit counter, the limit raised so it never refuses: the counter still runs).
+3. Serves the platform with gunicorn (``--workers`` sync workers, default 2 x CPUs + 1, on 127.0.0.1,
+   debug off, Redis cache for the shared rate-limit counter, the limit raised so it never refuses: the
+   counter still runs).
 4. Loads it from loopback with wrk (Debian's; installed with apt-get if missing): a warm-up, then the
    trivial view ``GET /healthz/`` and the verification API ``POST /api/verify/``, same connections and
    duration, in the same run; prints req/s, p50/p99 latency and the ratio verify/trivial.
@@ -307,7 +308,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.1, help="synth scale when the database is built")
     parser.add_argument("--min-certificates", type=int, default=15_000_000)
     parser.add_argument("--prepare-only", action="store_true")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default 2 x CPUs + 1, as the README's production setup)",
+    )
     parser.add_argument("--connections", type=int, default=16, help="concurrent wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--seconds", type=int, default=20, help="duration of each measured run")
