@@ -228,7 +228,8 @@ def certificate_lookup(query: Query) -> Result:
 @lru_cache(maxsize=8)
 def _lookup_logged_sql(by_name: bool, by_id: bool) -> str:
     """The lookup and its log row as one statement: the row's outcome and certificate come from the lookup,
-    and ``synchronous_commit`` is off for this statement's own transaction (see :func:`verification_log`)."""
+    and ``synchronous_commit`` is off for this statement's own transaction (see :func:`verification_log`).
+    The outcome is derived in SQL for the row, by the same rule as :func:`_result` for the answer."""
     return (
         f"WITH found AS MATERIALIZED ({_lookup_sql(by_name, by_id)}), logged AS ("  # noqa: S608 - constants
         f"INSERT INTO {VerificationEvent._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) "

@@ -76,8 +76,8 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _json(data: dict[str, Any], status: int = 200) -> HttpResponse:
-    """The same compact UTF-8 JSON as DRF's renderer. The answers hold only strings, numbers and nulls
-    (dates already as ISO text), so the plain encoder does, built once."""
+    """The same compact UTF-8 JSON as DRF's renderer. Answers and errors hold only dicts, lists, strings,
+    numbers and nulls (dates already as ISO text), so the plain encoder does, built once."""
     return HttpResponse(_ENCODE(data).encode(), status=status, content_type="application/json")
 
 

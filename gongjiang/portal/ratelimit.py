@@ -147,7 +147,7 @@ def _redis_script(backend: RedisCache) -> Any:
 def _redis_connection(backend: RedisCache) -> Any:
     """This thread's own connection to the backend's server, made with the pool's settings and kept out
     of the pool: the counter sends one command per query, and the pool's bookkeeping around each command
-    (checkout, health and fork checks, retries, metrics) costs twice the command itself."""
+    (checkout, health and fork checks, retries, metrics) costs about as much as the command itself."""
     conn = getattr(_local, "conn", None)
     if conn is None or _local.backend is not backend or _local.pid != os.getpid():
         if conn is not None and _local.pid == os.getpid():
