@@ -466,3 +466,50 @@ def test_a_verified_certificate_cannot_be_deleted(api, holder, rate_clock) -> No
         cert.delete()
     assert VerificationEvent.objects.get().certificate_id == cert.pk
     cert.refresh_from_db()
+
+
+def test_redis_counter_error_reply_raises_and_drops_the_connection(settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
+    """An error answer (here: the counter's key holds a list) is raised as the client's error, not read as
+    a count; the connection is dropped and the next query counts normally."""
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import ResponseError
+
+    prefix = f"gj-test-{uuid.uuid4().hex}"
+    settings.VERIFY_RATE_LIMIT = 10
+    backend = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
+    client = backend._cache.get_client(write=True)
+    request = _request("192.0.2.46")
+    original = caches["default"]
+    caches._connections.default = backend  # type: ignore[attr-defined]
+    try:
+        assert ratelimit.hit(request).count == 1
+        (key,) = client.keys(f"{prefix}:*")
+        client.delete(key)
+        client.rpush(key, "not a counter")
+        with pytest.raises(ResponseError):
+            ratelimit.hit(request)
+        assert ratelimit._local.conn is None
+        client.delete(key)
+        assert [ratelimit.hit(request).count for _ in range(2)] == [1, 2]
+    finally:
+        caches._connections.default = original  # type: ignore[attr-defined]
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hot_path_statements_survive_a_new_connection_and_raise_django_errors() -> None:
+    """The lookup's statements are prepared once per connection: a new connection prepares them again, and
+    a failing statement raises Django's own error and leaves the connection usable."""
+    from django.db import DataError, connection
+
+    from gongjiang.credentials.verification import _execute
+
+    sql = "SELECT CAST(%s AS INTEGER) + 1, %s"
+    assert [str(v) for v in _execute(sql, ["41", "欧阳"], fetch=True)] == ["42", "欧阳"]
+    connection.close()
+    assert [str(v) for v in _execute(sql, ["1", "明华"], fetch=True)] == ["2", "明华"]
+    if connection.vendor == "postgresql":  # SQLite reads 'x' as 0
+        with pytest.raises(DataError):
+            _execute(sql, ["x", ""], fetch=True)
+        assert [str(v) for v in _execute(sql, ["2", ""], fetch=True)] == ["3", ""]
