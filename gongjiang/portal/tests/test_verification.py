@@ -326,36 +326,44 @@ def test_redis_counter_is_shared_between_workers(settings, rate_clock) -> None: 
             client.delete(key)
 
 
-def test_redis_counter_survives_a_lost_connection_and_a_forgotten_script(settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
-    """The counter's own connection: killed by the server, or the server restarted without its scripts,
-    the next query reconnects or reloads the script and still counts exactly once."""
+@pytest.fixture
+def redis_counter(settings):  # type: ignore[no-untyped-def]
+    """The default cache swapped for a Redis cache with its own key prefix (limit 10): yields the redis
+    client and the prefix, and deletes the test's keys afterwards."""
     from django.core.cache.backends.redis import RedisCache
 
     prefix = f"gj-test-{uuid.uuid4().hex}"
     settings.VERIFY_RATE_LIMIT = 10
     backend = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
     client = backend._cache.get_client(write=True)
-    request = _request("192.0.2.45")
     original = caches["default"]
     caches._connections.default = backend  # type: ignore[attr-defined]
     try:
-        counts = [ratelimit.hit(request).count]
-        first = ratelimit._local.conn
-        host, port = first._sock.getsockname()[:2]
-        assert client.client_kill_filter(_type=None, addr=f"{host}:{port}") == 1
-        counts.append(ratelimit.hit(request).count)  # through the client, which reconnects
-        assert ratelimit._local.conn is None  # the broken connection was dropped
-        client.script_flush()
-        counts.append(ratelimit.hit(request).count)  # loads the script again
-        counts.append(ratelimit.hit(request).count)
-        assert counts == [1, 2, 3, 4]
-        keys = client.keys(f"{prefix}:*")
-        assert len(keys) == 1 and client.get(keys[0]) == b"4"
-        assert ratelimit._local.conn is not None and ratelimit._local.conn is not first
+        yield client, prefix
     finally:
         caches._connections.default = original  # type: ignore[attr-defined]
         for key in client.keys(f"{prefix}:*"):
             client.delete(key)
+
+
+def test_redis_counter_survives_a_lost_connection_and_a_forgotten_script(redis_counter, rate_clock) -> None:  # type: ignore[no-untyped-def]
+    """The counter's own connection: killed by the server, or the server restarted without its scripts,
+    the next query reconnects or reloads the script and still counts exactly once."""
+    client, prefix = redis_counter
+    request = _request("192.0.2.45")
+    counts = [ratelimit.hit(request).count]
+    first = ratelimit._local.conn
+    host, port = first._sock.getsockname()[:2]
+    assert client.client_kill_filter(_type=None, addr=f"{host}:{port}") == 1
+    counts.append(ratelimit.hit(request).count)  # through the client, which reconnects
+    assert ratelimit._local.conn is None  # the broken connection was dropped
+    client.script_flush()
+    counts.append(ratelimit.hit(request).count)  # loads the script again
+    counts.append(ratelimit.hit(request).count)
+    assert counts == [1, 2, 3, 4]
+    keys = client.keys(f"{prefix}:*")
+    assert len(keys) == 1 and client.get(keys[0]) == b"4"
+    assert ratelimit._local.conn is not None and ratelimit._local.conn is not first
 
 
 def test_cache_setting_selects_redis(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -468,33 +476,22 @@ def test_a_verified_certificate_cannot_be_deleted(api, holder, rate_clock) -> No
     cert.refresh_from_db()
 
 
-def test_redis_counter_error_reply_raises_and_drops_the_connection(settings, rate_clock) -> None:  # type: ignore[no-untyped-def]
+def test_redis_counter_error_reply_raises_and_drops_the_connection(redis_counter, rate_clock) -> None:  # type: ignore[no-untyped-def]
     """An error answer (here: the counter's key holds a list) is raised as the client's error, not read as
     a count; the connection is dropped and the next query counts normally."""
-    from django.core.cache.backends.redis import RedisCache
     from redis.exceptions import ResponseError
 
-    prefix = f"gj-test-{uuid.uuid4().hex}"
-    settings.VERIFY_RATE_LIMIT = 10
-    backend = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
-    client = backend._cache.get_client(write=True)
+    client, prefix = redis_counter
     request = _request("192.0.2.46")
-    original = caches["default"]
-    caches._connections.default = backend  # type: ignore[attr-defined]
-    try:
-        assert ratelimit.hit(request).count == 1
-        (key,) = client.keys(f"{prefix}:*")
-        client.delete(key)
-        client.rpush(key, "not a counter")
-        with pytest.raises(ResponseError):
-            ratelimit.hit(request)
-        assert ratelimit._local.conn is None
-        client.delete(key)
-        assert [ratelimit.hit(request).count for _ in range(2)] == [1, 2]
-    finally:
-        caches._connections.default = original  # type: ignore[attr-defined]
-        for key in client.keys(f"{prefix}:*"):
-            client.delete(key)
+    assert ratelimit.hit(request).count == 1
+    (key,) = client.keys(f"{prefix}:*")
+    client.delete(key)
+    client.rpush(key, "not a counter")
+    with pytest.raises(ResponseError):
+        ratelimit.hit(request)
+    assert ratelimit._local.conn is None
+    client.delete(key)
+    assert [ratelimit.hit(request).count for _ in range(2)] == [1, 2]
 
 
 @pytest.mark.django_db(transaction=True)
