@@ -185,7 +185,8 @@ def _execute(sql: str, params: list[Any], *, fetch: bool) -> Any:
     db.ensure_connection()
     with db.wrap_database_errors:
         if all(isinstance(p, str) for p in params):
-            return _exec_text(db.connection, sql, params)
+            row = _exec_text(db.connection, sql, params)
+            return row if fetch else None
         with psycopg.Cursor(db.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
             return cursor.fetchone() if fetch else None
