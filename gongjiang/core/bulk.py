@@ -6,9 +6,10 @@ already assigned, inside a transaction. No ORM objects are built and no per-row 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -105,41 +106,88 @@ def _pg_defer(cursor: Any, model: type[models.Model], rows: int) -> list[str]:
     about twice as fast, and a foreign key added back is checked by one join over the whole table: a
     dangling reference still fails the load. Unique indexes and the primary key stay, so duplicates are
     refused during the load. Altering a table locks it until the transaction ends; this is done only for
-    an empty table (a first load), never beside daily work on a filled one."""
+    an empty table (a first load), never beside daily work on a filled one (see :func:`checks_after_load`
+    for a load that asks for it)."""
     table = connection.ops.quote_name(model._meta.db_table)
     if rows < DEFER_FROM_ROWS:
         return []
     cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
     if cursor.fetchone() is not None:
         return []
-    cursor.execute(
-        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
-        [table],
-    )
-    foreign_keys = cursor.fetchall()
+    restore = _pg_drop_checks(cursor, [model])
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    return restore
+
+
+def _pg_drop_checks(cursor: Any, tables: list[type[models.Model]]) -> list[str]:
+    """Drop the non-unique indexes and foreign keys of ``tables``; return the statements that restore them."""
+    indexes: list[str] = []
+    foreign_keys: list[str] = []
     # A table with pending deferred checks (rows this transaction wrote) cannot be altered: run them now.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for name, _definition in foreign_keys:
-        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-    for name, _definition in indexes:
-        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    for model in tables:
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+            [table],
+        )
+        found_indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            foreign_keys.append(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        for name, definition in found_indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            indexes.append(definition)
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares them: checked at the commit
-    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    return [
-        *(definition for _name, definition in indexes),
-        "SET CONSTRAINTS ALL IMMEDIATE",
-        *(
-            f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-            for name, definition in foreign_keys
-        ),
-        "SET CONSTRAINTS ALL DEFERRED",
-    ]
+    return [*indexes, "SET CONSTRAINTS ALL IMMEDIATE", *foreign_keys, "SET CONSTRAINTS ALL DEFERRED"]
+
+
+@contextlib.contextmanager
+def checks_after_load(*tables: type[models.Model]) -> Iterator[None]:
+    """Load several large frames into ``tables``, filled or not, with their secondary indexes and foreign
+    keys dropped for the block and put back once at its end (each index built once from all its rows,
+    each foreign key checked by one join); must run inside a transaction.
+
+    For a load that has the tables to itself, such as the generator loading a province city by city:
+    there, every city after the first goes into filled tables, where :func:`copy_frame` keeps the checks,
+    and PostgreSQL would maintain nine indexes of persons row by row and queue one foreign-key lookup per
+    row for the commit (about 25 minutes for Jiangsu). Altering the tables locks them until the
+    transaction ends. A dangling reference still fails the load at the end of the block, and unique
+    indexes stay, so duplicates are refused as rows arrive. If the block raises, nothing is put back:
+    the transaction is rolled back, and the dropped indexes with it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("checks_after_load must run inside a transaction")
+    qn = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            restore = _pg_drop_checks(cursor, list(tables))
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for statement in restore:
+                cursor.execute(statement)
+            for model in tables:
+                cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    rebuild: list[str] = []
+    for model in tables:
+        for name, ddl in raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (model._meta.db_table,),
+        ).fetchall():
+            raw.execute(f"DROP INDEX {qn(name)}")
+            rebuild.append(ddl)
+    yield
+    for ddl in rebuild:
+        raw.execute(ddl)
 
 
 def update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: str = "id", chunk_rows: int = 200_000) -> int:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from gongjiang.core import pii
 from gongjiang.core.audit import record_bulk
-from gongjiang.core.bulk import copy_frame, next_ids
+from gongjiang.core.bulk import checks_after_load, copy_frame, next_ids
 from gongjiang.credentials.models import Certificate
 from gongjiang.reference import regions
 from gongjiang.reference.models import Industry, Occupation, SkillLevel
@@ -576,41 +576,15 @@ def synthesize(
                 raise ValueError(f"region {prefix} already has persons; synthetic data is loaded only once")
         ids_at = _next_ids()
         totals = dict.fromkeys(["organisations", "persons", "employments", "certificates", "stats"], 0)
-        for city, districts, weights in plan:
-            frames, sealing = _city(rng, ctx, city, districts, weights, scale, ids_at, timed)
-            try:
-                clash = _existing_indexes(frames["persons"]["id_index"].to_list()) if Person.objects.exists() else set()
-                if clash:  # a person already registered from another city's run keeps their record
-                    drop = frames["persons"].filter(pl.col("id_index").is_in(list(clash)))["id"]
-                    frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
-                    frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
-                    frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
-                _check_references(frames, ctx)
-                timed(f"{city.code}: loading")
-                # References are checked in the frames. On SQLite persons go last: their ciphertexts are
-                # computed while the other tables load. PostgreSQL checks a first load's foreign keys
-                # right after it (core.bulk), so there the persons must be in first.
-                order = ["organisations", "employments", "certificates", "persons"]
-                if connection.vendor == "postgresql":
-                    order = ["organisations", "persons", "employments", "certificates"]
-                tables = {"organisations": Organisation, "persons": Person, "employments": Employment}
-                tables["certificates"] = Certificate
-                for model, key in [(tables[k], k) for k in order]:
-                    if key == "persons":
-                        frames[key] = _sealed_persons(frames[key], sealing)
-                        timed(f"{city.code}: personal data encrypted")
-                    copy_frame(model, frames[key])
-                    timed(f"{city.code}: {frames[key].height} {key} loaded")
-            finally:
-                sealing.discard()
-            for code, year, employed in frames["stats"].iter_rows():
-                EmploymentStat.objects.update_or_create(
-                    region_code=code, year=year, defaults={"employed": employed, "source": f"synthetic seed {seed}"}
-                )
-            for key in totals:
-                totals[key] += frames[key].height
-            ids_at = _next_ids()
-            timed(f"{city.code}: {frames['persons'].height} persons, {frames['certificates'].height} certificates")
+        # Several cities: every one after the first loads into filled tables, so the tables' indexes and
+        # foreign keys are built and checked once at the end (core.bulk.checks_after_load).
+        loading = (
+            checks_after_load(Organisation, Person, Employment, Certificate)
+            if len(plan) > 1
+            else contextlib.nullcontext()
+        )
+        with loading:
+            _load_cities(plan, rng, ctx, scale, ids_at, totals, seed, timed)
         detail = {"region": region, "scale": scale, "seed": seed}
         for model, key in [
             (Organisation, "organisations"),
@@ -623,6 +597,54 @@ def synthesize(
     report.counts = totals
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _load_cities(
+    plan: list[tuple[CityProfile, list[str], np.ndarray]],
+    rng: np.random.Generator,
+    ctx: _Ctx,
+    scale: float,
+    ids_at: dict[str, int],
+    totals: dict[str, int],
+    seed: int,
+    timed: Callable[[str], None],
+) -> None:
+    """Generate and load each city of the plan in turn (inside the caller's transaction)."""
+    for city, districts, weights in plan:
+        frames, sealing = _city(rng, ctx, city, districts, weights, scale, ids_at, timed)
+        try:
+            clash = _existing_indexes(frames["persons"]["id_index"].to_list()) if Person.objects.exists() else set()
+            if clash:  # a person already registered from another city's run keeps their record
+                drop = frames["persons"].filter(pl.col("id_index").is_in(list(clash)))["id"]
+                frames["persons"] = frames["persons"].filter(~pl.col("id").is_in(drop))
+                frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
+                frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
+            _check_references(frames, ctx)
+            timed(f"{city.code}: loading")
+            # References are checked in the frames. On SQLite persons go last: their ciphertexts are
+            # computed while the other tables load. PostgreSQL checks a first load's foreign keys
+            # right after it (core.bulk), so there the persons must be in first.
+            order = ["organisations", "employments", "certificates", "persons"]
+            if connection.vendor == "postgresql":
+                order = ["organisations", "persons", "employments", "certificates"]
+            tables = {"organisations": Organisation, "persons": Person, "employments": Employment}
+            tables["certificates"] = Certificate
+            for model, key in [(tables[k], k) for k in order]:
+                if key == "persons":
+                    frames[key] = _sealed_persons(frames[key], sealing)
+                    timed(f"{city.code}: personal data encrypted")
+                copy_frame(model, frames[key])
+                timed(f"{city.code}: {frames[key].height} {key} loaded")
+        finally:
+            sealing.discard()
+        for code, year, employed in frames["stats"].iter_rows():
+            EmploymentStat.objects.update_or_create(
+                region_code=code, year=year, defaults={"employed": employed, "source": f"synthetic seed {seed}"}
+            )
+        for key in totals:
+            totals[key] += frames[key].height
+        ids_at = _next_ids()
+        timed(f"{city.code}: {frames['persons'].height} persons, {frames['certificates'].height} certificates")
 
 
 @contextlib.contextmanager

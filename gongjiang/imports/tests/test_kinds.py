@@ -347,3 +347,63 @@ def test_a_first_large_load_still_refuses_a_dangling_reference(reference, monkey
         if connection.vendor == "sqlite":  # SQLite checks deferred foreign keys at the commit
             connection.check_constraints()
     assert Certificate.objects.count() == 0 and _constraints(Certificate) == before
+
+
+def _certificate_frame(person_id: int, number: str):  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from gongjiang.reference.models import Occupation, SkillLevel
+
+    occupation = Occupation.objects.filter(kind="occupation").first()
+    level = SkillLevel.objects.get(code="level3")
+    return pl.DataFrame(
+        {
+            "number": [number],
+            "person_id": [person_id],
+            "occupation_id": [occupation.pk],
+            "level_id": [level.pk],
+            "issue_date": ["2024-05-01"],
+            "status": ["valid"],
+            "revoke_reason": [""],
+            "source": ["third_party"],
+            "created": ["2024-05-01 00:00:00"],
+            "updated": ["2024-05-01 00:00:00"],
+        }
+    ).with_columns(pl.col("issue_date").str.to_date())
+
+
+def test_a_load_into_filled_tables_builds_indexes_and_checks_references_once_at_the_end(reference):  # type: ignore[no-untyped-def]
+    from django.db import connection, transaction
+
+    from gongjiang.core import bulk
+
+    run("persons", [PERSON_HEADER, *person_rows(2)])
+    person = Person.objects.order_by("pk").first()
+    bulk.copy_frame(Certificate, _certificate_frame(person.pk, "S000032000001243000001"))  # now filled
+    persons, certificates = _constraints(Person), _constraints(Certificate)
+    secondary = {name for name, c in persons.items() if c[2] and not c[1]}  # non-unique indexes
+    assert secondary, "persons carry secondary indexes"
+    with transaction.atomic(), bulk.checks_after_load(Person, Certificate):
+        during = _constraints(Person)
+        assert not secondary & set(during), "secondary indexes are dropped for the block"
+        assert all(c[1] for c in during.values() if c[2]), "unique indexes stay"
+        bulk.copy_frame(Certificate, _certificate_frame(person.pk, "S000032000001243000002"))
+    assert _constraints(Person) == persons and _constraints(Certificate) == certificates
+    assert Certificate.objects.count() == 2
+
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with bulk.checks_after_load(Person, Certificate):
+            bulk.copy_frame(Certificate, _certificate_frame(987654, "S000032000001243000003"))  # no such person
+        if connection.vendor == "sqlite":  # SQLite checks deferred foreign keys at the commit
+            connection.check_constraints()
+    assert Certificate.objects.count() == 2
+    assert _constraints(Person) == persons and _constraints(Certificate) == certificates
+
+
+def test_checks_after_load_needs_a_transaction(transactional_db):  # type: ignore[no-untyped-def]
+    from gongjiang.core import bulk
+
+    with pytest.raises(RuntimeError, match="inside a transaction"), bulk.checks_after_load(Person):
+        pass
