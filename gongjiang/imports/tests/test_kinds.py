@@ -317,31 +317,14 @@ def test_a_first_large_load_rebuilds_every_index_and_foreign_key(reference, monk
 
 
 def test_a_first_large_load_still_refuses_a_dangling_reference(reference, monkeypatch):  # type: ignore[no-untyped-def]
-    import polars as pl
     from django.db import IntegrityError, connection, transaction
 
     from gongjiang.core import bulk
-    from gongjiang.reference.models import Occupation, SkillLevel
 
     monkeypatch.setattr(bulk, "DEFER_FROM_ROWS", 1)
     before = _constraints(Certificate)
-    occupation = Occupation.objects.filter(kind="occupation").first()
-    level = SkillLevel.objects.get(code="level3")
-    frame = pl.DataFrame(
-        {
-            "id": [1],
-            "number": ["S000032000001243000001"],
-            "person_id": [987654],  # no such person
-            "occupation_id": [occupation.pk],
-            "level_id": [level.pk],
-            "issue_date": ["2024-05-01"],
-            "status": ["valid"],
-            "revoke_reason": [""],
-            "source": ["third_party"],
-            "created": ["2024-05-01 00:00:00"],
-            "updated": ["2024-05-01 00:00:00"],
-        }
-    ).with_columns(pl.col("issue_date").str.to_date())
+    frame = _certificate_frame(987654, "S000032000001243000001")  # no such person
+    frame = frame.with_columns(id=1)  # keys given, as a first load from a file gives them
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.copy_frame(Certificate, frame)
         if connection.vendor == "sqlite":  # SQLite checks deferred foreign keys at the commit
