@@ -13,7 +13,8 @@ What it does, in one run:
    counter still runs).
 4. Loads it from loopback with wrk (Debian's; installed with apt-get if missing): a warm-up, then the
    trivial view ``GET /healthz/`` and the verification API ``POST /api/verify/``, same connections and
-   duration, in the same run; prints req/s, p50/p99 latency and the ratio verify/trivial.
+   duration, in the same run; prints req/s, p50/p99 latency and the ratio verify/trivial, and for each
+   round the CPU time per request of gunicorn, PostgreSQL, Redis, wrk and the whole machine (from /proc).
 
 Goal: >= 1,000 req/s, p99 <= 50 ms, ratio >= 0.6. Run with ``make bench-verify`` (which holds
 ``/tmp/gongjiang-bench.lock`` so that no other heavy benchmark shares the machine).
@@ -26,6 +27,7 @@ import base64
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -277,6 +279,50 @@ def run_wrk(
     }
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_GROUPS = ("gunicorn", "PostgreSQL", "Redis", "wrk", "machine")
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far, user and kernel, by each group of processes: the server's gunicorn
+    processes (its process group), PostgreSQL's and Redis's, the finished wrk runs (this process's
+    waited-for children) and the whole machine (every CPU's busy time in /proc/stat). A process's count
+    includes its waited-for children, so a backend or worker that exits between two snapshots stays counted
+    (in its parent's)."""
+    used = dict.fromkeys(CPU_GROUPS, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process has just exited
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[2] is the process group; fields[11:15] are utime, stime, cutime and cstime (proc(5)).
+        if int(fields[2]) == server_pid:
+            group = "gunicorn"
+        elif name == "postgres":
+            group = "PostgreSQL"
+        elif name.startswith("redis-server"):
+            group = "Redis"
+        else:
+            continue
+        used[group] += sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["wrk"] = children.ru_utime + children.ru_stime
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    ticks = [int(x) for x in cpu[:8]]
+    used["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS
+    return used
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: float) -> dict[str, float]:
+    """Microseconds of CPU per answered request, per group, between two snapshots."""
+    return {group: (after[group] - before[group]) / max(1.0, requests) * 1e6 for group in CPU_GROUPS}
+
+
 def combine(runs: list[dict[str, float]]) -> dict[str, float]:
     """Throughput over all rounds; the median of the p50s and the worst p99 (percentiles do not add up)."""
     requests = sum(r["requests"] for r in runs)
@@ -366,19 +412,21 @@ def main() -> int:
         )
         started = psql_scalar("SELECT now()") or ""
         runs: dict[str, list[dict[str, float]]] = {"trivial": [], "verify": []}
+        cpu: dict[str, list[dict[str, float]]] = {"trivial": [], "verify": []}
         for _ in range(args.rounds):  # interleaved, so that drift in the machine's load hits both alike
             for key, path, script in (("trivial", "/healthz/", trivial_lua), ("verify", "/api/verify/", verify_lua)):
-                runs[key].append(
-                    run_wrk(
-                        wrk,
-                        base + path,
-                        script,
-                        threads=args.threads,
-                        connections=args.connections,
-                        seconds=args.seconds,
-                        env=wrk_env,
-                    )
+                before = cpu_snapshot(server.pid)
+                run = run_wrk(
+                    wrk,
+                    base + path,
+                    script,
+                    threads=args.threads,
+                    connections=args.connections,
+                    seconds=args.seconds,
+                    env=wrk_env,
                 )
+                cpu[key].append(cpu_per_request(before, cpu_snapshot(server.pid), run["requests"]))
+                runs[key].append(run)
         outcomes = outcome_counts(started)
     finally:
         stop_server(server)
@@ -394,6 +442,11 @@ def main() -> int:
             f"{r['non_200']:>8} {r['socket_errors']:>7}"
         )
     print(f"ratio verify / trivial: {ratio:.2f}")
+    print("CPU per answered request, µs (user + kernel, each round):")
+    print(f"{'endpoint':<22} " + " ".join(f"{group:>10}" for group in CPU_GROUPS))
+    for name, key in (("GET /healthz/", "trivial"), ("POST /api/verify/", "verify")):
+        for used in cpu[key]:
+            print(f"{name:<22} " + " ".join(f"{used[g]:>10.0f}" for g in CPU_GROUPS))
     print(f"answers logged during the measured verify runs: {outcomes}")
     goals = {
         ">= 1000 req/s": verify["req_per_s"] >= 1000,
@@ -412,6 +465,7 @@ def main() -> int:
                 "workers": args.workers,
                 "connections": args.connections,
                 "rounds": runs,
+                "cpu_us_per_request": cpu,
             }
         )
     )
