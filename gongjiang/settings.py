@@ -8,6 +8,8 @@ Environment variables:
   DATABASE_URL           e.g. postgres://user@127.0.0.1:5432/gongjiang; default SQLite in var/
   GONGJIANG_ALLOWED_HOSTS comma separated
   GONGJIANG_VAR_DIR      where SQLite, uploads and demo credentials live (default ./var)
+  GONGJIANG_TASKS        background tasks: "database" (default), "rq" (Redis) or "immediate"
+  GONGJIANG_RQ_URL       the Redis of the "rq" task backend (default redis://127.0.0.1:6379/2)
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "gongjiang.core",
     "gongjiang.reference",
     "gongjiang.registry",
@@ -259,3 +263,18 @@ IMPORT_XLSX_MAX_RATIO = 200  # uncompressed / compressed size of any one member 
 # `gongjiang import_worker`; "sync": in the request itself (tests).
 IMPORT_RUNNER = os.environ.get("GONGJIANG_IMPORT_RUNNER", "thread")
 EXPORT_MAX_ROWS = int(os.environ.get("GONGJIANG_EXPORT_MAX_ROWS", "1000000"))
+
+# Background tasks (django-tasks). "database": tasks wait in the database until `gongjiang db_worker`
+# runs them (no other server); "rq": they wait in Redis queues for `gongjiang rqworker default`, as many
+# workers as the bureau runs; "immediate": they run at once in the caller (tests, one-off commands).
+TASKS_MODE = os.environ.get("GONGJIANG_TASKS", "database")
+if TASKS_MODE == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ.get("GONGJIANG_RQ_URL", "redis://127.0.0.1:6379/2")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_MODE == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_MODE == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured('GONGJIANG_TASKS must be "database", "rq" or "immediate".')
