@@ -66,13 +66,9 @@ def upgrade_15_to_18(number: str) -> str:
 
 
 def _nearest_region(area: str) -> str | None:
-    table = regions.versions_by_code()
-    if area in table:
-        return area
-    if area[:2] + "0000" not in table:
+    if regions.province_of(area) not in regions.versions_by_code():
         return None
-    city = area[:4] + "00"
-    return city if city in table else area[:2] + "0000"
+    return regions.nearest_known(area)
 
 
 def parse_id_number(raw: str, *, today: datetime.date | None = None) -> IdNumberInfo:

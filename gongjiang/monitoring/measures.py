@@ -25,7 +25,7 @@ from django.db.models import Count, Q
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.models import Carrier, DataSource, Indicator, RegionFact, RollupState
-from gongjiang.reference.regions import level_of, scope_prefix
+from gongjiang.reference.regions import city_of, level_of, lineage, province_of, scope_prefix
 from gongjiang.registry.models import EmploymentStat, Organisation
 
 CARRY_FORWARD_YEARS = 2
@@ -166,17 +166,22 @@ def _employed_table(regions: set[str] | None) -> dict[tuple[str, int], float]:
             out[(code, year)] = value
     for year in years:
         cities: dict[str, float] = defaultdict(float)
+        direct: dict[str, float] = defaultdict(float)  # counties the province runs directly
         for (code, y), value in own.items():
             if y == year and level_of(code) == "county":
-                cities[code[:4] + "00"] += value
+                city = city_of(code)
+                if city is None:
+                    direct[province_of(code)] += value
+                else:
+                    cities[city] += value
         for (code, y), value in own.items():
             if y == year and level_of(code) == "city":
                 cities[code] = value  # a city's own figure wins over the sum of its districts
         for code, value in cities.items():
             out[(code, year)] = value
-        provinces: dict[str, float] = defaultdict(float)
+        provinces: dict[str, float] = defaultdict(float, direct)
         for code, value in cities.items():
-            provinces[code[:2] + "0000"] += value
+            provinces[province_of(code)] += value
         for (code, y), value in own.items():
             if y == year and level_of(code) == "province":
                 provinces[code] = value
@@ -199,7 +204,7 @@ def _organisation_counts(regions: set[str] | None) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         code = current_code(row["region_code"])
-        targets = {code, code[:4] + "00", code[:2] + "0000"}
+        targets = set(lineage(code))
         for r in targets:
             for key in ("evaluation_institutions", "self_evaluating_enterprises"):
                 out[r][key] += row[key]

@@ -34,7 +34,7 @@ from gongjiang.monitoring.models import (
     TargetKind,
 )
 from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild, rollup_update
-from gongjiang.reference.regions import level_of
+from gongjiang.reference.regions import level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
 
@@ -446,7 +446,7 @@ def boundaries_load(
             if level == "province":
                 report.skipped.append(current)
                 continue
-            parent = current[:2] + "0000" if level == "city" else current[:4] + "00"
+            parent = parent_code(current) or province_of(current)
             name = str((feature.get("properties") or {}).get("name") or current)
             rows[current] = {
                 "parent_code": parent,

@@ -32,7 +32,7 @@ from gongjiang.policy.spec import (
     clause_index,
     table_matrix,
 )
-from gongjiang.reference.regions import scope_prefix
+from gongjiang.reference.regions import lineage, scope_prefix
 
 EPOCH = datetime.date(1970, 1, 1)
 REASON_CODES = (*REASONS, "outside_region", "not_in_set")
@@ -211,12 +211,7 @@ class CompiledSet:
 
 
 def fallback_chain(code: str) -> list[str]:
-    chain = [code, code[:4] + "00", code[:2] + "0000"]
-    out: list[str] = []
-    for c in chain:
-        if c not in out:
-            out.append(c)
-    return out
+    return list(lineage(code))
 
 
 def compile_set(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gongjiang.policy.compiled import CompiledSet, compile_set
 from gongjiang.policy.models import DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
 from gongjiang.policy.spec import ClauseSpec, DocumentSpec, SetSpec, spec_from_json
+from gongjiang.reference.regions import lineage
 
 
 class PolicySetNotFound(LookupError):
@@ -132,8 +133,7 @@ def parameter_value(
 ) -> Parameter | None:
     """The parameter in force on ``on`` in ``region_code`` (district → city → province), or None."""
     v = get_version(policy_set, version)
-    candidates = [region_code, region_code[:4] + "00", region_code[:2] + "0000"]
-    for code in dict.fromkeys(candidates):
+    for code in lineage(region_code):
         p = (
             v.parameters.filter(name=name, region_code=code, effective_from__lte=on)
             .exclude(effective_to__lt=on)

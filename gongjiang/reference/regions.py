@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 _SEGMENT = re.compile(r"^\[(\d{4})?-(\d{4})?\](.+)$")
+_GROUPING = re.compile(r"直辖县级行政(单位|区划)$")
 
 
 @dataclass(frozen=True)
@@ -103,20 +104,88 @@ def resolve(code: str, as_of: datetime.date | int | None = None) -> RegionVersio
     return valid[-1] if valid else None
 
 
+def is_grouping(code: str) -> bool:
+    """A statistical grouping, not a government: 省直辖县级行政单位 (429000, 469000, …) gathers the
+    counties a province runs directly. Their parent is the province."""
+    versions = versions_by_code().get(code, ())
+    return bool(versions) and all(_GROUPING.search(v.name) for v in versions)
+
+
 def parent_code(code: str, year: int | None = None) -> str | None:
     """The nearest enclosing region that exists: a county's city (or its province where the
-    county is administered directly by the province), a city's province."""
+    county is administered directly by the province: the table's grouping 省直辖县级行政单位 is
+    skipped), a city's province."""
     level = level_of(code)
     if level == "province":
         return None
     candidates = [code[:4] + "00", code[:2] + "0000"] if level == "county" else [code[:2] + "0000"]
     table = versions_by_code()
     for cand in candidates:
-        if cand == code or cand not in table:
+        if cand == code or cand not in table or is_grouping(cand):
             continue
         if year is None or any(v.valid_in(year) for v in table[cand]):
             return cand
     return None
+
+
+@lru_cache(maxsize=65536)
+def ancestors(code: str) -> tuple[str, ...]:
+    """The enclosing regions of ``code`` that exist, nearest first: (city, province) for a district,
+    (province,) for a city or for a county the province runs directly, () for a province."""
+    out: list[str] = []
+    parent = parent_code(code)
+    while parent is not None:
+        out.append(parent)
+        parent = parent_code(parent)
+    return tuple(out)
+
+
+def lineage(code: str) -> tuple[str, ...]:
+    """``code`` itself, then its :func:`ancestors`: the chain a rule or target is looked up along."""
+    return (code, *ancestors(code))
+
+
+def city_of(code: str) -> str | None:
+    """The city of a district (a city is its own city); None for a province and for a county the
+    province runs directly."""
+    level = level_of(code)
+    if level == "city":
+        return code
+    if level == "province":
+        return None
+    return next((c for c in ancestors(code) if level_of(c) == "city"), None)
+
+
+def province_of(code: str) -> str:
+    return code[:2] + "0000"
+
+
+def common_ancestor(codes: list[str] | set[str]) -> str:
+    """The smallest region containing all ``codes`` (one of them, or an ancestor they share)."""
+    unique = sorted(set(codes))
+    if not unique:
+        raise ValueError("no region codes")
+    shared = set(lineage(unique[0]))
+    for code in unique[1:]:
+        shared &= set(lineage(code))
+    for code in lineage(unique[0]):  # nearest first
+        if code in shared:
+            return code
+    return province_of(unique[0])
+
+
+def is_code(code: object) -> bool:
+    """Six ASCII digits naming a region of the national table (of any year)."""
+    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit() and code in versions_by_code()
+
+
+def nearest_known(code: str) -> str | None:
+    """``code`` if the national table knows it, else the nearest enclosing region it knows (a county
+    missing from the table, such as a development zone, falls back to its city or province)."""
+    if code in versions_by_code():
+        return code
+    known = ancestors(code)
+    return known[0] if known else None
 
 
 def province_codes() -> set[str]:

@@ -111,7 +111,7 @@ def targets(region: str) -> list[tuple[CityProfile, list[str], np.ndarray]]:
         if region not in CITIES:
             raise ValueError(f"{region} is not a Jiangsu city")
         return [(CITIES[region], *_district_codes(CITIES[region]))]
-    city = CITIES.get(region[:4] + "00")
+    city = CITIES.get(regions.city_of(region) or "")
     if city is None:
         raise ValueError(f"{region} is not in a Jiangsu city")
     codes, w = _district_codes(city)

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from gongjiang.core import pii
 from gongjiang.core.models import ChangeRecord
+from gongjiang.reference.regions import common_ancestor
 from gongjiang.training.models import (
     MAX_SUBSIDISED_TRAININGS,
     Claim,
@@ -102,12 +103,7 @@ class FindingSpec:
 
 def common_region(codes: list[str]) -> str:
     """The smallest region containing all ``codes``: the district, else the city, else the province."""
-    unique = sorted(set(codes))
-    if len(unique) == 1:
-        return unique[0]
-    if len({c[:4] for c in unique}) == 1:
-        return unique[0][:4] + "00"
-    return unique[0][:2] + "0000"
+    return common_ancestor(codes)
 
 
 def _age(at: pl.Expr, birth: pl.Expr) -> pl.Expr:

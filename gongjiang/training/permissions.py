@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from gongjiang.core.models import Role
 from gongjiang.core.scope import region_allowed
-from gongjiang.reference.regions import level_of
+from gongjiang.reference.regions import city_of, level_of, province_of
 
 # Organisation kinds that may run subsidised classes.
 INSTITUTION_KINDS = ("training", "vocational_school", "technician_college")
@@ -51,9 +51,9 @@ def stage_region(need_region_code: str, stage_level: str) -> str:
     if stage_level == "county":
         return need_region_code
     if stage_level == "city":
-        return need_region_code[:4] + "00"
+        return city_of(need_region_code) or province_of(need_region_code)
     if stage_level == "province":
-        return need_region_code[:2] + "0000"
+        return province_of(need_region_code)
     raise ValueError(stage_level)
 
 

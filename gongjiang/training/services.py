@@ -30,7 +30,7 @@ from gongjiang.core.scope import region_allowed
 from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.reference.models import Occupation, SkillLevel
-from gongjiang.reference.regions import level_of, scope_prefix
+from gongjiang.reference.regions import level_of, lineage, scope_prefix
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.training import permissions as perms
@@ -208,7 +208,7 @@ def designation_revoke(*, actor: Any, designation: Designation, revoked_on: date
 
 def designation_covering(organisation: Organisation, region_code: str, on: datetime.date) -> Designation | None:
     """An active designation of ``organisation`` on ``on`` by ``region_code`` or a region above it."""
-    ancestors = {region_code, region_code[:4] + "00", region_code[:2] + "0000"}
+    ancestors = set(lineage(region_code))
     return (
         Designation.objects.filter(
             organisation=organisation,
@@ -353,7 +353,7 @@ def catalog_import(*, actor: Any, region_code: str, year: int, frame: pl.DataFra
 def catalog_lookup(region_code: str, year: int, occupation_ids: Iterable[int]) -> pl.DataFrame:
     """Tier and flags per occupation from the most specific catalog (district → city → province) of ``year``."""
     ids = list(set(occupation_ids))
-    chain = [region_code, region_code[:4] + "00", region_code[:2] + "0000"]
+    chain = list(lineage(region_code))
     rows = list(
         CatalogEntry.objects.filter(year=year, region_code__in=chain, occupation_id__in=ids).values_list(
             "occupation_id", "region_code", "tier", "digital", "shortage", "clause"

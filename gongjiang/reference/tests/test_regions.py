@@ -134,7 +134,7 @@ def test_region_version_valid_in_boundaries() -> None:
         ("320500", "320000"),
         ("321300", "320000"),
         ("110101", "110100"),
-        ("429004", "429000"),  # 仙桃市 under 省直辖县级行政单位
+        ("429004", "420000"),  # 仙桃市: the province runs it; 429000 省直辖县级行政单位 is a grouping
         ("320000", None),
         ("990101", None),
     ],
@@ -289,3 +289,26 @@ def test_jiangsu_13_cities_in_table(reference: None) -> None:
 def test_region_str(reference: None) -> None:
     assert str(Region.objects.get(code="320684")) == "320684 海门市 [1994–2020]"
     assert str(Region.objects.get(code="320500")) == "320500 苏州市"
+
+
+def test_ancestors_follow_the_table_not_the_code_shape() -> None:
+    from gongjiang.reference.regions import ancestors, city_of, common_ancestor, is_code, lineage, nearest_known
+
+    assert ancestors("320582") == ("320500", "320000")
+    assert ancestors("320500") == ("320000",)
+    assert ancestors("320000") == ()
+    assert lineage("320582") == ("320582", "320500", "320000")
+    # 仙桃市 (429004) is run by 湖北省 directly: 429000 is the table's grouping 省直辖县级行政单位, not a city.
+    assert ancestors("429004") == ("420000",)
+    assert city_of("429004") is None
+    assert city_of("320582") == "320500"
+    assert city_of("320500") == "320500"
+    assert city_of("320000") is None
+    assert common_ancestor(["320582", "320505"]) == "320500"
+    assert common_ancestor(["320582", "320412"]) == "320000"
+    assert common_ancestor(["320582"]) == "320582"
+    assert common_ancestor(["429004", "420100"]) == "420000"
+    # A development zone missing from the table falls back to its city.
+    assert nearest_known("320576") == "320500"
+    assert nearest_known("990101") is None
+    assert is_code("320582") and not is_code("320576") and not is_code("３２０５８２") and not is_code(320582)
