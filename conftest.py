@@ -21,6 +21,21 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         reference_load()
 
 
+@pytest.fixture(autouse=True)
+def _audit_guard(request):  # type: ignore[no-untyped-def]
+    """Every database test: a service's write without a change record of the model fails the test
+    (gongjiang/core/tests/audit_guard.py)."""
+    if "_django_db_helper" not in request.fixturenames or request.node.get_closest_marker("audit_unguarded"):
+        yield None
+        return
+    request.getfixturevalue("_django_db_helper")  # the test's own transaction is open before the guard
+    from gongjiang.core.tests.audit_guard import guarded
+
+    with guarded() as guard:
+        yield guard
+    assert not guard.violations, "\n".join(guard.violations)
+
+
 @pytest.fixture
 def reference(db):  # type: ignore[no-untyped-def]
     """Reference data, reloaded if a transactional test flushed it."""

@@ -49,7 +49,7 @@ django.setup()
 import numpy as np
 import polars as pl
 from django.db import connection, transaction
-from gongjiang.core.audit import audit_context, record_bulk
+from gongjiang.core.audit import audit_context, record_set
 from gongjiang.core.bulk import copy_frame, next_ids
 from gongjiang.credentials.models import Certificate
 from gongjiang.registry.models import Person, Organisation
@@ -127,7 +127,7 @@ if step == "extra":
                                 "FROM registry_person p WHERE p.id = credentials_certificate.person_id) WHERE id > %s "
                                 "AND issue_date < (SELECT date(p.birth_date, '+18 years') FROM registry_person p "
                                 "WHERE p.id = credentials_certificate.person_id)", [have])
-            record_bulk(model=Certificate, count=need, detail={"bench": "extra certificates"})
+            record_set(model=Certificate, count=need, detail={"bench": "extra certificates"})
     out = {"added": need, "seconds": time.perf_counter() - t, **counts()}
 
 elif step == "counts":
@@ -158,7 +158,7 @@ elif step == "update":
             frame = new_certificates(int(sys.argv[2]), seed=int(time.time()) % 100000, since=as_of - datetime.timedelta(days=60),
                                      until=as_of, station_base=990_000 + int(time.time()) % 9000)
             copy_frame(Certificate, frame)
-            record_bulk(model=Certificate, count=frame.height, detail={"bench": "batch"})
+            record_set(model=Certificate, count=frame.height, detail={"bench": "batch"})
         t = time.perf_counter()
         r = rollup_update()
         update = time.perf_counter() - t

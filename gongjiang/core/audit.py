@@ -1,4 +1,10 @@
-"""Explicit change records. Services call :func:`record_change` inside their transaction.
+"""Explicit change records, the one audit API. Services call it inside their transaction:
+
+* :func:`record_change`: one object created, updated or deleted;
+* :func:`record_many`: one record per object for objects changed together;
+* :func:`record_set`: one record for a set operation over many rows (a bulk load, a roster);
+
+with an :data:`Action` (create, update, delete, bulk create).
 
 The audit context (who, which request or batch, which channel) is set once per request by
 :class:`gongjiang.core.middleware.AuditContextMiddleware`, per command by :func:`audit_context`,
@@ -11,14 +17,18 @@ import contextvars
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
 
+from gongjiang.core.models import ChangeRecord
+
+Action = ChangeRecord.Action
 REDACTED = "[redacted]"
+CHANGED = "[redacted, changed]"
 
 
 @dataclass
@@ -91,17 +101,53 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
-def _pii_changed(before: dict[str, Any] | None, instance: models.Model, old: models.Model | None) -> dict[str, str]:
+def _pii_changed(instance: models.Model, old: models.Model | None) -> dict[str, str]:
     """For PII fields, compare the blind-index/decrypted state, not the (randomised) ciphertext."""
     marks: dict[str, str] = {}
-    compare = getattr(instance, "pii_fingerprint", None)
-    if old is None or compare is None:
+    if old is None or getattr(instance, "pii_fingerprint", None) is None:
         return marks
     now_fp, old_fp = instance.pii_fingerprint(), old.pii_fingerprint()  # type: ignore[attr-defined]
     for name in now_fp:
         if now_fp[name] != old_fp.get(name):
-            marks[name] = "[redacted, changed]"
+            marks[name] = CHANGED
     return marks
+
+
+def _actor_fields(ctx: AuditContext) -> dict[str, Any]:
+    actor = ctx.resolve_actor()
+    return {
+        "actor": actor,
+        "actor_label": getattr(actor, "username", "") or "system",
+        "source": ctx.source,
+        "request_id": ctx.request_id,
+    }
+
+
+def _region_of(instance: models.Model) -> str:
+    region = getattr(instance, "audit_region_code", "") or ""
+    return region if isinstance(region, str) else ""
+
+
+def _record(
+    common: dict[str, Any],
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    old: models.Model | None,
+) -> ChangeRecord:
+    after = None if action == Action.DELETE else snapshot(instance)
+    if after is not None and action == Action.UPDATE:
+        after.update(_pii_changed(instance, old))
+    return ChangeRecord(
+        **common,
+        action=action,
+        model=instance._meta.label,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        region_code=_region_of(instance),
+        before=before,
+        after=after,
+    )
 
 
 def record_change(
@@ -110,43 +156,49 @@ def record_change(
     instance: models.Model,
     before: dict[str, Any] | None = None,
     old: models.Model | None = None,
-) -> Any:
-    """Write one change record for ``instance``. ``before`` is a :func:`snapshot` taken before an update."""
-    from gongjiang.core.models import ChangeRecord
+) -> ChangeRecord:
+    """Write one change record for ``instance``. ``before`` is a :func:`snapshot` taken before an update;
+    ``old`` the object as it was, so that a changed personal-data field shows as changed."""
+    record = _record(_actor_fields(current()), action, instance, before, old)
+    record.save()
+    return record
 
-    ctx = current()
-    actor = ctx.resolve_actor()
-    after = None if action == ChangeRecord.Action.DELETE else snapshot(instance)
-    if after is not None and action == ChangeRecord.Action.UPDATE:
-        after.update(_pii_changed(before, instance, old))
-    region = getattr(instance, "audit_region_code", "") or ""
+
+def record_many(
+    *,
+    action: str,
+    instances: Sequence[models.Model],
+    befores: Sequence[dict[str, Any] | None] = (),
+    olds: Sequence[models.Model | None] = (),
+    batch_size: int = 2000,
+) -> int:
+    """One change record per object, inserted together (claims approved at once, rows updated by an import)."""
+    if not instances:
+        return 0
+    common = _actor_fields(current())
+    befores = list(befores) or [None] * len(instances)
+    olds = list(olds) or [None] * len(instances)
+    rows = [
+        _record(common, action, instance, before, old)
+        for instance, before, old in zip(instances, befores, olds, strict=True)
+    ]
+    ChangeRecord.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+def record_set(
+    *,
+    model: type[models.Model],
+    count: int,
+    detail: dict[str, Any],
+    region_code: str = "",
+    action: str = Action.BULK_CREATE,
+) -> ChangeRecord:
+    """One record for a set operation over ``count`` rows of ``model`` (a bulk load, an uploaded roster,
+    results matched), with its parameters; not one record per row."""
     return ChangeRecord.objects.create(
-        actor=actor,
-        actor_label=getattr(actor, "username", "") or "system",
-        source=ctx.source,
-        request_id=ctx.request_id,
+        **_actor_fields(current()),
         action=action,
-        model=instance._meta.label,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
-        region_code=region if isinstance(region, str) else "",
-        before=before,
-        after=after,
-    )
-
-
-def record_bulk(*, model: type[models.Model], count: int, detail: dict[str, Any], region_code: str = "") -> Any:
-    """One record for a bulk load of ``count`` rows (synthetic data, reference data)."""
-    from gongjiang.core.models import ChangeRecord
-
-    ctx = current()
-    actor = ctx.resolve_actor()
-    return ChangeRecord.objects.create(
-        actor=actor,
-        actor_label=getattr(actor, "username", "") or "system",
-        source=ctx.source,
-        request_id=ctx.request_id,
-        action=ChangeRecord.Action.BULK_CREATE,
         model=model._meta.label,
         object_id="",
         object_repr=f"{count} {model._meta.verbose_name_plural}",

@@ -134,6 +134,8 @@ class ChangeRecord(models.Model):
 class PiiAccess(models.Model):
     """A full personal-data value shown to a user: who saw which field of which object, and when."""
 
+    AUDITED = False  # no change records: the log of personal-data reveals is itself the record
+
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey("core.User", verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
     request_id = models.CharField(_("request id"), max_length=64)

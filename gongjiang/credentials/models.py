@@ -135,6 +135,8 @@ class VerificationEvent(models.Model):
     """One public verification. Holds no personal data: no name, ID number, certificate number or IP
     address; the client is a keyed hash of its address."""
 
+    AUDITED = False  # no change records: a log of public verifications, written per query
+
     time = models.DateTimeField(_("time"), db_index=True)
     channel = models.CharField(_("channel"), max_length=8, choices=VerificationChannel.choices)
     method = models.CharField(_("method"), max_length=12, choices=VerificationMethod.choices)

@@ -10,6 +10,7 @@ case the clean rows are written and the rest reported. File-level problems alway
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 import time
@@ -24,7 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gongjiang.core.audit import REDACTED, audit_context, current, record_bulk, record_change, snapshot
+from gongjiang.core.audit import Action, audit_context, current, record_change, record_many, record_set, snapshot
 from gongjiang.core.bulk import copy_frame, update_frame
 from gongjiang.core.models import ChangeRecord, Role
 from gongjiang.core.scope import can
@@ -185,62 +186,36 @@ def _plan_and_write(
             new = new.sort(prepared.create_order)
         copy_frame(model, new, build=prepared.build_creates)
         detail = {"import": ctx.kind, "file": filename[:100], "job": job_id}
-        record_bulk(model=model, count=new.height, detail=detail, region_code=getattr(user, "region_code", "") or "")
+        record_set(model=model, count=new.height, detail=detail, region_code=getattr(user, "region_code", "") or "")
     say("writing", 0.7)
     if changed.height:
         updates = prepared.build_updates(changed)
-        _record_updates(model, updates, prepared.update_fields, changed[prepared.region_col].to_list())
+        _record_updates(model, updates, prepared.update_fields)
         update_frame(model, updates)
     say("writing", 1.0)
 
 
-def _record_updates(
-    model: type[models.Model], updates: pl.DataFrame, fields: list[str], regions: list[str | None]
-) -> None:
+def _record_updates(model: type[models.Model], updates: pl.DataFrame, fields: list[str]) -> None:
     """One change record per changed row, with the snapshots the services write (personal data redacted)."""
-    ctx = current()
-    actor = ctx.resolve_actor()
-    label = getattr(actor, "username", "") or "system"
     related = ["person", "organisation"] if model._meta.label == "registry.Employment" else []
-    records: list[ChangeRecord] = []
     ids = updates["id"].to_list()
-    rows = updates.select("id", *fields).iter_rows(named=True)
-    row_by_id = {r["id"]: r for r in rows}
+    row_by_id = {r["id"]: r for r in updates.select("id", *fields).iter_rows(named=True)}
     now = timezone.now()
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         objects = model._default_manager.select_related(*related).in_bulk(chunk)
-        for pk, region in zip(chunk, regions[start : start + 2000], strict=True):
+        befores, olds, news = [], [], []
+        for pk in chunk:
             obj = objects[pk]
-            before = snapshot(obj)
-            fingerprint = getattr(obj, "pii_fingerprint", None)
-            old_fp = fingerprint() if fingerprint else {}
+            befores.append(snapshot(obj))
+            olds.append(copy.copy(obj))
             for name, value in row_by_id[pk].items():
                 if name != "id":
                     setattr(obj, name, value)
             if hasattr(obj, "updated"):
                 obj.updated = now
-            after = snapshot(obj)
-            if fingerprint:
-                for name, value in obj.pii_fingerprint().items():  # type: ignore[attr-defined]
-                    if value != old_fp.get(name):
-                        after[name] = f"{REDACTED[:-1]}, changed]"
-            records.append(
-                ChangeRecord(
-                    actor=actor,
-                    actor_label=label,
-                    source=ctx.source,
-                    request_id=ctx.request_id,
-                    action=ChangeRecord.Action.UPDATE,
-                    model=model._meta.label,
-                    object_id=str(pk),
-                    object_repr=str(obj)[:200],
-                    region_code=region or "",
-                    before=before,
-                    after=after,
-                )
-            )
-    ChangeRecord.objects.bulk_create(records, batch_size=2000)
+            news.append(obj)
+        record_many(action=Action.UPDATE, instances=news, befores=befores, olds=olds)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -315,6 +290,7 @@ def import_job_confirm(*, job: ImportJob, user: Any, partial: bool = False) -> I
         raise ValidationError({"status": _("This file cannot be imported in its present state.")})
     if job.status == ImportJob.Status.REJECTED and not partial:
         raise ValidationError({"partial": _("The file has errors: fix them, or import only its valid rows.")})
+    before = snapshot(job)
     job.mode = ImportJob.Mode.IMPORT
     job.partial = partial
     job.status = ImportJob.Status.QUEUED
@@ -322,6 +298,7 @@ def import_job_confirm(*, job: ImportJob, user: Any, partial: bool = False) -> I
     job.stage = ""
     job.request_id = current().request_id
     job.save(update_fields=["mode", "partial", "status", "progress", "stage", "request_id"])
+    record_change(action=Action.UPDATE, instance=job, before=before)
     _start_on_commit(job.pk)
     return job
 
@@ -333,9 +310,11 @@ def import_job_discard(*, job: ImportJob, user: Any) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         raise ValidationError({"status": _("The job is still running.")})
+    before = snapshot(job)
     storage.remove(job.stored_name)
     job.stored_name = ""
     job.save(update_fields=["stored_name"])
+    record_change(action=Action.UPDATE, instance=job, before=before)
     return job
 
 

@@ -176,6 +176,8 @@ class RegionFact(models.Model):
     is that member. Regions are current codes: history of retired codes is carried by the crosswalk.
     """
 
+    AUDITED = False  # derived from the registry and rebuilt from it; each rebuild writes one record
+
     region_code = models.CharField(_("region"), max_length=6)
     period = models.CharField(_("period"), max_length=7)
     period_end = models.DateField(_("period end"))
@@ -203,6 +205,8 @@ class RegionFact(models.Model):
 
 class RollupState(models.Model):
     """The registry position the fact table reflects (one row), for incremental updates."""
+
+    AUDITED = False  # no change records: the rollup's own bookkeeping
 
     built_at = models.DateTimeField(_("built at"))
     mode = models.CharField(_("mode"), max_length=12)
@@ -235,6 +239,8 @@ class Status(models.TextChoices):
 class TargetEvaluation(models.Model):
     """A target judged in a region: its own region, or a subregion that inherits a ratio target."""
 
+    AUDITED = False  # derived: recomputed from the facts and targets at every refresh
+
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="evaluations")
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
     inherited = models.BooleanField(default=False)
@@ -265,6 +271,8 @@ class TargetEvaluation(models.Model):
 
 class SeriesForecast(models.Model):
     """Yearly history and forecast of one indicator in one region, with the back-test that chose the model."""
+
+    AUDITED = False  # derived: recomputed from the facts at every refresh
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="forecasts")
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -297,6 +305,8 @@ class Severity(models.TextChoices):
 
 class EarlyWarning(models.Model):
     """An early warning raised in a region; officers of the region and of every enclosing region see it."""
+
+    AUDITED = False  # derived: recomputed from the evaluations at every refresh
 
     kind = models.CharField(max_length=16, choices=WarningKind.choices)
     severity = models.CharField(max_length=8, choices=Severity.choices)

@@ -29,7 +29,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gongjiang.core.audit import record_bulk
+from gongjiang.core.audit import record_set
 from gongjiang.core.models import ChangeRecord
 from gongjiang.credentials.models import Certificate
 from gongjiang.monitoring import engine
@@ -385,7 +385,7 @@ def rollup_rebuild(*, progress: Progress | None = None) -> RollupReport:
                 "detail": {"persons": persons.height, "certificates": certs.height},
             },
         )
-        record_bulk(model=RegionFact, count=facts.height, detail={"mode": "full", "data_as_of": as_of.isoformat()})
+        record_set(model=RegionFact, count=facts.height, detail={"mode": "full", "data_as_of": as_of.isoformat()})
     report.timings["write"] = time.perf_counter() - t
     report.persons, report.certificates, report.facts = persons.height, certs.height, facts.height
     report.seconds = time.perf_counter() - started
@@ -558,7 +558,7 @@ def _update(state: RollupState, say: Progress) -> RollupReport:
         state.detail = {"affected_persons": len(affected), "delta_rows": applied}
         state.save()
         if applied:
-            record_bulk(model=RegionFact, count=applied, detail={"mode": "incremental", "persons": len(affected)})
+            record_set(model=RegionFact, count=applied, detail={"mode": "incremental", "persons": len(affected)})
     regions = sorted(set(deltas["region"].cast(pl.Utf8).str.zfill(6).to_list())) if deltas.height else []
     report.affected_regions = regions
     report.persons = len(affected)

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from gongjiang.core.audit import record_bulk, record_change, snapshot
+from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
 from gongjiang.monitoring.models import (
@@ -392,7 +392,7 @@ def carriers_bulk_create(
         raise ValidationError(errors)
     Carrier.objects.bulk_create(objs, batch_size=1000)
     if objs:
-        record_bulk(model=Carrier, count=len(objs), detail=detail or {}, region_code=region_code)
+        record_set(model=Carrier, count=len(objs), detail=detail or {}, region_code=region_code)
     return len(objs)
 
 
@@ -467,7 +467,7 @@ def boundaries_load(
         )
         report.loaded.append(code)
     if rows:
-        record_bulk(model=Boundary, count=len(rows), detail={"source": source, "licence": licence})
+        record_set(model=Boundary, count=len(rows), detail={"source": source, "licence": licence})
     return report
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from gongjiang.core.audit import current, record_bulk, record_change, snapshot
+from gongjiang.core.audit import current, record_change, record_set, snapshot
 from gongjiang.core.models import ChangeRecord
 from gongjiang.policy.compiled import compile_set
 from gongjiang.policy.golden import run_cases
@@ -119,7 +119,7 @@ def _document_upsert(spec: DocumentSpec, report: DocumentsReport) -> None:
             report.clauses_updated += 1
     if new:
         Clause.objects.bulk_create(new)
-        record_bulk(model=Clause, count=len(new), detail={"document": spec.code})
+        record_set(model=Clause, count=len(new), detail={"document": spec.code})
         report.clauses_created += len(new)
 
 
@@ -219,6 +219,9 @@ def policy_set_load(*, name: str, directory: Path = SETS_DIR, adopt: bool = Fals
         Parameter.objects.bulk_create(params)
         DecisionTable.objects.bulk_create(tables)
         record_change(action=ChangeRecord.Action.CREATE, instance=version)
+        detail = {"set": name, "version": number}
+        record_set(model=Parameter, count=len(params), detail=detail, region_code=spec.region)
+        record_set(model=DecisionTable, count=len(tables), detail=detail, region_code=spec.region)
         return SetLoadReport(name, number, True, adopt, len(cases), len(params), len(tables))
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongjiang.core.audit import record_bulk
+from gongjiang.core.audit import record_set
 from gongjiang.reference import regions
 from gongjiang.reference.models import Industry, Occupation, Region, SkillLevel
 
@@ -72,7 +72,7 @@ def regions_load(report: LoadReport) -> None:
     report.created["regions"] = len(new)
     report.updated["regions"] = len(changed)
     if new or changed:
-        record_bulk(model=Region, count=len(new) + len(changed), detail={"source": "python-stdnum cn/loc.dat"})
+        record_set(model=Region, count=len(new) + len(changed), detail={"source": "python-stdnum cn/loc.dat"})
 
 
 @transaction.atomic
@@ -92,7 +92,7 @@ def skill_levels_load(report: LoadReport) -> None:
     report.created["skill levels"] = created
     report.updated["skill levels"] = updated
     if created or updated:
-        record_bulk(model=SkillLevel, count=created + updated, detail={"source": "人社部发〔2022〕14号"})
+        record_set(model=SkillLevel, count=created + updated, detail={"source": "人社部发〔2022〕14号"})
 
 
 def _occupation_kind(code: str) -> str:
@@ -179,7 +179,7 @@ def occupations_upsert(rows: list[dict[str, str]], *, source: str, report: LoadR
     report.created["occupations"] = report.created.get("occupations", 0) + created
     report.updated["occupations"] = report.updated.get("occupations", 0) + updated
     if created or updated:
-        record_bulk(model=Occupation, count=created + updated, detail={"source": source})
+        record_set(model=Occupation, count=created + updated, detail={"source": source})
 
 
 @transaction.atomic
@@ -199,7 +199,7 @@ def industries_load(report: LoadReport) -> None:
     report.created["industries"] = created
     report.updated["industries"] = updated
     if created or updated:
-        record_bulk(model=Industry, count=created + updated, detail={"source": "GB/T 4754-2017"})
+        record_set(model=Industry, count=created + updated, detail={"source": "GB/T 4754-2017"})
 
 
 def reference_load() -> LoadReport:

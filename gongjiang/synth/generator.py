@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongjiang.core import pii
-from gongjiang.core.audit import record_bulk
+from gongjiang.core.audit import record_set
 from gongjiang.core.bulk import checks_after_load, copy_frame, next_ids
 from gongjiang.credentials.models import Certificate
 from gongjiang.reference import regions
@@ -593,7 +593,7 @@ def synthesize(
             (Certificate, "certificates"),
             (EmploymentStat, "stats"),
         ]:
-            record_bulk(model=model, count=totals[key], detail=detail, region_code=region)
+            record_set(model=model, count=totals[key], detail=detail, region_code=region)
     report.counts = totals
     report.seconds = time.perf_counter() - started
     return report

@@ -35,6 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gongjiang.core import pii
+from gongjiang.core.audit import record_many
 from gongjiang.core.models import ChangeRecord
 from gongjiang.reference.regions import common_ancestor
 from gongjiang.training.models import (
@@ -506,7 +507,6 @@ def pass_stats_frame(years: list[int] | None = None) -> pl.DataFrame:
 @transaction.atomic
 def checks_run(*, person_ids: list[int] | None = None) -> dict[str, int]:
     """Run every check and route what it finds to review. Returns counts of new, grown and reopened findings."""
-    from gongjiang.training.services import _record_many
 
     claims = claims_frame(person_ids)
     years = None if person_ids is None else sorted(set(claims["class_end"].dt.year().to_list()))
@@ -557,8 +557,8 @@ def checks_run(*, person_ids: list[int] | None = None) -> dict[str, int]:
             finding.save()
             grown.append(finding)
     through.objects.bulk_create(links)
-    _record_many(action=ChangeRecord.Action.CREATE, instances=new)
-    _record_many(action=ChangeRecord.Action.UPDATE, instances=grown, befores=befores)
+    record_many(action=ChangeRecord.Action.CREATE, instances=new)
+    record_many(action=ChangeRecord.Action.UPDATE, instances=grown, befores=befores)
     return {"findings": len(specs), "new": len(new), "grown": len(grown), "reopened": reopened}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core import pii
-from gongjiang.core.audit import current, record_change, snapshot
+from gongjiang.core.audit import current, record_change, record_many, record_set, snapshot
 from gongjiang.core.models import ChangeRecord, PiiAccess
 from gongjiang.core.scope import region_allowed
 from gongjiang.core.validators import IdentifierError, parse_id_number
@@ -69,59 +69,6 @@ from gongjiang.training.models import (
 
 TENDER_YEARS = 3  # ZJG-opinion 二(六): designated institutions are chosen by tender every three years
 CERTIFICATE_WINDOW_DAYS = 365  # a certificate counts for a class if issued within a year after it ended
-
-
-# ---------------------------------------------------------------------------------------------
-# Change records for set operations
-# ---------------------------------------------------------------------------------------------
-
-
-def _record_many(*, action: str, instances: Sequence[models.Model], befores: Sequence[dict | None] = ()) -> None:
-    """One change record per object, inserted in one statement (claims approved together, findings raised)."""
-    if not instances:
-        return
-    ctx = current()
-    actor = ctx.resolve_actor()
-    label = getattr(actor, "username", "") or "system"
-    befores = list(befores) or [None] * len(instances)
-    rows = []
-    for instance, before in zip(instances, befores, strict=True):
-        region = getattr(instance, "audit_region_code", "") or ""
-        rows.append(
-            ChangeRecord(
-                actor=actor,
-                actor_label=label,
-                source=ctx.source,
-                request_id=ctx.request_id,
-                action=action,
-                model=instance._meta.label,
-                object_id=str(instance.pk),
-                object_repr=str(instance)[:200],
-                region_code=region,
-                before=before,
-                after=snapshot(instance),
-            )
-        )
-    ChangeRecord.objects.bulk_create(rows)
-
-
-def _record_set(*, action: str, model: type[models.Model], count: int, detail: dict, region_code: str) -> None:
-    """One record for a set operation over ``count`` rows of ``model`` (roster upload, result matching)."""
-    ctx = current()
-    actor = ctx.resolve_actor()
-    ChangeRecord.objects.create(
-        actor=actor,
-        actor_label=getattr(actor, "username", "") or "system",
-        source=ctx.source,
-        request_id=ctx.request_id,
-        action=action,
-        model=model._meta.label,
-        object_id="",
-        object_repr=f"{count} {model._meta.verbose_name_plural}",
-        region_code=region_code,
-        before=None,
-        after={"rows": count, **detail},
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +287,7 @@ def catalog_import(*, actor: Any, region_code: str, year: int, frame: pl.DataFra
         unique_fields=["region_code", "year", "occupation"],
         update_fields=["tier", "digital", "shortage", "clause"],
     )
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.BULK_CREATE,
         model=CatalogEntry,
         count=len(entries),
@@ -819,7 +766,7 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
         )
     ]
     Enrolment.objects.bulk_create(rows)
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.BULK_CREATE,
         model=Enrolment,
         count=len(rows),
@@ -883,7 +830,7 @@ def results_match(*, actor: Any, training_class: TrainingClass) -> dict[str, int
     Enrolment.objects.bulk_update(updates, ["outcome", "certificate"], batch_size=500)
     Enrolment.objects.filter(pk__in=by_outcome[Outcome.NOT_PASSED]).update(outcome=Outcome.NOT_PASSED, certificate=None)
     counts = {"passed": len(by_outcome[Outcome.PASSED]), "not_passed": len(by_outcome[Outcome.NOT_PASSED])}
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.UPDATE,
         model=Enrolment,
         count=enrolments.height,
@@ -933,7 +880,7 @@ def claims_compute(*, actor: Any, training_class: TrainingClass, run_checks: boo
         for r in results.iter_rows(named=True)
     ]
     Claim.objects.bulk_create(claims)
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.BULK_CREATE,
         model=Claim,
         count=len(claims),
@@ -1003,7 +950,7 @@ def claims_approve(*, actor: Any, claims: models.QuerySet) -> dict[str, Any]:
         raise ValidationError({"status": _("Some claims changed while being approved; try again.")})
     for c in go:
         c.status, c.decided_by, c.decided_at = ClaimStatus.APPROVED, actor, now
-    _record_many(action=ChangeRecord.Action.UPDATE, instances=go, befores=befores)
+    record_many(action=ChangeRecord.Action.UPDATE, instances=go, befores=befores)
     return {"approved": len(go), "conflicts": sorted(conflicts)}
 
 
@@ -1106,11 +1053,18 @@ def payment_batch_create(
     if moved != len(ids):
         raise ValidationError({"claims": _("Some claims changed while the batch was drafted; try again.")})
     record_change(action="create", instance=batch)
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.BULK_CREATE,
         model=PaymentLine,
         count=len(ids),
         detail={"batch": batch.reference, "total_fen": batch.total_fen},
+        region_code=region_code,
+    )
+    record_set(
+        action=ChangeRecord.Action.UPDATE,
+        model=Claim,
+        count=moved,
+        detail={"batch": batch.reference, "status": ClaimStatus.BATCHED.value},
         region_code=region_code,
     )
     return batch
@@ -1174,7 +1128,7 @@ def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
     batch.paid_at = timezone.now()
     batch.save()
     record_change(action="update", instance=batch, before=before)
-    _record_set(
+    record_set(
         action=ChangeRecord.Action.UPDATE,
         model=Claim,
         count=moved,
@@ -1220,6 +1174,7 @@ def audit_sample_draw(
     sample.save()
     SampleItem.objects.bulk_create([SampleItem(sample=sample, claim_id=int(c)) for c in chosen])
     record_change(action="create", instance=sample)
+    record_set(model=SampleItem, count=len(chosen), detail={"sample": sample.pk, "seed": seed}, region_code=region_code)
     return sample
 
 

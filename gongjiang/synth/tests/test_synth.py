@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gongjiang.core.models import ChangeRecord
+from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.core.validators import normalise_uscc, parse_certificate_number, parse_id_number
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.services import check_number_against
@@ -28,11 +29,12 @@ def _snapshot() -> tuple:
 
 
 def _wipe() -> None:
-    Certificate.objects.all().delete()
-    Employment.objects.all().delete()
-    Person.objects.all().delete()
-    Organisation.objects.all().delete()
-    EmploymentStat.objects.all().delete()
+    with unaudited():
+        Certificate.objects.all().delete()
+        Employment.objects.all().delete()
+        Person.objects.all().delete()
+        Organisation.objects.all().delete()
+        EmploymentStat.objects.all().delete()
 
 
 @pytest.mark.django_db
