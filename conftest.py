@@ -90,7 +90,7 @@ def make_person(reference):  # type: ignore[no-untyped-def]
         n = next(_seq)
         number = make_id_number(area or region, birth, n % 1000)
         with audit_context(source="cli"):
-            return person_create(name=name, id_number=number, residence_region_code=region, phone=phone)
+            return person_create(actor=None, name=name, id_number=number, residence_region_code=region, phone=phone)
 
     return factory
 
@@ -103,7 +103,7 @@ def make_org(reference):  # type: ignore[no-untyped-def]
     def factory(*, region: str = "320582", kind: str = "enterprise", name: str | None = None, industry: str = "C"):
         n = next(_seq)
         with audit_context(source="cli"):
-            return organisation_create(
+            return organisation_create(actor=None, 
                 uscc=make_uscc(region, 500000 + n),
                 name=name or f"测试企业{n}",
                 kind=kind,
@@ -133,7 +133,7 @@ def make_certificate(reference):  # type: ignore[no-untyped-def]
             evaluator="S", station=900000 + n % 1000, year=issue_date.year, national_level=national_level, serial=n
         )
         with audit_context(source="cli"):
-            return certificate_issue(
+            return certificate_issue(actor=None, 
                 number=number,
                 person=person,
                 occupation_code=occupation,

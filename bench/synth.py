@@ -37,9 +37,9 @@ start = time.perf_counter()
 with audit_context(source="cli"):
     for i in range(n):
         birth = datetime.date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
-        p = person_create(name="基准人员", id_number=make_id_number("320582", birth, i % 1000),
+        p = person_create(actor=None, name="基准人员", id_number=make_id_number("320582", birth, i % 1000),
                           residence_region_code="320582", phone="13800000000")
-        certificate_issue(number=make_certificate_number(evaluator="S", station=999000 + i // 100000, year=2024,
+        certificate_issue(actor=None, number=make_certificate_number(evaluator="S", station=999000 + i // 100000, year=2024,
                           national_level=3, serial=i % 100000), person=p, occupation_code="6-31-01-03",
                           level_code="level3", issue_date=datetime.date(2024, 5, 1), source="third_party")
 elapsed = time.perf_counter() - start

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class RegionCoded(models.Model):
-    """A record that belongs to the region in its ``region_code`` field: the region its change records
-    carry and that scope checks on a single object use."""
+@dataclass(frozen=True)
+class Scope:
+    """Where a model's records belong, declared once as the model's ``SCOPE`` (see ``core.scope``).
+
+    ``region``: the lookup path to the record's region code. ``organisation``: the path equal to an
+    organisation user's organisation id (``organisation_via``: more such paths, OR-ed). ``organisation_acts``:
+    the actions an organisation user may take on its own records. ``organisation_public``: lookups of the
+    records every organisation user may view. ``read_only``: nobody may change or delete a record.
+    ``steps``: the model's workflow steps beyond add, change and delete (approve, revoke, …)."""
+
+    region: str
+    organisation: str = ""
+    organisation_via: tuple[str, ...] = ()
+    organisation_acts: frozenset[str] = frozenset()
+    organisation_public: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    read_only: bool = False
+    steps: frozenset[str] = frozenset()
+
+
+def follow(obj: Any, path: str) -> Any:
+    """The value at a lookup path (``person__residence_region_code``) of an object, None past a gap."""
+    for part in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+class Scoped(models.Model):
+    """A record with a declared ``SCOPE``; the region its change records are filed under derives from it."""
+
+    SCOPE: ClassVar[Scope]
 
     class Meta:
         abstract = True
 
     @property
     def audit_region_code(self) -> str:
-        return self.region_code  # type: ignore[attr-defined, no-any-return]
+        value = follow(self, self.SCOPE.region)
+        return value if isinstance(value, str) else ""
 
 
 class Role(models.TextChoices):
@@ -76,8 +108,10 @@ class ChangeRecordQuerySet(models.QuerySet):
         raise PermissionError("change records are append-only")
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(Scoped):
     """One create, update or delete of one object (or one bulk batch), with personal data redacted."""
+
+    SCOPE = Scope("region_code", read_only=True)
 
     class Action(models.TextChoices):
         CREATE = "create", _("Create")

@@ -53,7 +53,8 @@ def scoped_list(
 def object_history(request: HttpRequest, obj: Model) -> list[ChangeRecord]:
     if not can(request.user, "view", ChangeRecord):
         return []
-    return list(ChangeRecord.objects.filter(model=obj._meta.label, object_id=str(obj.pk)).order_by("-time", "-id")[:50])
+    records = ChangeRecord.objects.filter(model=obj._meta.label, object_id=str(obj.pk))
+    return list(restrict(records, request.user).order_by("-time", "-id")[:50])
 
 
 @login_required

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.models import Scope, Scoped
+
 
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
@@ -21,7 +23,11 @@ class CertificateSource(models.TextChoices):
     DIRECT = "direct", _("Direct recognition")
 
 
-class Certificate(models.Model):
+class Certificate(Scoped):
+    SCOPE = Scope(
+        "person__residence_region_code", "issuer", ("person__employments__organisation",), steps=frozenset({"revoke"})
+    )
+
     number = models.CharField(_("certificate number"), max_length=22, unique=True)
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
@@ -60,10 +66,6 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.person.residence_region_code
 
 
 class SigningKeyStatus(models.TextChoices):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.scope import authorize
 from gongjiang.core.validators import IdentifierError, parse_certificate_number
 from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
 from gongjiang.reference.models import Occupation, SkillLevel
@@ -47,6 +49,7 @@ def check_number_against(*, number: str, level: SkillLevel, issue_date: datetime
 @transaction.atomic
 def certificate_issue(
     *,
+    actor: Any,
     number: str,
     person: Person,
     occupation_code: str,
@@ -79,6 +82,7 @@ def certificate_issue(
         issue_date=issue_date,
         source=source,
     )
+    authorize(actor, "add", cert)
     cert.full_clean()
     cert.save()
     record_change(action="create", instance=cert)
@@ -86,8 +90,9 @@ def certificate_issue(
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, revoked_on: datetime.date, reason: str) -> Certificate:
+def certificate_revoke(*, actor: Any, certificate: Certificate, revoked_on: datetime.date, reason: str) -> Certificate:
     cert = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    authorize(actor, "revoke", cert)
     if cert.status == CertificateStatus.REVOKED:
         raise ValidationError({"status": _("The certificate is already revoked.")})
     reason = (reason or "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.core.models import RegionCoded
+from gongjiang.core.models import Scope, Scoped
 
 
 class ImportKind(models.TextChoices):
@@ -16,9 +16,11 @@ class ImportKind(models.TextChoices):
     EMPLOYMENT_STATS = "employment_stats", _("Employment statistics")
 
 
-class ImportJob(RegionCoded):
+class ImportJob(Scoped):
     """A file being checked or imported. The file itself is kept encrypted under ``IMPORTS_DIR`` until it
     is imported or discarded; the error report is kept encrypted beside it."""
+
+    SCOPE = Scope("region_code")  # where the officer who uploaded the file works
 
     class Mode(models.TextChoices):
         CHECK = "check", _("Check only")

@@ -112,7 +112,7 @@ def monitoring_demo(*, cities: list[str], seed: int = 1, say: Callable[[str], No
         if Carrier.objects.filter(region_code__startswith=city[:4]).exists():
             continue
         n = carriers_bulk_create(
-            rows=carrier_rows(city, seed), region_code=city, detail={"synthetic": True, "seed": seed}
+            actor=None, rows=carrier_rows(city, seed), region_code=city, detail={"synthetic": True, "seed": seed}
         )
         say(f"{city}: {n} synthetic carriers")
     rollup, refresh = monitoring_rebuild()

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.core.models import RegionCoded
+from gongjiang.core.models import Scope, Scoped
 
 
 class DataSource(models.TextChoices):
@@ -84,8 +84,10 @@ class Comparison(models.TextChoices):
     BELOW = "<", _("below")
 
 
-class Target(RegionCoded):
+class Target(Scoped):
     """A figure a policy document sets for an indicator in a region by a horizon year, with its clause."""
+
+    SCOPE = Scope("region_code")
 
     key = models.CharField(_("key"), max_length=80, unique=True)
     indicator = models.ForeignKey(
@@ -135,8 +137,10 @@ class CarrierLevel(models.TextChoices):
     MUNICIPAL = "municipal", _("Municipal")
 
 
-class Carrier(RegionCoded):
+class Carrier(Scoped):
     """A carrier (载体) of skill development, counted against targets from the day it was recognised."""
+
+    SCOPE = Scope("region_code", steps=frozenset({"withdraw"}))
 
     kind = models.CharField(_("kind"), max_length=30, choices=CarrierKind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=200)

@@ -14,8 +14,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
-from gongjiang.core.models import Role
-from gongjiang.core.scope import can, restrict
+from gongjiang.core.scope import can, region_within, restrict
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.evaluation import evaluate
 from gongjiang.monitoring.measures import Store, build_store
@@ -34,7 +33,7 @@ from gongjiang.monitoring.models import (
     WarningKind,
 )
 from gongjiang.reference import regions as region_table
-from gongjiang.reference.regions import level_of, scope_prefix
+from gongjiang.reference.regions import is_code, level_of, scope_prefix
 from gongjiang.reference.selectors import region_name
 
 KPI_ORDER = ("skilled_share_employed", "high_share_skilled", "high_per_10k_employed")
@@ -56,28 +55,9 @@ SEVERITY_ORDER = Case(
 )
 
 
-def can_monitor(user: Any) -> bool:
-    return can(user, "view", Target)
-
-
-def home_region(user: Any) -> str | None:
-    if not can_monitor(user):
-        return None
-    if user.is_superuser and not user.region_code:
-        return "320000"
-    return user.region_code or None
-
-
-def visible(user: Any, code: str) -> bool:
-    """May ``user`` see monitoring data of region ``code``?"""
-    if not can_monitor(user) or len(code) != 6 or not code.isdigit():
-        return False
-    if user.is_superuser:
-        return True
-    if user.role not in (Role.OFFICER, Role.AUDITOR) or not user.region_code:
-        return False
-    prefix = scope_prefix(user.region_code)
-    return code == prefix if len(prefix) == 6 else code.startswith(prefix)
+def sees_region(user: Any, code: str) -> bool:
+    """May ``user`` see monitoring data of region ``code`` (a code of the national table in their subtree)?"""
+    return can(user, "view", Target) and is_code(code) and region_within(user, code)
 
 
 def state() -> RollupState | None:

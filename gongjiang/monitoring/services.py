@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, record_set, snapshot
+from gongjiang.core.scope import authorize
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
 from gongjiang.monitoring.models import (
@@ -306,6 +307,7 @@ def _carrier_clean(
 @transaction.atomic
 def carrier_create(
     *,
+    actor: Any,
     kind: str,
     name: str,
     region_code: str,
@@ -317,6 +319,7 @@ def carrier_create(
     source: str = "",
 ) -> Carrier:
     clean = _carrier_clean(kind=kind, name=name, region_code=region_code, level=level, since=since, until=until)
+    authorize(actor, "add", Carrier, region_code=clean["region_code"], field="region_code")
     if Carrier.objects.filter(kind=kind, region_code=clean["region_code"], name=clean["name"]).exists():
         raise ValidationError({"name": _("This carrier is already registered in the region.")})
     carrier = Carrier(
@@ -336,8 +339,9 @@ def carrier_create(
 
 
 @transaction.atomic
-def carrier_withdraw(*, carrier: Carrier, until: datetime.date) -> Carrier:
+def carrier_withdraw(*, actor: Any, carrier: Carrier, until: datetime.date) -> Carrier:
     carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)
+    authorize(actor, "withdraw", carrier)
     if carrier.until is not None:
         raise ValidationError({"until": _("The carrier is already withdrawn.")})
     if until <= carrier.since:
@@ -352,7 +356,7 @@ def carrier_withdraw(*, carrier: Carrier, until: datetime.date) -> Carrier:
 
 @transaction.atomic
 def carriers_bulk_create(
-    *, rows: list[dict[str, Any]], region_code: str = "", detail: dict[str, Any] | None = None
+    *, actor: Any, rows: list[dict[str, Any]], region_code: str = "", detail: dict[str, Any] | None = None
 ) -> int:
     """Create many carriers at once (validated row by row first; any error writes nothing)."""
     errors: list[str] = []
@@ -372,6 +376,11 @@ def carriers_bulk_create(
         except ValidationError as exc:
             for fname, msgs in exc.message_dict.items():
                 errors.append(_("row %(n)d, %(f)s: %(m)s") % {"n": n, "f": fname, "m": "; ".join(msgs)})
+            continue
+        try:
+            authorize(actor, "add", Carrier, region_code=clean["region_code"])
+        except PermissionDenied as exc:
+            errors.append(_("row %(n)d, region_code: %(m)s") % {"n": n, "m": exc})
             continue
         key = (row["kind"], clean["region_code"], clean["name"])
         if key in seen or key in existing:

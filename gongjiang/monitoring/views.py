@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gongjiang.core.scope import can, restrict
+from gongjiang.core.scope import can, home_region, restrict
 from gongjiang.monitoring import reports, selectors
 from gongjiang.monitoring.exports import respond
 from gongjiang.monitoring.models import Carrier, Comparison, Indicator, Status, Target, TargetEvaluation, TargetKind
@@ -31,9 +31,9 @@ def _year(request: HttpRequest) -> int | None:
 
 
 def _region(request: HttpRequest, code: str) -> str:
-    if not selectors.can_monitor(request.user):
+    if not can(request.user, "view", Target):
         raise PermissionDenied
-    if not selectors.visible(request.user, code):
+    if not selectors.sees_region(request.user, code):
         raise Http404(_("No such region in your scope."))
     return code
 
@@ -47,7 +47,7 @@ def _breadcrumbs(request: HttpRequest, code: str) -> list[dict[str, str]]:
     chain = []
     current: str | None = code
     while current:
-        if selectors.visible(request.user, current):
+        if selectors.sees_region(request.user, current):
             chain.append({"code": current, "name": region_name(current)})
         current = selectors.region_table.parent_code(current)
     return chain[::-1]
@@ -55,7 +55,7 @@ def _breadcrumbs(request: HttpRequest, code: str) -> list[dict[str, str]]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    home = selectors.home_region(request.user)
+    home = home_region(request.user) if can(request.user, "view", Target) else None
     if home is None:
         raise PermissionDenied
     return redirect("monitoring-region", code=home)
@@ -205,7 +205,7 @@ def forecasts_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def indicators_page(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_monitor(request.user):
+    if not can(request.user, "view", Target):
         raise PermissionDenied
     rows = selectors.indicator_definitions()
     fmt = _format(request)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
-from gongjiang.core.models import RegionCoded
+from gongjiang.core.models import Scope, Scoped
 
 
 class Sex(models.TextChoices):
@@ -15,9 +15,11 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
-class Person(models.Model):
+class Person(Scoped):
     """A worker. The ID number and phone are stored encrypted; ``id_index`` is the blind index used for
     exact search and deduplication. Birth date, sex and birth region are derived from the ID number."""
+
+    SCOPE = Scope("residence_region_code", "employments__organisation")
 
     PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
     AUDIT_MASK = {"name": pii.mask_name}
@@ -42,10 +44,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{pii.mask_name(self.name)} ({self.pk})"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.residence_region_code
 
     @property
     def id_number(self) -> str:
@@ -75,7 +73,8 @@ class OrganisationKind(models.TextChoices):
     TECHNICIAN_COLLEGE = "technician_college", _("Technician college")
 
 
-class Organisation(RegionCoded):
+class Organisation(Scoped):
+    SCOPE = Scope("region_code", "pk")
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices, db_index=True)
@@ -96,7 +95,8 @@ class Organisation(RegionCoded):
         return self.name
 
 
-class Employment(models.Model):
+class Employment(Scoped):
+    SCOPE = Scope("organisation__region_code", "organisation")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="employments")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="employments"
@@ -121,13 +121,11 @@ class Employment(models.Model):
     def __str__(self) -> str:
         return f"{self.person} @ {self.organisation}"
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.organisation.region_code
 
-
-class EmploymentStat(RegionCoded):
+class EmploymentStat(Scoped):
     """Employed persons in a region and year: the denominators of the indicators."""
+
+    SCOPE = Scope("region_code")
 
     region_code = models.CharField(_("region"), max_length=6)
     year = models.PositiveSmallIntegerField(_("year"))

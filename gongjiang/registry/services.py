@@ -1,4 +1,5 @@
-"""Writes to the registry. Each service is atomic, validates fully and records its change."""
+"""Writes to the registry. Each service is atomic, checks who may act (``authorize``), validates fully and
+records its change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongjiang.core import pii
 from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.scope import authorize
 from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_number
 from gongjiang.reference.models import Industry, Occupation
 from gongjiang.reference.selectors import validate_region_code
@@ -41,19 +43,21 @@ def _id_fields(id_number: str) -> dict[str, Any]:
 @transaction.atomic
 def person_create(
     *,
+    actor: Any,
     name: str,
     id_number: str,
     residence_region_code: str,
     household_region_code: str = "",
     phone: str = "",
 ) -> Person:
+    residence = validate_region_code(residence_region_code, field="residence_region_code")
+    authorize(actor, "add", Person, region_code=residence, field="residence_region_code")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name is required.")})
     fields = _id_fields(id_number)
     if Person.objects.filter(id_index=fields["id_index"]).exists():
         raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
-    residence = validate_region_code(residence_region_code, field="residence_region_code")
     household = validate_region_code(household_region_code or residence, field="household_region_code")
     phone = _phone(phone)
     person = Person(
@@ -71,12 +75,16 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, person: Person, **changes: Any) -> Person:
+def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
     allowed = {"name", "id_number", "phone", "residence_region_code", "household_region_code"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
     person = Person.objects.select_for_update().get(pk=person.pk)
+    authorize(actor, "change", person)
+    if "residence_region_code" in changes:
+        moved = validate_region_code(changes["residence_region_code"], field="residence_region_code")
+        authorize(actor, "change", Person, region_code=moved, field="residence_region_code")
     old = Person.objects.get(pk=person.pk)
     before = snapshot(person)
     if "name" in changes:
@@ -114,6 +122,7 @@ def find_person_by_id_number(id_number: str) -> Person | None:
 @transaction.atomic
 def organisation_create(
     *,
+    actor: Any,
     uscc: str,
     name: str,
     kind: str,
@@ -121,6 +130,8 @@ def organisation_create(
     industry_code: str = "",
     self_evaluation: bool = False,
 ) -> Organisation:
+    region = validate_region_code(region_code, field="region_code")
+    authorize(actor, "add", Organisation, region_code=region, field="region_code")
     try:
         code = normalise_uscc(uscc)
     except IdentifierError as exc:
@@ -138,7 +149,7 @@ def organisation_create(
         uscc=code,
         name=(name or "").strip(),
         kind=kind,
-        region_code=validate_region_code(region_code, field="region_code"),
+        region_code=region,
         industry=industry,
         self_evaluation=self_evaluation,
     )
@@ -149,12 +160,13 @@ def organisation_create(
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, **changes: Any) -> Organisation:
+def organisation_update(*, actor: Any, organisation: Organisation, **changes: Any) -> Organisation:
     allowed = {"name", "kind", "region_code", "industry_code", "self_evaluation"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    authorize(actor, "change", org)
     before = snapshot(org)
     if "name" in changes:
         org.name = (changes["name"] or "").strip()
@@ -162,6 +174,7 @@ def organisation_update(*, organisation: Organisation, **changes: Any) -> Organi
         org.kind = changes["kind"]
     if "region_code" in changes:
         org.region_code = validate_region_code(changes["region_code"], field="region_code")
+        authorize(actor, "change", Organisation, region_code=org.region_code, field="region_code")
     if "industry_code" in changes:
         code = changes["industry_code"]
         org.industry = Industry.objects.filter(code=code).first() if code else None
@@ -178,6 +191,7 @@ def organisation_update(*, organisation: Organisation, **changes: Any) -> Organi
 @transaction.atomic
 def employment_create(
     *,
+    actor: Any,
     person: Person,
     organisation: Organisation,
     start: datetime.date,
@@ -192,6 +206,7 @@ def employment_create(
     if end is not None and end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
     job = Employment(person=person, organisation=organisation, start=start, end=end, occupation=occupation)
+    authorize(actor, "add", job)
     job.full_clean()
     job.save()
     record_change(action="create", instance=job)
@@ -199,8 +214,9 @@ def employment_create(
 
 
 @transaction.atomic
-def employment_end(*, employment: Employment, end: datetime.date) -> Employment:
+def employment_end(*, actor: Any, employment: Employment, end: datetime.date) -> Employment:
     job = Employment.objects.select_for_update().get(pk=employment.pk)
+    authorize(actor, "change", job)
     before = snapshot(job)
     if end < job.start:
         raise ValidationError({"end": _("The end date is before the start date.")})
@@ -212,11 +228,12 @@ def employment_end(*, employment: Employment, end: datetime.date) -> Employment:
 
 
 @transaction.atomic
-def employment_stat_set(*, region_code: str, year: int, employed: int, source: str = "") -> EmploymentStat:
+def employment_stat_set(*, actor: Any, region_code: str, year: int, employed: int, source: str = "") -> EmploymentStat:
     this_year = datetime.date.today().year
     if not 1949 <= year <= this_year:
         raise ValidationError({"year": _("Year must be between 1949 and %(y)d.") % {"y": this_year}})
     validate_region_code(region_code, as_of=datetime.date(year, 12, 31), field="region_code")
+    authorize(actor, "change", EmploymentStat, region_code=region_code, field="region_code")
     if employed < 0:
         raise ValidationError({"employed": _("Employed persons cannot be negative.")})
     stat = EmploymentStat.objects.select_for_update().filter(region_code=region_code, year=year).first()

@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjiang.core.models import PiiAccess
-from gongjiang.core.scope import can, can_reveal_pii, region_allowed, restrict
+from gongjiang.core.scope import ScopeDenied, can, can_reveal_pii, restrict
 from gongjiang.core.views import object_history, scoped_list
 from gongjiang.credentials.models import Certificate
-from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry import services
 from gongjiang.registry.filtersets import OrganisationFilter, PersonFilter
 from gongjiang.registry.forms import OrganisationForm, PersonForm, apply_errors
@@ -105,39 +104,21 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _check_region(request: HttpRequest, form, field: str) -> bool:  # type: ignore[no-untyped-def]
-    """A well-formed region code outside the officer's subtree is refused on the form, not written."""
-    code = form.cleaned_data.get(field) or ""
-    if not code:
-        return True
-    try:
-        validate_region_code(code, field=field)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return False
-    if not region_allowed(request.user, code):
-        form.add_error(field, _("Region %(code)s is outside your scope.") % {"code": code})
-        return False
-    return True
-
-
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     if not can(request.user, "add", Person):
         raise PermissionDenied
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ok = _check_region(request, form, "residence_region_code") and _check_region(
-            request, form, "household_region_code"
-        )
-        if ok:
-            try:
-                person = services.person_create(**form.cleaned_data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The person was registered."))
-                return redirect("person-detail", pk=person.pk)
+        try:
+            person = services.person_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except ScopeDenied as exc:
+            form.add_error(exc.field or None, exc.message)
+        else:
+            messages.success(request, _("The person was registered."))
+            return redirect("person-detail", pk=person.pk)
     return render(request, "registry/person_form.html", {"form": form, "title": _("Register a person")})
 
 
@@ -151,20 +132,18 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = PersonForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        ok = _check_region(request, form, "residence_region_code") and _check_region(
-            request, form, "household_region_code"
-        )
         changes = {k: v for k, v in form.cleaned_data.items() if v or k not in ("id_number", "phone")}
         if not changes.get("household_region_code"):
             changes.pop("household_region_code", None)
-        if ok:
-            try:
-                services.person_update(person=person, **changes)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The changes were saved."))
-                return redirect("person-detail", pk=person.pk)
+        try:
+            services.person_update(actor=request.user, person=person, **changes)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except ScopeDenied as exc:
+            form.add_error(exc.field or None, exc.message)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("person-detail", pk=person.pk)
     return render(request, "registry/person_form.html", {"form": form, "title": _("Edit person"), "person": person})
 
 
@@ -173,11 +152,13 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     if not can(request.user, "add", Organisation):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_region(request, form, "region_code"):
+    if request.method == "POST" and form.is_valid():
         try:
-            org = services.organisation_create(**form.cleaned_data)
+            org = services.organisation_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
+        except ScopeDenied as exc:
+            form.add_error(exc.field or None, exc.message)
         else:
             messages.success(request, _("The organisation was registered."))
             return redirect("organisation-detail", pk=org.pk)
@@ -196,13 +177,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "self_evaluation": org.self_evaluation,
     }
     form = OrganisationForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid() and _check_region(request, form, "region_code"):
+    if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("uscc", None)
         try:
-            services.organisation_update(organisation=org, **data)
+            services.organisation_update(actor=request.user, organisation=org, **data)
         except ValidationError as exc:
             apply_errors(form, exc)
+        except ScopeDenied as exc:
+            form.add_error(exc.field or None, exc.message)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("organisation-detail", pk=org.pk)

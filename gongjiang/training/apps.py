@@ -6,3 +6,8 @@ class TrainingConfig(AppConfig):
     name = "gongjiang.training"
     label = "training"
     verbose_name = _("Training and subsidies")
+
+    def ready(self) -> None:
+        from gongjiang.training import rules  # the models must be loaded first
+
+        rules.register()

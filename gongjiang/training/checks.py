@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core import pii
 from gongjiang.core.audit import record_many
 from gongjiang.core.models import ChangeRecord
+from gongjiang.core.scope import ScopeDenied, can, restrict
 from gongjiang.reference.regions import common_ancestor
 from gongjiang.training.models import (
     MAX_SUBSIDISED_TRAININGS,
@@ -505,9 +506,16 @@ def pass_stats_frame(years: list[int] | None = None) -> pl.DataFrame:
 
 
 @transaction.atomic
-def checks_run(*, person_ids: list[int] | None = None) -> dict[str, int]:
-    """Run every check and route what it finds to review. Returns counts of new, grown and reopened findings."""
-
+def checks_run(*, actor: Any, person_ids: list[int] | None = None) -> dict[str, int]:
+    """Run every check and route what it finds to review. Returns counts of new, grown and reopened findings.
+    An officer's run covers the persons of the claims in their region (and every claim sharing a phone or
+    bank account with them); the system's run, every claim."""
+    if actor is not None:
+        if not can(actor, "review", Finding):
+            raise ScopeDenied(_("Your account may not do this."))
+        if not actor.is_superuser:
+            mine = set(restrict(Claim.objects.all(), actor, "view").values_list("person_id", flat=True).distinct())
+            person_ids = sorted(mine if person_ids is None else mine & set(person_ids))
     claims = claims_frame(person_ids)
     years = None if person_ids is None else sorted(set(claims["class_end"].dt.year().to_list()))
     specs = detect(claims, pass_stats_frame(years))

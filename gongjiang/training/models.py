@@ -14,7 +14,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core import pii
-from gongjiang.core.models import RegionCoded
+from gongjiang.core.models import Scope, Scoped
 
 # The levels a review stage can sit at, from the lowest. A stage's approver is an officer bound to the
 # region of that level above (or at) the need's region.
@@ -35,9 +35,11 @@ class DesignationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class Designation(RegionCoded):
+class Designation(Scoped):
     """A training institution's designated status, chosen by tender for a period of at most three years
     (ZJG-opinion 二(六))."""
+
+    SCOPE = Scope("region_code", "organisation", steps=frozenset({"revoke"}))
 
     organisation = models.ForeignKey(
         "registry.Organisation",
@@ -78,8 +80,10 @@ class Tier(models.TextChoices):
     C = "C", _("C (personal services)")
 
 
-class CatalogEntry(RegionCoded):
+class CatalogEntry(Scoped):
     """One occupation in a region's yearly subsidy and shortage-occupation catalog."""
+
+    SCOPE = Scope("region_code")
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -108,8 +112,11 @@ class NeedStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class TrainingNeed(RegionCoded):
+class TrainingNeed(Scoped):
     """列清单: an occupation and level the bureau wants trained, published for institutions to apply."""
+
+    # The list of needed occupations (列清单) is public: every institution sees the published needs.
+    SCOPE = Scope("region_code", organisation_public={"status": "published"}, steps=frozenset({"publish", "close"}))
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -151,8 +158,15 @@ def _hours_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class Application(RegionCoded):
+class Application(Scoped):
     """提申请: an institution's application to train a listed need, reviewed in ordered stages."""
+
+    SCOPE = Scope(
+        "region_code",
+        "institution",
+        organisation_acts=frozenset({"add", "withdraw"}),
+        steps=frozenset({"decide", "withdraw"}),
+    )
 
     need = models.ForeignKey(
         TrainingNeed, verbose_name=_("need"), on_delete=models.PROTECT, related_name="applications"
@@ -205,8 +219,10 @@ class Decision(models.TextChoices):
     REJECT = "reject", _("Reject")
 
 
-class ReviewDecision(models.Model):
+class ReviewDecision(Scoped):
     """One decision of one review stage. Never edited: a stage is decided once (组评审)."""
+
+    SCOPE = Scope("application__region_code", "application__institution")
 
     application = models.ForeignKey(
         Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="decisions"
@@ -229,10 +245,6 @@ class ReviewDecision(models.Model):
         return f"{self.application_id} #{self.stage} {self.decision}"
 
     @property
-    def audit_region_code(self) -> str:
-        return self.application.region_code
-
-    @property
     def stage_label(self) -> str:
         return str(STAGE_LABELS.get(self.stage_level, self.stage_level))
 
@@ -250,8 +262,15 @@ class ClassStatus(models.TextChoices):
     CLAIMED = "claimed", _("Claims computed")
 
 
-class TrainingClass(RegionCoded):
+class TrainingClass(Scoped):
     """A class with a real-name roster. Project-based classes come from an approved application."""
+
+    SCOPE = Scope(
+        "region_code",
+        "institution",
+        organisation_acts=frozenset({"add", "roster", "end"}),
+        steps=frozenset({"roster", "end", "match", "compute"}),
+    )
 
     code = models.CharField(_("class code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -297,8 +316,10 @@ class Outcome(models.TextChoices):
     NOT_PASSED = "not_passed", _("No matching certificate")
 
 
-class Enrolment(models.Model):
+class Enrolment(Scoped):
     """One row of a class's real-name roster: a registry person, with the account the subsidy is paid to."""
+
+    SCOPE = Scope("training_class__region_code", "training_class__institution")
 
     PII_FIELDS = ("bank_account_enc", "bank_account_index")
 
@@ -334,10 +355,6 @@ class Enrolment(models.Model):
         return f"{self.training_class_id}: {self.person}"
 
     @property
-    def audit_region_code(self) -> str:
-        return self.training_class.region_code
-
-    @property
     def bank_account_masked(self) -> str:
         return mask_account(pii.decrypt(self.bank_account_enc))
 
@@ -367,8 +384,10 @@ class ClaimStatus(models.TextChoices):
 PAYABLE_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.BATCHED, ClaimStatus.PAID)
 
 
-class Claim(RegionCoded):
+class Claim(Scoped):
     """A subsidy claim for one trainee of one class, computed by the policy engine with its trace."""
+
+    SCOPE = Scope("region_code", "institution", steps=frozenset({"approve", "reject"}))
 
     enrolment = models.OneToOneField(
         Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="claim"
@@ -448,8 +467,10 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PaymentBatch(RegionCoded):
+class PaymentBatch(Scoped):
     """发补贴: approved claims paid together by bank transfer. draft → approved → exported → paid."""
+
+    SCOPE = Scope("region_code", steps=frozenset({"approve", "export", "pay", "sample"}))
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -488,8 +509,10 @@ class PaymentBatch(RegionCoded):
         return fen_to_yuan(self.total_fen)
 
 
-class PaymentLine(models.Model):
+class PaymentLine(Scoped):
     """One claim in one batch. ``claim`` is unique: a claim is in at most one batch, ever."""
+
+    SCOPE = Scope("batch__region_code")
 
     batch = models.ForeignKey(PaymentBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="lines")
     claim = models.OneToOneField(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="payment_line")
@@ -505,13 +528,11 @@ class PaymentLine(models.Model):
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.line_no}"
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.batch.region_code
 
-
-class AuditSample(RegionCoded):
+class AuditSample(Scoped):
     """做检验: a random sample of paid claims for post-audit, reproducible from its recorded seed."""
+
+    SCOPE = Scope("region_code")
 
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
     batch = models.ForeignKey(
@@ -538,7 +559,8 @@ class SampleResult(models.TextChoices):
     PROBLEM = "problem", _("Problem found")
 
 
-class SampleItem(models.Model):
+class SampleItem(Scoped):
+    SCOPE = Scope("sample__region_code")
     sample = models.ForeignKey(AuditSample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="items")
     claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("result"), max_length=10, choices=SampleResult.choices, default=SampleResult.PENDING)
@@ -556,10 +578,6 @@ class SampleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sample_id}: {self.claim_id} {self.result}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.sample.region_code
 
 
 class FindingKind(models.TextChoices):
@@ -583,8 +601,10 @@ class FindingStatus(models.TextChoices):
 BLOCKING_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.CONFIRMED)
 
 
-class Finding(RegionCoded):
+class Finding(Scoped):
     """An anomaly found over the claims, explained in a sentence and routed to an officer's review."""
+
+    SCOPE = Scope("region_code", steps=frozenset({"review"}))
 
     kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices, db_index=True)
     fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from gongjiang.core.scope import can, restrict
-from gongjiang.training import permissions as perms
+from gongjiang.training import rules
 from gongjiang.training.models import (
     Application,
     ApplicationStatus,
@@ -24,23 +24,19 @@ from gongjiang.training.services import batchable_claims
 
 def needs_for(user: Any) -> QuerySet:
     """Officers see their region's needs in every state. Institutions see every published need: the list
-    of needed occupations (列清单) is public."""
-    if can(user, "view", TrainingNeed):
-        return restrict(TrainingNeed.objects.all(), user)
-    if perms.is_institution_user(user):
-        return TrainingNeed.objects.filter(status=NeedStatus.PUBLISHED)
-    return TrainingNeed.objects.none()
+    of needed occupations (列清单) is public (the need's scope says so)."""
+    return restrict(TrainingNeed.objects.all(), user)
 
 
 def awaiting_decision(user: Any) -> QuerySet:
     """Applications whose current stage this officer decides."""
-    if not perms.is_officer(user) or user.is_superuser:
+    if not can(user, "decide", Application) or user.is_superuser:
         return Application.objects.none()
     qs = restrict(Application.objects.filter(status=ApplicationStatus.IN_REVIEW), user).select_related(
         "need__occupation", "need__level", "institution"
     )
     return qs.filter(
-        pk__in=[a.pk for a in qs if perms.can_decide_stage(user, a.need.region_code, a.need.stages[a.stage])]
+        pk__in=[a.pk for a in qs if rules.can_decide_stage(user, a.need.region_code, a.need.stages[a.stage])]
     )
 
 
@@ -62,7 +58,7 @@ def overview(user: Any) -> dict[str, Any]:
         out["open_findings"] = restrict(Finding.objects.filter(status=FindingStatus.OPEN), user).count()
     if can(user, "view", PaymentBatch):
         out["batches"] = dict(restrict(PaymentBatch.objects.all(), user).values_list("status").annotate(Count("id")))
-    if perms.is_officer(user) and user.region_code:
+    if can(user, "add", PaymentBatch) and user.region_code:
         out["batchable"] = batchable_claims(user.region_code).count()
     out["needs"] = needs_for(user).filter(status=NeedStatus.PUBLISHED).count()
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -26,14 +26,13 @@ from django.utils.translation import gettext as _
 from gongjiang.core import pii
 from gongjiang.core.audit import current, record_change, record_many, record_set, snapshot
 from gongjiang.core.models import ChangeRecord, PiiAccess
-from gongjiang.core.scope import region_allowed
+from gongjiang.core.scope import ScopeDenied, authorize, can
 from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.reference.regions import level_of, lineage, scope_prefix
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation, Person
-from gongjiang.training import permissions as perms
 from gongjiang.training.models import (
     BLOCKING_FINDING_STATUSES,
     MIN_HOURS_HIGHER,
@@ -66,6 +65,7 @@ from gongjiang.training.models import (
     TrainingClass,
     TrainingNeed,
 )
+from gongjiang.training.rules import INSTITUTION_KINDS, default_stages
 
 TENDER_YEARS = 3  # ZJG-opinion 二(六): designated institutions are chosen by tender every three years
 CERTIFICATE_WINDOW_DAYS = 365  # a certificate counts for a class if issued within a year after it ended
@@ -95,8 +95,8 @@ def designation_create(
     clause: str = "ZJG-opinion 二(六)",
 ) -> Designation:
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_officer(actor, region_code)
-    if organisation.kind not in perms.INSTITUTION_KINDS:
+    authorize(actor, "add", Designation, region_code=region_code, field="region_code")
+    if organisation.kind not in INSTITUTION_KINDS:
         raise ValidationError({"organisation": _("Only training institutions and schools can be designated.")})
     if not organisation.region_code.startswith(scope_prefix(region_code)):
         raise ValidationError({"organisation": _("The institution is not located in the designating region.")})
@@ -136,7 +136,7 @@ def designation_create(
 
 @transaction.atomic
 def designation_revoke(*, actor: Any, designation: Designation, revoked_on: datetime.date, reason: str) -> Designation:
-    perms.require_officer(actor, designation.region_code)
+    authorize(actor, "revoke", designation)
     designation = Designation.objects.select_for_update().get(pk=designation.pk)
     if designation.status != DesignationStatus.ACTIVE:
         raise ValidationError({"status": _("The designation is already revoked.")})
@@ -206,7 +206,7 @@ def catalog_import(*, actor: Any, region_code: str, year: int, frame: pl.DataFra
     All or nothing: any bad row is reported by row number and column, and nothing is written. Rows of
     occupations already in the catalog replace them."""
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_officer(actor, region_code)
+    authorize(actor, "add", CatalogEntry, region_code=region_code, field="region_code")
     year = _year(year)
     missing = [c for c in ("occupation_code", "tier") if c not in frame.columns]
     if missing:
@@ -361,7 +361,7 @@ def need_create(
     note: str = "",
 ) -> TrainingNeed:
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_officer(actor, region_code)
+    authorize(actor, "add", TrainingNeed, region_code=region_code, field="region_code")
     if places is None or int(places) < 1:
         raise ValidationError({"places": _("At least one place is required.")})
     if price_fen is not None and int(price_fen) <= 0:
@@ -373,7 +373,7 @@ def need_create(
         level=_level(level_code),
         places=int(places),
         price_fen=price_fen,
-        stages=_check_stages(region_code, perms.default_stages(region_code) if stages is None else list(stages)),
+        stages=_check_stages(region_code, default_stages(region_code) if stages is None else list(stages)),
         note=(note or "").strip(),
     )
     need.full_clean()
@@ -384,7 +384,7 @@ def need_create(
 
 @transaction.atomic
 def need_publish(*, actor: Any, need: TrainingNeed) -> TrainingNeed:
-    perms.require_officer(actor, need.region_code)
+    authorize(actor, "publish", need)
     need = TrainingNeed.objects.select_for_update().get(pk=need.pk)
     if need.status != NeedStatus.DRAFT:
         raise ValidationError({"status": _("Only a draft need can be published.")})
@@ -398,7 +398,7 @@ def need_publish(*, actor: Any, need: TrainingNeed) -> TrainingNeed:
 
 @transaction.atomic
 def need_close(*, actor: Any, need: TrainingNeed) -> TrainingNeed:
-    perms.require_officer(actor, need.region_code)
+    authorize(actor, "close", need)
     need = TrainingNeed.objects.select_for_update().get(pk=need.pk)
     if need.status != NeedStatus.PUBLISHED:
         raise ValidationError({"status": _("Only a published need can be closed.")})
@@ -445,12 +445,11 @@ def application_submit(
     price_fen: int,
     plan: str = "",
 ) -> Application:
-    if not perms.is_institution_user(actor, institution):
-        raise PermissionDenied(_("Only the institution itself may apply."))
     need = TrainingNeed.objects.select_related("level", "occupation").get(pk=need.pk)
+    authorize(actor, "add", Application(need=need, institution=institution, region_code=need.region_code))
     if need.status != NeedStatus.PUBLISHED:
         raise ValidationError({"need": _("Applications are open only for published needs.")})
-    if institution.kind not in perms.INSTITUTION_KINDS:
+    if institution.kind not in INSTITUTION_KINDS:
         raise ValidationError({"institution": _("Only training institutions and schools may apply.")})
     if designation_covering(institution, need.region_code, start_date) is None:
         raise ValidationError(
@@ -502,13 +501,7 @@ def application_decide(*, actor: Any, application: Application, decision: str, c
         raise ValidationError({"comment": _("A rejection needs a comment.")})
     stages = list(need.stages)
     level = stages[application.stage]
-    if not perms.can_decide_stage(actor, need.region_code, level):
-        raise PermissionDenied(
-            _("This stage is decided by an officer of region %(r)s.")
-            % {"r": perms.stage_region(need.region_code, level)}
-        )
-    if application.decisions.filter(reviewer=actor).exists():
-        raise PermissionDenied(_("You have already decided an earlier stage of this application."))
+    authorize(actor, "decide", application)
     before = snapshot(application)
     review = ReviewDecision(
         application=application,
@@ -543,9 +536,8 @@ def application_decide(*, actor: Any, application: Application, decision: str, c
 
 @transaction.atomic
 def application_withdraw(*, actor: Any, application: Application) -> Application:
-    if not perms.is_institution_user(actor, application.institution):
-        raise PermissionDenied(_("Only the institution itself may withdraw its application."))
     application = Application.objects.select_for_update().get(pk=application.pk)
+    authorize(actor, "withdraw", application)
     if application.status != ApplicationStatus.IN_REVIEW:
         raise ValidationError({"status": _("The application is not in review.")})
     before = snapshot(application)
@@ -613,7 +605,7 @@ def class_create(
 ) -> TrainingClass:
     """A class outside project-based training: at a designated institution, or an enterprise's own."""
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_institution_or_officer(actor, institution, region_code)
+    authorize(actor, "add", TrainingClass(institution=institution, region_code=region_code), field="region_code")
     if kind == ClassKind.DESIGNATED:
         if designation_covering(institution, region_code, start_date) is None:
             raise ValidationError({"institution": _("The institution holds no designation here on the start date.")})
@@ -649,7 +641,7 @@ def class_update_dates(
     *, actor: Any, training_class: TrainingClass, start_date: datetime.date, end_date: datetime.date
 ) -> TrainingClass:
     """An officer corrects a class's dates (the fraud checks re-examine certificates against them)."""
-    perms.require_officer(actor, training_class.region_code)
+    authorize(actor, "change", training_class)
     training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     _check_dates(start_date, end_date)
     before = snapshot(training_class)
@@ -690,7 +682,7 @@ def _clean_account(value: str) -> str:
 def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFrame) -> int:
     """Add trainees to an open class's real-name roster from rows (id_number, name, bank_account[, bank_name]).
     Every person must already be in the registry and the name must match it. All or nothing."""
-    perms.require_institution_or_officer(actor, training_class.institution, training_class.region_code)
+    authorize(actor, "roster", training_class)
     training_class = _class_for_update(training_class, ClassStatus.OPEN)
     missing = [c for c in ("id_number", "name", "bank_account") if c not in frame.columns]
     if missing:
@@ -779,7 +771,7 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
 @transaction.atomic
 def class_end(*, actor: Any, training_class: TrainingClass, today: datetime.date | None = None) -> TrainingClass:
     """Close the roster once the class has ended."""
-    perms.require_institution_or_officer(actor, training_class.institution, training_class.region_code)
+    authorize(actor, "end", training_class)
     training_class = _class_for_update(training_class, ClassStatus.OPEN)
     today = today or timezone.localdate()
     if today < training_class.end_date:
@@ -794,7 +786,7 @@ def class_end(*, actor: Any, training_class: TrainingClass, today: datetime.date
 def results_match(*, actor: Any, training_class: TrainingClass) -> dict[str, int]:
     """Match each trainee to a valid certificate of the class's occupation and level, issued on or after
     the day the class ended (and within a year). Unmatched trainees are recorded as not passed."""
-    perms.require_officer(actor, training_class.region_code)
+    authorize(actor, "match", training_class)
     training_class = _class_for_update(training_class, ClassStatus.ENDED)
     enrolments = pl.DataFrame(
         list(Enrolment.objects.filter(training_class=training_class).values_list("id", "person_id")),
@@ -852,7 +844,7 @@ def claims_compute(*, actor: Any, training_class: TrainingClass, run_checks: boo
     amount in fen and its trace; then run the anomaly checks."""
     from gongjiang.training import pricing
 
-    perms.require_officer(actor, training_class.region_code)
+    authorize(actor, "compute", training_class)
     training_class = _class_for_update(training_class, ClassStatus.MATCHED)
     results = pricing.evaluate_class(training_class)
     now = timezone.now()
@@ -896,7 +888,7 @@ def claims_compute(*, actor: Any, training_class: TrainingClass, run_checks: boo
     if run_checks:
         from gongjiang.training.checks import checks_run
 
-        checks_run(person_ids=sorted({c.person_id for c in claims}))
+        checks_run(actor=None, person_ids=sorted({c.person_id for c in claims}))
     return len(claims)
 
 
@@ -933,11 +925,11 @@ def _payable_conflicts(claim_ids: list[int]) -> set[int]:
 def claims_approve(*, actor: Any, claims: models.QuerySet) -> dict[str, Any]:
     """Approve computed claims (an officer's decision, one change record per claim). Claims that would pay
     a person's occupation and level twice are left as they are and reported."""
-    if not perms.is_officer(actor):
-        raise PermissionDenied(_("Only an officer of the region may do this."))
+    if actor is not None and not can(actor, "approve", Claim):
+        raise ScopeDenied(_("Your account may not do this."))
     locked = list(claims.select_for_update().filter(status=ClaimStatus.COMPUTED).order_by("pk"))
     for region in {c.region_code for c in locked}:
-        perms.require_officer(actor, region)
+        authorize(actor, "approve", Claim, region_code=region)
     ids = [c.pk for c in locked]
     conflicts = _payable_conflicts(ids)
     go = [c for c in locked if c.pk not in conflicts]
@@ -956,7 +948,7 @@ def claims_approve(*, actor: Any, claims: models.QuerySet) -> dict[str, Any]:
 
 @transaction.atomic
 def claim_approve(*, actor: Any, claim: Claim) -> Claim:
-    perms.require_officer(actor, claim.region_code)
+    authorize(actor, "approve", claim)
     result = claims_approve(actor=actor, claims=Claim.objects.filter(pk=claim.pk))
     claim.refresh_from_db()
     if result["conflicts"]:
@@ -970,7 +962,7 @@ def claim_approve(*, actor: Any, claim: Claim) -> Claim:
 
 @transaction.atomic
 def claim_reject(*, actor: Any, claim: Claim, reason: str) -> Claim:
-    perms.require_officer(actor, claim.region_code)
+    authorize(actor, "reject", claim)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status not in (ClaimStatus.COMPUTED, ClaimStatus.APPROVED):
         raise ValidationError({"status": _("Only a computed or approved claim can be rejected.")})
@@ -1012,7 +1004,7 @@ def payment_batch_create(
 ) -> PaymentBatch:
     """Draft a batch of the region's batchable claims (or of the listed ones, which must all be batchable)."""
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_officer(actor, region_code)
+    authorize(actor, "add", PaymentBatch, region_code=region_code, field="region_code")
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError({"purpose": _("The purpose is required.")})
@@ -1070,8 +1062,8 @@ def payment_batch_create(
     return batch
 
 
-def _batch_step(actor: Any, batch: PaymentBatch, allowed_from: tuple[str, ...]) -> tuple[PaymentBatch, dict]:
-    perms.require_officer(actor, batch.region_code)
+def _batch_step(actor: Any, batch: PaymentBatch, step: str, allowed_from: tuple[str, ...]) -> tuple[PaymentBatch, dict]:
+    authorize(actor, step, batch)
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status not in allowed_from:
         raise ValidationError(
@@ -1082,9 +1074,7 @@ def _batch_step(actor: Any, batch: PaymentBatch, allowed_from: tuple[str, ...]) 
 
 @transaction.atomic
 def payment_batch_approve(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
-    batch, before = _batch_step(actor, batch, (BatchStatus.DRAFT,))
-    if batch.created_by_id == actor.pk:
-        raise PermissionDenied(_("A batch is approved by someone other than the officer who drafted it."))
+    batch, before = _batch_step(actor, batch, "approve", (BatchStatus.DRAFT,))
     batch.status = BatchStatus.APPROVED
     batch.approved_by = actor
     batch.approved_at = timezone.now()
@@ -1099,7 +1089,7 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
     as a personal-data access. The first export moves the batch to exported."""
     from gongjiang.training.exports import batch_workbook
 
-    batch, before = _batch_step(actor, batch, (BatchStatus.APPROVED, BatchStatus.EXPORTED))
+    batch, before = _batch_step(actor, batch, "export", (BatchStatus.APPROVED, BatchStatus.EXPORTED))
     content = batch_workbook(batch)
     PiiAccess.objects.create(
         user=actor,
@@ -1119,7 +1109,7 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
 
 @transaction.atomic
 def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
-    batch, before = _batch_step(actor, batch, (BatchStatus.EXPORTED,))
+    batch, before = _batch_step(actor, batch, "pay", (BatchStatus.EXPORTED,))
     ids = list(batch.lines.values_list("claim_id", flat=True))
     moved = Claim.objects.filter(pk__in=ids, status=ClaimStatus.BATCHED).update(status=ClaimStatus.PAID)
     if moved != len(ids):
@@ -1150,13 +1140,12 @@ def audit_sample_draw(
     """Draw ``size`` paid claims at random (of one batch, or of the region) for post-audit. The seed is
     recorded: the same seed over the same population draws the same claims."""
     region_code = validate_region_code(region_code, field="region_code")
-    perms.require_officer(actor, region_code)
+    authorize(actor, "add", AuditSample, region_code=region_code, field="region_code")
     if size < 1:
         raise ValidationError({"size": _("The sample needs at least one claim.")})
     population = Claim.objects.filter(status=ClaimStatus.PAID)
     if batch is not None:
-        if not region_allowed(actor, batch.region_code):
-            raise PermissionDenied
+        authorize(actor, "sample", batch)
         population = population.filter(payment_line__batch=batch)
     prefix = scope_prefix(region_code)
     population = (
@@ -1187,7 +1176,7 @@ def sample_ids(population_ids: np.ndarray, *, size: int, seed: int) -> list[int]
 
 @transaction.atomic
 def sample_item_record(*, actor: Any, item: SampleItem, result: str, note: str = "") -> SampleItem:
-    perms.require_officer(actor, item.sample.region_code)
+    authorize(actor, "change", item)
     item = SampleItem.objects.select_for_update().get(pk=item.pk)
     if result not in (SampleResult.CONFIRMED, SampleResult.PROBLEM):
         raise ValidationError({"result": _("Record confirmed or problem found.")})
@@ -1210,7 +1199,7 @@ def sample_item_record(*, actor: Any, item: SampleItem, result: str, note: str =
 def finding_review(*, actor: Any, finding: Finding, status: str, note: str) -> Finding:
     """Confirm or dismiss a finding, with a note. A dismissed finding releases its claims for payment;
     a confirmed one keeps holding them (reject the claims to close them)."""
-    perms.require_officer(actor, finding.region_code)
+    authorize(actor, "review", finding)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if status not in (FindingStatus.CONFIRMED, FindingStatus.DISMISSED):
         raise ValidationError({"status": _("Confirm or dismiss the finding.")})

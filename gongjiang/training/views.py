@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjiang.core.scope import can, restrict
+from gongjiang.core.models import Role
+from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.views import object_history, paginate, scoped_list
 from gongjiang.registry.models import Organisation
-from gongjiang.training import checks, selectors, services
-from gongjiang.training import permissions as perms
+from gongjiang.training import checks, rules, selectors, services
 from gongjiang.training.filtersets import (
     ApplicationFilter,
     BatchFilter,
@@ -60,6 +60,7 @@ from gongjiang.training.models import (
     PaymentLine,
     SampleItem,
     TrainingClass,
+    TrainingNeed,
 )
 
 
@@ -96,6 +97,11 @@ def _get(model: type[Model], request: HttpRequest, pk: int, *related: str) -> An
 # ---------------------------------------------------------------------------------------------
 
 
+def _institution(user: Any) -> bool:
+    """An organisation user: the pages of an institution (apply, upload its rosters)."""
+    return bool(user.is_authenticated and user.role == Role.ORGANISATION and user.organisation_id)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -105,8 +111,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "needs": selectors.needs_for(user)
         .filter(status=NeedStatus.PUBLISHED)
         .select_related("occupation", "level")[:20],
-        "is_officer": perms.is_officer(user),
-        "is_institution": perms.is_institution_user(user),
+        "is_officer": can(user, "add", TrainingNeed),
+        "is_institution": _institution(user),
         "claim_statuses": ClaimStatus.choices,
     }
     return render(request, "training/home.html", context)
@@ -139,13 +145,13 @@ def catalog(request: HttpRequest) -> HttpResponse:
         model=CatalogEntry,
         filterset_class=CatalogFilter,
         template="training/catalog.html",
-        extra={"form": form, "can_write": perms.is_officer(request.user)},
+        extra={"form": form, "can_write": can(request.user, "add", CatalogEntry)},
     )
 
 
 @login_required
 def designations(request: HttpRequest) -> HttpResponse:
-    organisations = restrict(Organisation.objects.filter(kind__in=perms.INSTITUTION_KINDS), request.user)
+    organisations = restrict(Organisation.objects.filter(kind__in=rules.INSTITUTION_KINDS), request.user)
     form = DesignationForm(organisations=organisations)
     if request.method == "POST":
         form = DesignationForm(request.POST, organisations=organisations)
@@ -159,7 +165,7 @@ def designations(request: HttpRequest) -> HttpResponse:
         model=Designation,
         filterset_class=DesignationFilter,
         template="training/designations.html",
-        extra={"form": form, "can_write": perms.is_officer(request.user)},
+        extra={"form": form, "can_write": can(request.user, "add", Designation)},
     )
 
 
@@ -195,7 +201,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "training/needs.html",
-        {"page": page, "filter": filterset, "form": form, "can_write": perms.is_officer(request.user)},
+        {"page": page, "filter": filterset, "form": form, "can_write": can(request.user, "add", TrainingNeed)},
     )
 
 
@@ -213,7 +219,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _attempt(request, lambda: services.need_close(actor=user, need=need), _("Closed."))
             return redirect("training:need", pk=pk)
         if action == "apply":
-            if not perms.is_institution_user(user):
+            if not _institution(user):
                 raise PermissionDenied
             form = ApplicationForm(request.POST)
             if form.is_valid():
@@ -250,10 +256,10 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "need": need,
             "applications": applications,
             "form": form,
-            "can_apply": perms.is_institution_user(user) and need.status == NeedStatus.PUBLISHED,
-            "can_publish": perms.is_officer(user) and need.status == NeedStatus.DRAFT,
-            "can_close": perms.is_officer(user) and need.status == NeedStatus.PUBLISHED,
-            "stage_labels": [perms.stage_region(need.region_code, s) for s in need.stages],
+            "can_apply": _institution(user) and need.status == NeedStatus.PUBLISHED,
+            "can_publish": allowed(user, "publish", need) and need.status == NeedStatus.DRAFT,
+            "can_close": allowed(user, "close", need) and need.status == NeedStatus.PUBLISHED,
+            "stage_labels": [rules.stage_region(need.region_code, s) for s in need.stages],
             "history": object_history(request, need),
         },
     )
@@ -271,7 +277,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(Application, request, pk, "need__occupation", "need__level", "institution")
     user = request.user
     level = application.current_stage_level
-    can_decide = bool(level) and perms.can_decide_stage(user, application.need.region_code, level)
+    can_decide = bool(level) and rules.can_decide_stage(user, application.need.region_code, level)
     form = DecisionForm()
     if request.method == "POST":
         if request.POST.get("action") == "withdraw":
@@ -296,7 +302,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "index": i,
             "level": s,
-            "region": perms.stage_region(application.need.region_code, s),
+            "region": rules.stage_region(application.need.region_code, s),
             "decision": next((d for d in application.decisions.all() if d.stage == i), None),
         }
         for i, s in enumerate(application.need.stages)
@@ -309,7 +315,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": stages,
             "form": form,
             "can_decide": can_decide,
-            "can_withdraw": perms.is_institution_user(user, application.institution)
+            "can_withdraw": allowed(user, "withdraw", application)
             and application.status == ApplicationStatus.IN_REVIEW,
             "training_class": TrainingClass.objects.filter(application=application).first(),
             "history": object_history(request, application),
@@ -373,8 +379,8 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claims = selectors.claims_with_findings(restrict(Claim.objects.filter(training_class=tc), user)).select_related(
         "person"
     )
-    is_officer = perms.is_officer(user)
-    may_roster = is_officer or perms.is_institution_user(user, tc.institution)
+    is_officer = allowed(user, "match", tc)
+    may_roster = allowed(user, "roster", tc)
     return render(
         request,
         "training/class_detail.html",
@@ -429,7 +435,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": findings,
             "line": line if line and can(user, "view", PaymentBatch) else None,
             "form": form,
-            "is_officer": perms.is_officer(user),
+            "is_officer": allowed(user, "approve", claim),
             "history": object_history(request, claim),
         },
     )
@@ -452,14 +458,16 @@ def batches(request: HttpRequest) -> HttpResponse:
             _form_errors(request, form)
     user: Any = request.user
     batchable = (
-        services.batchable_claims(user.region_code).count() if perms.is_officer(user) and user.region_code else 0
+        services.batchable_claims(user.region_code).count()
+        if can(user, "add", PaymentBatch) and user.region_code
+        else 0
     )
     return scoped_list(
         request,
         model=PaymentBatch,
         filterset_class=BatchFilter,
         template="training/batches.html",
-        extra={"form": form, "can_write": perms.is_officer(user), "batchable": batchable},
+        extra={"form": form, "can_write": can(user, "add", PaymentBatch), "batchable": batchable},
     )
 
 
@@ -496,7 +504,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         return redirect("training:batch", pk=pk)
     lines = batch.lines.select_related("claim__person", "claim__enrolment", "claim__training_class").order_by("line_no")
-    is_officer = perms.is_officer(user) and can(user, "change", PaymentBatch)
+    is_officer = allowed(user, "export", batch)
     return render(
         request,
         "training/batch_detail.html",
@@ -505,7 +513,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": paginate(request, lines, per_page=100),
             "samples": batch.samples.all(),
             "sample_form": sample_form,
-            "can_approve": is_officer and batch.status == BatchStatus.DRAFT and batch.created_by_id != user.pk,
+            "can_approve": allowed(user, "approve", batch) and batch.status == BatchStatus.DRAFT,
             "can_export": is_officer and batch.status in (BatchStatus.APPROVED, BatchStatus.EXPORTED),
             "can_pay": is_officer and batch.status == BatchStatus.EXPORTED,
             "can_sample": is_officer and batch.status == BatchStatus.PAID,
@@ -530,9 +538,9 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def findings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if not perms.is_officer(request.user):
-            raise PermissionDenied
-        result = checks.checks_run()
+        result = _attempt(request, lambda: checks.checks_run(actor=request.user))
+        if not result:
+            return redirect("training:findings")
         messages.success(
             request,
             _("Checks run: %(f)d findings, %(n)d new, %(g)d with new claims.")
@@ -544,7 +552,7 @@ def findings(request: HttpRequest) -> HttpResponse:
         model=Finding,
         filterset_class=FindingFilter,
         template="training/findings.html",
-        extra={"can_run": perms.is_officer(request.user), "sentence": checks.finding_sentence},
+        extra={"can_run": can(request.user, "review", Finding), "sentence": checks.finding_sentence},
     )
 
 
@@ -571,8 +579,8 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sentence": checks.finding_sentence(finding),
             "claims": claims_qs,
             "form": form,
-            "can_review": perms.is_officer(user) and finding.status == FindingStatus.OPEN,
-            "can_revise": perms.is_officer(user) and finding.status != FindingStatus.OPEN,
+            "can_review": allowed(user, "review", finding) and finding.status == FindingStatus.OPEN,
+            "can_revise": allowed(user, "review", finding) and finding.status != FindingStatus.OPEN,
             "history": object_history(request, finding),
         },
     )
@@ -600,5 +608,10 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "training/sample_detail.html",
-        {"sample": sample, "items": items, "form": SampleItemForm(), "is_officer": perms.is_officer(user)},
+        {
+            "sample": sample,
+            "items": items,
+            "form": SampleItemForm(),
+            "is_officer": allowed(user, "change", AuditSample, region_code=sample.region_code),
+        },
     )

@@ -48,7 +48,7 @@ def certs(reference, make_person, make_org, make_certificate):  # type: ignore[n
     from gongjiang.credentials.services import certificate_revoke
 
     with audit_context(source="cli"):
-        certificate_revoke(certificate=revoked, revoked_on=datetime.date(2025, 4, 30), reason="复核撤销")
+        certificate_revoke(actor=None, certificate=revoked, revoked_on=datetime.date(2025, 4, 30), reason="复核撤销")
     return {"valid": valid, "valid_holder": valid_holder, "revoked": revoked}
 
 

@@ -46,8 +46,10 @@ def base(make_person, make_org, make_certificate) -> dict[str, Any]:  # type: ig
     person = make_person(region=ZJG, name="顾文博", phone=PHONE)
     org = make_org(region=ZJG)
     with audit_context(source="cli"):
-        job = registry_services.employment_create(person=person, organisation=org, start=datetime.date(2020, 1, 1))
-        stat = registry_services.employment_stat_set(region_code=ZJG, year=2023, employed=500000)
+        job = registry_services.employment_create(
+            actor=None, person=person, organisation=org, start=datetime.date(2020, 1, 1)
+        )
+        stat = registry_services.employment_stat_set(actor=None, region_code=ZJG, year=2023, employed=500000)
     cert = make_certificate(person)
     return {"person": person, "org": org, "job": job, "stat": stat, "cert": cert}
 
@@ -62,7 +64,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
         "person_create",
         "person_create",
         lambda b: registry_services.person_create(
-            name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE
+            actor=None, name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE
         ),
         "create",
         "registry.Person",
@@ -70,7 +72,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
     (
         "person_update",
         "person_update",
-        lambda b: registry_services.person_update(person=b["person"], name="顾文涛", phone=NEW_PHONE),
+        lambda b: registry_services.person_update(actor=None, person=b["person"], name="顾文涛", phone=NEW_PHONE),
         "update",
         "registry.Person",
     ),
@@ -78,7 +80,12 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
         "organisation_create",
         "organisation_create",
         lambda b: registry_services.organisation_create(
-            uscc=make_uscc(ZJG, 777001), name="张家港审计测试厂", kind="enterprise", region_code=ZJG, industry_code="C"
+            actor=None,
+            uscc=make_uscc(ZJG, 777001),
+            name="张家港审计测试厂",
+            kind="enterprise",
+            region_code=ZJG,
+            industry_code="C",
         ),
         "create",
         "registry.Organisation",
@@ -86,7 +93,9 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
     (
         "organisation_update",
         "organisation_update",
-        lambda b: registry_services.organisation_update(organisation=b["org"], name="新名称", self_evaluation=True),
+        lambda b: registry_services.organisation_update(
+            actor=None, organisation=b["org"], name="新名称", self_evaluation=True
+        ),
         "update",
         "registry.Organisation",
     ),
@@ -94,7 +103,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
         "employment_create",
         "employment_create",
         lambda b: registry_services.employment_create(
-            person=b["person"], organisation=b["org"], start=datetime.date(2023, 5, 1)
+            actor=None, person=b["person"], organisation=b["org"], start=datetime.date(2023, 5, 1)
         ),
         "create",
         "registry.Employment",
@@ -102,21 +111,23 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
     (
         "employment_end",
         "employment_end",
-        lambda b: registry_services.employment_end(employment=b["job"], end=datetime.date(2024, 3, 31)),
+        lambda b: registry_services.employment_end(actor=None, employment=b["job"], end=datetime.date(2024, 3, 31)),
         "update",
         "registry.Employment",
     ),
     (
         "employment_stat_set",
         "employment_stat_set (new)",
-        lambda b: registry_services.employment_stat_set(region_code=WUJIN, year=2023, employed=800000),
+        lambda b: registry_services.employment_stat_set(actor=None, region_code=WUJIN, year=2023, employed=800000),
         "create",
         "registry.EmploymentStat",
     ),
     (
         "employment_stat_set",
         "employment_stat_set (existing)",
-        lambda b: registry_services.employment_stat_set(region_code=ZJG, year=2023, employed=510000, source="统计公报"),
+        lambda b: registry_services.employment_stat_set(
+            actor=None, region_code=ZJG, year=2023, employed=510000, source="统计公报"
+        ),
         "update",
         "registry.EmploymentStat",
     ),
@@ -124,6 +135,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
         "certificate_issue",
         "certificate_issue",
         lambda b: credential_services.certificate_issue(
+            actor=None,
             number=_new_cert_number(),
             person=b["person"],
             occupation_code="6-31-01-03",
@@ -138,7 +150,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
         "certificate_revoke",
         "certificate_revoke",
         lambda b: credential_services.certificate_revoke(
-            certificate=b["cert"], revoked_on=datetime.date(2024, 7, 1), reason="舞弊"
+            actor=None, certificate=b["cert"], revoked_on=datetime.date(2024, 7, 1), reason="舞弊"
         ),
         "update",
         "credentials.Certificate",
@@ -214,9 +226,9 @@ def test_service_writes_exactly_one_record(base, officer, label, call, action, m
 def test_service_cases_change_what_they_say(base, officer) -> None:  # type: ignore[no-untyped-def]
     """The update records carry the real before and after of the fields that changed."""
     with audit_context(source="task", actor=officer):
-        registry_services.organisation_update(organisation=base["org"], name="新名称")
+        registry_services.organisation_update(actor=None, organisation=base["org"], name="新名称")
         credential_services.certificate_revoke(
-            certificate=base["cert"], revoked_on=datetime.date(2024, 7, 1), reason="x"
+            actor=None, certificate=base["cert"], revoked_on=datetime.date(2024, 7, 1), reason="x"
         )
     org_record = ChangeRecord.objects.filter(model="registry.Organisation", action="update").get()
     assert org_record.before["name"] != "新名称"
@@ -230,7 +242,7 @@ def test_service_cases_change_what_they_say(base, officer) -> None:  # type: ign
 def test_record_contains_no_personal_data(reference, officer) -> None:  # type: ignore[no-untyped-def]
     with audit_context(source="web", actor=officer):
         person = registry_services.person_create(
-            name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE
+            actor=None, name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE
         )
     person.refresh_from_db()
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk))
@@ -247,7 +259,7 @@ def test_person_update_marks_changed_phone(make_person, officer) -> None:  # typ
     person = make_person(region=ZJG, phone=PHONE)
     old = Person.objects.get(pk=person.pk)
     with audit_context(source="web", actor=officer):
-        registry_services.person_update(person=person, phone=NEW_PHONE)
+        registry_services.person_update(actor=None, person=person, phone=NEW_PHONE)
     new = Person.objects.get(pk=person.pk)
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk), action="update")
     assert record.before["phone_enc"] == "[redacted]"
@@ -262,7 +274,7 @@ def test_person_update_same_phone_is_not_a_change(make_person, officer) -> None:
     """Re-encrypting the same phone gives a new ciphertext; the record must not call that a change."""
     person = make_person(region=ZJG, phone=PHONE)
     with audit_context(source="web", actor=officer):
-        registry_services.person_update(person=person, phone=PHONE, name="换名字")
+        registry_services.person_update(actor=None, person=person, phone=PHONE, name="换名字")
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk), action="update")
     assert record.after["phone_enc"] == "[redacted]"
     assert "phone_enc" not in record.changed_fields()
@@ -273,7 +285,7 @@ def test_person_update_id_number_marks_change_without_leaking(make_person, offic
     person = make_person(region=ZJG)
     old = Person.objects.get(pk=person.pk)
     with audit_context(source="web", actor=officer):
-        registry_services.person_update(person=person, id_number=ID_NUMBER)
+        registry_services.person_update(actor=None, person=person, id_number=ID_NUMBER)
     new = Person.objects.get(pk=person.pk)
     record = ChangeRecord.objects.get(model="registry.Person", object_id=str(person.pk), action="update")
     assert record.after["id_number_enc"] == "[redacted, changed]"
@@ -284,12 +296,14 @@ def test_person_update_id_number_marks_change_without_leaking(make_person, offic
     "call",
     [
         lambda b: registry_services.person_create(
-            name="重复", id_number=b["person"].id_number, residence_region_code=ZJG
+            actor=None, name="重复", id_number=b["person"].id_number, residence_region_code=ZJG
         ),
-        lambda b: registry_services.organisation_update(organisation=b["org"], name="x", industry_code="ZZ"),
-        lambda b: registry_services.employment_end(employment=b["job"], end=datetime.date(2000, 1, 1)),
+        lambda b: registry_services.organisation_update(
+            actor=None, organisation=b["org"], name="x", industry_code="ZZ"
+        ),
+        lambda b: registry_services.employment_end(actor=None, employment=b["job"], end=datetime.date(2000, 1, 1)),
         lambda b: credential_services.certificate_revoke(
-            certificate=b["cert"], revoked_on=datetime.date(2024, 7, 1), reason=" "
+            actor=None, certificate=b["cert"], revoked_on=datetime.date(2024, 7, 1), reason=" "
         ),
     ],
     ids=["duplicate person", "unknown industry", "end before start", "revoke without reason"],
@@ -463,7 +477,9 @@ def test_database_refuses_raw_delete_on_postgresql(record) -> None:  # type: ign
 @pytest.fixture
 def logged(make_person, make_org) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     with audit_context(source="cli", request_id="batch-zjg-00000001"):
-        zjg = registry_services.person_create(name="张家港人", id_number=ID_NUMBER, residence_region_code=ZJG)
+        zjg = registry_services.person_create(
+            actor=None, name="张家港人", id_number=ID_NUMBER, residence_region_code=ZJG
+        )
     wujin = make_person(region=WUJIN, name="武进人")
     org = make_org(region=ZJG)
     records = {
@@ -528,7 +544,9 @@ def test_logs_during_person_create_hold_no_id_number(caplog, reference, officer)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="django.db.backends")
     with CaptureQueriesContext(connection), audit_context(source="web", actor=officer):
-        registry_services.person_create(name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE)
+        registry_services.person_create(
+            actor=None, name="沈一鸣", id_number=ID_NUMBER, residence_region_code=ZJG, phone=PHONE
+        )
     # The SQL was logged (so the check below looked at something), and it holds neither value.
     assert any(r.name == "django.db.backends" for r in caplog.records)
     assert ID_NUMBER not in caplog.text

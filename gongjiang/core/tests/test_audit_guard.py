@@ -37,8 +37,8 @@ def test_a_record_of_another_model_does_not_count() -> None:
 
 def test_services_pass_and_rolled_back_work_is_ignored() -> None:
     with guarded() as guard, audit_context(source="cli"):
-        employment_stat_set(region_code="320582", year=2021, employed=10)
-        employment_stat_set(region_code="320582", year=2021, employed=11)  # the update path
+        employment_stat_set(actor=None, region_code="320582", year=2021, employed=10)
+        employment_stat_set(actor=None, region_code="320582", year=2021, employed=11)  # the update path
         with pytest.raises(RuntimeError), transaction.atomic():
             EmploymentStat.objects.create(region_code="320582", year=2019, employed=5)
             raise RuntimeError("rolled back")

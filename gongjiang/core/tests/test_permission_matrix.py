@@ -1,10 +1,15 @@
-"""The permission matrix: every role × every scoped model × every action, derived from a few data attributes.
+"""The permission matrix: every role × every scoped model × every action, reads and writes, in and out of
+scope, derived from a few data attributes.
 
 In the manner of NetBox's declarative test base classes, nothing here is checked by hand: a small world
 is built with objects in 苏州张家港 (320582), 苏州虎丘 (320505), 常州武进 (320412), plus city- and
 province-level statistics, and each object declares the region that scopes it. The tables below say,
 for each role, which regions it sees and whether it writes; the expected answer of ``restrict`` for
 every (role, model, action) follows from them. The organisation user's view is listed object by object.
+
+Reads are checked through ``restrict`` and writes through ``in_scope`` (what ``authorize`` decides before
+workflow rules, which have their own tests beside the workflows), for every action a model declares: the
+four base actions and its workflow steps. A model added later without a line here fails the matrix.
 
 Then the same scope is checked end to end through the pages and the API for a few roles.
 """
@@ -22,13 +27,13 @@ from rest_framework.test import APIClient
 
 from gongjiang.core.audit import audit_context, record_change
 from gongjiang.core.models import ChangeRecord
-from gongjiang.core.scope import ACTIONS, restrict, scoped_models
+from gongjiang.core.scope import actions_of, in_scope, restrict, scope_of, scoped_models
 from gongjiang.credentials.models import Certificate
 from gongjiang.imports.models import ImportJob
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
-from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_VIEW, add_training_world
+from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
 
 ZJG, HUQIU, WUJIN, SUZHOU, JIANGSU = "320582", "320505", "320412", "320500", "320000"
 
@@ -73,6 +78,9 @@ ORG_VIEW: dict[str, set[str]] = {
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
 }
+
+# What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
+ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
 READ_ONLY_MODELS = {"core.ChangeRecord"}
@@ -130,22 +138,50 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
 
     with audit_context(source="cli"):
         # Employment is scoped by the employer's region.
-        w.add("e_own", employment_create(person=p_own, organisation=org_own, start=datetime.date(2021, 3, 1)), ZJG)
+        w.add(
+            "e_own",
+            employment_create(actor=None, person=p_own, organisation=org_own, start=datetime.date(2021, 3, 1)),
+            ZJG,
+        )
         # A second, ended job at the same employer: joins must not duplicate the person.
         w.add(
             "e_own_earlier",
             employment_create(
-                person=p_own, organisation=org_own, start=datetime.date(2015, 1, 1), end=datetime.date(2018, 12, 31)
+                actor=None,
+                person=p_own,
+                organisation=org_own,
+                start=datetime.date(2015, 1, 1),
+                end=datetime.date(2018, 12, 31),
             ),
             ZJG,
         )
-        w.add("e_zjg2", employment_create(person=p_zjg2, organisation=org_zjg2, start=datetime.date(2020, 1, 1)), ZJG)
-        w.add("e_hq", employment_create(person=p_hq, organisation=org_hq, start=datetime.date(2019, 6, 1)), HUQIU)
-        w.add("e_cz", employment_create(person=p_cz, organisation=org_cz, start=datetime.date(2018, 9, 1)), WUJIN)
-        w.add("e_cross", employment_create(person=p_cross, organisation=org_own, start=datetime.date(2022, 2, 1)), ZJG)
+        w.add(
+            "e_zjg2",
+            employment_create(actor=None, person=p_zjg2, organisation=org_zjg2, start=datetime.date(2020, 1, 1)),
+            ZJG,
+        )
+        w.add(
+            "e_hq",
+            employment_create(actor=None, person=p_hq, organisation=org_hq, start=datetime.date(2019, 6, 1)),
+            HUQIU,
+        )
+        w.add(
+            "e_cz",
+            employment_create(actor=None, person=p_cz, organisation=org_cz, start=datetime.date(2018, 9, 1)),
+            WUJIN,
+        )
+        w.add(
+            "e_cross",
+            employment_create(actor=None, person=p_cross, organisation=org_own, start=datetime.date(2022, 2, 1)),
+            ZJG,
+        )
 
         for key, region in (("s_zjg", ZJG), ("s_hq", HUQIU), ("s_cz", WUJIN), ("s_sz", SUZHOU), ("s_js", JIANGSU)):
-            w.add(key, employment_stat_set(region_code=region, year=2023, employed=100000, source="统计年鉴"), region)
+            w.add(
+                key,
+                employment_stat_set(actor=None, region_code=region, year=2023, employed=100000, source="统计年鉴"),
+                region,
+            )
 
     # Import jobs are located in the region of the officer who uploaded the file.
     with audit_context(source="cli"):
@@ -196,7 +232,7 @@ def expected_pks(w: World, role: str, label: str, action: str) -> list[int]:
     if role == "superuser":
         return sorted(model._default_manager.values_list("pk", flat=True))
     if role == "organisation":
-        keys = set() if writes else ORG_VIEW[label]
+        keys = ORG_ACTS.get(label, {}).get(action, set()) if writes else ORG_VIEW[label]
         return sorted(entries[k][0].pk for k in keys)
     if writes and role not in WRITERS:
         return []
@@ -212,6 +248,9 @@ def test_matrix_covers_every_scoped_model() -> None:
     """A new scoped model without expectations here fails this test."""
     assert set(MODELS) == set(scoped_models())
     assert set(ORG_VIEW) == set(scoped_models())
+    # Every organisation step a model declares is listed, and nothing else.
+    declared = {(label, a) for label in MODELS for a in scope_of(MODELS[label]).organisation_acts}
+    assert declared == {(label, a) for label, acts in ORG_ACTS.items() for a in acts}
     assert set(VIEW_REGIONS) | WRITERS | {"organisation", "superuser", "anonymous"} == set(ROLES)
 
 
@@ -237,13 +276,73 @@ def test_restrict(world: World, role: str) -> None:
     (One world per role, not per role × model: the world is the expensive part.)"""
     failures = []
     for label, model in MODELS.items():
-        for action in ACTIONS:
+        for action in actions_of(model):
             qs = restrict(model._default_manager.all(), world.users[role], action)
             got = sorted(qs.values_list("pk", flat=True))
             want = expected_pks(world, role, label, action)
             if got != want:
                 failures.append(f"{role} {action} {label}: {_explain(world, label, got, want)}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_writes(world: World, role: str) -> None:
+    """One role's row of the write matrix: every object of every model, every action but view. An object in
+    the expected set may be acted on, every other is refused; and a new record may be placed only in the
+    regions the role writes to."""
+    user = world.users[role]
+    failures = []
+    regions = sorted({region for entries in world.objects.values() for _, region in entries.values()})
+    for label, model in MODELS.items():
+        for action in actions_of(model):
+            if action == "view":
+                continue
+            want = set(expected_pks(world, role, label, action))
+            for key, (obj, _region) in world.objects.get(label, {}).items():
+                if in_scope(user, action, obj) != (obj.pk in want):
+                    failures.append(f"{role} {action} {label} {key}: expected {obj.pk in want}")
+        for region in regions:
+            may = role == "superuser" or (
+                role in WRITERS and region in VIEW_REGIONS[role] and label not in READ_ONLY_MODELS
+            )
+            if role == "superuser" and label in READ_ONLY_MODELS:
+                may = False
+            if in_scope(user, "add", model, region_code=region) != may:
+                failures.append(f"{role} add a new {label} in {region}: expected {may}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_model_is_scoped_or_declared_unscoped() -> None:
+    """A model of the platform either declares its scope or is listed here with the reason it has none."""
+    unscoped = {
+        "core.User": "accounts, managed in the admin",
+        "core.PiiAccess": "the log of reveals, read in the admin",
+        "reference.Region": "national code system, read by everyone",
+        "reference.Occupation": "national code system, read by everyone",
+        "reference.Industry": "national code system, read by everyone",
+        "reference.SkillLevel": "national code system, read by everyone",
+        "credentials.SigningKey": "the platform's signing keys, managed by command",
+        "credentials.VerificationEvent": "the public verification log",
+        "monitoring.Indicator": "indicator definitions, the same for every region",
+        "monitoring.RegionFact": "derived; read through the monitoring selectors by region",
+        "monitoring.RollupState": "derived",
+        "monitoring.TargetEvaluation": "derived; read through the monitoring selectors by region",
+        "monitoring.SeriesForecast": "derived; read through the monitoring selectors by region",
+        "monitoring.EarlyWarning": "derived; read through the monitoring selectors by region",
+        "monitoring.Boundary": "map shapes, public",
+        "policy.PolicyDocument": "published policy, read by everyone",
+        "policy.Clause": "published policy, read by everyone",
+        "policy.PolicySet": "published policy, read by everyone",
+        "policy.PolicySetVersion": "published policy, read by everyone",
+        "policy.Parameter": "published policy, read by everyone",
+        "policy.DecisionTable": "published policy, read by everyone",
+    }
+    from django.apps import apps
+
+    platform = {m._meta.label for m in apps.get_models() if m.__module__.startswith("gongjiang.")}
+    assert platform - set(scoped_models()) - set(unscoped) == set(), "models with no scope and no reason"
+    assert set(unscoped) & set(scoped_models()) == set()
+    assert set(unscoped) <= platform
 
 
 def _explain(w: World, label: str, got: list[int], want: list[int]) -> str:

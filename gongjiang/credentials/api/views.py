@@ -16,22 +16,15 @@ from gongjiang.credentials.models import Certificate
 
 
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
-    action_scope = {"revoke": "change"}
+    action_scope = {"revoke": "revoke"}
     queryset = Certificate.objects.select_related("person", "occupation", "level").order_by("pk")
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilter
 
-    def get_queryset(self) -> Any:
-        if self.action == "revoke":
-            from gongjiang.core.scope import restrict
-
-            return restrict(Certificate.objects.all(), self.request.user, "change")
-        return super().get_queryset()
-
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["person"].residence_region_code, "person")
         serializer.instance = services.certificate_issue(
+            actor=self.request.user,
             number=data["number"],
             person=data["person"],
             occupation_code=data["occupation_code"],
@@ -48,6 +41,9 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         ser = CertificateRevokeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         cert = services.certificate_revoke(
-            certificate=cert, revoked_on=ser.validated_data["revoked_on"], reason=ser.validated_data["reason"]
+            actor=request.user,
+            certificate=cert,
+            revoked_on=ser.validated_data["revoked_on"],
+            reason=ser.validated_data["reason"],
         )
         return Response(CertificateSerializer(cert, context={"request": request}).data)

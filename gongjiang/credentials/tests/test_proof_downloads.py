@@ -92,7 +92,7 @@ def test_anonymous_is_sent_to_login(client, cert) -> None:  # type: ignore[no-un
 
 
 def test_a_revoked_certificate_has_no_proof_to_download(client, make_user, cert) -> None:  # type: ignore[no-untyped-def]
-    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 1, 1), reason="作废")
+    certificate_revoke(actor=None, certificate=cert, revoked_on=datetime.date(2025, 1, 1), reason="作废")
     _login(client, make_user, region_code="320582")
     assert "download-pdf" not in client.get(f"/credentials/certificates/{cert.pk}/").content.decode()
     assert client.get(f"/credentials/certificates/{cert.pk}/proof.pdf").status_code == 404

@@ -187,7 +187,7 @@ def test_token_page_checks_signature_then_current_status(client, cert) -> None: 
     assert "赵*" in html and "赵一" not in html
 
     # Revoked after the PDF was printed: the signature is still good, the answer is "revoked".
-    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 2, 3), reason="撤销测试")
+    certificate_revoke(actor=None, certificate=cert, revoked_on=datetime.date(2025, 2, 3), reason="撤销测试")
     html = client.get(f"/verify/t/{token}/").content.decode()
     assert 'data-result="revoked"' in html and "2025-02-03" in html and 'id="answer-signature"' in html
 

@@ -37,8 +37,8 @@ class CarrierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["region_code"])
         serializer.instance = services.carrier_create(
+            actor=self.request.user,
             kind=data["kind"],
             name=data["name"],
             region_code=data["region_code"],
@@ -52,7 +52,7 @@ class CarrierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
 
 def _monitor(request: Request) -> None:
-    if not selectors.can_monitor(request.user):
+    if not can(request.user, "view", Target):
         raise PermissionDenied(_("Your role has no access to monitoring."))
 
 
@@ -60,7 +60,7 @@ def _region_param(request: Request) -> str:
     code = (request.query_params.get("region") or "").strip()
     if len(code) != 6 or not code.isdigit():
         raise ValidationError({"region": _("Give a six-digit region code.")})
-    if not selectors.visible(request.user, code):
+    if not selectors.sees_region(request.user, code):
         raise Http404(_("No such region in your scope."))
     return code
 

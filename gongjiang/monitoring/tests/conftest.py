@@ -29,6 +29,7 @@ def make_cert(make_certificate):  # type: ignore[no-untyped-def]
             )
         with audit_context(source="cli"):
             return certificate_issue(
+                actor=None,
                 number=make_legacy_number(700000 + next(_serial), issue_date.year),
                 person=person,
                 occupation_code=occupation,
@@ -58,10 +59,10 @@ def world(make_person, make_cert, make_org):  # type: ignore[no-untyped-def]
     make_cert(people["wujin"], level="level3", national_level=3, issue_date=D(2024, 12, 31))
     make_cert(people["haimen"], level="level4", national_level=4, issue_date=D(2018, 5, 5))
     with audit_context(source="cli"):
-        employment_stat_set(region_code="320684", year=2018, employed=1000)
-        employment_stat_set(region_code="320614", year=2024, employed=1200)
-        employment_stat_set(region_code="320582", year=2024, employed=100)
-        employment_stat_set(region_code="320505", year=2024, employed=50)
+        employment_stat_set(actor=None, region_code="320684", year=2018, employed=1000)
+        employment_stat_set(actor=None, region_code="320614", year=2024, employed=1200)
+        employment_stat_set(actor=None, region_code="320582", year=2024, employed=100)
+        employment_stat_set(actor=None, region_code="320505", year=2024, employed=50)
         org = make_org(region="320582", industry="C")
-        employment_create(person=people["zjg_a"], organisation=org, start=D(2015, 1, 1))
+        employment_create(actor=None, person=people["zjg_a"], organisation=org, start=D(2015, 1, 1))
     return people

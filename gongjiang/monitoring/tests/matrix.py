@@ -50,6 +50,7 @@ def add_monitoring_world(w: Any) -> None:
             record_change(action="create", instance=target)
             w.add(f"t_{key}", target, region)
             carrier = carrier_create(
+                actor=None,
                 kind="master_studio",
                 name=f"{key} 技能大师工作室",
                 region_code=region,

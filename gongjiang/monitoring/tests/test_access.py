@@ -46,11 +46,17 @@ def world(make_person, make_certificate, make_user, make_org):  # type: ignore[n
     with audit_context(source="cli"):
         for region, employed in (("320582", 20), ("320505", 10), ("320412", 10), ("320411", 10)):
             for year in (2023, 2024):
-                employment_stat_set(region_code=region, year=year, employed=employed)
+                employment_stat_set(actor=None, region_code=region, year=year, employed=employed)
         targets_load()
         boundaries_load(collections=demo_map_collections(), source="test", licence="test")
-        carrier_create(kind="master_studio", name="张家港数控技能大师工作室", region_code="320582", level="municipal",
-                       since=D(2018, 1, 1))  # fmt: skip
+        carrier_create(
+            actor=None,
+            kind="master_studio",
+            name="张家港数控技能大师工作室",
+            region_code="320582",
+            level="municipal",
+            since=D(2018, 1, 1),
+        )
         monitoring_rebuild()
     users = {
         "province": make_user("province", region_code="320000"),

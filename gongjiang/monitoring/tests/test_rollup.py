@@ -96,7 +96,7 @@ def incremental_update_equals_rebuild(world, make_cert, make_person, make_org) -
     """Writes of every kind after a rebuild; the incremental update then gives what a rebuild gives."""
     with audit_context(source="cli"):
         employment_create(
-            person=world["wujin"], organisation=make_org(region="320412", industry="G"), start=D(2010, 1, 1)
+            actor=None, person=world["wujin"], organisation=make_org(region="320412", industry="G"), start=D(2010, 1, 1)
         )
     rollup_rebuild()
     # A batch of writes through the services: new certificates (one in a new quarter), a revocation,
@@ -108,13 +108,13 @@ def incremental_update_equals_rebuild(world, make_cert, make_person, make_org) -
     make_cert(newcomer, level="level4", national_level=4, issue_date=D(2024, 11, 11), occupation="4-04-05-05")
     cert = world["huqiu"].certificates.get()
     with audit_context(source="cli"):
-        certificate_revoke(certificate=cert, revoked_on=D(2024, 3, 1), reason="核查不实")
-        person_update(person=world["zjg_a"], residence_region_code="320412")
+        certificate_revoke(actor=None, certificate=cert, revoked_on=D(2024, 3, 1), reason="核查不实")
+        person_update(actor=None, person=world["zjg_a"], residence_region_code="320412")
         employment_create(
-            person=world["zjg_b"], organisation=make_org(region="320582", industry="I"), start=D(2020, 1, 1)
+            actor=None, person=world["zjg_b"], organisation=make_org(region="320582", industry="I"), start=D(2020, 1, 1)
         )
         employer = Employment.objects.get(person=world["zjg_a"]).organisation
-        organisation_update(organisation=employer, industry_code="F")
+        organisation_update(actor=None, organisation=employer, industry_code="F")
     report = rollup_update()
     assert report.mode == "incremental", report.reason
     assert report.persons == 5

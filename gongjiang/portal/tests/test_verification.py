@@ -97,7 +97,7 @@ def test_name_and_id_number_must_both_match_when_both_given(api, holder, make_pe
 
 def test_revoked_answers_revoked_with_the_date(api, holder) -> None:  # type: ignore[no-untyped-def]
     _, cert = holder
-    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 3, 4), reason="舞弊")
+    certificate_revoke(actor=None, certificate=cert, revoked_on=datetime.date(2025, 3, 4), reason="舞弊")
     body = _post(api, number=cert.number, name="欧阳明华").json()
     assert body["result"] == "revoked"
     assert body["certificate"]["status"] == "revoked"
@@ -190,7 +190,7 @@ def test_page_not_found_and_revoked(client, holder) -> None:  # type: ignore[no-
     _, cert = holder
     html = client.post(PAGE, {"number": cert.number, "name": "别人"}).content.decode()
     assert 'data-result="not_found"' in html and "answer-details" not in html
-    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 1, 2), reason="x")
+    certificate_revoke(actor=None, certificate=cert, revoked_on=datetime.date(2025, 1, 2), reason="x")
     html = client.post(PAGE, {"number": cert.number, "name": "欧阳明华"}).content.decode()
     assert 'data-result="revoked"' in html and "2025-01-02" in html
 
@@ -446,7 +446,7 @@ def test_lookup_and_its_log_outside_a_transaction(api, holder, rate_clock) -> No
         _post(api, number=cert.number, name="欧阳明").json()["result"],
         _post(api, number=cert.number, id_number=person.id_number).json()["result"],
     ]
-    certificate_revoke(certificate=cert, revoked_on=datetime.date(2025, 3, 4), reason="舞弊")
+    certificate_revoke(actor=None, certificate=cert, revoked_on=datetime.date(2025, 3, 4), reason="舞弊")
     answers.append(_post(api, number=cert.number, name="欧阳明华").json()["result"])
     page = Client().post(PAGE, {"number": cert.number, "name": "欧阳明华"})
     assert answers == ["valid", "not_found", "valid", "revoked"] and page.status_code == 200

@@ -31,8 +31,8 @@ class PersonViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["residence_region_code"], "residence_region_code")
         serializer.instance = services.person_create(
+            actor=self.request.user,
             name=data["name"],
             id_number=data["id_number"],
             residence_region_code=data["residence_region_code"],
@@ -42,9 +42,7 @@ class PersonViewSet(
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        if "residence_region_code" in data:
-            self.check_region(data["residence_region_code"], "residence_region_code")
-        serializer.instance = services.person_update(person=serializer.instance, **data)
+        serializer.instance = services.person_update(actor=self.request.user, person=serializer.instance, **data)
 
     @extend_schema(request=PersonRevealSerializer, responses={200: dict})
     @action(detail=True, methods=["post"], serializer_class=PersonRevealSerializer)
@@ -74,8 +72,8 @@ class OrganisationViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["region_code"])
         serializer.instance = services.organisation_create(
+            actor=self.request.user,
             uscc=data["uscc"],
             name=data["name"],
             kind=data["kind"],
@@ -87,9 +85,9 @@ class OrganisationViewSet(
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data.pop("uscc", None)
-        if "region_code" in data:
-            self.check_region(data["region_code"])
-        serializer.instance = services.organisation_update(organisation=serializer.instance, **data)
+        serializer.instance = services.organisation_update(
+            actor=self.request.user, organisation=serializer.instance, **data
+        )
 
 
 class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
@@ -99,8 +97,8 @@ class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["organisation"].region_code)
         serializer.instance = services.employment_create(
+            actor=self.request.user,
             person=data["person"],
             organisation=data["organisation"],
             start=data["start"],
@@ -116,7 +114,10 @@ class EmploymentStatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        self.check_region(data["region_code"])
         serializer.instance = services.employment_stat_set(
-            region_code=data["region_code"], year=data["year"], employed=data["employed"], source=data.get("source", "")
+            actor=self.request.user,
+            region_code=data["region_code"],
+            year=data["year"],
+            employed=data["employed"],
+            source=data.get("source", ""),
         )

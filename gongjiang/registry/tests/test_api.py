@@ -210,7 +210,7 @@ def test_reveal_refused_for_organisation_user(make_user, make_org, make_person) 
     org = make_org(region=ZJG)
     person = make_person(region=ZJG)
     with audit_context(source="cli"):
-        employment_create(person=person, organisation=org, start=datetime.date(2022, 1, 1))
+        employment_create(actor=None, person=person, organisation=org, start=datetime.date(2022, 1, 1))
     user = make_user(role="organisation", organisation=org)
     response = _api(user).post(f"/api/persons/{person.pk}/reveal/", {"field": "id_number"}, format="json")
     assert response.status_code == 403

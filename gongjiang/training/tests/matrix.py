@@ -51,7 +51,7 @@ TRAINING_MODELS: dict[str, type] = {
 TRAINING_ORG_VIEW: dict[str, set[str]] = {
     "training.Designation": {"d_own"},
     "training.CatalogEntry": set(),
-    "training.TrainingNeed": set(),
+    "training.TrainingNeed": {"n_sz"},  # published: every institution sees it
     "training.Application": {"a_own"},
     "training.ReviewDecision": {"rd_own"},
     "training.TrainingClass": {"tc_own", "tc_away"},
@@ -62,6 +62,13 @@ TRAINING_ORG_VIEW: dict[str, set[str]] = {
     "training.AuditSample": set(),
     "training.SampleItem": set(),
     "training.Finding": set(),
+}
+
+
+# What the organisation user may do to its own records beyond viewing (the models' organisation_acts).
+TRAINING_ORG_ACTS: dict[str, dict[str, set[str]]] = {
+    "training.Application": {"add": {"a_own"}, "withdraw": {"a_own"}},
+    "training.TrainingClass": {a: {"tc_own", "tc_away"} for a in ("add", "roster", "end")},
 }
 
 
@@ -93,7 +100,15 @@ def add_training_world(w: Any, make_user: Any) -> None:
             )
         put(
             "n_sz",
-            TrainingNeed(region_code=SUZHOU, year=2025, occupation=occupation, level=level, places=5, stages=["city"]),
+            TrainingNeed(
+                region_code=SUZHOU,
+                year=2025,
+                occupation=occupation,
+                level=level,
+                places=5,
+                stages=["city"],
+                status="published",
+            ),
             SUZHOU,
         )
         batches: dict[str, Any] = {}

@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with audit_context(source="cli"):
-            result = checks_run()
+            result = checks_run(actor=None)
         self.stdout.write(
             f"{result['findings']} findings: {result['new']} new, {result['grown']} with new claims, "
             f"{result['reopened']} reopened"
