@@ -103,7 +103,8 @@ def make_org(reference):  # type: ignore[no-untyped-def]
     def factory(*, region: str = "320582", kind: str = "enterprise", name: str | None = None, industry: str = "C"):
         n = next(_seq)
         with audit_context(source="cli"):
-            return organisation_create(actor=None, 
+            return organisation_create(
+                actor=None,
                 uscc=make_uscc(region, 500000 + n),
                 name=name or f"测试企业{n}",
                 kind=kind,
@@ -133,7 +134,8 @@ def make_certificate(reference):  # type: ignore[no-untyped-def]
             evaluator="S", station=900000 + n % 1000, year=issue_date.year, national_level=national_level, serial=n
         )
         with audit_context(source="cli"):
-            return certificate_issue(actor=None, 
+            return certificate_issue(
+                actor=None,
                 number=number,
                 person=person,
                 occupation_code=occupation,
