@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from gongjiang.policy.compiled import CompiledSet
-from gongjiang.policy.engine import frame_from_records
+from gongjiang.policy.inputs import frame_from_records
 from gongjiang.policy.spec import GoldenCase
 
 EXPECT_KEYS = ("eligible", "reason", "amount_fen", "instalments", "instalment_fen", "clauses", "trace_text")
@@ -33,7 +33,8 @@ class CaseResult:
 
 
 def run_case(cs: CompiledSet, case: GoldenCase, *, engine: str = "vectorised") -> CaseResult:
-    from gongjiang.policy.engine import PolicyInputError, evaluate_compiled
+    from gongjiang.policy.engine import evaluate_compiled
+    from gongjiang.policy.inputs import PolicyInputError
 
     result = CaseResult(case)
     try:
@@ -82,11 +83,12 @@ def reference_results(events: pl.DataFrame, cs: CompiledSet, *, history: pl.Data
     import numpy as np
 
     from gongjiang.policy.compiled import REASON_CODES
-    from gongjiang.policy.engine import TRACE_FIELDS, _normalise_all, render_results
+    from gongjiang.policy.engine import TRACE_FIELDS, render_results
     from gongjiang.policy.formulas import FORMULAS
+    from gongjiang.policy.normalise import normalise_events
     from gongjiang.policy.reference import RowEvaluator, rows_from_frame
 
-    frame, nh = _normalise_all(events, history)
+    frame, nh = normalise_events(events, history)
     hist_rows, rows = rows_from_frame(frame, nh)
     res = RowEvaluator(cs).run(rows, hist_rows)
     ev = frame.slice(nh)

@@ -125,7 +125,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} golden case(s) failed")
 
     def _events(self, path: Path, label: str) -> Any:
-        from gongjiang.policy.engine import PolicyInputError, read_events_csv
+        from gongjiang.policy.inputs import PolicyInputError, read_events_csv
         from gongjiang.policy.selectors import fill_digital
 
         if not path.is_file():
@@ -144,7 +144,8 @@ class Command(BaseCommand):
         raise CommandError(f"{path}: {len(exc.errors) + exc.truncated} error(s); nothing written")
 
     def do_evaluate(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.engine import PolicyInputError, evaluate
+        from gongjiang.policy.engine import evaluate
+        from gongjiang.policy.inputs import PolicyInputError
         from gongjiang.policy.outputs import csv_frame, summary, write_csv
         from gongjiang.policy.selectors import PolicySetNotFound
 
@@ -171,7 +172,7 @@ class Command(BaseCommand):
         )
 
     def do_diff(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.engine import PolicyInputError
+        from gongjiang.policy.inputs import PolicyInputError
         from gongjiang.policy.outputs import diff_csv_frame, diff_versions, write_csv
         from gongjiang.policy.selectors import PolicySetNotFound
 
