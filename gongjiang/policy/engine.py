@@ -33,12 +33,12 @@ into sentences and clause lists, once per distinct trace plus per-row amounts, o
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from gongjiang.policy.arrays import MISSING_DAY, EventArrays, Outcome, event_arrays, resolve_context
 from gongjiang.policy.compiled import (
     REASON_CODES,
     REASON_INDEX,
@@ -58,18 +58,14 @@ from gongjiang.policy.formulas import (
     RANGE_INPUTS,
     TIERS,
     TITLES,
-    TRAINING_TYPES,
     Formula,
 )
-from gongjiang.policy.inputs import BOOL_COLUMNS, INT_COLUMNS
+from gongjiang.policy.limits import StatefulLimits
 from gongjiang.policy.normalise import normalise_events
 
 REASON_DTYPE = pl.Enum(list(REASON_CODES))
 PAYEE_DTYPE = pl.Enum(list(PAYEES))
 TRACE_FIELDS = ("tier", "base", "f1", "f2", "f3", "sched", "cap", "reason")
-
-MISSING_DAY = np.iinfo(np.int32).min
-
 
 # =============================================================================================
 # Public entry points
@@ -101,7 +97,7 @@ def evaluate_compiled(
 ) -> pl.DataFrame:
     """Evaluate against an already compiled set (no database needed)."""
     frame, nh = normalise_events(events, history)
-    arrays = _arrays(frame, nh)
+    arrays = event_arrays(frame, nh)
     out = _Engine(compiled, arrays).run()
     result = _assemble(frame.slice(nh), out, nh, compiled)
     if render:
@@ -110,112 +106,8 @@ def evaluate_compiled(
 
 
 # =============================================================================================
-# Arrays
-# =============================================================================================
-
-
-@dataclass
-class _Arrays:
-    n: int
-    nh: int
-    et: np.ndarray
-    day: np.ndarray
-    region: np.ndarray
-    person: np.ndarray
-    org: np.ndarray
-    occ: np.ndarray
-    occ_major: np.ndarray
-    occ_medium: np.ndarray
-    medium_vocab: list[str]
-    level: np.ndarray
-    tier: np.ndarray
-    title: np.ndarray
-    work_start: np.ndarray
-    bools: dict[str, np.ndarray] = field(default_factory=dict)
-    ints: dict[str, np.ndarray] = field(default_factory=dict)
-    hist_amount: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-
-def _codes(s: pl.Series) -> np.ndarray:
-    """Physical codes of an Enum column as int8, -1 for missing (every enumeration here is small)."""
-    return s.to_physical().cast(pl.Int8).fill_null(-1).to_numpy()
-
-
-def _key_codes(s: pl.Series) -> np.ndarray:
-    """Person and organisation keys as non-negative int64, -1 for missing. Integer keys are used as they
-    are; text keys by a 63-bit hash, checked to be collision-free (else ranked exactly), so that a
-    long-running process does not accumulate every key it has seen in a global category pool."""
-    if s.dtype.is_integer():
-        return s.fill_null(-1).to_numpy().astype(np.int64, copy=False)
-    text = s.cast(pl.String)
-    hashed = (text.hash(seed=7) // 2).cast(pl.Int64)
-    if hashed.n_unique() != text.n_unique():
-        hashed = text.rank("dense").cast(pl.Int64)
-    return hashed.set(text.is_null(), -1).to_numpy()
-
-
-def _arrays(frame: pl.DataFrame, nh: int) -> _Arrays:
-    occ = frame["occupation_code"]
-    if occ.dtype != pl.Categorical:
-        occ = occ.cast(pl.Categorical)
-    occ_phys = occ.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
-    uniq = occ.unique().drop_nulls()
-    names = uniq.cast(pl.String).to_list()
-    ids = uniq.to_physical().cast(pl.Int64).to_list()
-    size = (max(ids) + 2) if ids else 1
-    major_lut = np.full(size, -1, dtype=np.int8)
-    medium_lut = np.full(size, -1, dtype=np.int32)
-    medium_vocab = sorted({nm[:4] for nm in names})
-    medium_index = {m: i for i, m in enumerate(medium_vocab)}
-    for i, nm in zip(ids, names, strict=True):
-        major_lut[i] = int(nm[0]) - 1 if nm[0] in "12345678" else -1
-        medium_lut[i] = medium_index[nm[:4]]
-    major_lut[-1] = -1
-    medium_lut[-1] = -1
-    day = frame["event_date"].to_physical().to_numpy().astype(np.int32, copy=False)
-    ws = frame["work_start"].to_physical().cast(pl.Int32).fill_null(MISSING_DAY).to_numpy()
-    arrays = _Arrays(
-        n=frame.height,
-        nh=nh,
-        et=_codes(frame["event_type"]),
-        day=day,
-        region=frame["region_code"].to_numpy().astype(np.int32, copy=False),
-        person=_key_codes(frame["person_id"]),
-        org=_key_codes(frame["org_id"]),
-        occ=occ_phys,
-        occ_major=major_lut[occ_phys],
-        occ_medium=medium_lut[occ_phys],
-        medium_vocab=medium_vocab,
-        level=_codes(frame["level"]),
-        tier=_codes(frame["tier"]),
-        title=_codes(frame["talent_title"]),
-        work_start=ws,
-    )
-    for c in BOOL_COLUMNS:
-        s = frame[c]
-        arrays.bools[c] = s.cast(pl.Int8).fill_null(0).to_numpy()
-    for c in INT_COLUMNS:
-        arrays.ints[c] = frame[c].fill_null(-1).to_numpy().astype(np.int64, copy=False)
-    if nh:
-        arrays.hist_amount = frame["amount_fen"].slice(0, nh).to_numpy().astype(np.int64)
-    return arrays
-
-
-# =============================================================================================
 # The vectorised evaluation
 # =============================================================================================
-
-
-@dataclass
-class _Out:
-    eligible: np.ndarray
-    reason: np.ndarray
-    amount: np.ndarray
-    instalments: np.ndarray
-    payee: np.ndarray
-    trace: dict[str, np.ndarray]
-    base: np.ndarray
-    quantity: np.ndarray
 
 
 def _round_div(x: np.ndarray, num: np.ndarray | int, den: int, mode: str) -> np.ndarray:
@@ -227,67 +119,22 @@ def _round_div(x: np.ndarray, num: np.ndarray | int, den: int, mode: str) -> np.
 
 
 class _Engine:
-    def __init__(self, cs: CompiledSet, a: _Arrays):
+    def __init__(self, cs: CompiledSet, a: EventArrays):
         self.cs = cs
         self.a = a
         n = a.n
-        self.eligible = np.ones(n, dtype=bool)
-        self.reason = np.zeros(n, dtype=np.int16)
-        self.amount = np.zeros(n, dtype=np.int64)
-        self.instalments = np.ones(n, dtype=np.int16)
-        self.payee = np.zeros(n, dtype=np.int8)
-        self.base = np.zeros(n, dtype=np.int64)
-        self.quantity = np.full(n, -1, dtype=np.int64)
-        self.trace = {f: np.zeros(n, dtype=np.uint32) for f in TRACE_FIELDS}
+        self.out = Outcome(
+            eligible=np.ones(n, dtype=bool),
+            reason=np.zeros(n, dtype=np.int16),
+            amount=np.zeros(n, dtype=np.int64),
+            instalments=np.ones(n, dtype=np.int16),
+            payee=np.zeros(n, dtype=np.int8),
+            trace={f: np.zeros(n, dtype=np.uint32) for f in TRACE_FIELDS},
+            base=np.zeros(n, dtype=np.int64),
+            quantity=np.full(n, -1, dtype=np.int64),
+        )
         self.tier = a.tier.copy()
-
-    # -- context ------------------------------------------------------------------------------
-    def _context(self) -> None:
-        a, cs = self.a, self.cs
-        present = np.flatnonzero(np.bincount(a.region, minlength=1_000_000)) if a.n else np.zeros(0, dtype=np.int64)
-        lut = np.full(1_000_000, -1, dtype=np.int64)
-        lut[present] = np.arange(len(present))
-        breaks = cs.breaks
-        periods = len(breaks) + 1
-        self.ctx = lut[a.region] * periods + np.searchsorted(breaks, a.day, side="right")
-        rep = [int(breaks[0]) - 1 if len(breaks) else 0] + [int(b) for b in breaks]
-        size = len(present) * periods
-        self.pval: dict[str, np.ndarray] = {}
-        self.patom: dict[str, np.ndarray] = {}
-        self.prefuse: dict[str, np.ndarray] = {}
-        self.phas: dict[str, np.ndarray] = {}
-        self.pregion: dict[str, np.ndarray] = {}
-        for name in cs.params:
-            where = np.full(size, -1, dtype=np.int64)
-            val = np.zeros(size, dtype=np.int64)
-            atom = np.zeros(size, dtype=np.uint32)
-            refuse = np.zeros(size, dtype=np.uint32)
-            has = np.zeros(size, dtype=bool)
-            for ri, code in enumerate(present):
-                region = f"{int(code):06d}"
-                for p in range(periods):
-                    pv = cs.resolve_param(name, region, rep[p])
-                    if pv is not None:
-                        k = ri * periods + p
-                        val[k], atom[k], refuse[k], has[k] = pv.value, pv.atom, pv.refusal_atom, True
-                        where[k] = int(pv.spec.region)
-            self.pval[name], self.patom[name], self.prefuse[name], self.phas[name] = val, atom, refuse, has
-            self.pregion[name] = where
-        self.tvar: dict[str, np.ndarray] = {}
-        for name in cs.tables:
-            var = np.full(size, -1, dtype=np.int64)
-            for ri, code in enumerate(present):
-                region = f"{int(code):06d}"
-                for p in range(periods):
-                    var[ri * periods + p] = cs.resolve_table(name, region, rep[p])
-            self.tvar[name] = var
-
-    def param(self, name: str, ctxi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(in force?, value, atom) for rows with context indexes ``ctxi``."""
-        if name not in self.pval:
-            z = np.zeros(len(ctxi), dtype=bool)
-            return z, np.zeros(len(ctxi), dtype=np.int64), np.zeros(len(ctxi), dtype=np.uint32)
-        return self.phas[name][ctxi], self.pval[name][ctxi], self.patom[name][ctxi]
+        self.rules = resolve_context(cs, a)
 
     # -- decision tables ------------------------------------------------------------------------
     def _input_atoms(self, tv: TableVariant, k: int, name: str, rows: np.ndarray) -> np.ndarray:
@@ -326,7 +173,7 @@ class _Engine:
         variant of the table answers with one gather per output from its per-combination arrays."""
         m = len(rows)
         variants = self.cs.tables.get(name, [])
-        var = self.tvar[name][ctxi] if variants and m else np.full(m, -1)
+        var = self.rules.tvar[name][ctxi] if variants and m else np.full(m, -1)
         counts = np.bincount(var + 1, minlength=len(variants) + 1) if m else np.zeros(len(variants) + 1, int)
         if m and variants and counts[0] == 0 and np.count_nonzero(counts) == 1:
             tv = variants[int(np.flatnonzero(counts)[0]) - 1]  # one variant for every row: no scatter
@@ -376,11 +223,10 @@ class _Engine:
         return flat
 
     # -- per event type -----------------------------------------------------------------------
-    def run(self) -> _Out:
+    def run(self) -> Outcome:
         a = self.a
-        self._context()
         if a.nh:
-            self.amount[: a.nh] = a.hist_amount
+            self.out.amount[: a.nh] = a.hist_amount
         ev = a.et[a.nh :]
         for t, code in ((t, i) for i, t in enumerate(EVENT_TYPES)):
             rows = np.flatnonzero(ev == code) + a.nh
@@ -388,15 +234,14 @@ class _Engine:
                 self._evaluate_type(FORMULAS[t], rows)
         if a.nh:
             hist_types = a.et[: a.nh]
-            self.payee[: a.nh] = np.array([PAYEES.index(FORMULAS[t].payee) for t in EVENT_TYPES])[hist_types]
-        self._stateful()
-        ins = self.instalments
-        return _Out(self.eligible, self.reason, self.amount, ins, self.payee, self.trace, self.base, self.quantity)
+            self.out.payee[: a.nh] = np.array([PAYEES.index(FORMULAS[t].payee) for t in EVENT_TYPES])[hist_types]
+        StatefulLimits(a, self.rules, self.out).run()
+        return self.out
 
     def _evaluate_type(self, f: Formula, rows: np.ndarray) -> None:
-        cs, a = self.cs, self.a
+        cs, a, rules = self.cs, self.a, self.rules
         m = len(rows)
-        ctxi = self.ctx[rows]
+        ctxi = rules.ctx[rows]
         elig = np.ones(m, dtype=bool)
         reason = np.zeros(m, dtype=np.int16)
         tr = {k: np.zeros(m, dtype=np.uint32) for k in TRACE_FIELDS}
@@ -409,7 +254,7 @@ class _Engine:
             tr["reason"][sel] = atom if np.isscalar(atom) else atom[sel]  # type: ignore[index]
             elig[sel] = False
 
-        self.payee[rows] = PAYEES.index(f.payee)
+        self.out.payee[rows] = PAYEES.index(f.payee)
         plen = len(cs.prefix)
         inside = (a.region[rows] // 10 ** (6 - plen)) == int(cs.prefix)
         fail(~inside, REASON_INDEX["outside_region"], cs.atom_index[_outside_key(cs)])
@@ -428,9 +273,9 @@ class _Engine:
         if f.schedule:
             required_params.append(f.schedule)
         for tname in required_tables:
-            gate |= self.tvar[tname][ctxi] < 0 if tname in self.tvar else True
+            gate |= rules.tvar[tname][ctxi] < 0 if tname in rules.tvar else True
         for pname in required_params:
-            gate |= ~self.phas[pname][ctxi] if pname in self.phas else True
+            gate |= ~rules.phas[pname][ctxi] if pname in rules.phas else True
         fail(gate, REASON_INDEX["not_in_force"], not_in_force)
 
         # Tier: the event's, or the set's table from the occupation.
@@ -459,15 +304,15 @@ class _Engine:
             if b.multiplier:
                 count = np.maximum(a.ints[b.multiplier][rows], 0)
                 base = base * count
-                self.quantity[rows] = count
+                self.out.quantity[rows] = count
         elif b.kind == "param":
-            _has, base, tr["base"] = self.param(b.name, ctxi)
+            _has, base, tr["base"] = rules.param(b.name, ctxi)
             base = base.copy()
         else:
             base = np.maximum(a.ints[b.name][rows], 0)
             tr["base"][:] = cs.atom_index[f"input:{f.event_type}"]
 
-        self.base[rows] = base
+        self.out.base[rows] = base
         # Checks.
         for c in f.checks:
             if c.kind == "table":
@@ -480,9 +325,9 @@ class _Engine:
                     cs.atom_index[f"reason:{c.reason}:{rule.clause}"],
                 )
             elif c.kind == "min_months":
-                has, need_months, _atom = self.param(c.name, ctxi)
+                has, need_months, _atom = rules.param(c.name, ctxi)
                 months = _months_between(a.work_start[rows], a.day[rows])
-                refuse = self.prefuse[c.name][ctxi] if c.name in self.prefuse else np.zeros(m, dtype=np.uint32)
+                refuse = rules.prefuse[c.name][ctxi] if c.name in rules.prefuse else np.zeros(m, dtype=np.uint32)
                 fail(has & (months < need_months), REASON_INDEX[c.reason], refuse)
             elif c.kind == "flag":
                 fail(
@@ -496,7 +341,7 @@ class _Engine:
         slot = 0
         for x in f.factors:
             if x.kind in ("plus_param", "times_param"):
-                has, v, atom = self.param(x.name, ctxi)
+                has, v, atom = rules.param(x.name, ctxi)
             else:
                 res = self.lookup(x.name, rows, ctxi)
                 if x.required:
@@ -520,10 +365,10 @@ class _Engine:
         if rule.rounding_to == "yuan":
             amount = (amount // 100) * 100 if rule.rounding == "down" else ((amount + 50) // 100) * 100
         if f.schedule:
-            has, years, atom = self.param(f.schedule, ctxi)
+            has, years, atom = rules.param(f.schedule, ctxi)
             years = np.where(has, np.maximum(years, 1), 1)
             amount = amount * years
-            self.instalments[rows] = years
+            self.out.instalments[rows] = years
             tr["sched"] = np.where(has, atom, 0).astype(np.uint32)
         fail(elig & (amount <= 0), REASON_INDEX["zero_amount"], cs.atom_index[f"reason:zero_amount:{rule.clause}"])
         amount = np.where(elig, amount, 0)
@@ -532,167 +377,11 @@ class _Engine:
     def _store(
         self, rows: np.ndarray, elig: np.ndarray, reason: np.ndarray, amount: np.ndarray, tr: dict[str, np.ndarray]
     ) -> None:
-        self.eligible[rows] = elig
-        self.reason[rows] = reason
-        self.amount[rows] = amount
+        self.out.eligible[rows] = elig
+        self.out.reason[rows] = reason
+        self.out.amount[rows] = amount
         for k, v in tr.items():
-            self.trace[k][rows] = v
-
-    def _limit(self, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For ``rows``: the limit in force at each event's date and region (-1 where none), the atom
-        naming it as a refusal, and its own atom."""
-        ctxi = self.ctx[rows]
-        has = self.phas[name][ctxi]
-        value = np.where(has, self.pval[name][ctxi], -1)
-        return value, np.where(has, self.prefuse[name][ctxi], 0), np.where(has, self.patom[name][ctxi], 0)
-
-    # -- stateful limits ----------------------------------------------------------------------
-    def _stateful(self) -> None:
-        a = self.a
-        if not a.n:
-            return
-        self.hist = np.zeros(a.n, dtype=bool)
-        self.hist[: a.nh] = True
-        with_person = np.flatnonzero(a.person >= 0)
-        self.order = _order(a.person[with_person], a.day[with_person], with_person)
-        training = np.zeros(len(EVENT_TYPES), dtype=bool)
-        training[[EVENT_TYPES.index(t) for t in TRAINING_TYPES]] = True
-        is_training = training[a.et]
-        # 1. same occupation and level once
-        if "same_occupation_level_once" in self.phas:
-            self._same_occupation_level(is_training)
-        # 2. at most N subsidised trainings
-        if "max_subsidised_trainings" in self.phas:
-            cand = self.order[is_training[self.order] & self.eligible[self.order]]
-            self._count_limit(cand, a.person[cand], "max_subsidised_trainings", "max_trainings")
-        for t in EVENT_TYPES:
-            code = EVENT_TYPES.index(t)
-            name = f"{t}.max_per_person"
-            if name in self.phas:
-                cand = self.order[(a.et[self.order] == code) & self.eligible[self.order]]
-                self._count_limit(cand, a.person[cand], name, "max_per_person")
-            name = f"{t}.max_per_org_year"
-            if name in self.phas:
-                rows = np.flatnonzero((a.et == code) & self.eligible & (a.org >= 0))
-                years = _years(a.day[rows])
-                cand = rows[np.lexsort((rows, a.day[rows], years, a.org[rows]))]
-                group = _group_ids(a.org[cand], _years(a.day[cand]))
-                self._count_limit(cand, group, name, "max_per_org_year")
-            name = f"{t}.quota_per_region_year"
-            if name in self.phas:
-                # A quota is counted over the region that set it (a city's quota spans its districts).
-                rows = np.flatnonzero((a.et == code) & self.eligible)
-                quota_region = self.pregion[name][self.ctx[rows]]
-                quota_region = np.where(quota_region >= 0, quota_region, a.region[rows])
-                years = _years(a.day[rows])
-                order = np.lexsort((rows, a.day[rows], years, quota_region))
-                cand = rows[order]
-                group = _group_ids(quota_region[order], years[order])
-                self._count_limit(cand, group, name, "quota_exceeded")
-            name = f"{t}.cap_per_person"
-            if name in self.phas:
-                cand = self.order[(a.et[self.order] == code) & self.eligible[self.order]]
-                self._cap(cand, name)
-
-    def _refuse(self, rows: np.ndarray, reason: str, atoms: np.ndarray) -> None:
-        keep = ~self.hist[rows]
-        rows, atoms = rows[keep], atoms[keep]
-        if not len(rows):
-            return
-        self.eligible[rows] = False
-        self.reason[rows] = REASON_INDEX[reason]
-        self.trace["reason"][rows] = atoms
-        self.amount[rows] = 0
-
-    def _same_occupation_level(self, is_training: np.ndarray) -> None:
-        a = self.a
-        cand = self.order[is_training[self.order] & self.eligible[self.order]]
-        cand = cand[(a.occ[cand] >= 0) & (a.level[cand] >= 0)]
-        if not len(cand):
-            return
-        pos = np.arange(len(cand), dtype=np.int64)
-        group = _group_ids(a.person[cand], a.occ[cand] * 8 + a.level[cand])
-        order = np.lexsort((pos, group)) if len(cand) >= 2**24 else np.argsort(group * (1 << 24) + pos)
-        g = group[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = g[1:] != g[:-1]
-        dup = cand[order[~first]]
-        val, ref, _atom = self._limit("same_occupation_level_once", dup)
-        self._refuse(dup[val >= 0], "same_occupation_level", ref[val >= 0])
-
-    def _count_limit(self, cand: np.ndarray, groups: np.ndarray, name: str, reason: str) -> None:
-        """Greedy per group, in the candidates' order: refuse an event when the group already has
-        ``limit`` accepted ones. Exact in one vectorised pass while a group's limit is the same for all
-        its events (history and events without the rule count and are never refused); groups whose
-        limit changes over time are replayed one event at a time."""
-        if not len(cand):
-            return
-        limit, ref, _atom = self._limit(name, cand)
-        start = np.ones(len(cand), dtype=bool)
-        start[1:] = groups[1:] != groups[:-1]
-        count = _cumcount(start)
-        limited = (limit >= 0) & ~self.hist[cand]
-        refuse = limited & (count >= limit)
-        # Groups whose finite limit varies: replay exactly.
-        gid = np.cumsum(start) - 1
-        lim_f = np.where(limited, limit, np.iinfo(np.int64).max)
-        lo = np.minimum.reduceat(lim_f, np.flatnonzero(start))
-        lim_f2 = np.where(limited, limit, -1)
-        hi = np.maximum.reduceat(lim_f2, np.flatnonzero(start))
-        varying = (hi >= 0) & (lo != hi)
-        if varying.any():
-            vrows = varying[gid]
-            refuse[vrows] = False
-            sub = np.flatnonzero(vrows)
-            accepted = 0
-            for j in sub:
-                if start[j]:
-                    accepted = 0
-                if limited[j] and accepted >= limit[j]:
-                    refuse[j] = True
-                else:
-                    accepted += 1
-        self._refuse(cand[refuse], reason, ref[refuse])
-
-    def _cap(self, cand: np.ndarray, name: str) -> None:
-        if not len(cand):
-            return
-        a = self.a
-        cap, ref, capatom = self._limit(name, cand)
-        amt = self.amount[cand]
-        start = np.ones(len(cand), dtype=bool)
-        start[1:] = a.person[cand][1:] != a.person[cand][:-1]
-        gid = np.cumsum(start) - 1
-        starts = np.flatnonzero(start)
-        limited = (cap >= 0) & ~self.hist[cand]
-        lo = np.minimum.reduceat(np.where(limited, cap, np.iinfo(np.int64).max), starts)
-        hi = np.maximum.reduceat(np.where(limited, cap, -1), starts)
-        has_unlimited = np.maximum.reduceat((~limited & ~self.hist[cand]).astype(np.int64), starts) > 0
-        uniform = (hi < 0) | ((lo == hi) & ~has_unlimited)
-        cum = np.cumsum(amt)
-        base = (cum - amt)[starts][gid]
-        incl = cum - base
-        before = incl - amt
-        c = np.where(uniform[gid], hi[gid], 0)
-        paid = np.where(limited, np.minimum(c, incl) - np.minimum(c, before), amt)
-        paid = np.maximum(paid, 0)
-        slow = ~uniform[gid]
-        if slow.any():
-            total = 0
-            for j in np.flatnonzero(slow):
-                if start[j] or j == 0 or not slow[j - 1] or gid[j] != gid[j - 1]:
-                    total = 0
-                if limited[j]:
-                    paid[j] = max(0, min(amt[j], cap[j] - total))
-                else:
-                    paid[j] = amt[j]
-                total += int(paid[j])
-        paid = np.where(self.hist[cand], amt, paid)
-        cut = (paid < amt) & (paid > 0)
-        self.trace["cap"][cand[cut]] = capatom[cut]
-        self.amount[cand] = paid
-        zero = (paid == 0) & (amt > 0) & ~self.hist[cand]
-        self._refuse(cand[zero], "cap_reached", ref[zero])
+            self.out.trace[k][rows] = v
 
 
 def _outside_key(cs: CompiledSet) -> str:
@@ -713,46 +402,12 @@ def _months_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.where(missing, -1, months)
 
 
-def _years(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-
-
-def _cumcount(start: np.ndarray) -> np.ndarray:
-    idx = np.arange(len(start), dtype=np.int64)
-    first = np.maximum.accumulate(np.where(start, idx, 0))
-    return idx - first
-
-
-def _group_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dense ids for pairs (a, b) of non-negative ints, equal pairs equal ids."""
-    a = a.astype(np.int64, copy=False)
-    b = b.astype(np.int64, copy=False)
-    bmax = int(b.max()) + 1 if len(b) else 1
-    amax = int(a.max()) + 1 if len(a) else 1
-    if amax * bmax < 2**62:
-        return a * bmax + b
-    _, inv = np.unique(np.stack([a, b]), axis=1, return_inverse=True)
-    return inv.astype(np.int64)
-
-
-def _order(person: np.ndarray, day: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``rows`` sorted by person, date and position, with one 64-bit key where it fits."""
-    if not len(rows):
-        return rows
-    pmin, pmax = int(person.min()), int(person.max())
-    dmin, dmax = int(day.min()), int(day.max())
-    if pmax - pmin < 2**23 and dmax - dmin < 2**16 and int(rows.max()) < 2**24:
-        key = ((person - pmin) << 40) | ((day.astype(np.int64) - dmin) << 24) | rows
-        return rows[np.argsort(key)]
-    return rows[np.lexsort((rows, day, person))]
-
-
 # =============================================================================================
 # Output
 # =============================================================================================
 
 
-def _assemble(events: pl.DataFrame, out: _Out, nh: int, cs: CompiledSet) -> pl.DataFrame:
+def _assemble(events: pl.DataFrame, out: Outcome, nh: int, cs: CompiledSet) -> pl.DataFrame:
     sl = slice(nh, None)
     n = events.height
     amount = out.amount[sl]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from gongjiang.policy.arrays import MISSING_DAY
 from gongjiang.policy.compiled import REASON_INDEX, CompiledSet
-from gongjiang.policy.engine import MISSING_DAY, TRACE_FIELDS
+from gongjiang.policy.engine import TRACE_FIELDS
 from gongjiang.policy.formulas import EVENT_TYPES, FORMULAS, HIGH_SKILLED_RANK, LEVELS, Formula
 
 
