@@ -61,9 +61,10 @@ def child(n: int, baseline_sample: int, openfisca: bool) -> dict[str, object]:
     import polars as pl
 
     from gongjiang.policy.compiled import REASON_CODES, compile_set
-    from gongjiang.policy.engine import evaluate_compiled, render_results
+    from gongjiang.policy.engine import evaluate_compiled
     from gongjiang.policy.normalise import normalise_events
     from gongjiang.policy.reference import RowEvaluator, rows_from_frame
+    from gongjiang.policy.results import render_results
     from gongjiang.policy.spec import read_documents, read_set
     from gongjiang.policy.synthetic import SET_REGIONS, shipped_population, synthetic_events
 

@@ -83,10 +83,10 @@ def reference_results(events: pl.DataFrame, cs: CompiledSet, *, history: pl.Data
     import numpy as np
 
     from gongjiang.policy.compiled import REASON_CODES
-    from gongjiang.policy.engine import TRACE_FIELDS, render_results
     from gongjiang.policy.formulas import FORMULAS
     from gongjiang.policy.normalise import normalise_events
     from gongjiang.policy.reference import RowEvaluator, rows_from_frame
+    from gongjiang.policy.results import TRACE_FIELDS, render_results
 
     frame, nh = normalise_events(events, history)
     hist_rows, rows = rows_from_frame(frame, nh)

@@ -11,7 +11,8 @@ from typing import Any
 import polars as pl
 
 from gongjiang.policy.compiled import CompiledSet
-from gongjiang.policy.engine import TRACE_FIELDS, evaluate_compiled, render_results
+from gongjiang.policy.engine import evaluate_compiled
+from gongjiang.policy.results import TRACE_FIELDS, render_results
 
 RESULT_COLUMNS = (
     "event_id",

@@ -14,8 +14,8 @@ from typing import Any
 
 from gongjiang.policy.arrays import MISSING_DAY
 from gongjiang.policy.compiled import REASON_INDEX, CompiledSet
-from gongjiang.policy.engine import TRACE_FIELDS
 from gongjiang.policy.formulas import EVENT_TYPES, FORMULAS, HIGH_SKILLED_RANK, LEVELS, Formula
+from gongjiang.policy.results import TRACE_FIELDS
 
 
 def _round(x: int, num: int, den: int, mode: str) -> int:
