@@ -318,10 +318,6 @@ def set_path(name: str, directory: Path = SETS_DIR) -> Path:
     return directory / f"{name}.yaml"
 
 
-def cases_path(name: str, directory: Path = SETS_DIR) -> Path:
-    return directory / f"{name}_cases.yaml"
-
-
 def shipped_sets(directory: Path = SETS_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml") if not p.stem.endswith("_cases") and p.stem != "documents")
 
@@ -874,49 +870,6 @@ def check_set(spec: SetSpec, clauses: dict[str, Any]) -> list[str]:
         if et not in FORMULAS:
             problems.append(f"{f}: rule {et}: unknown event type")
     return problems
-
-
-# ---------------------------------------------------------------------------------------------
-# Golden cases
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GoldenCase:
-    name: str
-    events: tuple[dict[str, Any], ...]
-    history: tuple[dict[str, Any], ...]
-    expect: tuple[dict[str, Any], ...]
-    covers: tuple[str, ...] = ()
-
-
-def read_cases(name: str, directory: Path = SETS_DIR) -> tuple[list[GoldenCase], str]:
-    path = cases_path(name, directory)
-    if not path.is_file():
-        raise SpecError([f"{path.name}: missing: every policy set ships golden cases"])
-    text = path.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or {}
-    if raw.get("policy_set") != name:
-        raise SpecError([f"{path.name}: policy_set must be {name!r}"])
-    cases = []
-    errors = []
-    for i, c in enumerate(raw.get("cases") or [], start=1):
-        title = str(c.get("name") or f"case {i}")
-        if not c.get("events") or not c.get("expect"):
-            errors.append(f"{path.name}: case {i} ({title}): needs events and expect")
-            continue
-        cases.append(
-            GoldenCase(
-                name=title,
-                events=tuple(dict(e) for e in c["events"]),
-                history=tuple(dict(e) for e in c.get("history") or ()),
-                expect=tuple(dict(e) for e in c["expect"]),
-                covers=tuple(str(x) for x in c.get("covers") or ()),
-            )
-        )
-    if errors:
-        raise SpecError(errors)
-    return cases, hashlib.sha256(text.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -100,8 +100,8 @@ class Command(BaseCommand):
 
     def do_test(self, options: dict[str, Any]) -> None:
         from gongjiang.policy.compiled import compile_set
-        from gongjiang.policy.golden import run_cases
-        from gongjiang.policy.spec import read_cases, read_documents, read_set
+        from gongjiang.policy.golden import read_cases, run_cases
+        from gongjiang.policy.spec import read_documents, read_set
 
         directory: Path = options["dir"]
         failed = 0
