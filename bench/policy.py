@@ -63,9 +63,9 @@ def child(n: int, baseline_sample: int, openfisca: bool) -> dict[str, object]:
     from gongjiang.policy.compiled import REASON_CODES, compile_set
     from gongjiang.policy.engine import evaluate_compiled
     from gongjiang.policy.normalise import normalise_events
+    from gongjiang.policy.parsing import read_documents, read_set
     from gongjiang.policy.reference import RowEvaluator, rows_from_frame
     from gongjiang.policy.results import render_results
-    from gongjiang.policy.spec import read_documents, read_set
     from gongjiang.policy.synthetic import SET_REGIONS, shipped_population, synthetic_events
 
     out: dict[str, object] = {

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from gongjiang.policy.compiled import CompiledSet, compile_set
 from gongjiang.policy.models import DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
-from gongjiang.policy.spec import ClauseSpec, DocumentSpec, SetSpec, spec_from_json
+from gongjiang.policy.parsing import spec_from_json
+from gongjiang.policy.spec import ClauseSpec, DocumentSpec, SetSpec
 from gongjiang.reference.regions import lineage
 
 

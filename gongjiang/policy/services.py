@@ -14,14 +14,8 @@ from gongjiang.core.models import ChangeRecord
 from gongjiang.policy.compiled import compile_set
 from gongjiang.policy.golden import read_cases, run_cases
 from gongjiang.policy.models import Clause, DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
-from gongjiang.policy.spec import (
-    DOCUMENTS_FILE,
-    SETS_DIR,
-    DocumentSpec,
-    SpecError,
-    read_documents,
-    read_set,
-)
+from gongjiang.policy.parsing import read_documents, read_set
+from gongjiang.policy.spec import DOCUMENTS_FILE, SETS_DIR, DocumentSpec, SpecError
 
 
 @dataclass

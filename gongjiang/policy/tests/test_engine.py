@@ -13,8 +13,8 @@ from gongjiang.policy.compiled import REASON_CODES, compile_set
 from gongjiang.policy.engine import evaluate_compiled
 from gongjiang.policy.inputs import EVENT_TYPE_DTYPE, PolicyInputError, frame_from_records, read_events_csv
 from gongjiang.policy.normalise import normalise_events
+from gongjiang.policy.parsing import read_documents, read_set
 from gongjiang.policy.reference import RowEvaluator, rows_from_frame
-from gongjiang.policy.spec import read_documents, read_set
 from gongjiang.policy.synthetic import DEFAULT_MIX, SET_REGIONS, synthetic_events
 
 DOCS = read_documents()

@@ -7,7 +7,7 @@ import pytest
 
 from gongjiang.policy.compiled import compile_set
 from gongjiang.policy.golden import GoldenCase, read_cases, run_cases
-from gongjiang.policy.spec import read_documents, read_set, shipped_sets
+from gongjiang.policy.parsing import read_documents, read_set, shipped_sets
 
 DOCS = read_documents()
 

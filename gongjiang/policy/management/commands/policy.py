@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongjiang.core.audit import audit_context
-from gongjiang.policy.spec import SETS_DIR, SpecError, shipped_sets
+from gongjiang.policy.parsing import shipped_sets
+from gongjiang.policy.spec import SETS_DIR, SpecError
 
 
 def _date(text: str) -> datetime.date:
@@ -101,7 +102,7 @@ class Command(BaseCommand):
     def do_test(self, options: dict[str, Any]) -> None:
         from gongjiang.policy.compiled import compile_set
         from gongjiang.policy.golden import read_cases, run_cases
-        from gongjiang.policy.spec import read_documents, read_set
+        from gongjiang.policy.parsing import read_documents, read_set
 
         directory: Path = options["dir"]
         failed = 0
