@@ -68,6 +68,7 @@ from gongjiang.policy.formulas import (
 from gongjiang.policy.limits import StatefulLimits
 from gongjiang.policy.normalise import normalise_events
 from gongjiang.policy.results import TRACE_FIELDS, assemble, render_results
+from gongjiang.policy.selectors import compiled_for
 
 # =============================================================================================
 # Public entry points
@@ -84,8 +85,6 @@ def evaluate(
     render: bool = True,
 ) -> pl.DataFrame:
     """Evaluate ``events`` against a policy set loaded in the database (its adopted version by default)."""
-    from gongjiang.policy.selectors import compiled_for
-
     compiled = compiled_for(policy_set, version=version, as_of=as_of)
     return evaluate_compiled(events, compiled, history=history, render=render)
 

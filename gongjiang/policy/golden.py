@@ -16,11 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import yaml
 
-from gongjiang.policy.compiled import CompiledSet
-from gongjiang.policy.inputs import frame_from_records
+from gongjiang.policy.compiled import REASON_CODES, CompiledSet
+from gongjiang.policy.engine import evaluate_compiled
+from gongjiang.policy.formulas import FORMULAS
+from gongjiang.policy.inputs import PolicyInputError, frame_from_records
+from gongjiang.policy.normalise import normalise_events
+from gongjiang.policy.reference import RowEvaluator, rows_from_frame
+from gongjiang.policy.results import TRACE_FIELDS, render_results
 from gongjiang.policy.spec import SETS_DIR, SpecError
 
 EXPECT_KEYS = ("eligible", "reason", "amount_fen", "instalments", "instalment_fen", "clauses", "trace_text")
@@ -80,9 +86,6 @@ class CaseResult:
 
 
 def run_case(cs: CompiledSet, case: GoldenCase, *, engine: str = "vectorised") -> CaseResult:
-    from gongjiang.policy.engine import evaluate_compiled
-    from gongjiang.policy.inputs import PolicyInputError
-
     result = CaseResult(case)
     try:
         events = frame_from_records(list(case.events))
@@ -127,14 +130,6 @@ def run_cases(cs: CompiledSet, cases: list[GoldenCase], *, engine: str = "vector
 
 def reference_results(events: pl.DataFrame, cs: CompiledSet, *, history: pl.DataFrame | None = None) -> pl.DataFrame:
     """The per-row reference evaluator's results in the engine's output shape (for the golden tests)."""
-    import numpy as np
-
-    from gongjiang.policy.compiled import REASON_CODES
-    from gongjiang.policy.formulas import FORMULAS
-    from gongjiang.policy.normalise import normalise_events
-    from gongjiang.policy.reference import RowEvaluator, rows_from_frame
-    from gongjiang.policy.results import TRACE_FIELDS, render_results
-
     frame, nh = normalise_events(events, history)
     hist_rows, rows = rows_from_frame(frame, nh)
     res = RowEvaluator(cs).run(rows, hist_rows)
