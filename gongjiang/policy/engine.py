@@ -120,6 +120,9 @@ def _round_div(x: np.ndarray, num: np.ndarray | int, den: int, mode: str) -> np.
 
 
 class _Engine:
+    """Evaluates every event on its own, one event type at a time, into an :class:`Outcome`; then the
+    stateful limits (:class:`StatefulLimits`) act on that outcome."""
+
     def __init__(self, cs: CompiledSet, a: EventArrays):
         self.cs = cs
         self.a = a
