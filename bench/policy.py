@@ -61,9 +61,11 @@ def child(n: int, baseline_sample: int, openfisca: bool) -> dict[str, object]:
     import polars as pl
 
     from gongjiang.policy.compiled import REASON_CODES, compile_set
-    from gongjiang.policy.engine import _normalise_all, evaluate_compiled, render_results
+    from gongjiang.policy.engine import evaluate_compiled
+    from gongjiang.policy.normalise import normalise_events
+    from gongjiang.policy.parsing import read_documents, read_set
     from gongjiang.policy.reference import RowEvaluator, rows_from_frame
-    from gongjiang.policy.spec import read_documents, read_set
+    from gongjiang.policy.results import render_results
     from gongjiang.policy.synthetic import SET_REGIONS, shipped_population, synthetic_events
 
     out: dict[str, object] = {
@@ -120,7 +122,7 @@ def child(n: int, baseline_sample: int, openfisca: bool) -> dict[str, object]:
             pmin, pmax = int(df["person_id"].min()), int(df["person_id"].max())
             k = max(1, (pmax - pmin + 1) * per_set[name] // df.height)
             sample = df.filter(pl.col("person_id") < pmin + k)
-            frame, nh = _normalise_all(sample, None)
+            frame, nh = normalise_events(sample, None)
             _, rows = rows_from_frame(frame, nh)
             t = time.perf_counter()
             ref = RowEvaluator(sets[name]).run(rows)

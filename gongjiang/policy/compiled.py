@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gongjiang.policy.checks import Atom, condition_matches, table_matrix
 from gongjiang.policy.formulas import (
     BOOL_INPUTS,
     ENUM_INPUTS,
@@ -23,15 +24,7 @@ from gongjiang.policy.formulas import (
     RANGE_INPUTS,
     REASONS,
 )
-from gongjiang.policy.spec import (
-    Atom,
-    DocumentSpec,
-    ParamSpec,
-    SetSpec,
-    TableSpec,
-    clause_index,
-    table_matrix,
-)
+from gongjiang.policy.spec import DocumentSpec, ParamSpec, SetSpec, TableSpec, clause_index
 from gongjiang.reference.regions import lineage, scope_prefix
 
 EPOCH = datetime.date(1970, 1, 1)
@@ -116,8 +109,6 @@ class TableVariant:
 
     def lookup_combo(self, values: dict[str, Any]) -> int:
         """Per-row lookup used by the reference evaluator: the matching row for plain Python values."""
-        from gongjiang.policy.spec import condition_matches
-
         matches = []
         for r, row in enumerate(self.spec.rows):
             ok = True

@@ -5,20 +5,73 @@ A case lists ``events`` (and optionally ``history``), the ``expect``ed result pe
 ``trace_text``) and the clauses it ``covers``. Each case is evaluated on its own. The load command
 refuses a set whose cases fail; the test suite runs every case through both the vectorised engine and
 the per-row reference evaluator and checks that every clause the set uses is covered by some case.
+
+The cases of a set are in ``<name>_cases.yaml`` beside it; :func:`read_cases` reads them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
+import yaml
 
-from gongjiang.policy.compiled import CompiledSet
-from gongjiang.policy.engine import frame_from_records
-from gongjiang.policy.spec import GoldenCase
+from gongjiang.policy.compiled import REASON_CODES, CompiledSet
+from gongjiang.policy.engine import evaluate_compiled
+from gongjiang.policy.formulas import FORMULAS
+from gongjiang.policy.inputs import PolicyInputError, frame_from_records
+from gongjiang.policy.normalise import normalise_events
+from gongjiang.policy.reference import RowEvaluator, rows_from_frame
+from gongjiang.policy.results import TRACE_FIELDS, render_results
+from gongjiang.policy.spec import SETS_DIR, SpecError
 
 EXPECT_KEYS = ("eligible", "reason", "amount_fen", "instalments", "instalment_fen", "clauses", "trace_text")
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    name: str
+    events: tuple[dict[str, Any], ...]
+    history: tuple[dict[str, Any], ...]
+    expect: tuple[dict[str, Any], ...]
+    covers: tuple[str, ...] = ()
+
+
+def cases_path(name: str, directory: Path = SETS_DIR) -> Path:
+    return directory / f"{name}_cases.yaml"
+
+
+def read_cases(name: str, directory: Path = SETS_DIR) -> tuple[list[GoldenCase], str]:
+    path = cases_path(name, directory)
+    if not path.is_file():
+        raise SpecError([f"{path.name}: missing: every policy set ships golden cases"])
+    text = path.read_text(encoding="utf-8")
+    raw = yaml.safe_load(text) or {}
+    if raw.get("policy_set") != name:
+        raise SpecError([f"{path.name}: policy_set must be {name!r}"])
+    cases = []
+    errors = []
+    for i, c in enumerate(raw.get("cases") or [], start=1):
+        title = str(c.get("name") or f"case {i}")
+        if not c.get("events") or not c.get("expect"):
+            errors.append(f"{path.name}: case {i} ({title}): needs events and expect")
+            continue
+        cases.append(
+            GoldenCase(
+                name=title,
+                events=tuple(dict(e) for e in c["events"]),
+                history=tuple(dict(e) for e in c.get("history") or ()),
+                expect=tuple(dict(e) for e in c["expect"]),
+                covers=tuple(str(x) for x in c.get("covers") or ()),
+            )
+        )
+    if errors:
+        raise SpecError(errors)
+    return cases, hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -33,8 +86,6 @@ class CaseResult:
 
 
 def run_case(cs: CompiledSet, case: GoldenCase, *, engine: str = "vectorised") -> CaseResult:
-    from gongjiang.policy.engine import PolicyInputError, evaluate_compiled
-
     result = CaseResult(case)
     try:
         events = frame_from_records(list(case.events))
@@ -79,14 +130,7 @@ def run_cases(cs: CompiledSet, cases: list[GoldenCase], *, engine: str = "vector
 
 def reference_results(events: pl.DataFrame, cs: CompiledSet, *, history: pl.DataFrame | None = None) -> pl.DataFrame:
     """The per-row reference evaluator's results in the engine's output shape (for the golden tests)."""
-    import numpy as np
-
-    from gongjiang.policy.compiled import REASON_CODES
-    from gongjiang.policy.engine import TRACE_FIELDS, _normalise_all, render_results
-    from gongjiang.policy.formulas import FORMULAS
-    from gongjiang.policy.reference import RowEvaluator, rows_from_frame
-
-    frame, nh = _normalise_all(events, history)
+    frame, nh = normalise_events(events, history)
     hist_rows, rows = rows_from_frame(frame, nh)
     res = RowEvaluator(cs).run(rows, hist_rows)
     ev = frame.slice(nh)

@@ -11,7 +11,9 @@ from typing import Any
 import polars as pl
 
 from gongjiang.policy.compiled import CompiledSet
-from gongjiang.policy.engine import TRACE_FIELDS, evaluate_compiled, render_results
+from gongjiang.policy.engine import evaluate_compiled
+from gongjiang.policy.results import TRACE_FIELDS, render_results
+from gongjiang.policy.selectors import compiled_for
 
 RESULT_COLUMNS = (
     "event_id",
@@ -269,8 +271,6 @@ def diff_compiled(
 def diff_versions(
     events: pl.DataFrame, *, policy_set: str, from_version: int, to_version: int, history: pl.DataFrame | None = None
 ) -> DiffReport:
-    from gongjiang.policy.selectors import compiled_for
-
     return diff_compiled(
         events,
         compiled_for(policy_set, version=from_version),

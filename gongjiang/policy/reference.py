@@ -9,12 +9,16 @@ benchmark measures how much faster the vectorised engine is.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from typing import Any
 
+import polars as pl
+
+from gongjiang.policy.arrays import MISSING_DAY
 from gongjiang.policy.compiled import REASON_INDEX, CompiledSet
-from gongjiang.policy.engine import MISSING_DAY, TRACE_FIELDS
 from gongjiang.policy.formulas import EVENT_TYPES, FORMULAS, HIGH_SKILLED_RANK, LEVELS, Formula
+from gongjiang.policy.results import TRACE_FIELDS
 
 
 def _round(x: int, num: int, den: int, mode: str) -> int:
@@ -22,8 +26,6 @@ def _round(x: int, num: int, den: int, mode: str) -> int:
 
 
 def _months(start: int, end: int) -> int:
-    import datetime
-
     if start == MISSING_DAY:
         return -1
     s = datetime.date(1970, 1, 1) + datetime.timedelta(days=start)
@@ -336,8 +338,6 @@ class RowEvaluator:
 
 def rows_from_frame(frame: Any, nh: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Plain dicts from the engine's normalised frame (what a per-row implementation would read)."""
-    import polars as pl
-
     df = frame.with_columns(
         day=pl.col("event_date").cast(pl.Int64),
         year=pl.col("event_date").dt.year().cast(pl.Int64),

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from gongjiang.policy.engine import read_events_csv
+from gongjiang.policy.inputs import read_events_csv
 from gongjiang.policy.models import PolicySet
 from gongjiang.policy.selectors import fill_digital
 from gongjiang.policy.synthetic import SET_REGIONS, synthetic_events

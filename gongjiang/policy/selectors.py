@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from gongjiang.policy.compiled import CompiledSet, compile_set
 from gongjiang.policy.models import DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
-from gongjiang.policy.spec import ClauseSpec, DocumentSpec, SetSpec, spec_from_json
+from gongjiang.policy.parsing import spec_from_json
+from gongjiang.policy.spec import ClauseSpec, DocumentSpec, SetSpec
+from gongjiang.reference.models import Occupation
 from gongjiang.reference.regions import lineage
 
 
@@ -147,8 +149,6 @@ def parameter_value(
 
 def fill_digital(events: pl.DataFrame) -> pl.DataFrame:
     """When the events carry no ``digital`` column, take it from the reference occupation list."""
-    from gongjiang.reference.models import Occupation
-
     if "digital" in events.columns or "occupation_code" not in events.columns:
         return events
     digital = list(Occupation.objects.filter(digital=True).values_list("code", flat=True))

@@ -12,17 +12,10 @@ from django.utils import timezone
 from gongjiang.core.audit import current, record_change, record_set, snapshot
 from gongjiang.core.models import ChangeRecord
 from gongjiang.policy.compiled import compile_set
-from gongjiang.policy.golden import run_cases
+from gongjiang.policy.golden import read_cases, run_cases
 from gongjiang.policy.models import Clause, DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
-from gongjiang.policy.spec import (
-    DOCUMENTS_FILE,
-    SETS_DIR,
-    DocumentSpec,
-    SpecError,
-    read_cases,
-    read_documents,
-    read_set,
-)
+from gongjiang.policy.parsing import read_documents, read_set
+from gongjiang.policy.spec import DOCUMENTS_FILE, SETS_DIR, DocumentSpec, SpecError
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from gongjiang.policy.engine import EVENT_TYPE_DTYPE, LEVEL_DTYPE, TIER_DTYPE, TITLE_DTYPE
 from gongjiang.policy.formulas import EVENT_TYPES, LEVELS, TIERS, TITLES
+from gongjiang.policy.inputs import EVENT_TYPE_DTYPE, LEVEL_DTYPE, TIER_DTYPE, TITLE_DTYPE
 
 OCCUPATIONS_CSV = Path(__file__).resolve().parents[1] / "reference" / "data" / "occupations_2022.csv"
 

@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from gongjiang.policy.engine import PolicyInputError, evaluate
+from gongjiang.policy.engine import evaluate
 from gongjiang.policy.forms import DiffForm, EvaluateForm
+from gongjiang.policy.inputs import PolicyInputError
 from gongjiang.policy.models import Clause, PolicyDocument, PolicySet, PolicySetVersion
 from gongjiang.policy.outputs import csv_frame, diff_versions, summary
 from gongjiang.policy.runs import SHOWN_ROWS, events_from_upload, result_rows, sample_events

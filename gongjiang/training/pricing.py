@@ -195,7 +195,8 @@ def history_events(person_ids: list[int], *, exclude_class: int) -> pl.DataFrame
 def evaluate_class(training_class: TrainingClass) -> pl.DataFrame:
     """One row per passed trainee: enrolment_id, person_id, certificate_id, event_date, policy_set,
     policy_version, eligible, reason, amount_fen, clauses, trace."""
-    from gongjiang.policy.engine import PolicyInputError, evaluate
+    from gongjiang.policy.engine import evaluate
+    from gongjiang.policy.inputs import PolicyInputError
 
     events, index = class_events(training_class)
     out_schema: dict[str, Any] = {

@@ -27,7 +27,8 @@ from gongjiang.policy.api.serializers import (
     PolicyDocumentSerializer,
     PolicySetSerializer,
 )
-from gongjiang.policy.engine import PolicyInputError, evaluate, frame_from_records
+from gongjiang.policy.engine import evaluate
+from gongjiang.policy.inputs import PolicyInputError, frame_from_records
 from gongjiang.policy.models import PolicyDocument, PolicySet
 from gongjiang.policy.outputs import diff_versions, summary
 from gongjiang.policy.runs import api_rows, events_from_upload

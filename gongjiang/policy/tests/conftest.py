@@ -4,7 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
+from gongjiang.core.audit import audit_context
+from gongjiang.policy.services import policy_set_load
 from gongjiang.policy.spec import SETS_DIR
 
 
@@ -19,8 +22,6 @@ def sets_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def load_sets(db, reference):  # type: ignore[no-untyped-def]
     """Load (and adopt) shipped sets by name inside the test's transaction."""
-    from gongjiang.core.audit import audit_context
-    from gongjiang.policy.services import policy_set_load
 
     def load(*names: str, directory: Path = SETS_DIR, adopt: bool = True):  # type: ignore[no-untyped-def]
         with audit_context(source="cli"):
@@ -32,7 +33,5 @@ def load_sets(db, reference):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _english():  # type: ignore[no-untyped-def]
     """The assertions read the English messages; pages are asked for in English too."""
-    from django.utils import translation
-
     with translation.override("en"):
         yield

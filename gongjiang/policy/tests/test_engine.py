@@ -10,16 +10,11 @@ import polars as pl
 import pytest
 
 from gongjiang.policy.compiled import REASON_CODES, compile_set
-from gongjiang.policy.engine import (
-    EVENT_TYPE_DTYPE,
-    PolicyInputError,
-    _normalise_all,
-    evaluate_compiled,
-    frame_from_records,
-    read_events_csv,
-)
+from gongjiang.policy.engine import evaluate_compiled
+from gongjiang.policy.inputs import EVENT_TYPE_DTYPE, PolicyInputError, frame_from_records, read_events_csv
+from gongjiang.policy.normalise import normalise_events
+from gongjiang.policy.parsing import read_documents, read_set
 from gongjiang.policy.reference import RowEvaluator, rows_from_frame
-from gongjiang.policy.spec import read_documents, read_set
 from gongjiang.policy.synthetic import DEFAULT_MIX, SET_REGIONS, synthetic_events
 
 DOCS = read_documents()
@@ -34,7 +29,7 @@ def _compiled(name: str, directory: Path | None = None):  # type: ignore[no-unty
 
 def _compare(cs, events: pl.DataFrame, history: pl.DataFrame | None = None) -> pl.DataFrame:  # type: ignore[no-untyped-def]
     out = evaluate_compiled(events, cs, history=history, render=False)
-    frame, nh = _normalise_all(events, history)
+    frame, nh = normalise_events(events, history)
     hist_rows, rows = rows_from_frame(frame, nh)
     ref = RowEvaluator(cs).run(rows, hist_rows)
     trace = out["trace"].struct.unnest()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gongjiang.policy.compiled import compile_set
-from gongjiang.policy.golden import run_cases
-from gongjiang.policy.spec import GoldenCase, read_cases, read_documents, read_set, shipped_sets
+from gongjiang.policy.golden import GoldenCase, read_cases, run_cases
+from gongjiang.policy.parsing import read_documents, read_set, shipped_sets
 
 DOCS = read_documents()
 

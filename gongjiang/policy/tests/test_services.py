@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
 from gongjiang.policy.models import Clause, DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
-from gongjiang.policy.selectors import compiled_for, get_version, parameter_value, spec_from_db
+from gongjiang.policy.parsing import read_set
+from gongjiang.policy.selectors import PolicySetNotFound, compiled_for, get_version, parameter_value, spec_from_db
 from gongjiang.policy.services import policy_set_adopt, policy_set_load
-from gongjiang.policy.spec import read_set
 
 
 def test_loading_registers_documents_and_a_version_and_is_idempotent(load_sets) -> None:  # type: ignore[no-untyped-def]
@@ -99,8 +99,6 @@ def test_parameter_lookup_falls_back_district_city_province(load_sets) -> None: 
 
 
 def test_unknown_sets_and_versions_are_explained(load_sets) -> None:  # type: ignore[no-untyped-def]
-    from gongjiang.policy.selectors import PolicySetNotFound
-
     load_sets("changzhou")
     with pytest.raises(PolicySetNotFound, match="known: changzhou"):
         get_version("wuxi")

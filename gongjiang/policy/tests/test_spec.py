@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gongjiang.policy.spec import SpecError, read_documents, read_set, shipped_sets
+from gongjiang.policy.parsing import read_documents, read_set, shipped_sets
+from gongjiang.policy.spec import SpecError
 
 
 def test_every_shipped_set_reads_and_the_documents_are_registered() -> None:

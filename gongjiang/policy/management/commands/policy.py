@@ -10,7 +10,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongjiang.core.audit import audit_context
-from gongjiang.policy.spec import SETS_DIR, SpecError, shipped_sets
+from gongjiang.policy.compiled import compile_set
+from gongjiang.policy.engine import evaluate
+from gongjiang.policy.golden import read_cases, run_cases
+from gongjiang.policy.inputs import PolicyInputError, read_events_csv
+from gongjiang.policy.models import PolicySet
+from gongjiang.policy.outputs import csv_frame, diff_csv_frame, diff_versions, summary, write_csv
+from gongjiang.policy.parsing import read_documents, read_set, shipped_sets
+from gongjiang.policy.selectors import PolicySetNotFound, fill_digital
+from gongjiang.policy.services import policy_documents_load, policy_set_adopt, policy_set_load
+from gongjiang.policy.spec import SETS_DIR, SpecError
 
 
 def _date(text: str) -> datetime.date:
@@ -60,8 +69,6 @@ class Command(BaseCommand):
 
     # -- actions -------------------------------------------------------------------------------
     def do_load(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.services import policy_documents_load, policy_set_load
-
         directory: Path = options["dir"]
         names = options["names"] or shipped_sets(directory)
         try:
@@ -76,8 +83,6 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.messages)} problem(s); nothing loaded for the failing set") from None
 
     def do_adopt(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.services import policy_set_adopt
-
         try:
             v = policy_set_adopt(name=options["policy_set"], number=options["version"])
         except ValidationError as exc:
@@ -85,8 +90,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{v.policy_set.name}: v{v.number} is current")
 
     def do_list(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.models import PolicySet
-
         for ps in PolicySet.objects.prefetch_related("versions").order_by("name"):
             current = ps.current_version()
             self.stdout.write(f"{ps.name} ({ps.region_code}) {ps.title}")
@@ -99,10 +102,6 @@ class Command(BaseCommand):
                 )
 
     def do_test(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.compiled import compile_set
-        from gongjiang.policy.golden import run_cases
-        from gongjiang.policy.spec import read_cases, read_documents, read_set
-
         directory: Path = options["dir"]
         failed = 0
         try:
@@ -125,9 +124,6 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} golden case(s) failed")
 
     def _events(self, path: Path, label: str) -> Any:
-        from gongjiang.policy.engine import PolicyInputError, read_events_csv
-        from gongjiang.policy.selectors import fill_digital
-
         if not path.is_file():
             raise CommandError(f"{label} {path}: no such file")
         try:
@@ -144,10 +140,6 @@ class Command(BaseCommand):
         raise CommandError(f"{path}: {len(exc.errors) + exc.truncated} error(s); nothing written")
 
     def do_evaluate(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.engine import PolicyInputError, evaluate
-        from gongjiang.policy.outputs import csv_frame, summary, write_csv
-        from gongjiang.policy.selectors import PolicySetNotFound
-
         events = self._events(options["input"], "--input")
         history = self._events(options["history"], "--history") if options["history"] else None
         try:
@@ -171,10 +163,6 @@ class Command(BaseCommand):
         )
 
     def do_diff(self, options: dict[str, Any]) -> None:
-        from gongjiang.policy.engine import PolicyInputError
-        from gongjiang.policy.outputs import diff_csv_frame, diff_versions, write_csv
-        from gongjiang.policy.selectors import PolicySetNotFound
-
         events = self._events(options["input"], "--input")
         history = self._events(options["history"], "--history") if options["history"] else None
         try:
