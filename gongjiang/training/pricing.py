@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.registry.models import Employment
 from gongjiang.training.models import Claim, ClaimStatus, ClassKind, Enrolment, Outcome, TrainingClass
+from gongjiang.training.selectors import catalog_lookup
 
 EVENT_TYPES = {
     ClassKind.PROJECT: "project_training",
@@ -82,8 +83,6 @@ def _local_months(person_ids: list[int], prefix: str, on: datetime.date) -> dict
 
 def class_events(training_class: TrainingClass) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(events, index): the engine events for a class's passed trainees, and which enrolment each is for."""
-    from gongjiang.training.services import catalog_lookup
-
     tc = training_class
     rows = list(
         Enrolment.objects.filter(training_class=tc, outcome=Outcome.PASSED, certificate__isnull=False)

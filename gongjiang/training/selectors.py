@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+import polars as pl
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from gongjiang.core.scope import can, restrict
+from gongjiang.reference.models import SkillLevel
+from gongjiang.reference.regions import lineage, scope_prefix
+from gongjiang.registry.models import Organisation
 from gongjiang.training import rules
 from gongjiang.training.models import (
+    BLOCKING_FINDING_STATUSES,
+    MIN_HOURS_HIGHER,
+    MIN_HOURS_JUNIOR,
     Application,
     ApplicationStatus,
+    CatalogEntry,
     Claim,
+    ClaimStatus,
+    Designation,
+    DesignationStatus,
     Finding,
     FindingStatus,
     NeedStatus,
@@ -19,7 +33,6 @@ from gongjiang.training.models import (
     TrainingClass,
     TrainingNeed,
 )
-from gongjiang.training.services import batchable_claims
 
 
 def needs_for(user: Any) -> QuerySet:
@@ -68,3 +81,67 @@ def claims_with_findings(claims: QuerySet) -> QuerySet:
     return claims.annotate(
         open_findings=Count("findings", filter=Q(findings__status__in=[FindingStatus.OPEN, FindingStatus.CONFIRMED]))
     )
+
+
+def designation_covering(organisation: Organisation, region_code: str, on: datetime.date) -> Designation | None:
+    """An active designation of ``organisation`` on ``on`` by ``region_code`` or a region above it."""
+    ancestors = set(lineage(region_code))
+    return (
+        Designation.objects.filter(
+            organisation=organisation,
+            region_code__in=ancestors,
+            status=DesignationStatus.ACTIVE,
+            period_start__lte=on,
+            period_end__gte=on,
+        )
+        .order_by("-region_code")
+        .first()
+    )
+
+
+def catalog_lookup(region_code: str, year: int, occupation_ids: Iterable[int]) -> pl.DataFrame:
+    """Tier and flags per occupation from the most specific catalog (district → city → province) of ``year``."""
+    ids = list(set(occupation_ids))
+    chain = list(lineage(region_code))
+    rows = list(
+        CatalogEntry.objects.filter(year=year, region_code__in=chain, occupation_id__in=ids).values_list(
+            "occupation_id", "region_code", "tier", "digital", "shortage", "clause"
+        )
+    )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "occupation_id": pl.Int64,
+            "catalog_region": pl.Utf8,
+            "tier": pl.Utf8,
+            "digital": pl.Boolean,
+            "shortage": pl.Boolean,
+            "catalog_clause": pl.Utf8,
+        },
+        orient="row",
+    )
+    rank = {code: i for i, code in enumerate(chain)}
+    return (
+        frame.with_columns(pl.col("catalog_region").replace_strict(rank, default=9).alias("_rank"))
+        .sort("_rank")
+        .unique("occupation_id", keep="first")
+        .drop("_rank")
+    )
+
+
+def min_class_hours(level: SkillLevel) -> int:
+    return MIN_HOURS_JUNIOR if level.code in ("apprentice", "level5") else MIN_HOURS_HIGHER
+
+
+def blocked_claims_q() -> Exists:
+    """Claims linked to an open or confirmed finding."""
+    through = Finding.claims.through
+    return Exists(through.objects.filter(claim_id=OuterRef("pk"), finding__status__in=list(BLOCKING_FINDING_STATUSES)))
+
+
+def batchable_claims(region_code: str) -> models.QuerySet:
+    """Approved claims of a region's subtree, in no batch, held by no open or confirmed finding."""
+    prefix = scope_prefix(region_code)
+    qs = Claim.objects.filter(status=ClaimStatus.APPROVED)
+    qs = qs.filter(region_code=prefix) if len(prefix) == 6 else qs.filter(region_code__startswith=prefix)
+    return qs.filter(payment_line__isnull=True).exclude(blocked_claims_q())

@@ -458,7 +458,7 @@ def batches(request: HttpRequest) -> HttpResponse:
             _form_errors(request, form)
     user: Any = request.user
     batchable = (
-        services.batchable_claims(user.region_code).count()
+        selectors.batchable_claims(user.region_code).count()
         if can(user, "add", PaymentBatch) and user.region_code
         else 0
     )
