@@ -18,7 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
     from gongjiang.reference.services import reference_load
 
     with django_db_blocker.unblock(), audit_context(source="cli"):
-        reference_load()
+        reference_load(actor=None)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ def reference(db):  # type: ignore[no-untyped-def]
 
     if not SkillLevel.objects.exists():
         with audit_context(source="cli"):
-            reference_load()
+            reference_load(actor=None)
 
 
 @pytest.fixture

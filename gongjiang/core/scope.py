@@ -121,9 +121,13 @@ def _active(user: Any) -> bool:
 
 
 def can(user: Any, action: str, model: type[models.Model]) -> bool:
-    """May ``user``'s role take ``action`` on this model at all (before narrowing to objects)?"""
+    """May ``user``'s role take ``action`` on this model at all (before narrowing to objects)? A model
+    without a scope is platform-wide data (the national code systems, published policy, indicator
+    definitions): every signed-in user views it, and only an administrator (or the system) writes it."""
     if not _active(user):
         return False
+    if model._meta.label not in _scopes():
+        return action == "view" or bool(user.is_superuser)
     scope = scope_of(model)
     base = base_action(model, action)
     if scope.read_only and base != "view":
@@ -203,7 +207,7 @@ def _scope_refusal(
     instance = None if isinstance(target, type) else target
     if not can(user, action, model):
         return _("Your account may not do this."), False
-    if user.is_superuser:
+    if user.is_superuser or model._meta.label not in _scopes():
         return None
     if user.role == Role.ORGANISATION:
         if instance is None:

@@ -778,7 +778,7 @@ def prepare_certificates(v: Validation, ctx: Context) -> Prepared:
         (pl.col("issuer_uscc") != "") & pl.col("issuer_id").is_null(),
         _("No organisation with this credit code is registered; import the issuer first."),
     )
-    # What the number encodes must agree with the certificate (credentials.services.check_number_against).
+    # What the number encodes must agree with the certificate (credentials.numbers.check_number_against).
     skill = (pl.col("num_kind") == "skill") & v.ok("number")
     level_msg = fmt(
         _("The number encodes level %(n)s but the certificate is %(l)s."),

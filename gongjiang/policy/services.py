@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from gongjiang.core.audit import current, record_change, record_set, snapshot
 from gongjiang.core.models import ChangeRecord
+from gongjiang.core.scope import authorize
 from gongjiang.policy.compiled import compile_set
 from gongjiang.policy.golden import read_cases, run_cases
 from gongjiang.policy.models import Clause, DecisionTable, Parameter, PolicyDocument, PolicySet, PolicySetVersion
@@ -51,9 +54,10 @@ class SetLoadReport:
         )
 
 
-def policy_documents_load(*, path: Path = DOCUMENTS_FILE) -> DocumentsReport:
+def policy_documents_load(*, actor: Any, path: Path = DOCUMENTS_FILE) -> DocumentsReport:
     """Create or update the documents and clauses of ``path`` (idempotent). Clauses are never deleted:
     parameters of older versions cite them."""
+    authorize(actor, "change", PolicyDocument)
     try:
         specs = read_documents(path)
     except SpecError as exc:
@@ -116,9 +120,12 @@ def _document_upsert(spec: DocumentSpec, report: DocumentsReport) -> None:
         report.clauses_created += len(new)
 
 
-def policy_set_load(*, name: str, directory: Path = SETS_DIR, adopt: bool = False, note: str = "") -> SetLoadReport:
+def policy_set_load(
+    *, actor: Any, name: str, directory: Path = SETS_DIR, adopt: bool = False, note: str = ""
+) -> SetLoadReport:
     """Check the set file (and what it includes) and its golden cases; write a new version when the
     content changed. Nothing is written when a check or a golden case fails."""
+    authorize(actor, "change", PolicySet)
     documents_path = directory / "documents.yaml"
     try:
         docs = read_documents(documents_path)
@@ -131,7 +138,7 @@ def policy_set_load(*, name: str, directory: Path = SETS_DIR, adopt: bool = Fals
     if failures:
         raise ValidationError([f"{name}_cases.yaml: golden case failed: {f}" for f in failures])
     with transaction.atomic():
-        policy_documents_load(path=documents_path)
+        policy_documents_load(actor=actor, path=documents_path)
         policy_set, created_set = PolicySet.objects.get_or_create(
             name=name, defaults={"title": spec.title, "region_code": spec.region, "description": spec.description}
         )
@@ -152,7 +159,7 @@ def policy_set_load(*, name: str, directory: Path = SETS_DIR, adopt: bool = Fals
         if same is not None:
             adopted = False
             if adopt and policy_set.current_version() != same:
-                policy_set_adopt(name=name, number=same.number)
+                policy_set_adopt(actor=actor, name=name, number=same.number)
                 adopted = True
             return SetLoadReport(
                 name, same.number, False, adopted, len(cases), same.parameters.count(), same.tables.count()
@@ -219,14 +226,13 @@ def policy_set_load(*, name: str, directory: Path = SETS_DIR, adopt: bool = Fals
 
 
 def _jsonable_row(row: dict[str, object]) -> dict[str, object]:
-    import datetime
-
     return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
 
 
-def policy_set_adopt(*, name: str, number: int) -> PolicySetVersion:
+def policy_set_adopt(*, actor: Any, name: str, number: int) -> PolicySetVersion:
     """Make a loaded version the one evaluations use by default: the most recently adopted version is
     current, so adopting an older version again rolls back."""
+    authorize(actor, "change", PolicySetVersion)
     with transaction.atomic():
         version = (
             PolicySetVersion.objects.select_for_update()

@@ -7,12 +7,14 @@ import io
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_set
+from gongjiang.core.scope import authorize
 from gongjiang.reference import regions
 from gongjiang.reference.models import Industry, Occupation, Region, SkillLevel
 
@@ -44,7 +46,7 @@ class LoadReport:
 
 
 @transaction.atomic
-def regions_load(report: LoadReport) -> None:
+def _regions_load(report: LoadReport) -> None:
     existing = {(r.code, r.name, r.valid_from): r for r in Region.objects.all()}
     new: list[Region] = []
     changed: list[Region] = []
@@ -76,7 +78,7 @@ def regions_load(report: LoadReport) -> None:
 
 
 @transaction.atomic
-def skill_levels_load(report: LoadReport) -> None:
+def _skill_levels_load(report: LoadReport) -> None:
     created = updated = 0
     for code, rank, name, name_en, national, high in SKILL_LEVELS:
         obj = SkillLevel.objects.filter(code=code).first()
@@ -153,7 +155,7 @@ def parse_occupation_rows(text: str) -> list[dict[str, str]]:
 
 
 @transaction.atomic
-def occupations_upsert(rows: list[dict[str, str]], *, source: str, report: LoadReport) -> None:
+def _occupations_upsert(rows: list[dict[str, str]], *, source: str, report: LoadReport) -> None:
     existing = {o.code: o for o in Occupation.objects.all()}
     created = updated = 0
     for row in sorted(rows, key=lambda r: (len(r["code"]), r["code"])):
@@ -183,7 +185,7 @@ def occupations_upsert(rows: list[dict[str, str]], *, source: str, report: LoadR
 
 
 @transaction.atomic
-def industries_load(report: LoadReport) -> None:
+def _industries_load(report: LoadReport) -> None:
     text = resources.files("gongjiang.reference").joinpath("data/industries_gbt4754_2017.csv").read_text("utf-8")
     existing = {i.code: i for i in Industry.objects.all()}
     created = updated = 0
@@ -202,24 +204,26 @@ def industries_load(report: LoadReport) -> None:
         record_set(model=Industry, count=created + updated, detail={"source": "GB/T 4754-2017"})
 
 
-def reference_load() -> LoadReport:
+def reference_load(*, actor: Any) -> LoadReport:
     """Load or upgrade all shipped reference data."""
+    authorize(actor, "change", Region)
     report = LoadReport()
-    regions_load(report)
-    skill_levels_load(report)
-    industries_load(report)
+    _regions_load(report)
+    _skill_levels_load(report)
+    _industries_load(report)
     text = resources.files("gongjiang.reference").joinpath("data/occupations_2022.csv").read_text("utf-8")
-    occupations_upsert(parse_occupation_rows(text), source="shipped", report=report)
+    _occupations_upsert(parse_occupation_rows(text), source="shipped", report=report)
     return report
 
 
-def occupations_import(path: Path) -> LoadReport:
+def occupations_import(*, actor: Any, path: Path) -> LoadReport:
     """A bureau's official full list, ``code,name[,digital]`` in UTF-8 or GB18030."""
+    authorize(actor, "change", Occupation)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")
     report = LoadReport()
-    occupations_upsert(parse_occupation_rows(text), source="official", report=report)
+    _occupations_upsert(parse_occupation_rows(text), source="official", report=report)
     return report

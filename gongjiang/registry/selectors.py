@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from gongjiang.core import pii
 from gongjiang.core.scope import can, restrict
+from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.models import Certificate
 from gongjiang.registry.models import Organisation, Person
 
@@ -57,3 +59,12 @@ def skill_summary(region_code: str, as_of: Any) -> dict[str, Any]:
         "high_share": high / skilled if skilled else None,
         "skilled_share": skilled / employed if employed else None,
     }
+
+
+def find_person_by_id_number(id_number: str) -> Person | None:
+    """Exact lookup through the blind index (a 15-digit number is upgraded first)."""
+    try:
+        number = parse_id_number(id_number).number
+    except IdentifierError:
+        number = (id_number or "").strip().upper()
+    return Person.objects.filter(id_index=pii.blind_index(number)).first()

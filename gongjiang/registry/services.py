@@ -110,15 +110,6 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
     return person
 
 
-def find_person_by_id_number(id_number: str) -> Person | None:
-    """Exact lookup through the blind index (a 15-digit number is upgraded first)."""
-    try:
-        number = parse_id_number(id_number).number
-    except IdentifierError:
-        number = (id_number or "").strip().upper()
-    return Person.objects.filter(id_index=pii.blind_index(number)).first()
-
-
 @transaction.atomic
 def organisation_create(
     *,

@@ -29,6 +29,7 @@ from gongjiang.core.models import Role, User
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.services import certificate_issue
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.registry.services import organisation_create, person_create, person_update
 from gongjiang.synth.ids import make_certificate_number, make_id_number, make_uscc
 from gongjiang.training import checks, services
@@ -101,7 +102,7 @@ def _load_policy_sets(say: Callable[[str], None]) -> None:
 
     for name in POLICY_SETS:
         if not PolicySetVersion.objects.filter(policy_set__name=name, adopted_at__isnull=False).exists():
-            say(policy_set_load(name=name, adopt=True).line())
+            say(policy_set_load(actor=None, name=name, adopt=True).line())
 
 
 def _institutions() -> list[Organisation]:
@@ -456,8 +457,6 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
 
 def _old_trainee(run: str) -> Person:
     """A 张家港 resident born in 1953: 71 when the elderly-care class began."""
-    from gongjiang.registry.services import find_person_by_id_number
-
     number = make_id_number(ZJG, D(1953, 11, 2), 902)
     found = find_person_by_id_number(number)
     if found is not None:

@@ -14,7 +14,7 @@ def officer(reference, make_user):  # type: ignore[no-untyped-def]
     from gongjiang.policy.services import policy_set_load
 
     with audit_context(source="cli"):
-        policy_set_load(name="zhangjiagang", adopt=True)
+        policy_set_load(actor=None, name="zhangjiagang", adopt=True)
     return make_user("zhangjiagang", region_code="320582")
 
 

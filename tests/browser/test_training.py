@@ -38,7 +38,7 @@ def world(reference, make_user, make_org, make_person):
         "school": make_user("school", role="organisation", organisation=institution),
     }
     with audit_context(source="cli"):
-        policy_set_load(name="zhangjiagang", adopt=True)
+        policy_set_load(actor=None, name="zhangjiagang", adopt=True)
         services.designation_create(
             actor=users["zhangjiagang"],
             organisation=institution,

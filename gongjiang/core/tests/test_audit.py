@@ -158,7 +158,7 @@ SERVICE_CASES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str]] 
 ]
 
 # Public functions of the service modules that do not write.
-NOT_WRITERS = {"find_person_by_id_number", "check_number_against"}
+NOT_WRITERS: set[str] = set()
 
 
 def _service_functions() -> set[str]:

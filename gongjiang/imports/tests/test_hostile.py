@@ -169,7 +169,7 @@ def test_ragged_rows_with_partial_import_only_the_clean_rows(reference):  # type
 
 def test_fifteen_digit_ids_are_upgraded_and_match_the_eighteen_digit_person(reference):  # type: ignore[no-untyped-def]
     from gongjiang.core.validators import upgrade_15_to_18
-    from gongjiang.registry.services import find_person_by_id_number
+    from gongjiang.registry.selectors import find_person_by_id_number
 
     old = "320582900517123"
     result = _import(csv_file([PERSON_HEADER, ["张老", old, "320582", ""]]))

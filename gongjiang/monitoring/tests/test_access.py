@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
 from gongjiang.monitoring.models import Boundary, Carrier, EarlyWarning, Indicator, Target, TargetEvaluation
+from gongjiang.monitoring.selectors import demo_map_collections
 from gongjiang.monitoring.services import (
     boundaries_load,
     carrier_create,
-    demo_map_collections,
     monitoring_rebuild,
     monitoring_update,
     targets_load,
@@ -47,8 +47,8 @@ def world(make_person, make_certificate, make_user, make_org):  # type: ignore[n
         for region, employed in (("320582", 20), ("320505", 10), ("320412", 10), ("320411", 10)):
             for year in (2023, 2024):
                 employment_stat_set(actor=None, region_code=region, year=year, employed=employed)
-        targets_load()
-        boundaries_load(collections=demo_map_collections(), source="test", licence="test")
+        targets_load(actor=None)
+        boundaries_load(actor=None, collections=demo_map_collections(), source="test", licence="test")
         carrier_create(
             actor=None,
             kind="master_studio",
@@ -92,7 +92,7 @@ def test_every_target_of_the_documents_is_loaded(world) -> None:  # type: ignore
         assert EarlyWarning.objects.filter(target=ev.target, region_code=ev.region_code, kind="missing_data").exists()
     # Loading again changes nothing.
     with audit_context(source="cli"):
-        ind, tgt = targets_load()
+        ind, tgt = targets_load(actor=None)
     assert (ind.created, ind.updated, tgt.created, tgt.updated) == (0, 0, 0, 0)
 
 
@@ -108,7 +108,7 @@ def test_bad_target_file_names_the_entry_and_writes_nothing(world, tmp_path) -> 
     )
     before = (Target.objects.count(), ChangeRecord.objects.count())
     with pytest.raises(ValidationError) as err, audit_context(source="cli"):
-        targets_load(path=bad)
+        targets_load(actor=None, path=bad)
     text = " ".join(err.value.messages)
     for fragment in ("targets[0] a", "nope", "targets[1] b", "320599", "window_start", "Y"):
         assert fragment in text
@@ -292,7 +292,7 @@ def test_map_loading(world) -> None:  # type: ignore[no-untyped-def]
     point = {"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [1, 2]}}
     bad = {"type": "FeatureCollection", "features": [point]}
     with pytest.raises(ValidationError) as err, audit_context(source="cli"):
-        boundaries_load(collections=[bad], source="s", licence="l")
+        boundaries_load(actor=None, collections=[bad], source="s", licence="l")
     assert "feature 1" in " ".join(err.value.messages)
     with pytest.raises(ValidationError):
-        boundaries_load(collections=demo_map_collections(), source="", licence="")
+        boundaries_load(actor=None, collections=demo_map_collections(), source="", licence="")

@@ -78,7 +78,7 @@ def test_history_follows_code_changes(world) -> None:  # type: ignore[no-untyped
     assert RegionFact.objects.get(region_code="320614", period="2018", scope="all", dim="all").skilled == 1
     assert RegionFact.objects.get(region_code="320600", period="2018", scope="all", dim="all").skilled == 1
     with audit_context(source="cli"):
-        indicators_load()
+        indicators_load(actor=None)
     store = build_store(["320614", "320600"])
     share = Indicator.objects.get(code="skilled_share_employed")
     v2018 = store.value(share, "320614", "2018")

@@ -25,7 +25,7 @@ def load_sets(db, reference):  # type: ignore[no-untyped-def]
 
     def load(*names: str, directory: Path = SETS_DIR, adopt: bool = True):  # type: ignore[no-untyped-def]
         with audit_context(source="cli"):
-            return [policy_set_load(name=n, directory=directory, adopt=adopt) for n in names]
+            return [policy_set_load(actor=None, name=n, directory=directory, adopt=adopt) for n in names]
 
     return load
 

@@ -47,11 +47,11 @@ def test_a_changed_file_becomes_a_new_version_adopted_only_on_request(load_sets,
     assert (report.version, report.created, report.adopted) == (2, True, False)
     assert get_version("jiangsu").number == 1  # still the adopted one
     with audit_context(source="cli"):
-        policy_set_adopt(name="jiangsu", number=2)
+        policy_set_adopt(actor=None, name="jiangsu", number=2)
     assert get_version("jiangsu").number == 2
     assert compiled_for("jiangsu").params["catalog_extension_limit"][0].value == 2500
     with audit_context(source="cli"):
-        policy_set_adopt(name="jiangsu", number=1)  # roll back
+        policy_set_adopt(actor=None, name="jiangsu", number=1)  # roll back
     assert get_version("jiangsu").number == 1
     assert ChangeRecord.objects.filter(model="policy.PolicySetVersion", action="update").count() == 2
 
@@ -65,7 +65,7 @@ def test_a_failing_golden_case_or_check_writes_nothing(load_sets, sets_dir: Path
         encoding="utf-8",
     )
     with pytest.raises(ValidationError) as exc, audit_context(source="cli"):
-        policy_set_load(name="jiangsu", directory=sets_dir)
+        policy_set_load(actor=None, name="jiangsu", directory=sets_dir)
     assert (
         "jiangsu_cases.yaml: golden case failed: 标准表按等级和类别（目录给定类别）: "
         "e1: amount_fen = 440000, expected 430000" in exc.value.messages
@@ -74,7 +74,7 @@ def test_a_failing_golden_case_or_check_writes_nothing(load_sets, sets_dir: Path
         path.read_text(encoding="utf-8").replace("hit_policy: unique", "hit_policy: sometimes"), encoding="utf-8"
     )
     with pytest.raises(ValidationError) as exc, audit_context(source="cli"):
-        policy_set_load(name="jiangsu", directory=sets_dir)
+        policy_set_load(actor=None, name="jiangsu", directory=sets_dir)
     assert any("hit_policy must be one of first, unique, collect" in m for m in exc.value.messages)
     assert not PolicySet.objects.exists() and not Parameter.objects.exists() and not DecisionTable.objects.exists()
     assert not PolicyDocument.objects.exists()

@@ -42,7 +42,7 @@ def test_second_load_changes_nothing() -> None:
     before = _counts()
     state = _occupation_state()
     records = ChangeRecord.objects.count()
-    report = reference_load()
+    report = reference_load(actor=None)
     assert isinstance(report, LoadReport)
     assert report.changed() is False
     assert set(report.created) >= {"regions", "occupations", "industries", "skill levels"}
@@ -63,7 +63,7 @@ def test_load_repairs_drift_and_reports_it() -> None:
         SkillLevel.objects.filter(code="level4").update(high_skilled=True)
         Industry.objects.filter(code="C").update(name="制造")
 
-    report = reference_load()
+    report = reference_load(actor=None)
     assert report.changed() is True
     assert report.created["regions"] == 1
     assert report.updated["regions"] == 1
@@ -81,13 +81,13 @@ def test_load_repairs_drift_and_reports_it() -> None:
     assert (r.valid_to, r.parent_code) == (None, "320600")
     assert SkillLevel.objects.get(code="level4").high_skilled is False
     assert Industry.objects.get(code="C").name == "制造业"
-    assert reference_load().changed() is False
+    assert reference_load(actor=None).changed() is False
 
 
 def test_load_records_one_bulk_change_per_kind_changed() -> None:
     Occupation.objects.filter(code="4-04-05-05").update(name="x")
     records = ChangeRecord.objects.count()
-    reference_load()
+    reference_load(actor=None)
     new = ChangeRecord.objects.order_by("-id")[: ChangeRecord.objects.count() - records]
     assert [(c.action, c.model) for c in new] == [("bulk_create", "reference.Occupation")]
 
@@ -356,7 +356,7 @@ def test_utf8_with_bom_accepted(tmp_path: Path) -> None:
 
 def test_occupations_import_service_directly(tmp_path: Path) -> None:
     path = _write(tmp_path, "code,name\n4-04-05-98,服务层导入\n")
-    report = occupations_import(path)
+    report = occupations_import(actor=None, path=path)
     assert report.created == {"occupations": 1} and report.updated == {"occupations": 0}
     assert Occupation.objects.get(code="4-04-05-98").digital is False
 

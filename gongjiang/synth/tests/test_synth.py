@@ -11,7 +11,7 @@ from gongjiang.core.models import ChangeRecord
 from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.core.validators import normalise_uscc, parse_certificate_number, parse_id_number
 from gongjiang.credentials.models import Certificate
-from gongjiang.credentials.services import check_number_against
+from gongjiang.credentials.numbers import check_number_against
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.selectors import skill_summary
 from gongjiang.synth.generator import synthesize

@@ -160,4 +160,4 @@ def policy_sets(reference):  # type: ignore[no-untyped-def]
     with audit_context(source="cli"):
         for name in POLICY_SETS:
             if not PolicySetVersion.objects.filter(policy_set__name=name, adopted_at__isnull=False).exists():
-                policy_set_load(name=name, adopt=True)
+                policy_set_load(actor=None, name=name, adopt=True)

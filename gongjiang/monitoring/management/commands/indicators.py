@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if options["action"] == "load":
             try:
                 with audit_context(source="cli"):
-                    report = indicators_load(path=Path(options["file"]) if options.get("file") else None)
+                    report = indicators_load(actor=None, path=Path(options["file"]) if options.get("file") else None)
             except ValidationError as exc:
                 for message in exc.messages:
                     self.stderr.write(message)

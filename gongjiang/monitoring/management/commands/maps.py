@@ -5,11 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from gongjiang.core.audit import audit_context
+from gongjiang.monitoring.selectors import DEMO_MAP_LICENCE, DEMO_MAP_SOURCE, demo_map_collections
 from gongjiang.monitoring.services import (
-    DEMO_MAP_LICENCE,
-    DEMO_MAP_SOURCE,
     boundaries_load,
-    demo_map_collections,
 )
 
 
@@ -46,7 +44,11 @@ class Command(BaseCommand):
         try:
             with audit_context(source="cli"):
                 report = boundaries_load(
-                    collections=collections, source=source, licence=licence, approval_number=options["approval"]
+                    actor=None,
+                    collections=collections,
+                    source=source,
+                    licence=licence,
+                    approval_number=options["approval"],
                 )
         except ValidationError as exc:
             for message in exc.messages:

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         try:
             with audit_context(source="cli"):
                 ind, tgt = targets_load(
+                    actor=None,
                     path=Path(options["file"]) if options.get("file") else None,
                     indicators_path=Path(options["indicators"]) if options.get("indicators") else None,
                 )

@@ -72,10 +72,12 @@ class Command(BaseCommand):
         directory: Path = options["dir"]
         names = options["names"] or shipped_sets(directory)
         try:
-            for line in policy_documents_load(path=directory / "documents.yaml").lines():
+            for line in policy_documents_load(actor=None, path=directory / "documents.yaml").lines():
                 self.stdout.write(line)
             for name in names:
-                report = policy_set_load(name=name, directory=directory, adopt=options["adopt"], note=options["note"])
+                report = policy_set_load(
+                    actor=None, name=name, directory=directory, adopt=options["adopt"], note=options["note"]
+                )
                 self.stdout.write(report.line())
         except ValidationError as exc:
             for message in exc.messages:
@@ -84,7 +86,7 @@ class Command(BaseCommand):
 
     def do_adopt(self, options: dict[str, Any]) -> None:
         try:
-            v = policy_set_adopt(name=options["policy_set"], number=options["version"])
+            v = policy_set_adopt(actor=None, name=options["policy_set"], number=options["version"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"{v.policy_set.name}: v{v.number} is current")

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         try:
             with audit_context(source="cli"):
-                report = occupations_import(path)
+                report = occupations_import(actor=None, path=path)
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(message)

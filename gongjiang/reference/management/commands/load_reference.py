@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with audit_context(source="cli"):
-            report = reference_load()
+            report = reference_load(actor=None)
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(
