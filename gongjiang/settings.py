@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "django.forms",
+    "django_tables2",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -100,6 +102,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gongjiang.urls"
+# Widgets render with the project's templates (the pickers' template lives beside the pages).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 WSGI_APPLICATION = "gongjiang.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"

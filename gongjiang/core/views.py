@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.filtersets import ChangeRecordFilter, model_label
+from gongjiang.core.history import field_label, history_rows
 from gongjiang.core.models import ChangeRecord
+from gongjiang.core.pages import Register
 from gongjiang.core.scope import can, restrict
+from gongjiang.core.tables import ChangeRecordTable
 from gongjiang.registry.selectors import overview_counts
 
 
@@ -50,47 +56,52 @@ def scoped_list(
     return render(request, template, context)
 
 
-def object_history(request: HttpRequest, obj: Model) -> list[ChangeRecord]:
-    if not can(request.user, "view", ChangeRecord):
-        return []
-    records = ChangeRecord.objects.filter(model=obj._meta.label, object_id=str(obj.pk))
-    return list(restrict(records, request.user).order_by("-time", "-id")[:50])
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"counts": overview_counts(request.user)})
 
 
-@login_required
-def change_log(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, "view", ChangeRecord):
-        raise PermissionDenied
-    qs = restrict(ChangeRecord.objects.all(), request.user, "view").select_related("actor")
-    q = request.GET.get("q", "").strip()
-    model = request.GET.get("model", "").strip()
-    action = request.GET.get("action", "").strip()
-    if q:
-        qs = qs.filter(Q(object_repr__contains=q) | Q(request_id=q) | Q(actor_label=q) | Q(object_id=q))
-    if model:
-        qs = qs.filter(model=model)
-    if action:
-        qs = qs.filter(action=action)
-    page = paginate(request, qs)
-    models = sorted(set(ChangeRecord.objects.values_list("model", flat=True).distinct()))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "core/change_log.html",
-        {
-            "page": page,
-            "q": q,
-            "model": model,
-            "action": action,
-            "models": models,
-            "actions": ChangeRecord.Action.choices,
-            "query": query.urlencode(),
-            "title": _("Change log"),
-        },
-    )
+class ChangeLogRegister(Register):
+    """The change log: append-only, read in the log's own scope (officers and auditors of the region)."""
+
+    model = ChangeRecord
+    path = "audit"
+    name = "change-log"
+    table = ChangeRecordTable
+    filterset = ChangeRecordFilter
+    related = ("actor",)
+    detail_template = "core/change_detail.html"
+    ordering = ("-time", "-id")
+
+    def title(self) -> str:
+        return str(_("Change log"))
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        row = history_rows([obj])[0]
+        try:
+            model = apps.get_model(obj.model)
+        except (LookupError, ValueError):
+            model = None
+        before, after = obj.before or {}, obj.after or {}
+        changes = [
+            (field_label(model, name), before.get(name, ""), after.get(name, ""))
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
+        ]
+        return {
+            "title": f"{model_label(obj.model)} · {obj.object_repr}",
+            "row": row,
+            "changes": changes,
+            "fields": [
+                (_("Time"), f"{timezone.localtime(obj.time):%Y-%m-%d %H:%M:%S}"),
+                (_("Actor"), row.actor),
+                (_("Source"), obj.get_source_display()),
+                (_("Action"), obj.get_action_display()),
+                (_("Object type"), model_label(obj.model)),
+                (_("Object"), obj.object_repr),
+                (_("Request or batch id"), obj.request_id),
+            ],
+        }
+
+
+CHANGE_LOG = ChangeLogRegister()

@@ -4,9 +4,9 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.filters import region_filter
 from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
 from gongjiang.reference.models import SkillLevel
-from gongjiang.registry.filtersets import _region_filter
 
 
 class CertificateFilter(django_filters.FilterSet):
@@ -17,7 +17,7 @@ class CertificateFilter(django_filters.FilterSet):
     occupation = django_filters.CharFilter(label=_("Occupation code"), field_name="occupation__code")
     year = django_filters.NumberFilter(label=_("Issue year"), field_name="issue_date__year")
     region = django_filters.CharFilter(
-        label=_("Holder's region code"), method=_region_filter("person__residence_region_code")
+        label=_("Holder's region code"), method=region_filter("person__residence_region_code")
     )
     person = django_filters.NumberFilter(label=_("Holder"), field_name="person_id")
 

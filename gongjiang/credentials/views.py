@@ -1,29 +1,66 @@
+"""The certificate pages: a register of the page kit (list, detail, issue, revoke)."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from typing import Any
 
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.core.pages import Register, Step
 from gongjiang.core.scope import restrict
-from gongjiang.core.views import object_history, scoped_list
+from gongjiang.credentials import services
 from gongjiang.credentials.filtersets import CertificateFilter
-from gongjiang.credentials.models import Certificate
+from gongjiang.credentials.forms import CertificateIssueForm, CertificateRevokeForm
+from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.credentials.proof_views import proof_allowed
+from gongjiang.credentials.tables import CertificateTable
+from gongjiang.registry.models import Organisation, Person
 
 
-@login_required
-def certificate_list(request: HttpRequest) -> HttpResponse:
-    return scoped_list(
-        request, model=Certificate, filterset_class=CertificateFilter, template="credentials/certificate_list.html"
+class CertificateRegister(Register):
+    model = Certificate
+    path = "certificates"
+    name = "certificate"
+    table = CertificateTable
+    filterset = CertificateFilter
+    related = ("person", "occupation", "level", "issuer")
+    create_form = CertificateIssueForm
+    detail_template = "credentials/certificate_detail.html"
+    export_kind = "certificates"
+    add_label = _("Issue a certificate")
+    created_message = _("The certificate was issued.")
+    steps = (
+        Step(
+            "revoke",
+            _("Revoke"),
+            lambda actor, obj, **data: services.certificate_revoke(actor=actor, certificate=obj, **data),
+            form=CertificateRevokeForm,
+            when=lambda c: c.status == CertificateStatus.VALID,
+            confirm=_("A revoked certificate cannot be made valid again; public verification will show it revoked."),
+            done=_("The certificate was revoked."),
+        ),
     )
 
+    def create(self, actor: Any, data: dict[str, Any]) -> Certificate:
+        person = get_object_or_404(restrict(Person.objects.all(), actor), pk=data["person"])
+        issuer = None
+        if data.get("issuer"):
+            issuer = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["issuer"])
+        return services.certificate_issue(
+            actor=actor,
+            number=data["number"],
+            person=person,
+            occupation_code=data["occupation_code"],
+            level_code=data["level_code"].code,
+            issue_date=data["issue_date"],
+            source=data["source"],
+            issuer=issuer,
+        )
 
-@login_required
-def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    qs = restrict(Certificate.objects.select_related("person", "occupation", "level", "issuer"), request.user)
-    cert = get_object_or_404(qs, pk=pk)
-    return render(
-        request,
-        "credentials/certificate_detail.html",
-        {"cert": cert, "history": object_history(request, cert), "proof_allowed": proof_allowed(request.user, cert)},
-    )
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"cert": obj, "proof_allowed": proof_allowed(request.user, obj)}
+
+
+CERTIFICATES = CertificateRegister()

@@ -10,5 +10,5 @@ urlpatterns = [
     path("forecasts/<str:code>/", views.forecasts_page, name="monitoring-forecasts"),
     path("targets/", views.targets_list, name="monitoring-targets"),
     path("indicators/", views.indicators_page, name="monitoring-indicators"),
-    path("carriers/", views.carriers_list, name="monitoring-carriers"),
+    *views.CARRIERS.urls(),
 ]

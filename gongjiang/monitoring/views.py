@@ -9,14 +9,20 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from gongjiang.core.pages import Field, Register, Step
 from gongjiang.core.scope import can, home_region, restrict
-from gongjiang.monitoring import reports, selectors
+from gongjiang.monitoring import reports, selectors, services
 from gongjiang.monitoring.exports import respond
+from gongjiang.monitoring.filtersets import CarrierFilter
+from gongjiang.monitoring.forms import CarrierForm, CarrierWithdrawForm
 from gongjiang.monitoring.models import Carrier, Comparison, Indicator, Status, Target, TargetEvaluation, TargetKind
+from gongjiang.monitoring.tables import CarrierTable
 from gongjiang.reference.selectors import region_name
+from gongjiang.registry.models import Organisation
 
 EXPORTS = ("xlsx", "pdf")
 
@@ -214,13 +220,66 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/indicators.html", {"rows": rows})
 
 
-@login_required
-def carriers_list(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, "view", Carrier):
-        raise PermissionDenied
-    carriers = list(restrict(Carrier.objects.all(), request.user).order_by("region_code", "kind", "name"))
-    scope = _("Scope: %(r)s") % {"r": getattr(request.user, "region_code", "") or _("all regions")}
-    fmt = _format(request)
-    if fmt:
+class CarrierRegister(Register):
+    """Carriers (载体): training bases, master studios and the like, recognised and withdrawn by officers."""
+
+    model = Carrier
+    path = "carriers"
+    name = "carrier"
+    table = CarrierTable
+    filterset = CarrierFilter
+    related = ("organisation",)
+    create_form = CarrierForm
+    list_template = "monitoring/carrier_list.html"
+    add_label = _l("Register a carrier")
+    ordering = ("region_code", "kind", "name")
+    fields = (
+        Field(_l("Kind"), lambda c: c.get_kind_display()),
+        Field(_l("Level"), lambda c: c.get_level_display()),
+        Field(_l("Region"), lambda c: f"{region_name(c.region_code)} ({c.region_code})"),
+        Field(_l("Digital skills"), lambda c: _("Yes") if c.digital else _("No")),
+        Field(_l("Organisation"), lambda c: c.organisation),
+        Field(_l("Recognised on"), lambda c: c.since),
+        Field(_l("Withdrawn on"), lambda c: c.until),
+        Field(_l("Source"), lambda c: c.source),
+    )
+    steps = (
+        Step(
+            "withdraw",
+            _l("Withdraw"),
+            lambda actor, obj, until: services.carrier_withdraw(actor=actor, carrier=obj, until=until),
+            form=CarrierWithdrawForm,
+            when=lambda c: c.until is None,
+            confirm=_l("From the day given the carrier no longer counts in the indicators."),
+            done=_l("The carrier was withdrawn."),
+        ),
+    )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> Carrier:
+        organisation = None
+        if data.get("organisation"):
+            organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
+        return services.carrier_create(
+            actor=actor,
+            kind=data["kind"],
+            name=data["name"],
+            region_code=data["region_code"],
+            level=data["level"],
+            since=data["since"],
+            digital=data["digital"],
+            organisation=organisation,
+            source=data["source"],
+        )
+
+    def list_view(self, request: HttpRequest) -> HttpResponse:
+        fmt = _format(request)
+        if not fmt:
+            return super().list_view(request)
+        if not can(request.user, "view", Carrier):
+            raise PermissionDenied
+        carriers = list(self.queryset(request).order_by(*self.ordering))
+        scope = _("Scope: %(r)s") % {"r": getattr(request.user, "region_code", "") or _("all regions")}
         return respond(reports.carriers_report(carriers, scope), fmt)
-    return render(request, "monitoring/carriers.html", {"carriers": carriers})
+
+
+CARRIERS = CarrierRegister()

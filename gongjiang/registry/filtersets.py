@@ -8,22 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
+from gongjiang.core.filters import region_filter
 from gongjiang.core.validators import IdentifierError, parse_id_number
-from gongjiang.reference.regions import scope_prefix
-from gongjiang.registry.models import Organisation, OrganisationKind, Person, Sex
-
-
-def _region_filter(field: str):  # type: ignore[no-untyped-def]
-    def method(queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        if len(value) != 6 or not value.isdigit():
-            return queryset.none()
-        prefix = scope_prefix(value)
-        return queryset.filter(**{field: prefix} if len(prefix) == 6 else {f"{field}__startswith": prefix})
-
-    return method
+from gongjiang.registry.models import Employment, EmploymentStat, Organisation, OrganisationKind, Person, Sex
 
 
 def id_index_for(value: str) -> str:
@@ -38,7 +25,7 @@ def id_index_for(value: str) -> str:
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=pgettext_lazy("person", "Name"), method="filter_name")
     id_number = django_filters.CharFilter(label=_("ID number (exact)"), method="filter_id_number")
-    region = django_filters.CharFilter(label=_("Residence region code"), method=_region_filter("residence_region_code"))
+    region = django_filters.CharFilter(label=_("Residence region code"), method=region_filter("residence_region_code"))
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
 
     class Meta:
@@ -57,7 +44,7 @@ class PersonFilter(django_filters.FilterSet):
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
 
     class Meta:
         model = Organisation
@@ -68,3 +55,29 @@ class OrganisationFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__contains=value) | Q(uscc=value.upper()))
+
+
+class EmploymentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Organisation name"), method="filter_q")
+    current = django_filters.BooleanFilter(label=_("Current only"), method="filter_current")
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("organisation__region_code"))
+
+    class Meta:
+        model = Employment
+        fields = ["q", "current", "region"]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = (value or "").strip()
+        return queryset.filter(organisation__name__contains=value) if value else queryset
+
+    def filter_current(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset.filter(end__isnull=True) if value else queryset
+
+
+class EmploymentStatFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
+    year = django_filters.NumberFilter(label=_("Year"))
+
+    class Meta:
+        model = EmploymentStat
+        fields = ["region", "year"]

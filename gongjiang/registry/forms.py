@@ -1,67 +1,78 @@
+"""Forms of the registry's pages. Codes are picked by searching names (``core.pickers``); the services
+validate everything again."""
+
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.pickers import Picker
 from gongjiang.registry.models import OrganisationKind
 
-
-class BootstrapForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class PersonForm(BootstrapForm):
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=True)
     phone = forms.CharField(label=_("Phone"), max_length=12, required=False)
-    residence_region_code = forms.CharField(label=_("Residence region code"), max_length=6)
+    residence_region_code = forms.CharField(
+        label=_("Residence region code"), max_length=6, widget=Picker("regions"), help_text=_("Type a name or code.")
+    )
     household_region_code = forms.CharField(
-        label=_("Household region code"), max_length=6, required=False, help_text=_("Empty: same as residence.")
+        label=_("Household region code"),
+        max_length=6,
+        required=False,
+        widget=Picker("regions"),
+        help_text=_("Empty: same as residence."),
     )
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+
+class PersonEditForm(PersonForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if editing:
-            # The stored values are never sent back to the browser: empty means unchanged.
-            for name in ("id_number", "phone"):
-                self.fields[name].required = False
-                self.fields[name].help_text = _("Leave empty to keep the recorded value.")
+        # The stored values are never sent back to the browser: empty means unchanged.
+        for name in ("id_number", "phone"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Leave empty to keep the recorded value.")
 
 
 class OrganisationForm(BootstrapForm):
     uscc = forms.CharField(label=_("Unified social credit code"), max_length=18)
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
-    region_code = forms.CharField(label=_("Region code"), max_length=6)
-    industry_code = forms.CharField(label=_("Industry code"), max_length=4, required=False)
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    industry_code = forms.CharField(label=_("Industry code"), max_length=4, required=False, widget=Picker("industries"))
     self_evaluation = forms.BooleanField(label=_("Files for self-evaluation"), required=False)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+
+class OrganisationEditForm(OrganisationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if editing:
-            self.fields["uscc"].disabled = True
+        self.fields["uscc"].disabled = True
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form, field by field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+class EmploymentForm(BootstrapForm):
+    person = forms.IntegerField(label=_("Person"), widget=Picker("persons"), help_text=_("Type the start of a name."))
+    organisation = forms.IntegerField(label=_("Organisation"), widget=Picker("organisations"))
+    start = forms.DateField(label=_("From"), widget=DATE)
+    end = forms.DateField(label=_("To"), widget=DATE, required=False)
+    occupation_code = forms.CharField(
+        label=_("Occupation"), max_length=10, required=False, widget=Picker("occupations")
+    )
+
+
+class EmploymentEndForm(BootstrapForm):
+    end = forms.DateField(label=_("Last day of employment"), widget=DATE, initial=datetime.date.today)
+
+
+class EmploymentStatForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100)
+    employed = forms.IntegerField(label=_("Employed persons"), min_value=0)
+    source = forms.CharField(label=_("Source"), max_length=100, required=False)

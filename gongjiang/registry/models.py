@@ -23,6 +23,12 @@ class Person(Scoped):
 
     PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
     AUDIT_MASK = {"name": pii.mask_name}
+    AUDIT_LABELS = {
+        "id_number_enc": _("ID number"),
+        "id_index": _("ID number"),
+        "phone_enc": _("Phone"),
+        "phone_index": _("Phone"),
+    }
 
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_number_enc = models.TextField(_("ID number (encrypted)"))
@@ -96,7 +102,7 @@ class Organisation(Scoped):
 
 
 class Employment(Scoped):
-    SCOPE = Scope("organisation__region_code", "organisation")
+    SCOPE = Scope("organisation__region_code", "organisation", steps=frozenset({"end"}))
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="employments")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="employments"

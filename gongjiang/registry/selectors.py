@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.http import HttpRequest
 
 from gongjiang.core import pii
+from gongjiang.core.pickers import LIMIT as PICKER_LIMIT
+from gongjiang.core.pickers import Choice
 from gongjiang.core.scope import can, restrict
 from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.models import Certificate
@@ -68,3 +71,19 @@ def find_person_by_id_number(id_number: str) -> Person | None:
     except IdentifierError:
         number = (id_number or "").strip().upper()
     return Person.objects.filter(id_index=pii.blind_index(number)).first()
+
+
+def pick_organisations(request: HttpRequest, q: str) -> list[Choice]:
+    """Organisations the user may see, by name or the start of the credit code."""
+    qs = restrict(Organisation.objects.all(), request.user)
+    qs = qs.filter(uscc__startswith=q.upper()) if q[:1].isdigit() and len(q) >= 2 else qs.filter(name__contains=q)
+    return [Choice(str(o.pk), f"{o.name}（{o.uscc}）") for o in qs.order_by("name")[:PICKER_LIMIT]]
+
+
+def pick_persons(request: HttpRequest, q: str) -> list[Choice]:
+    """Persons the user may see, by the start of the name; shown with birth date and masked ID number."""
+    qs = restrict(Person.objects.all(), request.user).filter(name__startswith=q)
+    return [
+        Choice(str(p.pk), f"{p.name}（{p.birth_date:%Y-%m-%d}，{p.id_number_masked}）")
+        for p in qs.order_by("pk")[:PICKER_LIMIT]
+    ]

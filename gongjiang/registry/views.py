@@ -1,63 +1,210 @@
+"""The registry's pages: persons, organisations, employment and employment statistics, each a register
+of the page kit (``core.pages``), plus the logged reveal of one personal-data field."""
+
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from gongjiang.core.models import PiiAccess
-from gongjiang.core.scope import ScopeDenied, can, can_reveal_pii, restrict
-from gongjiang.core.views import object_history, scoped_list
+from gongjiang.core.pages import Field, Register, Step
+from gongjiang.core.scope import can_reveal_pii, restrict
 from gongjiang.credentials.models import Certificate
+from gongjiang.reference.selectors import region_name
 from gongjiang.registry import services
-from gongjiang.registry.filtersets import OrganisationFilter, PersonFilter
-from gongjiang.registry.forms import OrganisationForm, PersonForm, apply_errors
-from gongjiang.registry.models import Employment, Organisation, Person
+from gongjiang.registry.filtersets import EmploymentFilter, EmploymentStatFilter, OrganisationFilter, PersonFilter
+from gongjiang.registry.forms import (
+    EmploymentEndForm,
+    EmploymentForm,
+    EmploymentStatForm,
+    OrganisationEditForm,
+    OrganisationForm,
+    PersonEditForm,
+    PersonForm,
+)
+from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
+from gongjiang.registry.tables import EmploymentStatTable, EmploymentTable, OrganisationTable, PersonTable
 
-REVEALABLE = {"id_number": "id_number", "phone": "phone"}
+REVEALABLE = ("id_number", "phone")
 
 
-@login_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    return scoped_list(
-        request,
-        model=Person,
-        filterset_class=PersonFilter,
-        template="registry/person_list.html",
-        extra={"can_add": can(request.user, "add", Person)},
+def _region(code: str) -> str:
+    return f"{region_name(code)} ({code})" if code else "—"
+
+
+class PersonRegister(Register):
+    model = Person
+    path = "persons"
+    name = "person"
+    table = PersonTable
+    filterset = PersonFilter
+    create_form = PersonForm
+    edit_form = PersonEditForm
+    detail_template = "registry/person_detail.html"
+    export_kind = "persons"
+    add_label = _("Register a person")
+    created_message = _("Saved.")
+
+    def create(self, actor: Any, data: dict[str, Any]) -> Person:
+        return services.person_create(actor=actor, **data)
+
+    def update(self, actor: Any, obj: Any, data: dict[str, Any]) -> Person:
+        changes = {k: v for k, v in data.items() if v or k not in ("id_number", "phone", "household_region_code")}
+        return services.person_update(actor=actor, person=obj, **changes)
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        return {k: getattr(obj, k) for k in ("name", "residence_region_code", "household_region_code")}
+
+    def object_title(self, obj: Any) -> str:
+        return str(obj.name)  # officers see names in full; the change log keeps the masked form
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        user = request.user
+        certificates = restrict(Certificate.objects.filter(person=obj), user).select_related("occupation", "level")
+        jobs = restrict(Employment.objects.filter(person=obj), user).select_related("organisation", "occupation")
+        return {
+            "person": obj,
+            "certificates": certificates,
+            "jobs": jobs,
+            "can_reveal": can_reveal_pii(user),
+            "revealed": getattr(request, "revealed", {}),
+        }
+
+
+class OrganisationRegister(Register):
+    model = Organisation
+    path = "organisations"
+    name = "organisation"
+    table = OrganisationTable
+    filterset = OrganisationFilter
+    related = ("industry",)
+    create_form = OrganisationForm
+    edit_form = OrganisationEditForm
+    export_kind = "organisations"
+    add_label = _("Register an organisation")
+    fields = (
+        Field(_("Unified social credit code"), lambda o: o.uscc),
+        Field(_("Kind"), lambda o: o.get_kind_display()),
+        Field(_("Region"), lambda o: _region(o.region_code)),
+        Field(_("Industry"), lambda o: o.industry),
+        Field(_("Files for self-evaluation"), lambda o: _("Yes") if o.self_evaluation else _("No")),
     )
 
+    def create(self, actor: Any, data: dict[str, Any]) -> Organisation:
+        return services.organisation_create(actor=actor, **data)
 
-def _person_context(request: HttpRequest, person: Person, revealed: dict[str, str]) -> dict:
-    certificates = restrict(Certificate.objects.filter(person=person), request.user).select_related(
-        "occupation", "level", "issuer"
+    def update(self, actor: Any, obj: Any, data: dict[str, Any]) -> Organisation:
+        data.pop("uscc", None)
+        return services.organisation_update(actor=actor, organisation=obj, **data)
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        return {
+            "uscc": obj.uscc,
+            "name": obj.name,
+            "kind": obj.kind,
+            "region_code": obj.region_code,
+            "industry_code": obj.industry.code if obj.industry_id else "",
+            "self_evaluation": obj.self_evaluation,
+        }
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        user = request.user
+        employed = restrict(Employment.objects.filter(organisation=obj, end__isnull=True), user).count()
+        issued = restrict(Certificate.objects.filter(issuer=obj), user).count()
+        return {
+            "fields": [
+                *[(f.label, f.value(obj)) for f in self.fields],
+                (_("Current employees"), employed),
+                (_("Certificates issued"), issued),
+            ]
+        }
+
+
+def _person(actor: Any, pk: int) -> Person:
+    return get_object_or_404(restrict(Person.objects.all(), actor), pk=pk)
+
+
+def _organisation(actor: Any, pk: int) -> Organisation:
+    return get_object_or_404(restrict(Organisation.objects.all(), actor), pk=pk)
+
+
+class EmploymentRegister(Register):
+    model = Employment
+    path = "employments"
+    name = "employment"
+    table = EmploymentTable
+    filterset = EmploymentFilter
+    related = ("person", "organisation", "occupation")
+    create_form = EmploymentForm
+    add_label = _("Register an employment")
+    fields = (
+        Field(_("Person"), lambda e: e.person.name),
+        Field(_("Organisation"), lambda e: e.organisation),
+        Field(_("Occupation"), lambda e: e.occupation),
+        Field(_("From"), lambda e: e.start),
+        Field(_("To"), lambda e: e.end),
     )
-    jobs = restrict(Employment.objects.filter(person=person), request.user).select_related("organisation", "occupation")
-    return {
-        "person": person,
-        "certificates": certificates,
-        "jobs": jobs,
-        "history": object_history(request, person),
-        "can_reveal": can_reveal_pii(request.user),
-        "can_change": restrict(Person.objects.filter(pk=person.pk), request.user, "change").exists(),
-        "revealed": revealed,
-    }
+    steps = (
+        Step(
+            "end",
+            _("End the employment"),
+            lambda actor, obj, end: services.employment_end(actor=actor, employment=obj, end=end),
+            form=EmploymentEndForm,
+            when=lambda e: e.end is None,
+            confirm=_("The employment is closed on the day given."),
+            done=_("The employment was ended."),
+            danger=False,
+        ),
+    )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> Employment:
+        return services.employment_create(
+            actor=actor,
+            person=_person(actor, data["person"]),
+            organisation=_organisation(actor, data["organisation"]),
+            start=data["start"],
+            end=data.get("end"),
+            occupation_code=data.get("occupation_code", ""),
+        )
 
 
-@login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(restrict(Person.objects.all(), request.user), pk=pk)
-    return render(request, "registry/person_detail.html", _person_context(request, person, {}))
+class EmploymentStatRegister(Register):
+    model = EmploymentStat
+    path = "employment-stats"
+    name = "employment-stat"
+    table = EmploymentStatTable
+    filterset = EmploymentStatFilter
+    create_form = EmploymentStatForm
+    add_label = _("Record employed persons")
+    ordering = ("region_code", "-year")
+    fields = (
+        Field(_("Region"), lambda s: _region(s.region_code)),
+        Field(_("Year"), lambda s: s.year),
+        Field(_("Employed persons"), lambda s: s.employed),
+        Field(_("Source"), lambda s: s.source),
+    )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> EmploymentStat:
+        return services.employment_stat_set(actor=actor, **data)
+
+
+PERSONS = PersonRegister()
+ORGANISATIONS = OrganisationRegister()
+EMPLOYMENTS = EmploymentRegister()
+EMPLOYMENT_STATS = EmploymentStatRegister()
 
 
 @login_required
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one full personal-data value to an entitled officer, and log that it was shown."""
-    person = get_object_or_404(restrict(Person.objects.all(), request.user), pk=pk)
+    person = PERSONS.get(request, pk)
     field = request.POST.get("field", "")
     if field not in REVEALABLE or not can_reveal_pii(request.user):
         raise PermissionDenied
@@ -69,126 +216,5 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         field=field,
         reason=request.POST.get("reason", "")[:200],
     )
-    value = getattr(person, REVEALABLE[field])
-    return render(request, "registry/person_detail.html", _person_context(request, person, {field: value}))
-
-
-@login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
-    return scoped_list(
-        request,
-        model=Organisation,
-        filterset_class=OrganisationFilter,
-        template="registry/organisation_list.html",
-        extra={"can_add": can(request.user, "add", Organisation)},
-    )
-
-
-@login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can(request.user, "view", Organisation):
-        raise PermissionDenied
-    org = get_object_or_404(restrict(Organisation.objects.select_related("industry"), request.user), pk=pk)
-    return render(
-        request,
-        "registry/organisation_detail.html",
-        {
-            "org": org,
-            "history": object_history(request, org),
-            "can_change": restrict(Organisation.objects.filter(pk=org.pk), request.user, "change").exists(),
-            "employee_count": restrict(
-                Employment.objects.filter(organisation=org, end__isnull=True), request.user
-            ).count(),
-            "issued_count": restrict(Certificate.objects.filter(issuer=org), request.user).count(),
-        },
-    )
-
-
-@login_required
-def person_create(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, "add", Person):
-        raise PermissionDenied
-    form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except ScopeDenied as exc:
-            form.add_error(exc.field or None, exc.message)
-        else:
-            messages.success(request, _("The person was registered."))
-            return redirect("person-detail", pk=person.pk)
-    return render(request, "registry/person_form.html", {"form": form, "title": _("Register a person")})
-
-
-@login_required
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(restrict(Person.objects.all(), request.user, "change"), pk=pk)
-    initial = {
-        "name": person.name,
-        "residence_region_code": person.residence_region_code,
-        "household_region_code": person.household_region_code,
-    }
-    form = PersonForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if v or k not in ("id_number", "phone")}
-        if not changes.get("household_region_code"):
-            changes.pop("household_region_code", None)
-        try:
-            services.person_update(actor=request.user, person=person, **changes)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except ScopeDenied as exc:
-            form.add_error(exc.field or None, exc.message)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("person-detail", pk=person.pk)
-    return render(request, "registry/person_form.html", {"form": form, "title": _("Edit person"), "person": person})
-
-
-@login_required
-def organisation_create(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, "add", Organisation):
-        raise PermissionDenied
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.organisation_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except ScopeDenied as exc:
-            form.add_error(exc.field or None, exc.message)
-        else:
-            messages.success(request, _("The organisation was registered."))
-            return redirect("organisation-detail", pk=org.pk)
-    return render(request, "registry/organisation_form.html", {"form": form, "title": _("Register an organisation")})
-
-
-@login_required
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_object_or_404(restrict(Organisation.objects.all(), request.user, "change"), pk=pk)
-    initial = {
-        "uscc": org.uscc,
-        "name": org.name,
-        "kind": org.kind,
-        "region_code": org.region_code,
-        "industry_code": org.industry.code if org.industry_id else "",  # type: ignore[union-attr]
-        "self_evaluation": org.self_evaluation,
-    }
-    form = OrganisationForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("uscc", None)
-        try:
-            services.organisation_update(actor=request.user, organisation=org, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except ScopeDenied as exc:
-            form.add_error(exc.field or None, exc.message)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("organisation-detail", pk=org.pk)
-    return render(
-        request, "registry/organisation_form.html", {"form": form, "title": _("Edit organisation"), "org": org}
-    )
+    request.revealed = {field: getattr(person, field)}  # type: ignore[attr-defined]
+    return PERSONS.detail_view(request, pk)

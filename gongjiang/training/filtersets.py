@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.registry.filtersets import _region_filter
+from gongjiang.core.filters import region_filter
 from gongjiang.training.models import (
     Application,
     ApplicationStatus,
@@ -28,7 +28,7 @@ from gongjiang.training.models import (
 
 
 class CatalogFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
     shortage = django_filters.BooleanFilter(label=_("Shortage occupation"))
@@ -40,7 +40,7 @@ class CatalogFilter(django_filters.FilterSet):
 
 
 class DesignationFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
 
     class Meta:
         model = Designation
@@ -48,7 +48,7 @@ class DesignationFilter(django_filters.FilterSet):
 
 
 class NeedFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=NeedStatus.choices)
 
@@ -59,7 +59,7 @@ class NeedFilter(django_filters.FilterSet):
 
 class ApplicationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
 
     class Meta:
         model = Application
@@ -69,7 +69,7 @@ class ApplicationFilter(django_filters.FilterSet):
 class ClassFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ClassStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ClassKind.choices)
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     code = django_filters.CharFilter(label=_("Class code"))
 
     class Meta:
@@ -79,7 +79,7 @@ class ClassFilter(django_filters.FilterSet):
 
 class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ClaimStatus.choices)
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     training_class = django_filters.NumberFilter(label=_("Class"), field_name="training_class_id")
     person = django_filters.NumberFilter(label=_("Trainee"), field_name="person_id")
 
@@ -99,7 +99,7 @@ class BatchFilter(django_filters.FilterSet):
 class FindingFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=FindingKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=FindingStatus.choices)
-    region = django_filters.CharFilter(label=_("Region code"), method=_region_filter("region_code"))
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     claim = django_filters.NumberFilter(label=_("Claim"), field_name="claims")
 
     class Meta:

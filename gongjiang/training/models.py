@@ -322,6 +322,7 @@ class Enrolment(Scoped):
     SCOPE = Scope("training_class__region_code", "training_class__institution")
 
     PII_FIELDS = ("bank_account_enc", "bank_account_index")
+    AUDIT_LABELS = {"bank_account_enc": _("Bank account"), "bank_account_index": _("Bank account")}
 
     training_class = models.ForeignKey(
         TrainingClass, verbose_name=_("class"), on_delete=models.PROTECT, related_name="enrolments"

@@ -15,9 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongjiang.core.history import object_history
 from gongjiang.core.models import Role
 from gongjiang.core.scope import allowed, can, restrict
-from gongjiang.core.views import object_history, paginate, scoped_list
+from gongjiang.core.views import paginate, scoped_list
 from gongjiang.registry.models import Organisation
 from gongjiang.training import checks, rules, selectors, services
 from gongjiang.training.filtersets import (
@@ -260,7 +261,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_publish": allowed(user, "publish", need) and need.status == NeedStatus.DRAFT,
             "can_close": allowed(user, "close", need) and need.status == NeedStatus.PUBLISHED,
             "stage_labels": [rules.stage_region(need.region_code, s) for s in need.stages],
-            "history": object_history(request, need),
+            "history": object_history(request.user, need),
         },
     )
 
@@ -318,7 +319,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_withdraw": allowed(user, "withdraw", application)
             and application.status == ApplicationStatus.IN_REVIEW,
             "training_class": TrainingClass.objects.filter(application=application).first(),
-            "history": object_history(request, application),
+            "history": object_history(request.user, application),
         },
     )
 
@@ -394,7 +395,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_match": is_officer and tc.status == ClassStatus.ENDED,
             "can_compute": is_officer and tc.status == ClassStatus.MATCHED,
             "can_approve": is_officer and any(c.status == ClaimStatus.COMPUTED for c in claims),
-            "history": object_history(request, tc),
+            "history": object_history(request.user, tc),
         },
     )
 
@@ -436,7 +437,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line": line if line and can(user, "view", PaymentBatch) else None,
             "form": form,
             "is_officer": allowed(user, "approve", claim),
-            "history": object_history(request, claim),
+            "history": object_history(request.user, claim),
         },
     )
 
@@ -517,7 +518,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_export": is_officer and batch.status in (BatchStatus.APPROVED, BatchStatus.EXPORTED),
             "can_pay": is_officer and batch.status == BatchStatus.EXPORTED,
             "can_sample": is_officer and batch.status == BatchStatus.PAID,
-            "history": object_history(request, batch),
+            "history": object_history(request.user, batch),
         },
     )
 
@@ -581,7 +582,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_review": allowed(user, "review", finding) and finding.status == FindingStatus.OPEN,
             "can_revise": allowed(user, "review", finding) and finding.status != FindingStatus.OPEN,
-            "history": object_history(request, finding),
+            "history": object_history(request.user, finding),
         },
     )
 

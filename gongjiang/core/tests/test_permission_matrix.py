@@ -374,7 +374,7 @@ def test_expectations_are_not_vacuous(world: World) -> None:
 
 def _page_pks(response: Any) -> list[int]:
     assert response.status_code == 200
-    return sorted(obj.pk for obj in response.context["page"].object_list)
+    return sorted(obj.pk for obj in response.context["records"])
 
 
 def _pks(world: World, *keys: str) -> list[int]:

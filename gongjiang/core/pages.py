@@ -1,0 +1,272 @@
+"""Generic scoped pages: a register (a model's list, detail, create, edit and workflow steps) declared
+in a few attributes, with every read through ``restrict`` and every write through a service that
+``authorize``s its actor.
+
+A register is a :class:`Register` subclass naming its model, filterset, table (django-tables2), forms and
+the services its forms call; :meth:`Register.urls` gives its URL patterns:
+
+* ``<path>/``: the list, filtered by the filterset, paginated and sortable, with a button to add one
+  where the user may; the filter form refreshes the table in place (HTMX) and works without script;
+* ``<path>/new/`` and ``<path>/<pk>/edit/``: a form whose clean data goes to the create or update
+  service; a refused input is shown on its field, nothing is written;
+* ``<path>/<pk>/``: the record's fields, its workflow steps the user may take now, and its change history
+  in plain field names;
+* ``<path>/<pk>/<step>/``: a workflow step (revoke, withdraw, …) asked to be confirmed, with its form (a
+  reason, a date), then run through its service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongjiang.core.history import object_history
+from gongjiang.core.scope import ScopeDenied, allowed, can, restrict
+
+PER_PAGE = 50
+
+
+class BootstrapForm(forms.Form):
+    """A form whose widgets carry Bootstrap's classes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form, field by field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def run_form(form: forms.Form, call: Callable[[], Any]) -> Any:
+    """Run a service with a valid form's data: its refusals and input errors go on the form (on the field
+    they name), and None is returned; otherwise the service's result."""
+    try:
+        return call()
+    except ValidationError as exc:
+        apply_errors(form, exc)
+    except ScopeDenied as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("Your account may not do this."))
+    return None
+
+
+class EmptyForm(BootstrapForm):
+    """A step that asks nothing but confirmation."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A workflow step of a record: ``name`` is the step the model's scope declares (and the URL's last
+    part), ``run(actor, obj, **cleaned_data)`` the service; ``when(obj)`` says whether the record's state
+    allows it now."""
+
+    name: str
+    label: Any
+    run: Callable[..., Any]
+    form: type[forms.Form] = EmptyForm
+    when: Callable[[Any], bool] = lambda obj: True
+    confirm: Any = ""
+    done: Any = ""
+    danger: bool = True
+
+
+@dataclass(frozen=True)
+class Field:
+    """One line of a detail page: a label and how to show the value of an object."""
+
+    label: Any
+    value: Callable[[Any], Any]
+
+
+class Register:
+    """A register's pages, configured by a few attributes. Override :meth:`create` and :meth:`update`
+    (calling the app's services with ``actor=``), and :meth:`initial` for the edit form."""
+
+    model: ClassVar[type[Model]]
+    path: ClassVar[str]  # URL part: "persons"
+    name: ClassVar[str]  # URL name prefix: "person" gives person-list, person-detail, …
+    table: ClassVar[type[tables.Table]]
+    filterset: ClassVar[Any] = None
+    related: ClassVar[tuple[str, ...]] = ()
+    fields: ClassVar[Sequence[Field]] = ()
+    create_form: ClassVar[type[forms.Form] | None] = None
+    edit_form: ClassVar[type[forms.Form] | None] = None
+    steps: ClassVar[Sequence[Step]] = ()
+    list_template: ClassVar[str] = "core/register_list.html"
+    detail_template: ClassVar[str] = "core/register_detail.html"
+    export_kind: ClassVar[str] = ""  # an export of the list (imports' export kinds), when there is one
+    add_label: ClassVar[Any] = gettext_lazy("Add")
+    created_message: ClassVar[Any] = gettext_lazy("Saved.")
+    ordering: ClassVar[tuple[str, ...]] = ("-pk",)
+
+    # --- what a register overrides ---------------------------------------------------------------
+
+    def create(self, actor: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def update(self, actor: Any, obj: Model, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def initial(self, obj: Model) -> dict[str, Any]:
+        return {}
+
+    def form_kwargs(self, request: HttpRequest, obj: Model | None) -> dict[str, Any]:
+        return {}
+
+    def detail_context(self, request: HttpRequest, obj: Model) -> dict[str, Any]:
+        return {}
+
+    def list_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def queryset(self, request: HttpRequest, action: str = "view") -> QuerySet:
+        qs = self.model._default_manager.select_related(*self.related)
+        return restrict(qs, request.user, action)
+
+    # --- the pages -------------------------------------------------------------------------------
+
+    def title(self) -> str:
+        return str(capfirst(self.model._meta.verbose_name_plural))
+
+    def object_title(self, obj: Model) -> str:
+        return str(obj)
+
+    def url(self, page: str, *args: Any) -> str:
+        return reverse(f"{self.name}-{page}", args=args)
+
+    def get(self, request: HttpRequest, pk: int, action: str = "view") -> Model:
+        return get_object_or_404(self.queryset(request, action), pk=pk)
+
+    def list_view(self, request: HttpRequest) -> HttpResponse:
+        if not can(request.user, "view", self.model):
+            raise PermissionDenied
+        qs = self.queryset(request)
+        filterset = self.filterset(request.GET or None, queryset=qs) if self.filterset else None
+        if filterset is not None and filterset.is_bound and filterset.is_valid():
+            qs = filterset.qs
+        table = self.table(qs.order_by(*self.ordering), request=request)
+        tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "register": self,
+            "title": self.title(),
+            "table": table,
+            "records": [row.record for row in table.page.object_list] if table.page else [],
+            "filter": filterset,
+            "query": query.urlencode(),
+            "can_add": self.create_form is not None and can(request.user, "add", self.model),
+            **self.list_context(request),
+        }
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "register-table":
+            return render(request, "core/_register_table.html", context)
+        return render(request, self.list_template, context)
+
+    def detail_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get(request, pk)
+        user = request.user
+        steps = [s for s in self.steps if s.when(obj) and allowed(user, s.name, obj)]
+        context = {
+            "register": self,
+            "object": obj,
+            "title": self.object_title(obj),
+            "fields": [(f.label, f.value(obj)) for f in self.fields],
+            "steps": steps,
+            "can_change": self.edit_form is not None and allowed(user, "change", obj),
+            "history": object_history(user, obj),
+            **self.detail_context(request, obj),
+        }
+        return render(request, self.detail_template, context)
+
+    def form_view(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.get(request, pk, "change") if pk is not None else None
+        form_class = self.edit_form if obj is not None else self.create_form
+        if form_class is None or (obj is None and not can(request.user, "add", self.model)):
+            raise PermissionDenied
+        kwargs = self.form_kwargs(request, obj)
+        initial = self.initial(obj) if obj is not None else {}
+        form = form_class(request.POST or None, initial=initial, **kwargs)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            if obj is not None:
+                done = run_form(form, lambda: self.update(request.user, obj, data))
+            else:
+                done = run_form(form, lambda: self.create(request.user, data))
+            if done is not None:
+                messages.success(request, str(self.created_message))
+                return redirect(self.url("detail", done.pk))
+        title = _("Edit %(what)s") % {"what": self.object_title(obj)} if obj is not None else self.add_label
+        cancel = self.url("detail", obj.pk) if obj is not None else self.url("list")
+        return render(
+            request,
+            "core/register_form.html",
+            {"register": self, "form": form, "title": title, "object": obj, "cancel_url": cancel},
+        )
+
+    def step_view(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        chosen = next((s for s in self.steps if s.name == step), None)
+        if chosen is None:
+            raise Http404
+        obj = self.get(request, pk)
+        if not allowed(request.user, chosen.name, obj):
+            raise PermissionDenied
+        form = chosen.form(request.POST or None)
+        if request.method == "POST" and form.is_valid() and chosen.when(obj):
+            data = dict(form.cleaned_data)
+            done = run_form(form, lambda: chosen.run(request.user, obj, **data))
+            if done is not None:
+                messages.success(request, str(chosen.done or _("Done.")))
+                return redirect(self.url("detail", obj.pk))
+        elif request.method == "POST" and not chosen.when(obj):
+            form.add_error(None, _("This step is not possible in the record's present state."))
+        template = "core/_register_step.html" if request.headers.get("HX-Request") else "core/register_step.html"
+        return render(
+            request,
+            template,
+            {"register": self, "object": obj, "step": chosen, "form": form, "cancel_url": self.url("detail", obj.pk)},
+        )
+
+    def urls(self) -> list[URLPattern]:
+        view = login_required
+        patterns = [
+            path(f"{self.path}/", view(self.list_view), name=f"{self.name}-list"),
+            path(f"{self.path}/<int:pk>/", view(self.detail_view), name=f"{self.name}-detail"),
+        ]
+        if self.create_form is not None:
+            patterns.append(path(f"{self.path}/new/", view(self.form_view), name=f"{self.name}-create"))
+        if self.edit_form is not None:
+            patterns.append(path(f"{self.path}/<int:pk>/edit/", view(self.form_view), name=f"{self.name}-edit"))
+        if self.steps:
+            patterns.append(path(f"{self.path}/<int:pk>/<slug:step>/", view(self.step_view), name=f"{self.name}-step"))
+        return patterns

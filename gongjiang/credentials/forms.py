@@ -1,0 +1,32 @@
+"""Forms of the certificate pages: issuing one, revoking one."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.pickers import Picker
+from gongjiang.credentials.models import CertificateSource
+from gongjiang.reference.models import SkillLevel
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CertificateIssueForm(BootstrapForm):
+    number = forms.CharField(label=_("Certificate number"), max_length=22)
+    person = forms.IntegerField(label=_("Holder"), widget=Picker("persons"), help_text=_("Type the start of a name."))
+    occupation_code = forms.CharField(label=_("Occupation"), max_length=10, widget=Picker("occupations"))
+    level_code = forms.ModelChoiceField(
+        label=_("Level"), queryset=SkillLevel.objects.order_by("rank"), to_field_name="code", empty_label=None
+    )
+    issue_date = forms.DateField(label=_("Issue date"), widget=DATE)
+    source = forms.ChoiceField(label=_("Source"), choices=CertificateSource.choices)
+    issuer = forms.IntegerField(label=_("Issuer"), required=False, widget=Picker("organisations"))
+
+
+class CertificateRevokeForm(BootstrapForm):
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DATE, initial=datetime.date.today)
+    reason = forms.CharField(label=_("Reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
