@@ -116,6 +116,7 @@ class Register:
     model: ClassVar[type[Model]]
     path: ClassVar[str]  # URL part: "persons"
     name: ClassVar[str]  # URL name prefix: "person" gives person-list, person-detail, …
+    namespace: ClassVar[str] = ""  # the app's URL namespace, where it has one ("training")
     table: ClassVar[type[tables.Table]]
     filterset: ClassVar[Any] = None
     related: ClassVar[tuple[str, ...]] = ()
@@ -162,8 +163,23 @@ class Register:
     def object_title(self, obj: Model) -> str:
         return str(obj)
 
+    def url_name(self, page: str) -> str:
+        return f"{self.namespace}:{self.name}-{page}" if self.namespace else f"{self.name}-{page}"
+
     def url(self, page: str, *args: Any) -> str:
-        return reverse(f"{self.name}-{page}", args=args)
+        return reverse(self.url_name(page), args=args)
+
+    def links(self, obj: Model | None = None, steps: Sequence[Step] = ()) -> dict[str, Any]:
+        """The register's addresses for its templates."""
+        links: dict[str, Any] = {"list": self.url("list")}
+        if self.create_form is not None:
+            links["create"] = self.url("create")
+        if obj is not None:
+            links["detail"] = self.url("detail", obj.pk)
+            if self.edit_form is not None:
+                links["edit"] = self.url("edit", obj.pk)
+            links["steps"] = [(step, self.url("step", obj.pk, step.name)) for step in steps]
+        return links
 
     def get(self, request: HttpRequest, pk: int, action: str = "view") -> Model:
         return get_object_or_404(self.queryset(request, action), pk=pk)
@@ -181,6 +197,7 @@ class Register:
         query.pop("page", None)
         context = {
             "register": self,
+            "links": self.links(),
             "title": self.title(),
             "table": table,
             "records": [row.record for row in table.page.object_list] if table.page else [],
@@ -199,6 +216,7 @@ class Register:
         steps = [s for s in self.steps if s.when(obj) and allowed(user, s.name, obj)]
         context = {
             "register": self,
+            "links": self.links(obj, steps),
             "object": obj,
             "title": self.object_title(obj),
             "fields": [(f.label, f.value(obj)) for f in self.fields],
@@ -231,7 +249,14 @@ class Register:
         return render(
             request,
             "core/register_form.html",
-            {"register": self, "form": form, "title": title, "object": obj, "cancel_url": cancel},
+            {
+                "register": self,
+                "links": self.links(obj),
+                "form": form,
+                "title": title,
+                "object": obj,
+                "cancel_url": cancel,
+            },
         )
 
     def step_view(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
@@ -254,7 +279,14 @@ class Register:
         return render(
             request,
             template,
-            {"register": self, "object": obj, "step": chosen, "form": form, "cancel_url": self.url("detail", obj.pk)},
+            {
+                "register": self,
+                "object": obj,
+                "step": chosen,
+                "form": form,
+                "action_url": self.url("step", obj.pk, chosen.name),
+                "cancel_url": self.url("detail", obj.pk),
+            },
         )
 
     def urls(self) -> list[URLPattern]:
