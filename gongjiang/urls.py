@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
-    path("", core_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     *core_views.CHANGE_LOG.urls(),
     path("", include("gongjiang.core.pickers")),
     path("registry/", include("gongjiang.registry.urls")),

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.reference.regions import level_of
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -83,7 +85,6 @@ class User(AbstractUser):
 
     @property
     def region_level(self) -> str:
-        from gongjiang.reference.regions import level_of
 
         return level_of(self.region_code) if self.region_code else ""
 

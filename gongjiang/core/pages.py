@@ -102,6 +102,37 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """A part of another app's detail page: an app above the register's own shows what it holds of the
+    record (the certificates of a person, say) without the register's app importing it. ``context``
+    gives the template's variables, or None to show nothing."""
+
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+_panels: dict[str, list[Panel]] = {}
+
+
+def register_panel(label: str, panel: Panel) -> None:
+    """Add ``panel`` to the detail page of model ``label`` (from the contributing app's ``ready()``)."""
+    panels = _panels.setdefault(label, [])
+    if panel not in panels:
+        panels.append(panel)
+        panels.sort(key=lambda p: p.order)
+
+
+def panels_for(request: HttpRequest, obj: Model) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for panel in _panels.get(obj._meta.label, ()):
+        context = panel.context(request, obj)
+        if context is not None:
+            out.append((panel.template, context))
+    return out
+
+
+@dataclass(frozen=True)
 class Field:
     """One line of a detail page: a label and how to show the value of an object."""
 
@@ -223,6 +254,7 @@ class Register:
             "steps": steps,
             "can_change": self.edit_form is not None and allowed(user, "change", obj),
             "history": object_history(user, obj),
+            "panels": panels_for(request, obj),
             **self.detail_context(request, obj),
         }
         return render(request, self.detail_template, context)

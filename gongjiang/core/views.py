@@ -4,7 +4,6 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
@@ -19,7 +18,6 @@ from gongjiang.core.models import ChangeRecord
 from gongjiang.core.pages import Register
 from gongjiang.core.scope import can, restrict
 from gongjiang.core.tables import ChangeRecordTable
-from gongjiang.registry.selectors import overview_counts
 
 
 class LoginView(auth_views.LoginView):
@@ -54,11 +52,6 @@ def scoped_list(
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode(), **(extra or {})}
     return render(request, template, context)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"counts": overview_counts(request.user)})
 
 
 class ChangeLogRegister(Register):

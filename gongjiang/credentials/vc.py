@@ -26,8 +26,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from gongjiang.credentials import signing
-from gongjiang.credentials.jcs import CanonicalisationError, canonicalize, multibase_decode, multibase_encode
-from gongjiang.credentials.models import Certificate
+from gongjiang.credentials.jcs import (
+    CanonicalisationError,
+    canonicalize,
+    multibase_decode,
+    multibase_encode,
+    multikey_ed25519,
+)
+from gongjiang.credentials.models import Certificate, SigningKey, SigningKeyStatus
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -185,8 +191,6 @@ def proof_verify(document: Any) -> ProofCheck:
 
 def issuer_profile(base_url: str) -> dict[str, Any]:
     """The issuer's profile with every public key that still verifies (Multikey), for outside verifiers."""
-    from gongjiang.credentials.jcs import multikey_ed25519
-    from gongjiang.credentials.models import SigningKey, SigningKeyStatus
 
     issuer = issuer_id(base_url)
     methods = []

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
@@ -37,6 +38,8 @@ from gongjiang.credentials.models import (
     VerificationMethod,
     VerificationOutcome,
 )
+from gongjiang.reference.models import Occupation, SkillLevel
+from gongjiang.registry.models import Organisation, Person
 
 logger = logging.getLogger("gongjiang.verification")
 
@@ -147,8 +150,6 @@ _ASYNC_INSERT = (
 def _lookup_sql(by_name: bool, by_id: bool) -> str:
     """The lookup as one SQL statement, written once per kind of query: the answer is on the hot path of
     a public service, and building the same ORM query for every request costs more than running it."""
-    from gongjiang.reference.models import Occupation, SkillLevel
-    from gongjiang.registry.models import Organisation, Person
 
     cert, person = Certificate._meta.db_table, Person._meta.db_table
     occupation, level, org = Occupation._meta.db_table, SkillLevel._meta.db_table, Organisation._meta.db_table
@@ -374,6 +375,5 @@ def _log_line(
 
 def public_base_url(request: Any) -> str:
     """The platform's public address: GONGJIANG_PUBLIC_URL, or the address this request came to."""
-    from django.conf import settings
 
     return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")

@@ -1,10 +1,12 @@
-"""Public pages: certificate verification (by number and name or ID number, or by a signed QR code),
-the issuer profile with the public keys, and a trivial health check. No login."""
+"""The pages at the top: the signed-in home page, and the public ones (no login): certificate
+verification (by number and name or ID number, or by a signed QR code), the issuer profile with the
+public keys, and a trivial health check."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongjiang.credentials import tokens, vc
 from gongjiang.credentials.models import VerificationChannel, VerificationMethod, VerificationOutcome
+from gongjiang.credentials.selectors import overview_counts
 from gongjiang.credentials.verification import (
     certificate_by_number,
     certificate_lookup_logged,
@@ -21,6 +24,12 @@ from gongjiang.credentials.verification import (
     verification_log,
 )
 from gongjiang.portal import ratelimit
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in home page: the counts of the user's scope."""
+    return render(request, "core/home.html", {"counts": overview_counts(request.user)})
 
 
 def rate_limited_page(request: HttpRequest, decision: ratelimit.Decision, method: str) -> HttpResponse:

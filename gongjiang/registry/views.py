@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from gongjiang.core.models import PiiAccess
 from gongjiang.core.pages import Field, Register, Step
 from gongjiang.core.scope import can_reveal_pii, restrict
-from gongjiang.credentials.models import Certificate
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry import services
 from gongjiang.registry.filtersets import EmploymentFilter, EmploymentStatFilter, OrganisationFilter, PersonFilter
@@ -66,11 +65,9 @@ class PersonRegister(Register):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         user = request.user
-        certificates = restrict(Certificate.objects.filter(person=obj), user).select_related("occupation", "level")
         jobs = restrict(Employment.objects.filter(person=obj), user).select_related("organisation", "occupation")
         return {
             "person": obj,
-            "certificates": certificates,
             "jobs": jobs,
             "can_reveal": can_reveal_pii(user),
             "revealed": getattr(request, "revealed", {}),
@@ -116,14 +113,7 @@ class OrganisationRegister(Register):
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         user = request.user
         employed = restrict(Employment.objects.filter(organisation=obj, end__isnull=True), user).count()
-        issued = restrict(Certificate.objects.filter(issuer=obj), user).count()
-        return {
-            "fields": [
-                *[(f.label, f.value(obj)) for f in self.fields],
-                (_("Current employees"), employed),
-                (_("Certificates issued"), issued),
-            ]
-        }
+        return {"fields": [*[(f.label, f.value(obj)) for f in self.fields], (_("Current employees"), employed)]}
 
 
 def _person(actor: Any, pk: int) -> Person:

@@ -35,7 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gongjiang.core import pii
-from gongjiang.core.audit import record_many
+from gongjiang.core.audit import record_many, snapshot
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import ScopeDenied, can, restrict
 from gongjiang.reference.regions import common_ancestor
@@ -547,7 +547,6 @@ def checks_run(*, actor: Any, person_ids: list[int] | None = None) -> dict[str, 
             "finding_id", "claim_id"
         ):
             linked.setdefault(fid, set()).add(cid)
-        from gongjiang.core.audit import snapshot
 
         for fp, finding in existing.items():
             added = set(by_fp[fp].claim_ids) - linked.get(finding.pk, set())

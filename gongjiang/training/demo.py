@@ -28,6 +28,8 @@ from gongjiang.core.audit import audit_context, record_change, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.services import certificate_issue
+from gongjiang.policy.models import PolicySetVersion
+from gongjiang.policy.services import policy_set_load
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.registry.services import organisation_create, person_create, person_update
@@ -97,8 +99,6 @@ def _roster(persons: list[Person], accounts: dict[int, str]) -> pl.DataFrame:
 
 
 def _load_policy_sets(say: Callable[[str], None]) -> None:
-    from gongjiang.policy.models import PolicySetVersion
-    from gongjiang.policy.services import policy_set_load
 
     for name in POLICY_SETS:
         if not PolicySetVersion.objects.filter(policy_set__name=name, adopted_at__isnull=False).exists():

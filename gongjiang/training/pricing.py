@@ -21,6 +21,8 @@ import polars as pl
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gongjiang.policy.engine import evaluate
+from gongjiang.policy.inputs import PolicyInputError
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.registry.models import Employment
 from gongjiang.training.models import Claim, ClaimStatus, ClassKind, Enrolment, Outcome, TrainingClass
@@ -194,8 +196,6 @@ def history_events(person_ids: list[int], *, exclude_class: int) -> pl.DataFrame
 def evaluate_class(training_class: TrainingClass) -> pl.DataFrame:
     """One row per passed trainee: enrolment_id, person_id, certificate_id, event_date, policy_set,
     policy_version, eligible, reason, amount_fen, clauses, trace."""
-    from gongjiang.policy.engine import evaluate
-    from gongjiang.policy.inputs import PolicyInputError
 
     events, index = class_events(training_class)
     out_schema: dict[str, Any] = {

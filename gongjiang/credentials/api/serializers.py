@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import restrict
 from gongjiang.credentials.models import Certificate
 from gongjiang.registry.models import Organisation, Person
@@ -47,7 +48,6 @@ class CertificateSerializer(serializers.ModelSerializer):
             self.fields["issuer"].queryset = restrict(Organisation.objects.all(), request.user)  # type: ignore[attr-defined]
 
     def get_holder_name_masked(self, obj: Certificate) -> str:
-        from gongjiang.core.pii import mask_name
 
         return mask_name(obj.person.name)
 

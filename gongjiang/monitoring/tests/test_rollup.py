@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from gongjiang.core.audit import audit_context
+from gongjiang.credentials.selectors import skill_summary
 from gongjiang.credentials.services import certificate_revoke
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.measures import build_store
@@ -15,7 +16,6 @@ from gongjiang.monitoring.models import Indicator, RegionFact, RollupState
 from gongjiang.monitoring.rollup import rollup_rebuild, rollup_update
 from gongjiang.monitoring.services import indicators_load
 from gongjiang.registry.models import Employment
-from gongjiang.registry.selectors import skill_summary
 from gongjiang.registry.services import employment_create, organisation_update, person_update
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from gongjiang.core.scope import can_reveal_pii
+from gongjiang.core.scope import can_reveal_pii, restrict
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 
 
@@ -85,7 +85,6 @@ class EmploymentSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             # Only persons and organisations the caller can see may be referenced.
-            from gongjiang.core.scope import restrict
 
             self.fields["person"].queryset = restrict(Person.objects.all(), request.user)  # type: ignore[attr-defined]
             self.fields["organisation"].queryset = restrict(  # type: ignore[attr-defined]

@@ -12,8 +12,8 @@ from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.core.validators import normalise_uscc, parse_certificate_number, parse_id_number
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.numbers import check_number_against
+from gongjiang.credentials.selectors import skill_summary
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
-from gongjiang.registry.selectors import skill_summary
 from gongjiang.synth.generator import synthesize
 
 END_2025 = datetime.date(2025, 12, 31)

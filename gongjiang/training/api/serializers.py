@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from gongjiang.core import pii
+from gongjiang.core.scope import can
 from gongjiang.training.models import (
     STAGE_LEVELS,
     Application,
@@ -252,7 +253,6 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_findings(self, obj: Claim) -> list[int]:
         request = self.context.get("request")
-        from gongjiang.core.scope import can
 
         if request is None or not can(request.user, "view", Finding):
             return []

@@ -14,6 +14,7 @@ from gongjiang.core.audit import current, record_change, record_set, snapshot
 from gongjiang.core.models import ChangeRecord, PiiAccess
 from gongjiang.core.scope import authorize
 from gongjiang.reference.selectors import validate_region_code
+from gongjiang.training.exports import batch_workbook
 from gongjiang.training.models import (
     BatchStatus,
     Claim,
@@ -113,7 +114,6 @@ def payment_batch_approve(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
 def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -> bytes:
     """The bank-transfer workbook. Full account numbers leave the platform here, so each export is logged
     as a personal-data access. The first export moves the batch to exported."""
-    from gongjiang.training.exports import batch_workbook
 
     batch, before = _batch_step(actor, batch, "export", (BatchStatus.APPROVED, BatchStatus.EXPORTED))
     content = batch_workbook(batch)
