@@ -20,8 +20,8 @@ from gongjiang.imports import crypto
 from gongjiang.imports.lookups import fetch_by_keys
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Person
+from gongjiang.synth import frames as synth_frames
 from gongjiang.synth import ids
-from gongjiang.synth.generator import _county_pool, _names, _ymd
 
 PERSON_COLUMNS = ["姓名", "身份证号码", "居住地区划代码", "手机号码"]
 CERT_COLUMNS = ["证书编号", "身份证号码", "姓名", "职业编码", "等级", "发证日期"]
@@ -37,17 +37,19 @@ def generate(*, directory: str, persons: int, certificates: int, sample: int) ->
     rng = np.random.default_rng(20251121)
     out = Path(directory)
     n = persons
-    counties = _county_pool(["32"])
+    counties = synth_frames.county_pool(["32"])
     m = int(n * 1.05) + 1000
     area = counties[rng.integers(0, len(counties), m)]
-    birth_d, ymd = _ymd(rng.integers(_days(datetime.date(1965, 1, 1)), _days(datetime.date(2004, 12, 31)), m))
+    birth_d, ymd = synth_frames.ymd(
+        rng.integers(_days(datetime.date(1965, 1, 1)), _days(datetime.date(2004, 12, 31)), m)
+    )
     seq = rng.integers(0, 1000, m)
     body = area * 10**11 + ymd * 1000 + seq
     _, first = np.unique(body, return_index=True)
     keep = np.sort(first)[:n]
     area, birth_d, ymd, seq = area[keep], birth_d[keep], ymd[keep], seq[keep]
     numbers = ids.id_numbers(area, ymd, seq)
-    names = _names(rng, n)
+    names = synth_frames.names(rng, n)
     has_phone = rng.random(n) < 0.9
     phones = (np.array([13, 15, 17, 18, 19])[rng.integers(0, 5, n)] * 10**9 + rng.integers(0, 10**9, n)).astype(str)
     people = pl.DataFrame(

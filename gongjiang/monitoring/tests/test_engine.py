@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from gongjiang.monitoring import engine
+from gongjiang.monitoring import engine, segments
 
 AS_OF = datetime.date(2025, 12, 31)
 
@@ -150,7 +150,7 @@ def test_full_rollup_matches_direct_count(
     # a full rebuild) and hashing (ids spread out, an incremental update).
     monkeypatch.setattr(engine, "COMPACT_BELOW", 0.0 if counting == "dense" else float("inf"))
     if lookup == "hashed":
-        monkeypatch.setattr(engine, "_dense", lambda ids: False)
+        monkeypatch.setattr(segments, "_dense", lambda ids: False)
     certs, persons, industry = _random_world(seed)
     plist = engine.periods(2005, AS_OF)
     facts = engine.facts_from_events(engine.contributions(certs, persons, industry), plist)
