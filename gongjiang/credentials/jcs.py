@@ -1,4 +1,9 @@
-"""JSON canonicalisation (RFC 8785, JCS), strict JSON parsing, base58btc and multibase helpers.
+"""JSON canonicalisation (RFC 8785, JCS), strict JSON parsing, base58btc (the base58 library) and
+multibase helpers.
+
+The canonicalisation is the project's own: the rfc8785 library refuses doubles beyond 2^53 (such as
+9007199254740992.0) that RFC 8785's own test vectors (appendix B) serialise, and integers a double holds
+exactly; credentials/tests/test_jcs.py holds those cases.
 
 Canonical form: objects with members sorted by the UTF-16 code units of their names, no whitespace,
 strings escaped as ECMAScript's JSON.stringify does, numbers in ECMAScript's shortest round-trip form.
@@ -11,6 +16,8 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+
+import base58
 
 # Integers up to 2^53 - 1 are all exact IEEE-754 doubles, the numbers of JCS.
 _MAX_SAFE = 2**53 - 1
@@ -148,30 +155,18 @@ def loads_strict(text: str | bytes) -> Any:
 # base58btc and multibase / multicodec (for proofValue and Multikey public keys)
 # ------------------------------------------------------------------------------------------------
 
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {c: i for i, c in enumerate(_B58)}
 ED25519_PUB_PREFIX = b"\xed\x01"  # multicodec ed25519-pub
 
 
 def b58encode(data: bytes) -> str:
-    n = int.from_bytes(data, "big")
-    out = []
-    while n:
-        n, r = divmod(n, 58)
-        out.append(_B58[r])
-    pad = len(data) - len(data.lstrip(b"\0"))
-    return "1" * pad + "".join(reversed(out))
+    return base58.b58encode(data).decode("ascii")
 
 
 def b58decode(text: str) -> bytes:
-    n = 0
-    for c in text:
-        if c not in _B58_INDEX:
-            raise ValueError("not base58btc")
-        n = n * 58 + _B58_INDEX[c]
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    pad = len(text) - len(text.lstrip("1"))
-    return b"\0" * pad + body
+    try:
+        return base58.b58decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ValueError("not base58btc") from None
 
 
 def multibase_encode(data: bytes) -> str:

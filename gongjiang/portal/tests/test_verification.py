@@ -17,6 +17,7 @@ from gongjiang.core.models import ChangeRecord
 from gongjiang.credentials.models import VerificationEvent
 from gongjiang.credentials.services import certificate_revoke
 from gongjiang.portal import ratelimit
+from gongjiang.portal import redis_counter as counter_module
 
 API = "/api/verify/"
 PAGE = "/verify/"
@@ -352,18 +353,18 @@ def test_redis_counter_survives_a_lost_connection_and_a_forgotten_script(redis_c
     client, prefix = redis_counter
     request = _request("192.0.2.45")
     counts = [ratelimit.hit(request).count]
-    first = ratelimit._local.conn
+    first = counter_module._local.conn
     host, port = first._sock.getsockname()[:2]
     assert client.client_kill_filter(_type=None, addr=f"{host}:{port}") == 1
     counts.append(ratelimit.hit(request).count)  # through the client, which reconnects
-    assert ratelimit._local.conn is None  # the broken connection was dropped
+    assert counter_module._local.conn is None  # the broken connection was dropped
     client.script_flush()
     counts.append(ratelimit.hit(request).count)  # loads the script again
     counts.append(ratelimit.hit(request).count)
     assert counts == [1, 2, 3, 4]
     keys = client.keys(f"{prefix}:*")
     assert len(keys) == 1 and client.get(keys[0]) == b"4"
-    assert ratelimit._local.conn is not None and ratelimit._local.conn is not first
+    assert counter_module._local.conn is not None and counter_module._local.conn is not first
 
 
 def test_cache_setting_selects_redis(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -489,7 +490,7 @@ def test_redis_counter_error_reply_raises_and_drops_the_connection(redis_counter
     client.rpush(key, "not a counter")
     with pytest.raises(ResponseError):
         ratelimit.hit(request)
-    assert ratelimit._local.conn is None
+    assert counter_module._local.conn is None
     client.delete(key)
     assert [ratelimit.hit(request).count for _ in range(2)] == [1, 2]
 
