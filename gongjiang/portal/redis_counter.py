@@ -48,7 +48,7 @@ def _evalsha(sha: str, key: str, timeout: int) -> bytes:
     return b"*5\r\n" + b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in parts)
 
 
-def count(backend: RedisCache, key: str, timeout: int) -> int:
+def count(backend: Any, key: str, timeout: int) -> int:
     """Increment ``key`` (expiring ``timeout`` seconds after its first increment) on the Redis server."""
     script = _redis_script(backend)
     conn = _redis_connection(backend)
