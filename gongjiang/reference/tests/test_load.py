@@ -15,7 +15,8 @@ from django.utils import translation
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.reference.models import Industry, Occupation, Region, SkillLevel
-from gongjiang.reference.services import LoadReport, occupations_import, parse_occupation_rows, reference_load
+from gongjiang.reference.occupation_lists import parse_occupation_rows
+from gongjiang.reference.services import LoadReport, occupations_import, reference_load
 
 pytestmark = pytest.mark.usefixtures("reference")
 

@@ -89,7 +89,9 @@ def payment_batch_create(
     return batch
 
 
-def _batch_step(actor: Any, batch: PaymentBatch, step: str, allowed_from: tuple[str, ...]) -> tuple[PaymentBatch, dict]:
+def _batch_step(
+    *, actor: Any, batch: PaymentBatch, step: str, allowed_from: tuple[str, ...]
+) -> tuple[PaymentBatch, dict]:
     authorize(actor, step, batch)
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status not in allowed_from:
@@ -101,7 +103,7 @@ def _batch_step(actor: Any, batch: PaymentBatch, step: str, allowed_from: tuple[
 
 @transaction.atomic
 def payment_batch_approve(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
-    batch, before = _batch_step(actor, batch, "approve", (BatchStatus.DRAFT,))
+    batch, before = _batch_step(actor=actor, batch=batch, step="approve", allowed_from=(BatchStatus.DRAFT,))
     batch.status = BatchStatus.APPROVED
     batch.approved_by = actor
     batch.approved_at = timezone.now()
@@ -115,7 +117,9 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
     """The bank-transfer workbook. Full account numbers leave the platform here, so each export is logged
     as a personal-data access. The first export moves the batch to exported."""
 
-    batch, before = _batch_step(actor, batch, "export", (BatchStatus.APPROVED, BatchStatus.EXPORTED))
+    batch, before = _batch_step(
+        actor=actor, batch=batch, step="export", allowed_from=(BatchStatus.APPROVED, BatchStatus.EXPORTED)
+    )
     content = batch_workbook(batch)
     PiiAccess.objects.create(
         user=actor,
@@ -135,7 +139,7 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
 
 @transaction.atomic
 def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
-    batch, before = _batch_step(actor, batch, "pay", (BatchStatus.EXPORTED,))
+    batch, before = _batch_step(actor=actor, batch=batch, step="pay", allowed_from=(BatchStatus.EXPORTED,))
     ids = list(batch.lines.values_list("claim_id", flat=True))
     moved = Claim.objects.filter(pk__in=ids, status=ClaimStatus.BATCHED).update(status=ClaimStatus.PAID)
     if moved != len(ids):
