@@ -22,6 +22,7 @@ class Person(Scoped):
     SCOPE = Scope("residence_region_code", "employments__organisation")
 
     PII_FIELDS = ("id_number_enc", "phone_enc", "id_index", "phone_index")
+    REVEALABLE = ("id_number", "phone")  # shown in full, logged, to officers (core.services.pii_reveal)
     AUDIT_MASK = {"name": pii.mask_name}
     AUDIT_LABELS = {
         "id_number_enc": _("ID number"),

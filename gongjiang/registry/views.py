@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from gongjiang.core.models import PiiAccess
 from gongjiang.core.pages import Field, Register, Step
 from gongjiang.core.scope import can_reveal_pii, restrict
+from gongjiang.core.services import pii_reveal
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry import services
 from gongjiang.registry.filtersets import EmploymentFilter, EmploymentStatFilter, OrganisationFilter, PersonFilter
@@ -29,8 +29,6 @@ from gongjiang.registry.forms import (
 )
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.tables import EmploymentStatTable, EmploymentTable, OrganisationTable, PersonTable
-
-REVEALABLE = ("id_number", "phone")
 
 
 def _region(code: str) -> str:
@@ -193,18 +191,12 @@ EMPLOYMENT_STATS = EmploymentStatRegister()
 @login_required
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show one full personal-data value to an entitled officer, and log that it was shown."""
+    """Show one full personal-data value to an entitled officer; the service logs that it was shown."""
     person = PERSONS.get(request, pk)
     field = request.POST.get("field", "")
-    if field not in REVEALABLE or not can_reveal_pii(request.user):
-        raise PermissionDenied
-    PiiAccess.objects.create(
-        user=request.user,  # type: ignore[misc]  # login required: never anonymous here
-        request_id=getattr(request, "request_id", ""),
-        model=Person._meta.label,
-        object_id=str(person.pk),
-        field=field,
-        reason=request.POST.get("reason", "")[:200],
-    )
-    request.revealed = {field: getattr(person, field)}  # type: ignore[attr-defined]
+    try:
+        value = pii_reveal(actor=request.user, obj=person, field=field, reason=request.POST.get("reason", ""))
+    except ValidationError:
+        raise PermissionDenied from None
+    request.revealed = {field: value}  # type: ignore[attr-defined]
     return PERSONS.detail_view(request, pk)

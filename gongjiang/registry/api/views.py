@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gongjiang.core.api_views import ScopedViewSet
-from gongjiang.core.models import PiiAccess
+from gongjiang.core.services import pii_reveal
 from gongjiang.registry import services
 from gongjiang.registry.api.serializers import (
     EmploymentSerializer,
@@ -52,15 +52,8 @@ class PersonViewSet(
         ser = PersonRevealSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
         field = ser.validated_data["field"]
-        PiiAccess.objects.create(
-            user=request.user,  # type: ignore[misc]  # login required: never anonymous here
-            request_id=getattr(request._request, "request_id", ""),
-            model=Person._meta.label,
-            object_id=str(person.pk),
-            field=field,
-            reason=ser.validated_data.get("reason", ""),
-        )
-        return Response({"id": person.pk, "field": field, "value": getattr(person, field)}, status=status.HTTP_200_OK)
+        value = pii_reveal(actor=request.user, obj=person, field=field, reason=ser.validated_data.get("reason", ""))
+        return Response({"id": person.pk, "field": field, "value": value}, status=status.HTTP_200_OK)
 
 
 class OrganisationViewSet(

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongjiang.core.audit import current, record_change, record_set, snapshot
-from gongjiang.core.models import ChangeRecord, PiiAccess
+from gongjiang.core.audit import record_change, record_set, snapshot
+from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
+from gongjiang.core.services import pii_access_log
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.training.exports import batch_workbook
 from gongjiang.training.models import (
@@ -121,14 +122,7 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
         actor=actor, batch=batch, step="export", allowed_from=(BatchStatus.APPROVED, BatchStatus.EXPORTED)
     )
     content = batch_workbook(batch)
-    PiiAccess.objects.create(
-        user=actor,
-        request_id=current().request_id,
-        model=PaymentBatch._meta.label,
-        object_id=str(batch.pk),
-        field="bank_account",
-        reason=(reason or _("bank-transfer export"))[:200],
-    )
+    pii_access_log(actor=actor, obj=batch, field="bank_account", reason=reason or _("bank-transfer export"))
     if batch.status == BatchStatus.APPROVED:
         batch.status = BatchStatus.EXPORTED
         batch.exported_at = timezone.now()
