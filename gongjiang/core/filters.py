@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 
-from gongjiang.reference.regions import scope_prefix
+from gongjiang.reference.regions import is_code_shape, scope_prefix
 
 
 def region_filter(field: str) -> Callable[[QuerySet, str, str], QuerySet]:
@@ -17,7 +17,7 @@ def region_filter(field: str) -> Callable[[QuerySet, str, str], QuerySet]:
         value = (value or "").strip()
         if not value:
             return queryset
-        if len(value) != 6 or not value.isdigit():
+        if not is_code_shape(value):
             return queryset.none()
         prefix = scope_prefix(value)
         return queryset.filter(**{field: prefix} if len(prefix) == 6 else {f"{field}__startswith": prefix})

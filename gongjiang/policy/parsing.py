@@ -45,6 +45,7 @@ from gongjiang.policy.spec import (
     TableSpec,
     clause_index,
 )
+from gongjiang.reference.regions import is_code_shape
 
 _RANGE = re.compile(r"^\s*(>=|<|\[)\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*(-?\d+(?:\.\d+)?)?\s*\))?\s*$")
 
@@ -494,6 +495,6 @@ def _opt_date(value: Any, where: str) -> datetime.date | None:
 
 def _region(value: Any, where: str) -> str:
     code = str(value or "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if not is_code_shape(code):
         raise SpecError([f"{where}: region must be a six-digit GB/T 2260 code, got {value!r}"])
     return code

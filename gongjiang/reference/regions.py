@@ -174,9 +174,14 @@ def common_ancestor(codes: list[str] | set[str]) -> str:
     return province_of(unique[0])
 
 
+def is_code_shape(code: object) -> bool:
+    """Six ASCII digits (str.isdigit alone also accepts full-width and other scripts' digits)."""
+    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
+
+
 def is_code(code: object) -> bool:
     """Six ASCII digits naming a region of the national table (of any year)."""
-    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit() and code in versions_by_code()
+    return is_code_shape(code) and code in versions_by_code()
 
 
 def nearest_known(code: str) -> str | None:

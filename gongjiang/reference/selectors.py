@@ -20,7 +20,7 @@ def region_name(code: str, as_of: datetime.date | int | None = None) -> str:
 def validate_region_code(code: str, *, as_of: datetime.date | None = None, field: str = "region") -> str:
     """A six-digit GB/T 2260 code valid at ``as_of`` (today if omitted)."""
     code = (code or "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if not regions.is_code_shape(code):
         raise ValidationError({field: _("Region code must be six digits (GB/T 2260); got %(v)r.") % {"v": code}})
     when = as_of or datetime.date.today()
     if regions.resolve(code, when) is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from gongjiang.reference import regions
 from gongjiang.reference.models import Region
@@ -312,3 +313,13 @@ def test_ancestors_follow_the_table_not_the_code_shape() -> None:
     assert nearest_known("320576") == "320500"
     assert nearest_known("990101") is None
     assert is_code("320582") and not is_code("320576") and not is_code("３２０５８２") and not is_code(320582)
+
+
+def test_code_shape_takes_ascii_digits_only() -> None:
+    from gongjiang.reference.regions import is_code_shape
+    from gongjiang.reference.selectors import validate_region_code
+
+    assert is_code_shape("320582") and is_code_shape("999999")
+    assert not is_code_shape("３２０５８２") and not is_code_shape("32058") and not is_code_shape("٣٢٠٥٨٢")
+    with pytest.raises(ValidationError, match="6位数字"):
+        validate_region_code("３２０５８２")
