@@ -6,3 +6,13 @@ class RegistryConfig(AppConfig):
     name = "gongjiang.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: these modules use the models, which are not loaded yet then.
+        from gongjiang.imports import export, kinds
+        from gongjiang.registry import exports, import_kinds
+
+        for kind in import_kinds.KINDS:
+            kinds.register(kind)
+        for spec in exports.EXPORTS:
+            export.register(spec)
