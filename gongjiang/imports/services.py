@@ -8,6 +8,9 @@ redacted) and one bulk record per model for the new rows. A file with any error 
 ``partial`` is asked for, in which case the clean rows are written and the rest reported. File-level
 problems always reject the file.
 
+A job (``ImportJob``) runs as the django-tasks task ``import_job_task``, queued once the job's row is
+committed; ``import_job_run`` claims it (queued → running, a conditional update), so it never runs
+twice, and ``import_jobs_recover`` marks the jobs whose worker died as failed.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from gongjiang.core.audit import Action, audit_context, current, record_change, record_many, record_set, snapshot
 from gongjiang.core.bulk import copy_frame, update_frame
 from gongjiang.core.models import ChangeRecord, Role
 from gongjiang.core.scope import can
 from gongjiang.core.tabular import FileRejected, HeaderError
+from gongjiang.core.tasks import enqueue_on_commit, stalled
 from gongjiang.imports import kinds, storage
 from gongjiang.imports.models import ImportJob
 from gongjiang.imports.readers import check_size, read_upload
@@ -261,7 +266,7 @@ def import_job_create(*, user: Any, kind: str, data: bytes, filename: str, langu
     except BaseException:
         storage.remove(stored)
         raise
-    _start_on_commit(job.pk)
+    enqueue_on_commit(import_job_task, job_id=job.pk)
     return job
 
 
@@ -283,7 +288,7 @@ def import_job_confirm(*, job: ImportJob, user: Any, partial: bool = False) -> I
     job.request_id = current().request_id
     job.save(update_fields=["mode", "partial", "status", "progress", "stage", "request_id"])
     record_change(action=Action.UPDATE, instance=job, before=before)
-    _start_on_commit(job.pk)
+    enqueue_on_commit(import_job_task, job_id=job.pk)
     return job
 
 
@@ -300,15 +305,6 @@ def import_job_discard(*, job: ImportJob, user: Any) -> ImportJob:
     job.save(update_fields=["stored_name"])
     record_change(action=Action.UPDATE, instance=job, before=before)
     return job
-
-
-def _start_on_commit(job_id: int) -> None:
-    from gongjiang.imports import runner
-
-    if runner.mode() == "sync":  # in the request itself (tests, tiny files)
-        runner.start(job_id)
-    else:  # a thread or the worker must see the committed job
-        transaction.on_commit(lambda: runner.start(job_id))
 
 
 def import_job_claim(*, job_id: int) -> bool:
@@ -369,6 +365,14 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
+@task()
+def import_job_task(job_id: int) -> str:
+    """The background task of a job: runs it if it is still queued. Returns the job's final status
+    (``not queued`` when another run had claimed it)."""
+    job = import_job_run(job_id=job_id)
+    return job.status if job is not None else "not queued"
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
@@ -386,13 +390,10 @@ def _finish(job: ImportJob, *, status: str, summary: dict[str, Any]) -> None:
 
 
 def import_jobs_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
-    """Mark running jobs whose progress stopped long ago (their process died) as failed."""
+    """Mark running jobs whose progress stopped long ago (their worker died) as failed."""
     count = 0
-    limit = time.time() - stale_after.total_seconds()
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
-        beat = storage.read_progress(job.pk)
-        last = beat["time"] if beat else (job.started.timestamp() if job.started else 0)
-        if last < limit:
+        if stalled(storage.progress_path(job.pk), started=job.started, after=stale_after):
             _finish(
                 job,
                 status=ImportJob.Status.FAILED,
@@ -400,3 +401,9 @@ def import_jobs_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int
             )
             count += 1
     return count
+
+
+def recover_on_worker_start() -> str:
+    """The imports app's worker start hook (``core.tasks.on_worker_start``)."""
+    count = import_jobs_recover()
+    return f"imports: marked {count} interrupted jobs as failed" if count else ""
