@@ -10,7 +10,8 @@ problems always reject the file.
 
 A job (``ImportJob``) runs as the django-tasks task ``import_job_task``, queued once the job's row is
 committed; ``import_job_run`` claims it (queued → running, a conditional update), so it never runs
-twice, and ``import_jobs_recover`` marks the jobs whose worker died as failed.
+twice. When a worker starts, ``import_jobs_recover`` marks the jobs whose worker died as failed and
+``import_jobs_requeue`` queues the waiting ones again (a task lost with its queue runs after all).
 """
 
 from __future__ import annotations
@@ -403,7 +404,20 @@ def import_jobs_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int
     return count
 
 
+def import_jobs_requeue() -> int:
+    """Queue the task of every queued job again. A job whose task was lost (the queue's server was down
+    when it was queued) then runs; one whose task is still waiting runs once all the same, since the
+    second task to come finds it claimed and does nothing."""
+    ids = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED).order_by("pk").values_list("pk", flat=True))
+    for job_id in ids:
+        import_job_task.enqueue(job_id=job_id)
+    return len(ids)
+
+
 def recover_on_worker_start() -> str:
-    """The imports app's worker start hook (``core.tasks.on_worker_start``)."""
-    count = import_jobs_recover()
-    return f"imports: marked {count} interrupted jobs as failed" if count else ""
+    """The imports app's worker start hook (``core.tasks.on_worker_start``): jobs whose worker died are
+    marked failed, queued jobs are queued again."""
+    failed, queued = import_jobs_recover(), import_jobs_requeue()
+    lines = [f"imports: marked {failed} interrupted jobs as failed"] if failed else []
+    lines += [f"imports: queued {queued} waiting jobs again"] if queued else []
+    return "\n".join(lines)

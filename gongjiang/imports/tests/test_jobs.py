@@ -204,6 +204,11 @@ def test_the_worker_runs_queued_jobs_from_the_database(reference, make_user, set
         )
     job.refresh_from_db()
     assert job.status == "queued" and DBTaskResult.objects.get().status == "READY"
+    with audit_context(source="web", actor=user):
+        lost = import_job_create(
+            user=user, kind="persons", data=csv_file([PERSON_HEADER, *person_rows(1)]), filename="lost.csv"
+        )
+    DBTaskResult.objects.filter(args_kwargs__kwargs__job_id=lost.pk).delete()  # its queue lost the task
     stuck = ImportJob.objects.create(
         kind="persons",
         original_name="died.csv",
@@ -213,11 +218,14 @@ def test_the_worker_runs_queued_jobs_from_the_database(reference, make_user, set
     )
     out = io.StringIO()
     call_command("worker", "--batch", stdout=out)
-    job.refresh_from_db()
-    stuck.refresh_from_db()
+    for j in (job, lost, stuck):
+        j.refresh_from_db()
     assert job.status == "checked" and job.create_count == 2
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert lost.status == "checked" and lost.create_count == 1
     assert stuck.status == "failed" and "marked 1 interrupted jobs as failed" in out.getvalue()
+    assert "queued 2 waiting jobs again" in out.getvalue()
+    results = sorted(r.return_value for r in DBTaskResult.objects.all())
+    assert results == ["checked", "checked", "not queued"]  # the job whose task was waiting ran once
     out = io.StringIO()
     call_command("worker", "--start-only", stdout=out)
     assert out.getvalue() == ""  # nothing left to repair

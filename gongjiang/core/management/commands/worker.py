@@ -2,8 +2,8 @@
 
 First the start hooks of every app (``core.tasks.on_worker_start``: jobs whose worker died are marked
 failed), then the worker of the configured backend: django-tasks-db's ``db_worker`` (``GONGJIANG_TASKS=
-database``, the default) or django-rq's ``rqworker`` on the backend's queues (``rq``). With
-``immediate`` tasks run where they are started and there is nothing to run.
+database``, the default) or django-rq's ``rqworker`` on the backend's queues with django-tasks-rq's job
+class (``rq``). With ``immediate`` tasks run where they are started and there is nothing to run.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ class Command(BaseCommand):
                 stdout=self.stdout,
             )
         elif isinstance(backend, RQBackend):
-            call_command("rqworker", *sorted(backend.queues), burst=options["batch"], verbosity=options["verbosity"])
+            # django-tasks-rq's own job class runs a task (RQ's would call the Task object itself).
+            call_command(
+                "rqworker",
+                *sorted(backend.queues),
+                job_class="django_tasks_rq.Job",
+                burst=options["batch"],
+                verbosity=options["verbosity"],
+            )
         else:
             raise CommandError(f"no worker is known for the task backend {type(backend).__name__}")
