@@ -367,7 +367,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
 
 @task()
-def import_job_task(job_id: int) -> str:
+def import_job_task(*, job_id: int) -> str:
     """The background task of a job: runs it if it is still queued. Returns the job's final status
     (``not queued`` when another run had claimed it)."""
     job = import_job_run(job_id=job_id)
