@@ -22,6 +22,15 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):  # type: ignore[no-untyped-def]
+    """Background tasks run at once in the process that queues them. They are queued when the service's
+    transaction commits, which inside a test's own transaction is never: a test that must see a task run
+    wraps the call in ``django_capture_on_commit_callbacks(execute=True)``. The worker's own tests set the
+    database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _audit_guard(request):  # type: ignore[no-untyped-def]
     """Every database test: a service's write without a change record of the model fails the test
     (gongjiang/core/tests/audit_guard.py)."""

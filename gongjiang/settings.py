@@ -8,8 +8,10 @@ Environment variables:
   DATABASE_URL           e.g. postgres://user@127.0.0.1:5432/gongjiang; default SQLite in var/
   GONGJIANG_ALLOWED_HOSTS comma separated
   GONGJIANG_VAR_DIR      where SQLite, uploads and demo credentials live (default ./var)
-  GONGJIANG_TASKS        background tasks: "database" (default), "rq" (Redis) or "immediate"
+  GONGJIANG_TASKS        background tasks: "database" (default), "rq" (Redis) or "immediate"; run by
+                         `gongjiang worker` (a separate process; `gongjiang demo` starts one itself)
   GONGJIANG_RQ_URL       the Redis of the "rq" task backend (default redis://127.0.0.1:6379/2)
+  GONGJIANG_RQ_TIMEOUT   seconds an "rq" task may run before it is stopped (default 7200)
 """
 
 from __future__ import annotations
@@ -264,18 +266,23 @@ IMPORT_MAX_ROWS = int(os.environ.get("GONGJIANG_IMPORT_MAX_ROWS", "2000000"))
 IMPORT_MAX_COLUMNS = 64
 IMPORT_XLSX_MAX_UNCOMPRESSED = int(os.environ.get("GONGJIANG_IMPORT_XLSX_MAX_UNCOMPRESSED", str(1024 * 1024 * 1024)))
 IMPORT_XLSX_MAX_RATIO = 200  # uncompressed / compressed size of any one member of the XLSX zip
-# "thread": a job runs in a thread of the web process once its row is committed; "worker": jobs wait for
-# `gongjiang import_worker`; "sync": in the request itself (tests).
-IMPORT_RUNNER = os.environ.get("GONGJIANG_IMPORT_RUNNER", "thread")
 EXPORT_MAX_ROWS = int(os.environ.get("GONGJIANG_EXPORT_MAX_ROWS", "1000000"))
 
-# Background tasks (django-tasks). "database": tasks wait in the database until `gongjiang db_worker`
-# runs them (no other server); "rq": they wait in Redis queues for `gongjiang rqworker default`, as many
-# workers as the bureau runs; "immediate": they run at once in the caller (tests, one-off commands).
+# Background tasks (django-tasks; import jobs run as tasks). Services queue them once their transaction
+# commits (core.tasks.enqueue_on_commit). `gongjiang worker` runs them: it first marks the jobs of a
+# worker that died as failed, then runs the backend's own worker (db_worker or rqworker). "database": tasks
+# wait in the database (no other server; `gongjiang demo` starts a worker beside its web server); "rq":
+# they wait in Redis queues for as many workers as the bureau runs; "immediate": they run at once in the
+# process that queues them (the tests). A task on RQ is stopped after GONGJIANG_RQ_TIMEOUT seconds.
 TASKS_MODE = os.environ.get("GONGJIANG_TASKS", "database")
 if TASKS_MODE == "rq":
     INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {"default": {"URL": os.environ.get("GONGJIANG_RQ_URL", "redis://127.0.0.1:6379/2")}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("GONGJIANG_RQ_URL", "redis://127.0.0.1:6379/2"),
+            "DEFAULT_TIMEOUT": int(os.environ.get("GONGJIANG_RQ_TIMEOUT", "7200")),
+        }
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASKS_MODE == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

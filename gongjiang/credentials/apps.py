@@ -8,11 +8,16 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("Credentials")
 
     def ready(self) -> None:
-        from gongjiang.core.pages import Panel, register_panel  # after the models are loaded
-        from gongjiang.credentials import selectors
+        # Imported here, not at the top: these modules use the models, which are not loaded yet then.
+        from gongjiang.core.pages import Panel, register_panel
+        from gongjiang.credentials import exports, import_kinds, selectors
+        from gongjiang.imports import export, kinds
 
-        register_panel("registry.Person", Panel("credentials/_person_certificates.html", selectors.person_certificates))
-        register_panel(
-            "registry.Organisation",
-            Panel("credentials/_organisation_certificates.html", selectors.organisation_certificates),
-        )
+        for kind in import_kinds.KINDS:
+            kinds.register(kind)
+        for spec in exports.EXPORTS:
+            export.register(spec)
+        person = Panel("credentials/_person_certificates.html", selectors.person_certificates)
+        organisation = Panel("credentials/_organisation_certificates.html", selectors.organisation_certificates)
+        register_panel("registry.Person", person)
+        register_panel("registry.Organisation", organisation)

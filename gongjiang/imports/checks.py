@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Callable
 
 import polars as pl
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gongjiang.core.validators import (
@@ -22,6 +24,7 @@ from gongjiang.core.validators import (
     parse_id_number,
 )
 from gongjiang.reference import regions
+from gongjiang.reference.selectors import validate_region_code
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +211,6 @@ def usccs(values: pl.Series) -> pl.DataFrame:
 
 
 def _is_scientific(raw: str) -> bool:
-    import re
-
     return re.match(SCIENTIFIC, raw.strip()) is not None
 
 
@@ -264,44 +265,10 @@ def certificate_numbers(values: pl.Series, *, today: datetime.date | None = None
     )
 
 
-def dates(col: str) -> pl.Expr:
-    """A date written as 2024-05-01, 2024/5/1, 2024.5.1, 20240501 or 2024年5月1日 (a time part is ignored);
-    null when it is none of these or not a real date."""
-    s = pl.col(col).fill_null("").str.strip_chars()
-    s = s.str.replace(r"[T\s].*$", "").str.replace_all(r"[年月/.]", "-").str.replace_all("日", "")
-    s = (
-        pl.when(s.str.contains(r"^[0-9]{8}$"))
-        .then(s.str.slice(0, 4) + "-" + s.str.slice(4, 2) + "-" + s.str.slice(6, 2))
-        .otherwise(s)
-    )
-    g = s.str.extract_groups(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-    iso = g.struct.field("1") + "-" + g.struct.field("2").str.zfill(2) + "-" + g.struct.field("3").str.zfill(2)
-    return iso.str.to_date("%Y-%m-%d", strict=False)
-
-
-def date_message(raw: str) -> str:
-    raw = (raw or "").strip()
-    if raw.isdigit() and 3 <= len(raw) <= 6:
-        return _(
-            "%(v)s is a number, not a date (Excel keeps dates as day numbers): format the column as a date, "
-            "e.g. 2024-05-01."
-        ) % {"v": raw}
-    return _("%(v)s is not a date; write it as 2024-05-01.") % {"v": raw}
-
-
 def integers(col: str) -> pl.Expr:
     """A whole number, allowing thousands separators and a trailing .0; null otherwise."""
     s = pl.col(col).fill_null("").str.strip_chars().str.replace_all(r"[,，\s]", "").str.replace(r"\.0+$", "")
     return pl.when(s.str.contains(r"^[0-9]{1,10}$")).then(s.str.to_integer(strict=False)).otherwise(None)
-
-
-TRUE_WORDS = ("是", "1", "true", "yes", "y", "√", "✓", "t")
-FALSE_WORDS = ("否", "0", "false", "no", "n", "×", "f")
-
-
-def booleans(col: str) -> pl.Expr:
-    s = pl.col(col).fill_null("").str.strip_chars().str.to_lowercase()
-    return pl.when(s.is_in(TRUE_WORDS)).then(True).when(s.is_in(FALSE_WORDS)).then(False).otherwise(None)
 
 
 def region_valid_now(col: str, today: datetime.date | None = None) -> pl.Expr:
@@ -313,10 +280,6 @@ def region_valid_now(col: str, today: datetime.date | None = None) -> pl.Expr:
 
 def region_message(code: str, as_of: datetime.date) -> str:
     """The reference selector's own message for a code that is not valid at ``as_of``."""
-    from django.core.exceptions import ValidationError
-
-    from gongjiang.reference.selectors import validate_region_code
-
     try:
         validate_region_code(code, as_of=as_of, field="region")
     except ValidationError as exc:

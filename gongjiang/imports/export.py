@@ -1,5 +1,6 @@
 """Export of a filtered list to CSV or XLSX: the list page's filterset and scope, personal data masked,
-spreadsheet formulas neutralised."""
+spreadsheet formulas neutralised. The app that owns a list registers its export (columns as the list
+shows them, each a header and a getter) from its ``AppConfig.ready()``."""
 
 from __future__ import annotations
 
@@ -10,96 +11,41 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from gongjiang.core import pii
 from gongjiang.core.scope import restrict
-from gongjiang.credentials.filtersets import CertificateFilter
-from gongjiang.credentials.models import Certificate
-from gongjiang.reference.selectors import region_name
-from gongjiang.registry.filtersets import OrganisationFilter, PersonFilter
-from gongjiang.registry.models import Organisation, Person
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ExportSpec:
+    name: str  # the URL's part: /imports/export/<name>/
     model: type[Model]
-    filterset: Any
+    filterset: Any  # the list page's django-filter FilterSet class
     related: tuple[str, ...]
-    columns: tuple[tuple[object, Callable[[Any], Any]], ...]  # (header, value of one object)
-    title: object
+    columns: tuple[tuple[str | Promise, Callable[[Any], Any]], ...]  # (header, value of one object)
+    title: str | Promise
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if value else ""
+_EXPORTS: dict[str, ExportSpec] = {}
 
 
-def _masked_id(p: Person) -> str:
-    return pii.mask_id_number(pii.decrypt(p.id_number_enc))
+def register(spec: ExportSpec) -> None:
+    known = _EXPORTS.get(spec.name)
+    if known is not None and known != spec:
+        raise ValueError(f"export {spec.name!r} is already registered")
+    _EXPORTS[spec.name] = spec
 
 
-def _masked_phone(p: Person) -> str:
-    return pii.mask_phone(pii.decrypt(p.phone_enc)) if p.phone_enc else ""
+def get(name: str) -> ExportSpec:
+    """The export registered as ``name``; KeyError if there is none."""
+    return _EXPORTS[name]
 
 
-EXPORTS: dict[str, ExportSpec] = {
-    "persons": ExportSpec(
-        model=Person,
-        filterset=PersonFilter,
-        related=(),
-        title=gettext_lazy("Persons"),
-        columns=(
-            (gettext_lazy("No."), lambda p: p.pk),
-            (pgettext_lazy("person", "Name"), lambda p: p.name),
-            (gettext_lazy("ID number (masked)"), _masked_id),
-            (gettext_lazy("Sex"), lambda p: p.get_sex_display()),
-            (gettext_lazy("Birth date"), lambda p: _date(p.birth_date)),
-            (gettext_lazy("Residence region code"), lambda p: p.residence_region_code),
-            (gettext_lazy("Residence region"), lambda p: region_name(p.residence_region_code)),
-            (gettext_lazy("Household region code"), lambda p: p.household_region_code),
-            (gettext_lazy("Phone (masked)"), _masked_phone),
-        ),
-    ),
-    "organisations": ExportSpec(
-        model=Organisation,
-        filterset=OrganisationFilter,
-        related=("industry",),
-        title=gettext_lazy("Organisations"),
-        columns=(
-            (gettext_lazy("No."), lambda o: o.pk),
-            (gettext_lazy("Unified social credit code"), lambda o: o.uscc),
-            (gettext_lazy("Name"), lambda o: o.name),
-            (gettext_lazy("Kind"), lambda o: o.get_kind_display()),
-            (gettext_lazy("Region code"), lambda o: o.region_code),
-            (gettext_lazy("Region"), lambda o: region_name(o.region_code)),
-            (gettext_lazy("Industry code"), lambda o: o.industry.code if o.industry else ""),
-            (gettext_lazy("Self-evaluation"), lambda o: _("Yes") if o.self_evaluation else _("No")),
-        ),
-    ),
-    "certificates": ExportSpec(
-        model=Certificate,
-        filterset=CertificateFilter,
-        related=("person", "occupation", "level", "issuer"),
-        title=gettext_lazy("Certificates"),
-        columns=(
-            (gettext_lazy("Certificate number"), lambda c: c.number),
-            (gettext_lazy("Holder"), lambda c: pii.mask_name(c.person.name)),
-            (gettext_lazy("Holder's ID number (masked)"), lambda c: _masked_id(c.person)),
-            (gettext_lazy("Occupation code"), lambda c: c.occupation.code),
-            (gettext_lazy("Occupation"), lambda c: c.occupation.name),
-            (gettext_lazy("Level"), lambda c: c.level.name),
-            (gettext_lazy("Issue date"), lambda c: _date(c.issue_date)),
-            (gettext_lazy("Issuer"), lambda c: c.issuer.name if c.issuer else ""),
-            (gettext_lazy("Issuer's credit code"), lambda c: c.issuer.uscc if c.issuer else ""),
-            (gettext_lazy("Source"), lambda c: c.get_source_display()),
-            (gettext_lazy("Status"), lambda c: c.get_status_display()),
-            (gettext_lazy("Revoked on"), lambda c: _date(c.revoked_on)),
-        ),
-    ),
-}
+def is_registered(name: str) -> bool:
+    return name in _EXPORTS
 
 
 class ExportTooLarge(ValueError):
@@ -108,7 +54,7 @@ class ExportTooLarge(ValueError):
 
 def export_queryset(kind: str, user: Any, params: Any) -> QuerySet:
     """The list as its page shows it to ``user``: scoped, then filtered by the page's filterset."""
-    spec = EXPORTS[kind]
+    spec = get(kind)
     queryset = restrict(spec.model._default_manager.all(), user, "view")
     filterset = spec.filterset(params or None, queryset=queryset)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
@@ -120,10 +66,10 @@ def export_queryset(kind: str, user: Any, params: Any) -> QuerySet:
 
 
 def header(kind: str) -> list[str]:
-    return [str(h) for h, _get in EXPORTS[kind].columns]
+    return [str(h) for h, _get in get(kind).columns]
 
 
 def rows(kind: str, queryset: QuerySet) -> Iterator[list[Any]]:
-    getters = [get for _h, get in EXPORTS[kind].columns]
+    getters = [get_value for _h, get_value in get(kind).columns]
     for obj in queryset.iterator(chunk_size=2000):
-        yield [get(obj) for get in getters]
+        yield [get_value(obj) for get_value in getters]

@@ -1,4 +1,4 @@
-"""Import jobs: one uploaded file, checked and (on confirmation) imported by a background runner."""
+"""Import jobs: one uploaded file, checked and (on confirmation) imported by a background task."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import Scope, Scoped
-
-
-class ImportKind(models.TextChoices):
-    PERSONS = "persons", _("Persons")
-    ORGANISATIONS = "organisations", _("Organisations")
-    EMPLOYMENT = "employment", _("Employment")
-    CERTIFICATES = "certificates", _("Certificates")
-    EMPLOYMENT_STATS = "employment_stats", _("Employment statistics")
+from gongjiang.imports.kinds import choices as kind_choices
 
 
 class ImportJob(Scoped):
@@ -37,7 +30,8 @@ class ImportJob(Scoped):
 
     FINISHED = (Status.CHECKED, Status.REJECTED, Status.IMPORTED, Status.PARTIAL, Status.FAILED)
 
-    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    # The kinds the apps register (imports.kinds); a callable, so that a new kind needs no migration.
+    kind = models.CharField(_("kind"), max_length=20, choices=kind_choices)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHECK)
     partial = models.BooleanField(_("import valid rows, report the rest"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)

@@ -1,15 +1,22 @@
 """Imports: check a file, import it, and the jobs that run both in the background.
 
-``import_file`` is the whole pipeline for one file: read (``readers``), validate and plan on whole
-columns (``kinds``), then, when importing, write in one transaction: new rows through
-``core.bulk.copy_frame`` (COPY on PostgreSQL), changed rows through ``core.bulk.update_frame``, one
-change record per changed row (before and after, personal data redacted) and one bulk record per
-model for the new rows. A file with any error writes nothing unless ``partial`` is asked for, in which
-case the clean rows are written and the rest reported. File-level problems always reject the file.
+``import_file`` is the whole pipeline for one file: read (``readers``, i.e. ``core.tabular`` with the
+kind's columns), validate and plan on whole columns (the kind's ``prepare``), then, when importing,
+write in one transaction: new rows through ``core.bulk.copy_frame`` (COPY on PostgreSQL), changed rows
+through ``core.bulk.update_frame``, one change record per changed row (before and after, personal data
+redacted) and one bulk record per model for the new rows. A file with any error writes nothing unless
+``partial`` is asked for, in which case the clean rows are written and the rest reported. File-level
+problems always reject the file.
+
+A job (``ImportJob``) runs as the django-tasks task ``import_job_task``, queued once the job's row is
+committed; ``import_job_run`` claims it (queued → running, a conditional update), so it never runs
+twice. When a worker starts, ``import_jobs_recover`` marks the jobs whose worker died as failed and
+``import_jobs_requeue`` queues the waiting ones again (a task lost with its queue runs after all).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import logging
@@ -24,22 +31,30 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from gongjiang.core.audit import Action, audit_context, current, record_change, record_many, record_set, snapshot
 from gongjiang.core.bulk import copy_frame, update_frame
 from gongjiang.core.models import ChangeRecord, Role
 from gongjiang.core.scope import can
+from gongjiang.core.tabular import FileRejected, HeaderError
+from gongjiang.core.tasks import enqueue_on_commit, stalled
 from gongjiang.imports import kinds, storage
-from gongjiang.imports.columns import KINDS, HeaderError
-from gongjiang.imports.models import ImportJob, ImportKind
-from gongjiang.imports.readers import FileRejected, check_size, read_table
-from gongjiang.imports.spreadsheet import csv_bytes, xlsx_bytes
+from gongjiang.imports.models import ImportJob
+from gongjiang.imports.readers import check_size, read_upload
+from gongjiang.imports.reports import report_bytes, report_rows
+from gongjiang.imports.validation import ERROR_SCHEMA, Context, Validation
 from gongjiang.reference.regions import scope_prefix
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ERRORS = 200
+STALE_AFTER = datetime.timedelta(minutes=15)
 Progress = Callable[[str, float], None]
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    return None
 
 
 @dataclass
@@ -53,7 +68,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     error_rows: int = 0
-    errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=kinds.ERROR_SCHEMA))
+    errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     blank_rows: int = 0
@@ -86,11 +101,11 @@ def _prefix_for(user: Any) -> str | None:
 
 def check_permission(*, user: Any, kind: str) -> None:
     """Officers with a region (and superusers) import; nobody else."""
-    if kind not in KINDS:
+    if not kinds.is_registered(kind):
         raise ValidationError({"kind": _("Unknown import kind %(k)s.") % {"k": kind}})
     if user is None:
         return
-    model = kinds.MODELS[kind]
+    model = kinds.get(kind).model
     if not (can(user, "add", model) and can(user, "change", model)):
         raise PermissionDenied(_("You may not import %(kind)s.") % {"kind": model._meta.verbose_name_plural})
     if not user.is_superuser and (user.role != Role.OFFICER or not user.region_code):
@@ -111,11 +126,11 @@ def import_file(
     """Check (``mode="check"``) or import (``mode="import"``) one file of ``kind``."""
     check_permission(user=user, kind=kind)
     started = time.perf_counter()
-    say: Progress = progress or (lambda stage, fraction: None)
+    say: Progress = progress or _no_progress
     result = ImportResult(kind=kind, mode=mode, partial=partial)
     say("reading", 0.0)
     try:
-        raw = read_table(data, filename, kind, progress=lambda f: say("reading", f))
+        raw = read_upload(data, filename, kind, progress=lambda f: say("reading", f))
     except (FileRejected, HeaderError) as exc:
         result.file_errors = [str(exc)]
         result.seconds = time.perf_counter() - started
@@ -130,39 +145,41 @@ def import_file(
         result.seconds = time.perf_counter() - started
         say("done", 1.0)
         return result
-    ctx = kinds.Context(
+    spec = kinds.get(kind)
+    ctx = Context(
         kind=kind,
         prefix=_prefix_for(user),
         today=timezone.localdate(),
         now=timezone.now().strftime("%Y-%m-%d %H:%M:%S"),
         progress=lambda f: say("validating", f),
     )
-    validation = kinds.Validation(raw.frame, kind, raw.headers.headers)
+    validation = Validation(raw.frame, spec.columns, raw.headers.headers)
     validation.add_rows(raw.ragged)
     del raw
-    if mode == ImportJob.Mode.IMPORT:
-        # Validation and writes in one transaction: what was checked is what is written.
-        with transaction.atomic():
-            _plan_and_write(validation, ctx, result, write=True, say=say, filename=filename, job_id=job_id, user=user)
-    else:
-        _plan_and_write(validation, ctx, result, write=False, say=say, filename=filename, job_id=job_id, user=user)
+    write = mode == ImportJob.Mode.IMPORT
+    # When importing, validation and writes in one transaction: what was checked is what is written.
+    with transaction.atomic() if write else contextlib.nullcontext():
+        _plan_and_write(
+            validation, ctx, result, spec=spec, write=write, say=say, filename=filename, job_id=job_id, user=user
+        )
     result.seconds = time.perf_counter() - started
     say("done", 1.0)
     return result
 
 
 def _plan_and_write(
-    validation: kinds.Validation,
-    ctx: kinds.Context,
+    validation: Validation,
+    ctx: Context,
     result: ImportResult,
     *,
+    spec: kinds.Kind,
     write: bool,
     say: Progress,
     filename: str,
     job_id: int | None,
     user: Any,
 ) -> None:
-    prepared = kinds.PREPARE[ctx.kind](validation, ctx)
+    prepared = spec.prepare(validation, ctx)
     errors = validation.errors()
     result.errors = errors
     result.error_rows = errors["row"].n_unique() if errors.height else 0
@@ -190,14 +207,15 @@ def _plan_and_write(
     say("writing", 0.7)
     if changed.height:
         updates = prepared.build_updates(changed)
-        _record_updates(model, updates, prepared.update_fields)
+        _record_updates(model, updates, prepared.update_fields, related=spec.related)
         update_frame(model, updates)
     say("writing", 1.0)
 
 
-def _record_updates(model: type[models.Model], updates: pl.DataFrame, fields: list[str]) -> None:
+def _record_updates(
+    model: type[models.Model], updates: pl.DataFrame, fields: list[str], *, related: tuple[str, ...]
+) -> None:
     """One change record per changed row, with the snapshots the services write (personal data redacted)."""
-    related = ["person", "organisation"] if model._meta.label == "registry.Employment" else []
     ids = updates["id"].to_list()
     row_by_id = {r["id"]: r for r in updates.select("id", *fields).iter_rows(named=True)}
     now = timezone.now()
@@ -216,34 +234,6 @@ def _record_updates(model: type[models.Model], updates: pl.DataFrame, fields: li
                 obj.updated = now
             news.append(obj)
         record_many(action=Action.UPDATE, instances=news, befores=befores, olds=olds)
-
-
-# ------------------------------------------------------------------------------------------------
-# error reports
-# ------------------------------------------------------------------------------------------------
-
-
-def report_header() -> list[str]:
-    return [_("Row"), _("Column"), _("Value"), _("Problem")]
-
-
-def report_rows(result_errors: pl.DataFrame, file_errors: list[str]) -> list[list[Any]]:
-    rows: list[list[Any]] = [["", "", "", message] for message in file_errors]
-    rows.extend([r, c, v, m] for r, c, v, m in result_errors.iter_rows())
-    return rows
-
-
-def report_bytes(rows: list[list[Any]], fmt: str) -> bytes:
-    if fmt == "xlsx":
-        return xlsx_bytes(report_header(), rows, title=_("Errors"))
-    return csv_bytes(report_header(), rows)
-
-
-def write_report(result: ImportResult, path: str) -> None:
-    """The error report as CSV or XLSX, chosen by the file name's extension (CLI ``--report``)."""
-    fmt = "xlsx" if path.lower().endswith(".xlsx") else "csv"
-    with open(path, "wb") as out:
-        out.write(report_bytes(report_rows(result.errors, result.file_errors), fmt))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -277,7 +267,7 @@ def import_job_create(*, user: Any, kind: str, data: bytes, filename: str, langu
     except BaseException:
         storage.remove(stored)
         raise
-    _start_on_commit(job.pk)
+    enqueue_on_commit(import_job_task, job_id=job.pk)
     return job
 
 
@@ -299,7 +289,7 @@ def import_job_confirm(*, job: ImportJob, user: Any, partial: bool = False) -> I
     job.request_id = current().request_id
     job.save(update_fields=["mode", "partial", "status", "progress", "stage", "request_id"])
     record_change(action=Action.UPDATE, instance=job, before=before)
-    _start_on_commit(job.pk)
+    enqueue_on_commit(import_job_task, job_id=job.pk)
     return job
 
 
@@ -316,15 +306,6 @@ def import_job_discard(*, job: ImportJob, user: Any) -> ImportJob:
     job.save(update_fields=["stored_name"])
     record_change(action=Action.UPDATE, instance=job, before=before)
     return job
-
-
-def _start_on_commit(job_id: int) -> None:
-    from gongjiang.imports import runner
-
-    if runner.mode() == "sync":  # in the request itself (tests, tiny files)
-        runner.start(job_id)
-    else:  # a thread or the worker must see the committed job
-        transaction.on_commit(lambda: runner.start(job_id))
 
 
 def import_job_claim(*, job_id: int) -> bool:
@@ -361,7 +342,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             )
             report = ""
             if not result.ok:
-                rows = report_rows(result.errors, result.file_errors)
+                rows = report_rows(errors=result.errors, file_errors=result.file_errors)
                 report = storage.store(report_bytes(rows, "csv"), ".report.csv")
     except (PermissionDenied, ValidationError) as exc:
         _finish(job, status=ImportJob.Status.FAILED, summary={"file_errors": [_message(exc)]})
@@ -385,6 +366,14 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
+@task()
+def import_job_task(*, job_id: int) -> str:
+    """The background task of a job: runs it if it is still queued. Returns the job's final status
+    (``not queued`` when another run had claimed it)."""
+    job = import_job_run(job_id=job_id)
+    return job.status if job is not None else "not queued"
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
@@ -401,14 +390,11 @@ def _finish(job: ImportJob, *, status: str, summary: dict[str, Any]) -> None:
     storage.clear_progress(job.pk)
 
 
-def import_jobs_recover(*, stale_after: datetime.timedelta = datetime.timedelta(minutes=15)) -> int:
-    """Mark running jobs whose progress stopped long ago (their process died) as failed."""
+def import_jobs_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
+    """Mark running jobs whose progress stopped long ago (their worker died) as failed."""
     count = 0
-    limit = time.time() - stale_after.total_seconds()
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
-        beat = storage.read_progress(job.pk)
-        last = beat["time"] if beat else (job.started.timestamp() if job.started else 0)
-        if last < limit:
+        if stalled(storage.progress_path(job.pk), started=job.started, after=stale_after):
             _finish(
                 job,
                 status=ImportJob.Status.FAILED,
@@ -418,4 +404,20 @@ def import_jobs_recover(*, stale_after: datetime.timedelta = datetime.timedelta(
     return count
 
 
-KIND_CHOICES = ImportKind.choices
+def import_jobs_requeue() -> int:
+    """Queue the task of every queued job again. A job whose task was lost (the queue's server was down
+    when it was queued) then runs; one whose task is still waiting runs once all the same, since the
+    second task to come finds it claimed and does nothing."""
+    ids = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED).order_by("pk").values_list("pk", flat=True))
+    for job_id in ids:
+        import_job_task.enqueue(job_id=job_id)
+    return len(ids)
+
+
+def recover_on_worker_start() -> str:
+    """The imports app's worker start hook (``core.tasks.on_worker_start``): jobs whose worker died are
+    marked failed, queued jobs are queued again."""
+    failed, queued = import_jobs_recover(), import_jobs_requeue()
+    lines = [f"imports: marked {failed} interrupted jobs as failed"] if failed else []
+    lines += [f"imports: queued {queued} waiting jobs again"] if queued else []
+    return "\n".join(lines)

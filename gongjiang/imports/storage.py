@@ -1,19 +1,19 @@
 """Files of import jobs under ``IMPORTS_DIR``: uploads and error reports, encrypted at rest (AES-GCM under
-the personal-data key, since they hold ID numbers and names), and small progress files that any process
-of the server can read while a job runs."""
+the personal-data key, since they hold ID numbers and names), and the progress file of a running job
+(``core.tasks.ProgressFile``), which any process of the server can read."""
 
 from __future__ import annotations
 
 import base64
-import json
 import os
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+
+from gongjiang.core import tasks
 
 _MAGIC = b"GJS1"
 
@@ -69,37 +69,21 @@ def _safe(name: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _progress_path(job_id: int) -> Path:
+def progress_path(job_id: int) -> Path:
     return root() / f"job-{int(job_id)}.progress.json"
 
 
-class ProgressWriter:
-    """Writes a job's stage and percentage at most a few times a second (atomically, by rename)."""
+class ProgressWriter(tasks.ProgressFile):
+    """A job's stage and percentage, in its progress file (see ``core.tasks.ProgressFile``)."""
 
     def __init__(self, job_id: int, interval: float = 0.3) -> None:
+        super().__init__(progress_path(job_id), interval=interval)
         self.job_id = job_id
-        self.interval = interval
-        self._last = 0.0
-        self._stage = ""
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if stage == self._stage and now - self._last < self.interval and fraction < 1.0:
-            return
-        self._stage, self._last = stage, now
-        path = _progress_path(self.job_id)
-        tmp = path.with_suffix(".tmp")
-        payload = {"stage": stage, "percent": round(max(0.0, min(1.0, fraction)) * 100), "time": time.time()}
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(tmp, path)
 
 
 def read_progress(job_id: int) -> dict[str, Any] | None:
-    try:
-        return json.loads(_progress_path(job_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return tasks.read_progress(progress_path(job_id))
 
 
 def clear_progress(job_id: int) -> None:
-    _progress_path(job_id).unlink(missing_ok=True)
+    tasks.clear_progress(progress_path(job_id))

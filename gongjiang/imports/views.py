@@ -3,7 +3,6 @@ services and export."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import Any
 
@@ -21,18 +20,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from gongjiang.core.scope import can, restrict
+from gongjiang.core.tabular import CSV_TYPE, XLSX_TYPE, csv_bytes, csv_lines, human_size, template_headers, xlsx_bytes
 from gongjiang.core.views import paginate
-from gongjiang.imports import export, storage
-from gongjiang.imports.columns import KINDS, template_headers
-from gongjiang.imports.models import ImportJob, ImportKind
-from gongjiang.imports.readers import human_size
-from gongjiang.imports.services import import_job_confirm, import_job_create, import_job_discard, import_jobs_recover
-from gongjiang.imports.spreadsheet import csv_bytes, csv_lines, xlsx_bytes
+from gongjiang.imports import export, kinds, storage
+from gongjiang.imports.models import ImportJob
+from gongjiang.imports.reports import stored_report_as_xlsx
+from gongjiang.imports.services import (
+    STALE_AFTER,
+    import_job_confirm,
+    import_job_create,
+    import_job_discard,
+    import_jobs_recover,
+)
 
 log = logging.getLogger(__name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
 
 
 def _can_import(user: Any) -> bool:
@@ -61,7 +62,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "imports/job_list.html",
         {
             "page": paginate(request, jobs.order_by("-id"), per_page=20),
-            "kinds": ImportKind.choices,
+            "kinds": kinds.choices(),
             "can_import": _can_import(request.user),
             "limit": human_size(settings.IMPORT_MAX_UPLOAD_BYTES),
             "query": "",
@@ -93,7 +94,7 @@ def job_upload(request: HttpRequest) -> HttpResponse:
         return refused
     kind = request.POST.get("kind", "")
     upload = request.FILES.get("file")
-    if kind not in KINDS:
+    if not kinds.is_registered(kind):
         return _upload_error(request, _("Choose what the file contains."), status=400)
     if upload is None:
         return _upload_error(request, _("Choose a file to upload."), status=400)
@@ -122,7 +123,7 @@ def _upload_error(request: HttpRequest, message: str, *, status: int) -> HttpRes
         "imports/job_list.html",
         {
             "page": paginate(request, jobs.order_by("-id"), per_page=20),
-            "kinds": ImportKind.choices,
+            "kinds": kinds.choices(),
             "can_import": True,
             "limit": human_size(settings.IMPORT_MAX_UPLOAD_BYTES),
             "upload_error": message,
@@ -137,7 +138,7 @@ def _refresh_stale(job: ImportJob) -> ImportJob:
     if (
         job.status == ImportJob.Status.RUNNING
         and job.started
-        and timezone.now() - job.started > datetime.timedelta(minutes=15)
+        and timezone.now() - job.started > STALE_AFTER
         and import_jobs_recover()
     ):
         job.refresh_from_db()
@@ -156,6 +157,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_import": _can_import(request.user),
             "valid_rows": max(0, job.total_rows - job.error_rows),
             "preview": job.summary.get("errors_preview", []),
+            "records_url": kinds.get(job.kind).records_url if kinds.is_registered(job.kind) else "",
         },
     )
 
@@ -208,21 +210,8 @@ def job_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     data = storage.load(job.report_name)
     name = f"import-{job.pk}-errors"
     if fmt == "xlsx":
-        import csv
-        import io
-
-        reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
-        header = next(reader)
-        # The stored CSV is already neutralised; strip its apostrophes so they are not doubled.
-        rows = [[_unneutralise(v) for v in row] for row in reader]
-        return _download(xlsx_bytes([_unneutralise(h) for h in header], rows, title=_("Errors")), f"{name}.xlsx", XLSX)
-    return _download(data, f"{name}.csv", CSV)
-
-
-def _unneutralise(value: str) -> str:
-    from gongjiang.imports.spreadsheet import FORMULA_START
-
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+        return _download(stored_report_as_xlsx(data), f"{name}.xlsx", XLSX_TYPE)
+    return _download(data, f"{name}.csv", CSV_TYPE)
 
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -234,27 +223,27 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 @login_required
 @require_GET
 def columns_help(request: HttpRequest) -> HttpResponse:
-    kinds = [(value, label, KINDS[value]) for value, label in ImportKind.choices]
-    return render(request, "imports/columns.html", {"kinds": kinds})
+    listed = [(kind.name, kind.label, kind.columns) for kind in kinds.registered()]
+    return render(request, "imports/columns.html", {"kinds": listed})
 
 
 @login_required
 @require_GET
 def template_file(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    if kind not in KINDS:
+    if not kinds.is_registered(kind):
         raise PermissionDenied
-    headers = template_headers(kind)
+    headers = template_headers(kinds.get(kind).columns)
     if fmt == "xlsx":
-        return _download(xlsx_bytes(headers, [], title=kind), f"{kind}-template.xlsx", XLSX)
-    return _download(csv_bytes(headers, []), f"{kind}-template.csv", CSV)
+        return _download(xlsx_bytes(headers, [], title=kind), f"{kind}-template.xlsx", XLSX_TYPE)
+    return _download(csv_bytes(headers, []), f"{kind}-template.csv", CSV_TYPE)
 
 
 @login_required
 @require_GET
 def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
-    if kind not in export.EXPORTS:
+    if not export.is_registered(kind):
         raise PermissionDenied
-    spec = export.EXPORTS[kind]
+    spec = export.get(kind)
     if not can(request.user, "view", spec.model):
         raise PermissionDenied
     params = request.GET.copy()
@@ -268,10 +257,10 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         data = xlsx_bytes(export.header(kind), export.rows(kind, queryset), title=str(spec.title))
-        return _download(data, f"{kind}-{stamp}.xlsx", XLSX)
+        return _download(data, f"{kind}-{stamp}.xlsx", XLSX_TYPE)
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in csv_lines(export.header(kind), export.rows(kind, queryset))),
-        content_type=CSV,
+        content_type=CSV_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
     return response

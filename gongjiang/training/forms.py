@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core import tabular
+from gongjiang.core.tabular import Column
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.import_columns import ID_ALIASES
 from gongjiang.registry.models import Organisation
 from gongjiang.training.models import STAGE_LABELS, Decision, FindingStatus, SampleResult
 
@@ -54,34 +57,75 @@ class YuanField(forms.CharField):
         return yuan_to_fen(value)
 
 
-def read_table(upload: Any) -> pl.DataFrame:
-    """A CSV (UTF-8 or GB18030) or XLSX upload as a frame of strings."""
+ROSTER_COLUMNS = (
+    Column("id_number", "身份证号码", gettext_lazy("ID number"), ID_ALIASES, required=True),
+    Column("name", "姓名", pgettext_lazy("person", "Name"), ("学员姓名", "name", "名字"), required=True),
+    Column(
+        "bank_account",
+        "银行账号",
+        gettext_lazy("Bank account"),
+        ("银行卡号", "银行账户", "账号", "bankaccount", "account"),
+        required=True,
+    ),
+    Column("bank_name", "开户银行", gettext_lazy("Bank"), ("开户行", "银行名称", "bankname", "bank")),
+)
+
+CATALOG_COLUMNS = (
+    Column(
+        "occupation_code",
+        "职业编码",
+        gettext_lazy("Occupation code"),
+        ("职业代码", "occupationcode", "occupation"),
+        required=True,
+    ),
+    Column("tier", "类别", gettext_lazy("Tier"), ("补贴类别", "档次", "tier"), required=True),
+    Column("digital", "数字技能", gettext_lazy("Digital"), ("数字职业", "digital"), required=False),
+    Column("shortage", "紧缺", gettext_lazy("Shortage"), ("紧缺职业", "shortage"), required=False),
+    Column("clause", "依据条款", gettext_lazy("Source clause"), ("条款", "clause"), required=False),
+)
+
+
+def read_table(upload: Any, columns: tabular.Spec) -> pl.DataFrame:
+    """A CSV (UTF-8 or GB18030) or XLSX upload as a frame of text columns named as ``columns`` declares,
+    from Chinese or English headers (``core.tabular``). A blank cell is null. A file the reader refuses,
+    and rows of the wrong shape, are form errors naming the row and column."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The file is larger than 5 MB."))
-    raw = upload.read()
-    name = (upload.name or "").lower()
     try:
-        if name.endswith(".xlsx"):
-            frame = pl.read_excel(io.BytesIO(raw), infer_schema_length=0)
-        else:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("gb18030")
-            frame = pl.read_csv(io.StringIO(text), infer_schema=False)
-    except (ValueError, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("The file cannot be read as CSV or XLSX: %(e)s") % {"e": str(exc)[:200]}) from None
-    return frame.rename({c: c.strip().lower() for c in frame.columns})
+        table = tabular.read_table(
+            upload.read(), upload.name or "", columns, limits=tabular.Limits(max_bytes=MAX_UPLOAD_BYTES)
+        )
+    except (tabular.FileRejected, tabular.HeaderError) as exc:
+        raise ValidationError(str(exc)) from None
+    if table.ragged:
+        raise ValidationError(
+            [_("row %(r)d: %(m)s") % {"r": row, "m": message} for row, message in table.ragged],
+        )
+    names = [c.name for c in columns if c.name in table.frame.columns]
+    return table.frame.select([pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names])
+
+
+def template_xlsx(columns: tabular.Spec, title: str) -> bytes:
+    """A blank workbook with the Chinese headers of ``columns``."""
+    return tabular.xlsx_bytes(tabular.template_headers(columns), [], title=title)
 
 
 class TableUploadForm(Form):
+    """An upload of a table with the columns the subclass declares."""
+
     file = forms.FileField(label=_("File (CSV or XLSX)"))
+    columns: tabular.Spec = ()
 
     def clean_file(self) -> pl.DataFrame:
-        return read_table(self.cleaned_data["file"])
+        return read_table(self.cleaned_data["file"], self.columns)
+
+
+class RosterUploadForm(TableUploadForm):
+    columns = ROSTER_COLUMNS
 
 
 class CatalogUploadForm(TableUploadForm):
+    columns = CATALOG_COLUMNS
     region_code = forms.CharField(label=_("Region code"), max_length=6)
     year = forms.IntegerField(label=_("Year"))
     clause = forms.CharField(label=_("Source clause (default)"), max_length=100, required=False)

@@ -13,11 +13,12 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from gongjiang.core.history import object_history
 from gongjiang.core.models import Role
 from gongjiang.core.scope import allowed, can, restrict
+from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.views import paginate, scoped_list
 from gongjiang.registry.models import Organisation
 from gongjiang.training import checks, rules, selectors, services
@@ -32,6 +33,8 @@ from gongjiang.training.filtersets import (
     NeedFilter,
 )
 from gongjiang.training.forms import (
+    CATALOG_COLUMNS,
+    ROSTER_COLUMNS,
     ApplicationForm,
     BatchForm,
     CatalogUploadForm,
@@ -40,9 +43,10 @@ from gongjiang.training.forms import (
     FindingReviewForm,
     NeedForm,
     ReasonForm,
+    RosterUploadForm,
     SampleForm,
     SampleItemForm,
-    TableUploadForm,
+    template_xlsx,
 )
 from gongjiang.training.models import (
     Application,
@@ -324,6 +328,26 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _template(columns: Any, name: str, title: str) -> HttpResponse:
+    response = HttpResponse(template_xlsx(columns, title), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def roster_template(request: HttpRequest) -> HttpResponse:
+    """A blank roster workbook with the Chinese headers."""
+    return _template(ROSTER_COLUMNS, "roster-template.xlsx", _("Real-name roster"))
+
+
+@login_required
+@require_GET
+def catalog_template(request: HttpRequest) -> HttpResponse:
+    """A blank catalog workbook with the Chinese headers."""
+    return _template(CATALOG_COLUMNS, "catalog-template.xlsx", _("Subsidy catalog"))
+
+
 @login_required
 def classes(request: HttpRequest) -> HttpResponse:
     return scoped_list(request, model=TrainingClass, filterset_class=ClassFilter, template="training/classes.html")
@@ -333,7 +357,7 @@ def classes(request: HttpRequest) -> HttpResponse:
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tc = _get(TrainingClass, request, pk, "institution", "occupation", "level", "application")
     user = request.user
-    upload = TableUploadForm()
+    upload = RosterUploadForm()
     if request.method == "POST":
         action = request.POST.get("action")
         steps: dict[str, tuple[Callable[[], Any], str]] = {
@@ -348,7 +372,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         }
         if action == "roster":
-            upload = TableUploadForm(request.POST, request.FILES)
+            upload = RosterUploadForm(request.POST, request.FILES)
             if upload.is_valid():
                 count = _attempt(
                     request,

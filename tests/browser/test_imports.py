@@ -1,11 +1,15 @@
 """Import in a real browser: upload a CSV with an error, read and download the error report, fix the file,
-import it (background job with a progress bar), and find the rows in the person list; then export."""
+import it (background job with a progress bar, run by a database worker), and find the rows in the person
+list; then export."""
 
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
+from django.db import connections
+from django_tasks_db.management.commands.db_worker import Worker
 
 from gongjiang.synth.ids import make_id_number
 
@@ -15,9 +19,36 @@ HEADER = "姓名,身份证号码,居住地区划代码,手机号码"
 
 
 @pytest.fixture
-def officer(reference, make_user, settings, tmp_path):  # type: ignore[no-untyped-def]
+def worker(settings):  # type: ignore[no-untyped-def]
+    """Tasks wait in the database, as in production, for a database worker running in a thread."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    running = Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-test",
+        excluded_queue_names=[],
+    )
+
+    def work() -> None:
+        try:
+            running.run()
+        finally:
+            connections.close_all()  # this thread's connections
+
+    thread = threading.Thread(target=work, name="task-worker", daemon=True)
+    thread.start()
+    yield running
+    running.running = False
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def officer(reference, make_user, settings, tmp_path, worker):  # type: ignore[no-untyped-def]
     settings.IMPORTS_DIR = tmp_path / "imports"
-    settings.IMPORT_RUNNER = "thread"
     return make_user("zhangjiagang", region_code="320582")
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from gongjiang.imports.models import ImportJob, ImportKind
+from gongjiang.imports import kinds
+from gongjiang.imports.models import ImportJob
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
@@ -48,8 +51,14 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ImportKind.choices)
+    kind = serializers.ChoiceField(choices=())  # the registered kinds, set per instance
     file = serializers.FileField(help_text=_("CSV (UTF-8 or GBK) or XLSX."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, serializers.ChoiceField)
+        kind.choices = kinds.choices()
 
 
 class ImportConfirmSerializer(serializers.Serializer):

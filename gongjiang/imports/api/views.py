@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -13,11 +14,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gongjiang.core.api_views import ScopedViewSet
+from gongjiang.core.tabular import CSV_TYPE, human_size
 from gongjiang.imports import storage
 from gongjiang.imports.api.serializers import ImportConfirmSerializer, ImportJobSerializer, ImportUploadSerializer
 from gongjiang.imports.models import ImportJob
-from gongjiang.imports.readers import human_size
 from gongjiang.imports.services import import_job_confirm, import_job_create
+
+
+def _too_large(limit: int) -> str:
+    return _("The file is larger than %(limit)s; split it into smaller files.") % {"limit": human_size(limit)}
 
 
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -35,7 +40,12 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         if length > limit + 64 * 1024:
             return Response(
-                {"file": [f"The file is larger than {human_size(limit)}; split it into smaller files."]},
+                {
+                    "file": [
+                        _("The file is larger than %(limit)s; split it into smaller files.")
+                        % {"limit": human_size(limit)}
+                    ]
+                },
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         ser = ImportUploadSerializer(data=request.data)
@@ -43,7 +53,12 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         upload = ser.validated_data["file"]
         if upload.size > limit:
             return Response(
-                {"file": [f"The file is larger than {human_size(limit)}; split it into smaller files."]},
+                {
+                    "file": [
+                        _("The file is larger than %(limit)s; split it into smaller files.")
+                        % {"limit": human_size(limit)}
+                    ]
+                },
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         job = import_job_create(
@@ -68,7 +83,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def report(self, request: Request, pk: str | None = None) -> HttpResponse:
         job = self.get_object()
         if not job.report_name:
-            raise ValidationError({"report": ["This job has no error report."]})
-        response = HttpResponse(storage.load(job.report_name), content_type="text/csv; charset=utf-8")
+            raise ValidationError({"report": [_("This job has no error report.")]})
+        response = HttpResponse(storage.load(job.report_name), content_type=CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response

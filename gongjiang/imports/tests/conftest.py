@@ -6,7 +6,6 @@ import pytest
 @pytest.fixture(autouse=True)
 def _imports_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.IMPORTS_DIR = tmp_path / "imports"
-    settings.IMPORT_RUNNER = "sync"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from gongjiang.imports.spreadsheet import neutralise
+from gongjiang.core.tabular import neutralise
 
 pytestmark = pytest.mark.django_db
 

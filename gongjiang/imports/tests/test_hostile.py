@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gongjiang.core.models import ChangeRecord
 from gongjiang.imports.models import ImportJob
+from gongjiang.imports.reports import write_report
 from gongjiang.imports.services import import_file
 from gongjiang.imports.tests.files import PERSON_HEADER, csv_file, new_id, person_rows, xlsx_file
 from gongjiang.registry.models import Person
@@ -121,10 +122,8 @@ def test_formulas_are_data_never_evaluated(untouched):  # type: ignore[no-untype
 
 
 def test_formula_values_in_the_error_report_are_neutralised(tmp_path, untouched):  # type: ignore[no-untyped-def]
-    from gongjiang.imports.services import write_report
-
     result = _import(csv_file([PERSON_HEADER, ["=cmd|' /C calc'!A0", new_id(), "320582", ""]]))
-    write_report(result, str(tmp_path / "r.csv"))
+    write_report(errors=result.errors, file_errors=result.file_errors, path=str(tmp_path / "r.csv"))
     text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert "\"'=cmd" in text
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongjiang.imports.columns import HeaderError, map_headers, normalise_header
-from gongjiang.imports.readers import FileRejected, cell_text, read_table
+from gongjiang.core.tabular import FileRejected, HeaderError, cell_text, normalise_header
+from gongjiang.imports.readers import map_headers
+from gongjiang.imports.readers import read_upload as read_table
 from gongjiang.imports.tests.files import csv_file, xlsx_file
 
 HEADER = ["姓名", "身份证号码", "居住地区划代码"]

@@ -31,7 +31,7 @@ from gongjiang.training.filtersets import (
     FindingFilter,
     NeedFilter,
 )
-from gongjiang.training.forms import read_table
+from gongjiang.training.forms import CATALOG_COLUMNS, ROSTER_COLUMNS, read_table
 from gongjiang.training.models import (
     Application,
     AuditSample,
@@ -109,7 +109,7 @@ class CatalogViewSet(TrainingViewSet):
             actor=request.user,
             region_code=d["region_code"],
             year=d["year"],
-            frame=read_table(d["file"]),
+            frame=read_table(d["file"], CATALOG_COLUMNS),
             clause=d["clause"],
         )
         return Response({"rows": count}, status=201)
@@ -186,7 +186,7 @@ class ClassViewSet(TrainingViewSet):
     def roster_upload(self, request: Request, pk: str | None = None) -> Response:
         d = self.valid(s.FileSerializer)
         count = services.roster_upload(
-            actor=request.user, training_class=self.get_object(), frame=read_table(d["file"])
+            actor=request.user, training_class=self.get_object(), frame=read_table(d["file"], ROSTER_COLUMNS)
         )
         return Response({"rows": count}, status=201)
 

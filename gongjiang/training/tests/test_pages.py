@@ -201,6 +201,47 @@ def test_catalog_upload_page(client, tw) -> None:
     assert entries["6-31-07-01"].clause == "ZJG 2025 目录"
 
 
+def test_catalog_with_chinese_headers_and_its_template(client, tw) -> None:
+    client.force_login(tw.zjg)
+    template = client.get("/training/catalog/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    headers = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.iter_rows())]
+    assert headers == ["职业编码", "类别", "数字技能", "紧缺", "依据条款"]
+    assert 'id="catalog-template"' in client.get("/training/catalog/").content.decode()
+    upload = io.BytesIO("职业编码,类别,数字技能,紧缺\n6-31-01-03,A,,是\n6-31-07-01,B,,否\n".encode())
+    upload.name = "目录.csv"
+    _post(client, "/training/catalog/", {"region_code": ZJG, "year": 2025, "file": upload, "clause": "ZJG 2025 目录"})
+    entries = {e.occupation.code: e for e in CatalogEntry.objects.select_related("occupation")}
+    assert entries[OCCUPATION].shortage and not entries["6-31-07-01"].shortage
+    assert entries["6-31-07-01"].digital  # a blank cell keeps the reference list's value
+
+
+def test_roster_with_chinese_headers_from_its_template(client, tw, open_class) -> None:
+    client.force_login(tw.inst_user)
+    page = client.get(f"/training/classes/{open_class.pk}/").content.decode()
+    assert 'id="roster-template"' in page
+    template = client.get("/training/classes/roster-template.xlsx")
+    workbook = load_workbook(io.BytesIO(template.content))
+    sheet = workbook.active
+    assert [c.value for c in next(sheet.iter_rows())] == ["身份证号码", "姓名", "银行账号", "开户银行"]
+    for i, person in enumerate(tw.persons[:2], start=1):
+        sheet.append([person.id_number, person.name, f"62220215{i:011d}", "中国工商银行张家港支行"])
+    sheet.append([tw.persons[2].id_number, tw.persons[2].name, "6222021500000000009", "", "多余"])
+    buf = io.BytesIO()
+    workbook.save(buf)
+    upload = io.BytesIO(buf.getvalue())
+    upload.name = "名册.xlsx"
+    response = _post(client, f"/training/classes/{open_class.pk}/", {"action": "roster", "file": upload}, status=200)
+    assert any("4" in m for m in _flash(response)) and not open_class.enrolments.exists()  # the ragged row 4
+    sheet.delete_rows(4)
+    buf = io.BytesIO()
+    workbook.save(buf)
+    upload = io.BytesIO(buf.getvalue())
+    upload.name = "名册.xlsx"
+    _post(client, f"/training/classes/{open_class.pk}/", {"action": "roster", "file": upload})
+    assert open_class.enrolments.count() == 2
+
+
 def test_findings_pages_review(client, tw, claimed_class) -> None:
     claim = Claim.objects.order_by("pk").first()
     finding = Finding.objects.create(

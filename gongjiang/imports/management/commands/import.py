@@ -14,10 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from gongjiang.core.audit import audit_context
-from gongjiang.imports.columns import KINDS
+from gongjiang.core.models import User
+from gongjiang.core.tabular import FileRejected
+from gongjiang.imports import kinds
 from gongjiang.imports.models import ImportJob
-from gongjiang.imports.readers import FileRejected, check_size
-from gongjiang.imports.services import ImportResult, import_file, write_report
+from gongjiang.imports.readers import check_size
+from gongjiang.imports.reports import write_report
+from gongjiang.imports.services import ImportResult, import_file
 
 STAGES = {"reading": (0, 15), "validating": (15, 75), "writing": (75, 100), "done": (100, 100)}
 
@@ -51,10 +54,10 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = "Check or import a CSV or XLSX file of persons, organisations, employment, certificates or employment_stats."
+    help = "Check or import a CSV or XLSX file of one of the registered kinds (persons, certificates, ...)."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("kind", choices=sorted(KINDS))
+        parser.add_argument("kind", choices=sorted(k.name for k in kinds.registered()))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument(
@@ -69,8 +72,6 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         user = None
         if options["user"]:
-            from gongjiang.core.models import User
-
             user = User.objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"unknown user {options['user']}")
@@ -98,7 +99,7 @@ class Command(BaseCommand):
 
     def _finish(self, result: ImportResult, options) -> None:  # type: ignore[no-untyped-def]
         if options["report"]:
-            write_report(result, options["report"])
+            write_report(errors=result.errors, file_errors=result.file_errors, path=options["report"])
         out = self.stdout
         for message in result.file_errors:
             out.write(self.style.ERROR(f"rejected: {message}"))

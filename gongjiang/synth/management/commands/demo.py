@@ -1,13 +1,23 @@
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
 from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, demo_monitoring, region_has_data
 from gongjiang.synth.generator import synthesize
+from gongjiang.training.demo import training_demo
 
 
 class Command(BaseCommand):
-    help = "Set up the demo (database, reference data, synthetic Suzhou and Changzhou, accounts) and serve it."
+    help = (
+        "Set up the demo (database, reference data, synthetic Suzhou and Changzhou, accounts) and serve it, "
+        "with a background worker beside the server."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="do everything but start the server")
@@ -15,8 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, **options):
-        from django.conf import settings
-
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         self.stdout.write("[1/4] database schema")
         call_command("migrate", interactive=False, verbosity=0)
@@ -35,8 +43,6 @@ class Command(BaseCommand):
             self.stdout.write("[4/4] demo accounts")
             accounts = demo_accounts()
             self.stdout.write("  training: institutions, classes, claims, payments, findings")
-            from gongjiang.training.demo import training_demo
-
             training_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
@@ -49,4 +55,32 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<13} {password:<18} {account.description}")
         if options["no_serve"]:
             return
-        call_command("runserver", options["addrport"], use_reloader=False)
+        self.serve(options["addrport"])
+
+    def serve(self, addrport: str) -> None:
+        """Django's development server, and a worker process beside it for the background tasks (import
+        jobs), stopped with the server (Ctrl+C, or SIGTERM to this process)."""
+        worker = None
+        if tasks.needs_worker():
+            # Its own session: Ctrl+C reaches the server only, which then stops the worker.
+            worker = subprocess.Popen([sys.executable, "-m", "gongjiang", "worker"], start_new_session=True)
+            self.stdout.write(f"  background worker: process {worker.pid} (gongjiang worker)")
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if worker is not None:
+                stop_worker(worker)
+
+
+def stop_worker(worker: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Ask the worker to stop (it finishes the task it is running), then make it."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -8,9 +8,15 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or WPS (also after a
 # tab or carriage return, and in full-width forms that some spreadsheets normalise).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
 def neutralise(value: Any) -> Any:
@@ -18,6 +24,11 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def unneutralise(value: str) -> str:
+    """The text :func:`neutralise` was given (for a table read back from a CSV this module wrote)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
 class _Echo:
@@ -38,9 +49,6 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
 
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, title: str = "Sheet1") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
 
@@ -59,3 +67,11 @@ def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, title: str =
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()
+
+
+def csv_to_xlsx(data: bytes, *, title: str = "Sheet1") -> bytes:
+    """A CSV written by :func:`csv_bytes` as XLSX, with the same cells (neutralised once, not twice)."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    header = [unneutralise(h) for h in next(reader, [])]
+    rows = [[unneutralise(v) for v in row] for row in reader]
+    return xlsx_bytes(header, rows, title=title)
