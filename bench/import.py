@@ -2,7 +2,7 @@
 
 For each database, measured in the same run:
 
-* **import**: ``gongjiang.imports.services.import_file`` in import mode (the path of ``gongjiang import``
+* **import**: ``gongjiang.imports.processing.import_file`` in import mode (the path of ``gongjiang import``
   and of the background job): read, validate every row (formats, check digits, reference codes,
   duplicates in the file and against the registry, references), plan, write (COPY on PostgreSQL) with
   its change records;
@@ -59,10 +59,10 @@ with audit_context(source="cli"):
         from bench_import_files import generate
         out = generate(**args)
     elif task == "import":
-        from gongjiang.imports.services import import_file
+        from gongjiang.imports.processing import import_file
         data = open(args["file"], "rb").read()
         start = time.perf_counter()
-        result = import_file(kind=args["kind"], data=data, filename=os.path.basename(args["file"]), mode="import")
+        result = import_file(kind=args["kind"], data=data, filename=os.path.basename(args["file"]), actor=None, mode="import")
         out = {"seconds": time.perf_counter() - start, "rows": result.total_rows, "created": result.created,
                "errors": result.errors.height, "file_errors": result.file_errors, "status": str(result.status)}
     elif task == "raw":

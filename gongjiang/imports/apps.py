@@ -10,7 +10,7 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Import and export")
 
     def ready(self) -> None:
-        # Imported here, not at the top: the services use the models, which are not loaded yet then.
-        from gongjiang.imports.services import recover_on_worker_start
+        # Imported here, not at the top: the tasks use the models, which are not loaded yet then.
+        from gongjiang.imports.tasks import recover_on_worker_start
 
         on_worker_start(recover_on_worker_start)

@@ -25,19 +25,15 @@ from gongjiang.core.views import paginate
 from gongjiang.imports import export, kinds, storage
 from gongjiang.imports.models import ImportJob
 from gongjiang.imports.reports import stored_report_as_xlsx
-from gongjiang.imports.services import (
-    STALE_AFTER,
-    import_job_confirm,
-    import_job_create,
-    import_job_discard,
-    import_jobs_recover,
-)
+from gongjiang.imports.services import import_job_confirm, import_job_create, import_job_discard
+from gongjiang.imports.tasks import STALE_AFTER, import_jobs_recover
 
 log = logging.getLogger(__name__)
 
 
 def _can_import(user: Any) -> bool:
-    return bool(user.is_superuser or (user.role == "officer" and user.region_code))
+    """Whether to offer uploading (the services authorize each step)."""
+    return can(user, "add", ImportJob)
 
 
 def _jobs(request: HttpRequest) -> Any:
@@ -105,7 +101,7 @@ def job_upload(request: HttpRequest) -> HttpResponse:
         )
     try:
         job = import_job_create(
-            user=request.user,
+            actor=request.user,
             kind=kind,
             data=upload.read(),
             filename=upload.name or "upload",
@@ -184,7 +180,7 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request), pk=pk)
     try:
-        import_job_confirm(job=job, user=request.user, partial=request.POST.get("partial") == "1")
+        import_job_confirm(actor=request.user, job=job, partial=request.POST.get("partial") == "1")
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("import-detail", pk=job.pk)
@@ -195,7 +191,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def job_discard(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request), pk=pk)
     try:
-        import_job_discard(job=job, user=request.user)
+        import_job_discard(actor=request.user, job=job)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("import-detail", pk=job.pk)

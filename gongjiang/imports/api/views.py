@@ -62,7 +62,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         job = import_job_create(
-            user=request.user, kind=ser.validated_data["kind"], data=upload.read(), filename=upload.name or "upload"
+            actor=request.user, kind=ser.validated_data["kind"], data=upload.read(), filename=upload.name or "upload"
         )
         job.refresh_from_db()
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -74,7 +74,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         job = self.get_object()
         ser = ImportConfirmSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        job = import_job_confirm(job=job, user=request.user, partial=ser.validated_data["partial"])
+        job = import_job_confirm(actor=request.user, job=job, partial=ser.validated_data["partial"])
         job.refresh_from_db()
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
 

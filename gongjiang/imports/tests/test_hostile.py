@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from gongjiang.core.models import ChangeRecord
 from gongjiang.imports.models import ImportJob
+from gongjiang.imports.processing import import_file
 from gongjiang.imports.reports import write_report
-from gongjiang.imports.services import import_file
 from gongjiang.imports.tests.files import PERSON_HEADER, csv_file, new_id, person_rows, xlsx_file
 from gongjiang.registry.models import Person
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _import(data: bytes, name: str = "f.csv", **kwargs):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("actor", None)
     return import_file(kind="persons", data=data, filename=name, mode="import", **kwargs)
 
 

@@ -18,7 +18,8 @@ from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
 from gongjiang.imports import storage
 from gongjiang.imports.models import ImportJob
-from gongjiang.imports.services import import_job_create, import_job_task, import_jobs_recover
+from gongjiang.imports.services import import_job_create
+from gongjiang.imports.tasks import import_job_task, import_jobs_recover
 from gongjiang.imports.tests.files import PERSON_HEADER, csv_file, new_id, person_rows
 from gongjiang.registry.models import Person
 
@@ -155,7 +156,7 @@ def test_a_queued_job_runs_once(client, run_tasks, officer, settings):  # type: 
     _upload(client, run_tasks, csv_file([PERSON_HEADER, *person_rows(2)]))
     job = ImportJob.objects.get()
     task = DBTaskResult.objects.get()
-    assert job.status == "queued" and task.task_path == "gongjiang.imports.services.import_job_task"
+    assert job.status == "queued" and task.task_path == "gongjiang.imports.tasks.import_job_task"
     assert task.args_kwargs == {"args": [], "kwargs": {"job_id": job.pk}}
     assert import_job_task.call(job_id=job.pk) == "checked"
     assert import_job_task.call(job_id=job.pk) == "not queued"  # the claim (queued → running) is taken once
@@ -200,13 +201,13 @@ def test_the_worker_runs_queued_jobs_from_the_database(reference, make_user, set
     user = make_user("worker_officer", region_code="320582")
     with audit_context(source="web", actor=user):
         job = import_job_create(
-            user=user, kind="persons", data=csv_file([PERSON_HEADER, *person_rows(2)]), filename="t.csv"
+            actor=user, kind="persons", data=csv_file([PERSON_HEADER, *person_rows(2)]), filename="t.csv"
         )
     job.refresh_from_db()
     assert job.status == "queued" and DBTaskResult.objects.get().status == "READY"
     with audit_context(source="web", actor=user):
         lost = import_job_create(
-            user=user, kind="persons", data=csv_file([PERSON_HEADER, *person_rows(1)]), filename="lost.csv"
+            actor=user, kind="persons", data=csv_file([PERSON_HEADER, *person_rows(1)]), filename="lost.csv"
         )
     DBTaskResult.objects.filter(args_kwargs__kwargs__job_id=lost.pk).delete()  # its queue lost the task
     stuck = ImportJob.objects.create(

@@ -8,7 +8,7 @@ import pytest
 
 from gongjiang.core.models import ChangeRecord
 from gongjiang.credentials.models import Certificate
-from gongjiang.imports.services import import_file
+from gongjiang.imports.processing import import_file
 from gongjiang.imports.tests.files import PERSON_HEADER, csv_file, new_cert, new_id, new_uscc, person_rows, xlsx_file
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def run(kind: str, rows: list[list], *, user=None, mode: str = "import", partial: bool = False, xlsx: bool = False):  # type: ignore[no-untyped-def]
     data = xlsx_file(rows) if xlsx else csv_file(rows)
     return import_file(
-        kind=kind, data=data, filename="f.xlsx" if xlsx else "f.csv", user=user, mode=mode, partial=partial
+        kind=kind, data=data, filename="f.xlsx" if xlsx else "f.csv", actor=user, mode=mode, partial=partial
     )
 
 

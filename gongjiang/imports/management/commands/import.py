@@ -18,9 +18,9 @@ from gongjiang.core.models import User
 from gongjiang.core.tabular import FileRejected
 from gongjiang.imports import kinds
 from gongjiang.imports.models import ImportJob
+from gongjiang.imports.processing import ImportResult, import_file
 from gongjiang.imports.readers import check_size
 from gongjiang.imports.reports import write_report
-from gongjiang.imports.services import ImportResult, import_file
 
 STAGES = {"reading": (0, 15), "validating": (15, 75), "writing": (75, 100), "done": (100, 100)}
 
@@ -88,7 +88,7 @@ class Command(BaseCommand):
                     kind=options["kind"],
                     data=data,
                     filename=path.name,
-                    user=user,
+                    actor=user,
                     mode=mode,
                     partial=options["partial"],
                     progress=ProgressBar(),
