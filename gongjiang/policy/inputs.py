@@ -11,13 +11,13 @@ parsing and checking of each column is :mod:`gongjiang.policy.normalise`.
 
 from __future__ import annotations
 
-import codecs
 import datetime
 from typing import Any, NamedTuple
 
 import polars as pl
 from django.utils.translation import gettext as _
 
+from gongjiang.core import tabular
 from gongjiang.policy.formulas import EVENT_TYPES, LEVELS, TIERS, TITLES
 
 EVENT_TYPE_DTYPE = pl.Enum(list(EVENT_TYPES))
@@ -110,45 +110,61 @@ def frame_from_records(records: list[dict[str, Any]], *, history: bool = False) 
     return pl.DataFrame(data)
 
 
-def _is_utf8(data: bytes, chunk: int = 1 << 24) -> bool:
-    """Checks the encoding piece by piece, without decoding the whole file into one string."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), chunk):
-            decoder.decode(data[start : start + chunk])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+# The columns of an events file, with the Chinese headers a file may use instead of the column names.
+EVENT_HEADERS: dict[str, str] = {
+    "event_id": "事件编号",
+    "event_type": "事件类型",
+    "event_date": "事件日期",
+    "region_code": "地区代码",
+    "person_id": "人员编号",
+    "org_id": "单位编号",
+    "occupation_code": "职业编码",
+    "level": "技能等级",
+    "tier": "职业类别",
+    "shortage": "紧缺职业",
+    "digital": "数字技能",
+    "class_hours": "课时",
+    "hukou_local": "本地户籍",
+    "insured_months": "参保月数",
+    "fee_fen": "培训费（分）",
+    "project_price_fen": "项目价格（分）",
+    "student": "在校学生",
+    "talent_title": "人才称号",
+    "work_start": "参加工作日期",
+    "funding_fen": "资助金额（分）",
+    "headcount": "人数",
+    "requested_fen": "申请金额（分）",
+    "amount_fen": "已付金额（分）",  # history files only
+}
+EVENT_SPEC = tuple(
+    tabular.Column(name, zh, name, required=name in REQUIRED_COLUMNS) for name, zh in EVENT_HEADERS.items()
+)
+EVENT_LIMITS = tabular.Limits(max_rows=20_000_000)
 
 
 def read_events_csv(source: bytes | str) -> pl.DataFrame:
-    """An events file (UTF-8, with or without BOM, or GB18030) as text columns; the engine parses them.
-    ``source`` is the file's bytes or its path. UTF-8 is read without a decoding copy."""
+    """An events file (CSV in UTF-8 or GB18030, or XLSX; column names or their Chinese headers) as text
+    columns, read by ``core.tabular``; the engine parses them. ``source`` is the file's bytes or its path."""
     if isinstance(source, bytes):
-        data = source
+        data, name = source, "events.csv"
     else:
         with open(source, "rb") as f:
-            data = f.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data or data.isspace():
+            data, name = f.read(), str(source)
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise PolicyInputError([InputError(0, "file", _("is empty"))])
-    errors = (pl.exceptions.ComputeError, pl.exceptions.NoDataError)
-    if _is_utf8(data):
-        try:
-            return pl.read_csv(data, infer_schema=False)
-        except errors as exc:
-            raise PolicyInputError(
-                [InputError(0, "file", _("is not a valid CSV file: %(error)s") % {"error": exc})]
-            ) from None
     try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise PolicyInputError([InputError(0, "file", _("cannot be read as UTF-8 or GB18030 text"))]) from None
-    try:
-        return pl.read_csv(text.encode("utf-8"), infer_schema=False)
-    except errors as exc:
-        raise PolicyInputError(
-            [InputError(0, "file", _("is not a valid CSV file: %(error)s") % {"error": exc})]
-        ) from None
+        table = tabular.read_table(data, name, EVENT_SPEC, limits=EVENT_LIMITS)
+    except tabular.HeaderError as exc:
+        raise PolicyInputError([InputError(0, "file", str(exc))]) from None
+    except tabular.FileRejected as exc:
+        raise PolicyInputError([InputError(0, "file", str(exc))]) from None
+    errors = [InputError(row, "file", message) for row, message in table.ragged]
+    if table.headers.ignored:
+        errors.append(
+            InputError(
+                0, ", ".join(table.headers.ignored), _("unknown column(s); see docs/policy.md for the input columns")
+            )
+        )
+    if errors:
+        raise PolicyInputError(errors)
+    return table.frame.drop("_row")

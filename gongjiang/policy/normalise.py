@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 from django.utils.translation import gettext as _
 
+from gongjiang.core import tabular
 from gongjiang.policy.formulas import (
     EVENT_TYPES,
     FORMULAS,
@@ -43,8 +44,6 @@ from gongjiang.reference.regions import versions_by_code
 
 OCCUPATION_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
 MAX_ERRORS = 100
-_TRUE = {"true", "1", "yes", "y", "t", "是"}
-_FALSE = {"false", "0", "no", "n", "f", "否"}
 
 
 class _Errors:
@@ -223,7 +222,7 @@ def _date_column(name: str, s: pl.Series | None, n: int, errors: _Errors, *, req
     else:
         text = s.cast(pl.String).str.strip_chars()
         text = text.set(text == "", None) if (text == "").any() else text
-        out = text.str.to_date("%Y-%m-%d", strict=False).rename(name)
+        out = text.to_frame("v").select(tabular.dates("v")).to_series().rename(name)
         errors.add_rows(
             text.is_not_null() & out.is_null(), name, lambda v: _("%(v)r is not a date (YYYY-MM-DD)") % {"v": v}, text
         )
@@ -274,16 +273,15 @@ def _bool_column(name: str, s: pl.Series | None, n: int, errors: _Errors) -> pl.
         return pl.Series(name, [None] * n, dtype=pl.Boolean)
     if s.dtype == pl.Boolean:
         return s.rename(name)
-    text = s.cast(pl.String).str.strip_chars().str.to_lowercase()
-    mapping = {**dict.fromkeys(_TRUE, "1"), **dict.fromkeys(_FALSE, "0"), "": None}
-    mapped = text.replace_strict(mapping, default="?", return_dtype=pl.String)
+    text = s.cast(pl.String).str.strip_chars()
+    out = text.to_frame("v").select(tabular.booleans("v")).to_series().rename(name)
     errors.add_rows(
-        text.is_not_null() & (mapped == "?"),
+        text.is_not_null() & (text != "") & out.is_null(),
         name,
         lambda v: _("%(v)r is not true/false (1/0, yes/no, 是/否)") % {"v": v},
         text,
     )
-    return (mapped == "1").set(mapped.is_null() | (mapped == "?"), None).rename(name)
+    return out
 
 
 def _int_column(name: str, s: pl.Series, errors: _Errors, *, required: bool = False) -> pl.Series:

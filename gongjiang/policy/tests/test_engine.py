@@ -277,12 +277,29 @@ def test_missing_and_unknown_columns_and_history_errors() -> None:
 def test_unreadable_and_empty_files() -> None:
     with pytest.raises(PolicyInputError, match="file, column file: is empty"):
         read_events_csv(b"  ")
-    with pytest.raises(PolicyInputError, match="cannot be read as UTF-8 or GB18030"):
+    with pytest.raises(PolicyInputError, match="byte 2 is not valid UTF-16"):
         read_events_csv(b"\xff\xfe\x00\xd8")
+    with pytest.raises(PolicyInputError, match="unknown column"):
+        read_events_csv(b"event_id,event_type,event_date,region_code,colour\n1,x,2025-03-01,320582,red\n")
     gb = "event_id,event_type,event_date,region_code,level\n甲,training_certificate,2025-03-01,320582,技师\n".encode(
         "gb18030"
     )
     assert read_events_csv(gb)["level"].to_list() == ["技师"]
+
+
+def test_events_files_take_chinese_headers_and_xlsx_and_every_date_and_yes_no_spelling() -> None:
+    from gongjiang.core.tabular import xlsx_bytes
+
+    header = ["事件编号", "事件类型", "事件日期", "地区代码", "人员编号", "职业编码", "技能等级", "紧缺职业"]
+    rows = [
+        ["a", "training_certificate", "2025/3/1", "320582", "1", "6-18-02-04", "level3", "是"],
+        ["b", "training_certificate", "2025年3月2日", "320582", "2", "6-18-02-04", "level3", "否"],
+    ]
+    csv_text = "\n".join(",".join(r) for r in [header, *rows]).encode()
+    for frame in (read_events_csv(csv_text), read_events_csv(xlsx_bytes(header, rows))):
+        assert frame["event_id"].to_list() == ["a", "b"]
+        results = evaluate_compiled(frame, _compiled("zhangjiagang"))
+        assert results["event_date"].to_list() == [datetime.date(2025, 3, 1), datetime.date(2025, 3, 2)]
 
 
 def test_empty_events_give_empty_results() -> None:
