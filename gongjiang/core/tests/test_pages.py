@@ -198,3 +198,23 @@ def test_change_log_speaks_plain_names(client, suzhou, make_person) -> None:  # 
     record = page.context["records"][0]
     detail = client.get(f"/audit/{record.pk}/").content.decode()
     assert "身份证号码" in detail and "id_number_enc" not in detail and "[redacted]" in detail
+
+
+def test_a_register_exports_its_filtered_list(client, suzhou, make_person, make_org) -> None:  # type: ignore[no-untyped-def]
+    from gongjiang.registry.services import employment_create
+
+    org = make_org(region=ZJG, name="=HYPERLINK(1)")
+    for name in ("周海燕", "吴晓明"):
+        employment_create(
+            actor=None, person=make_person(region=ZJG, name=name), organisation=org, start=datetime.date(2022, 1, 1)
+        )
+    client.force_login(suzhou)
+    response = client.get("/registry/employments/", {"q": "HYPER", "export": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith('"#","人员","单位"') and len(lines) == 3
+    assert "'=HYPERLINK(1)" in text  # a formula is neutralised
+    assert "周海燕" in text and "吴晓明" in text
+    xlsx = client.get("/registry/employments/", {"export": "xlsx"})
+    assert xlsx["Content-Disposition"].endswith('.xlsx"') and xlsx.content[:2] == b"PK"
