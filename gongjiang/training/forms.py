@@ -1,7 +1,9 @@
-"""Forms of the training pages. They parse input; the services decide and write."""
+"""Forms of the training pages. They parse input; the services decide and write. Codes are picked by
+searching names (``core.pickers``)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,6 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.pickers import Picker
 from gongjiang.reference.models import SkillLevel
 from gongjiang.registry.models import Organisation
 from gongjiang.training.models import STAGE_LABELS, Decision, FindingStatus, SampleResult
@@ -19,20 +23,12 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class DateInput(forms.DateInput):
+    """A date picker: the browser's, which reads and writes ISO dates whatever the page's language."""
+
     input_type = "date"
 
-
-class Form(forms.Form):
-    """A form whose widgets carry Bootstrap's classes."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def yuan_to_fen(value: Any) -> int:
@@ -74,7 +70,7 @@ def read_table(upload: Any) -> pl.DataFrame:
     return frame.rename({c: c.strip().lower() for c in frame.columns})
 
 
-class TableUploadForm(Form):
+class TableUploadForm(BootstrapForm):
     file = forms.FileField(label=_("File (CSV or XLSX)"))
 
     def clean_file(self) -> pl.DataFrame:
@@ -87,11 +83,11 @@ class CatalogUploadForm(TableUploadForm):
     clause = forms.CharField(label=_("Source clause (default)"), max_length=100, required=False)
 
 
-class DesignationForm(Form):
+class DesignationForm(BootstrapForm):
     organisation: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Institution"), queryset=Organisation.objects.none()
     )
-    region_code = forms.CharField(label=_("Designating region code"), max_length=6)
+    region_code = forms.CharField(label=_("Designating region code"), max_length=6, widget=Picker("regions"))
     period_start = forms.DateField(label=_("Period start"), widget=DateInput)
     tender_reference = forms.CharField(label=_("Tender reference"), max_length=100)
 
@@ -100,10 +96,10 @@ class DesignationForm(Form):
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class NeedForm(Form):
-    region_code = forms.CharField(label=_("Region code"), max_length=6)
+class NeedForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     year = forms.IntegerField(label=_("Year"))
-    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12)
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))
     level = forms.ModelChoiceField(
         label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
     )
@@ -119,7 +115,7 @@ class NeedForm(Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class ApplicationForm(Form):
+class ApplicationForm(BootstrapForm):
     start_date = forms.DateField(label=_("Planned start"), widget=DateInput)
     end_date = forms.DateField(label=_("Planned end"), widget=DateInput)
     class_hours = forms.IntegerField(label=_("Class hours"), min_value=1, max_value=2000)
@@ -129,21 +125,26 @@ class ApplicationForm(Form):
     plan = forms.CharField(label=_("Training plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class DecisionForm(Form):
+class DecisionForm(BootstrapForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
 
 
-class BatchForm(Form):
-    region_code = forms.CharField(label=_("Region code"), max_length=6)
+class BatchForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     purpose = forms.CharField(label=_("Purpose"), max_length=100)
 
 
-class ReasonForm(Form):
+class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class FindingReviewForm(Form):
+class RevokeForm(ReasonForm):
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput, initial=datetime.date.today)
+    field_order = ["revoked_on", "reason"]
+
+
+class FindingReviewForm(BootstrapForm):
     status = forms.ChoiceField(
         label=_("Review"),
         choices=[
@@ -155,12 +156,13 @@ class FindingReviewForm(Form):
     note = forms.CharField(label=_("Note"), max_length=500)
 
 
-class SampleForm(Form):
+class SampleForm(BootstrapForm):
     size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=10000)
     seed = forms.IntegerField(label=_("Seed (empty: random, recorded)"), required=False, min_value=0)
 
 
-class SampleItemForm(Form):
+class SampleItemForm(BootstrapForm):
+    item = forms.IntegerField(widget=forms.HiddenInput)
     result = forms.ChoiceField(
         label=_("Result"),
         choices=[
