@@ -14,7 +14,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
-from gongjiang.core.models import Role
 from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.templatetags.gongjiang import region_name
@@ -137,13 +136,10 @@ class CatalogRegister(TrainingRegister):
 # --- needs and applications --------------------------------------------------------------------
 
 
-def _institution(user: Any) -> bool:
-    """An organisation user: the pages of an institution (apply, upload its rosters)."""
-    return bool(user.is_authenticated and user.role == Role.ORGANISATION and user.organisation_id)
-
-
-def _stage_regions(need: models.TrainingNeed) -> list[str]:
-    return [rules.stage_region(need.region_code, stage) for stage in need.stages]
+def _may_apply(user: Any, need: models.TrainingNeed) -> bool:
+    """Whether ``user`` may apply to run ``need``: an institution, in its own name, to a published need."""
+    application = models.Application(need=need, institution=user.organisation, region_code=need.region_code)
+    return need.status == models.NeedStatus.PUBLISHED and allowed(user, "add", application)
 
 
 class NeedRegister(TrainingRegister):
@@ -164,7 +160,7 @@ class NeedRegister(TrainingRegister):
         Field(_("Region and year"), lambda n: f"{region_name(n.region_code)} · {n.year}"),
         "places",
         Field(_("Listed price per trainee"), lambda n: _yuan(n.price_fen)),
-        Field(_("Review stages"), lambda n: " → ".join(region_name(r) for r in _stage_regions(n))),
+        Field(_("Review stages"), lambda n: " → ".join(region_name(r) for r in rules.stage_regions(n))),
         "status",
         "note",
     )
@@ -194,7 +190,7 @@ class NeedRegister(TrainingRegister):
                 actor=actor, need=need, institution=actor.organisation, price_fen=price, **data
             ),
             form=forms.ApplicationForm,
-            show=lambda user, need: _institution(user) and need.status == models.NeedStatus.PUBLISHED,
+            show=_may_apply,
             initial=lambda need: {"places": need.places},
             done=_("Application submitted for review."),
             to=lambda need, application: APPLICATIONS.url("detail", application.pk),
@@ -264,7 +260,7 @@ class ApplicationRegister(TrainingRegister):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         decisions = {d.stage: d for d in obj.decisions.select_related("reviewer")}
-        regions = _stage_regions(obj.need)
+        regions = rules.stage_regions(obj.need)
         return {"stages": [(i, region, decisions.get(i)) for i, region in enumerate(regions)]}
 
 
