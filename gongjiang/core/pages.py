@@ -12,7 +12,10 @@ the services its forms call; :meth:`Register.urls` gives its URL patterns:
 * ``<path>/<pk>/``: the record's fields, its workflow steps the user may take now, and its change history
   in plain field names;
 * ``<path>/<pk>/<step>/``: a workflow step (revoke, withdraw, …) asked to be confirmed, with its form (a
-  reason, a date), then run through its service.
+  reason, a date), then run through its service; a step the user may not take is refused with the reason;
+* ``<path>/<action>/`` and ``<path>/<pk>/<action>/``: a form of the list or of a record's page that is no
+  workflow step (an upload, an application to the record), posted to its own address and run through its
+  service; a refusal shows the page again with the form and the reason.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -38,7 +41,8 @@ from django.utils.translation import gettext_lazy
 
 from gongjiang.core import tabular
 from gongjiang.core.history import object_history
-from gongjiang.core.scope import ScopeDenied, allowed, can, restrict
+from gongjiang.core.scope import ScopeDenied, allowed, authorize, can, restrict
+from gongjiang.core.templatetags.gongjiang import region_name
 
 PER_PAGE = 50
 
@@ -50,6 +54,8 @@ class BootstrapForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                continue  # radio buttons and checkbox lists: each choice is laid out on its own
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):
@@ -84,8 +90,32 @@ def run_form(form: forms.Form, call: Callable[[], Any]) -> Any:
     return None
 
 
+def submitted(
+    request: HttpRequest,
+    form: forms.Form,
+    call: Callable[[dict[str, Any]], Any],
+    *,
+    done: Any,
+    to: str | Callable[[Any], str | HttpResponse],
+) -> HttpResponse | None:
+    """A posted form run through a service: with valid data, ``call(data)``; when the service succeeds,
+    the message ``done`` (or ``done(result)``), if any, is shown and the browser sent to ``to`` (or to
+    ``to(result)``, which may also be the response itself, a download say). Otherwise None, with the
+    input errors or the refusal on the form, for the page to show it again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    result = run_form(form, lambda: call(dict(form.cleaned_data)))
+    if result is None:
+        return None
+    message = done(result) if callable(done) else done
+    if message:
+        messages.success(request, str(message))
+    target = to(result) if callable(to) else to
+    return target if isinstance(target, HttpResponse) else redirect(target)
+
+
 class EmptyForm(BootstrapForm):
-    """A step that asks nothing but confirmation."""
+    """A step or an action that asks nothing but to be confirmed."""
 
 
 @dataclass(frozen=True)
@@ -136,11 +166,50 @@ def panels_for(request: HttpRequest, obj: Model) -> list[tuple[str, dict[str, An
 
 
 @dataclass(frozen=True)
+class Action:
+    """A form of the list page (``on_list``) or of a record's page that is no workflow step: an upload, an
+    application to the record, the result of one of its items. The page offers it where ``show(user,
+    obj)`` (obj None on the list): an action with a ``label`` is a button beside the page's others, any
+    other is placed by the page's template, as ``actions.<name>`` posted to ``links.actions.<name>``.
+    Posted, it runs ``run(actor, obj, **cleaned_data)`` (``run(actor, **cleaned_data)`` on the list), shows
+    ``done`` (or ``done(result)``) and returns to the page, or goes where ``to(obj, result)`` says (an
+    address or a response). A refusal shows the page again with the reason; nothing is written."""
+
+    name: str
+    run: Callable[..., Any]
+    label: Any = ""
+    form: type[forms.Form] = EmptyForm
+    show: Callable[[Any, Any], bool] = lambda user, obj: True
+    initial: Callable[[Any], dict[str, Any]] = lambda obj: {}
+    done: Any = ""
+    to: Callable[[Any, Any], str | HttpResponse] | None = None
+    on_list: bool = False
+
+
+@dataclass(frozen=True)
 class Field:
-    """One line of a detail page: a label and how to show the value of an object."""
+    """One line of a detail page: a label and how to show the value of an object. A register's ``fields``
+    may also name a model field: its verbose name, and its value as shown (a choice's label, yes or no, a
+    region's name and code)."""
 
     label: Any
     value: Callable[[Any], Any]
+
+    @classmethod
+    def of(cls, model: type[Model], name: str) -> Field:
+        field = model._meta.get_field(name)
+
+        def value(obj: Any) -> Any:
+            if getattr(field, "choices", None):
+                return getattr(obj, f"get_{name}_display")()
+            shown = getattr(obj, name)
+            if name.endswith("region_code"):
+                return region_name(shown) or None
+            if isinstance(shown, bool):
+                return _("Yes") if shown else _("No")
+            return None if shown == "" else shown
+
+        return cls(capfirst(getattr(field, "verbose_name", name)), value)
 
 
 class Register:
@@ -154,13 +223,15 @@ class Register:
     table: ClassVar[type[tables.Table]]
     filterset: ClassVar[Any] = None
     related: ClassVar[tuple[str, ...]] = ()
-    fields: ClassVar[Sequence[Field]] = ()
+    fields: ClassVar[Sequence[Field | str]] = ()
     create_form: ClassVar[type[forms.Form] | None] = None
     edit_form: ClassVar[type[forms.Form] | None] = None
     steps: ClassVar[Sequence[Step]] = ()
+    actions: ClassVar[Sequence[Action]] = ()
     list_template: ClassVar[str] = "core/register_list.html"
     detail_template: ClassVar[str] = "core/register_detail.html"
     export_kind: ClassVar[str] = ""  # an export of the list (imports' export kinds), when there is one
+    heading: ClassVar[Any] = None  # the list's title, where the model's plural name will not do
     add_label: ClassVar[Any] = gettext_lazy("Add")
     created_message: ClassVar[Any] = gettext_lazy("Saved.")
     ordering: ClassVar[tuple[str, ...]] = ("-pk",)
@@ -174,6 +245,10 @@ class Register:
         raise NotImplementedError
 
     def initial(self, obj: Model) -> dict[str, Any]:
+        return {}
+
+    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
+        """The create form's first values (the user's own region, say)."""
         return {}
 
     def form_kwargs(self, request: HttpRequest, obj: Model | None) -> dict[str, Any]:
@@ -192,7 +267,7 @@ class Register:
     # --- the pages -------------------------------------------------------------------------------
 
     def title(self) -> str:
-        return str(capfirst(self.model._meta.verbose_name_plural))
+        return str(self.heading or capfirst(self.model._meta.verbose_name_plural))
 
     def object_title(self, obj: Model) -> str:
         return str(obj)
@@ -213,7 +288,26 @@ class Register:
             if self.edit_form is not None:
                 links["edit"] = self.url("edit", obj.pk)
             links["steps"] = [(step, self.url("step", obj.pk, step.name)) for step in steps]
+        links["actions"] = {a.name: self.action_url(a, obj) for a in self._actions(obj)}
         return links
+
+    def action_url(self, action: Action, obj: Model | None) -> str:
+        return self.url(action.name) if obj is None else self.url(action.name, obj.pk)
+
+    def _actions(self, obj: Model | None) -> list[Action]:
+        return [a for a in self.actions if a.on_list == (obj is None)]
+
+    def action_forms(self, request: HttpRequest, obj: Model | None, posted: dict[str, forms.Form]) -> dict[str, Any]:
+        """The page's actions the user is offered: ``actions``, their forms by name (the one just posted with
+        its errors), and ``buttons``, the labelled ones as (action, address, form)."""
+        offered = [a for a in self._actions(obj) if a.show(request.user, obj)]
+        bound = {a.name: posted.get(a.name) or a.form(initial=a.initial(obj)) for a in offered}
+        buttons = [(a, self.action_url(a, obj), bound[a.name]) for a in offered if a.label]
+        return {"actions": bound, "buttons": buttons}
+
+    def field_rows(self, obj: Model) -> list[tuple[Any, Any]]:
+        fields = [Field.of(self.model, f) if isinstance(f, str) else f for f in self.fields]
+        return [(f.label, f.value(obj)) for f in fields]
 
     def get(self, request: HttpRequest, pk: int, action: str = "view") -> Model:
         return get_object_or_404(self.queryset(request, action), pk=pk)
@@ -252,6 +346,10 @@ class Register:
         return response
 
     def list_view(self, request: HttpRequest) -> HttpResponse:
+        return self.list_page(request, {})
+
+    def list_page(self, request: HttpRequest, posted: dict[str, forms.Form]) -> HttpResponse:
+        """The list, with the form of a list action just posted (and refused) in place of a blank one."""
         if not can(request.user, "view", self.model):
             raise PermissionDenied
         fmt = request.GET.get("export", "")
@@ -271,6 +369,7 @@ class Register:
             "filter": filterset,
             "query": query.urlencode(),
             "can_add": self.create_form is not None and can(request.user, "add", self.model),
+            **self.action_forms(request, None, posted),
             **self.list_context(request),
         }
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "register-table":
@@ -278,6 +377,10 @@ class Register:
         return render(request, self.list_template, context)
 
     def detail_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.detail_page(request, pk, {})
+
+    def detail_page(self, request: HttpRequest, pk: int, posted: dict[str, forms.Form]) -> HttpResponse:
+        """The record's page, with the form of an action just posted (and refused) in place of a blank one."""
         obj = self.get(request, pk)
         user = request.user
         steps = [s for s in self.steps if s.when(obj) and allowed(user, s.name, obj)]
@@ -286,11 +389,12 @@ class Register:
             "links": self.links(obj, steps),
             "object": obj,
             "title": self.object_title(obj),
-            "fields": [(f.label, f.value(obj)) for f in self.fields],
+            "fields": self.field_rows(obj),
             "steps": steps,
             "can_change": self.edit_form is not None and allowed(user, "change", obj),
             "history": object_history(user, obj),
             "panels": panels_for(request, obj),
+            **self.action_forms(request, obj, posted),
             **self.detail_context(request, obj),
         }
         return render(request, self.detail_template, context)
@@ -301,17 +405,17 @@ class Register:
         if form_class is None or (obj is None and not can(request.user, "add", self.model)):
             raise PermissionDenied
         kwargs = self.form_kwargs(request, obj)
-        initial = self.initial(obj) if obj is not None else {}
+        initial = self.initial(obj) if obj is not None else self.create_initial(request)
         form = form_class(request.POST or None, initial=initial, **kwargs)
-        if request.method == "POST" and form.is_valid():
-            data = dict(form.cleaned_data)
-            if obj is not None:
-                done = run_form(form, lambda: self.update(request.user, obj, data))
-            else:
-                done = run_form(form, lambda: self.create(request.user, data))
-            if done is not None:
-                messages.success(request, str(self.created_message))
-                return redirect(self.url("detail", done.pk))
+
+        def save(data: dict[str, Any]) -> Model:
+            return self.update(request.user, obj, data) if obj is not None else self.create(request.user, data)
+
+        response = submitted(
+            request, form, save, done=self.created_message, to=lambda saved: self.url("detail", saved.pk)
+        )
+        if response is not None:
+            return response
         title = _("Edit %(what)s") % {"what": self.object_title(obj)} if obj is not None else self.add_label
         cancel = self.url("detail", obj.pk) if obj is not None else self.url("list")
         return render(
@@ -332,17 +436,26 @@ class Register:
         if chosen is None:
             raise Http404
         obj = self.get(request, pk)
-        if not allowed(request.user, chosen.name, obj):
-            raise PermissionDenied
-        form = chosen.form(request.POST or None)
-        if request.method == "POST" and form.is_valid() and chosen.when(obj):
-            data = dict(form.cleaned_data)
-            done = run_form(form, lambda: chosen.run(request.user, obj, **data))
-            if done is not None:
-                messages.success(request, str(chosen.done or _("Done.")))
-                return redirect(self.url("detail", obj.pk))
-        elif request.method == "POST" and not chosen.when(obj):
-            form.add_error(None, _("This step is not possible in the record's present state."))
+        form = chosen.form(request.POST if request.method == "POST" else None)
+        try:
+            authorize(request.user, chosen.name, obj)
+        except PermissionDenied as exc:
+            # Not this user's step: the page says why, and offers nothing to confirm.
+            refusal = str(exc) or _("Your account may not do this.")
+        else:
+            refusal = ""
+            if request.method == "POST" and form.is_valid() and not chosen.when(obj):
+                form.add_error(None, _("This step is not possible in the record's present state."))
+            else:
+                response = submitted(
+                    request,
+                    form,
+                    lambda data: chosen.run(request.user, obj, **data),
+                    done=chosen.done or _("Done."),
+                    to=self.url("detail", obj.pk),
+                )
+                if response is not None:
+                    return response
         template = "core/_register_step.html" if request.headers.get("HX-Request") else "core/register_step.html"
         return render(
             request,
@@ -354,8 +467,33 @@ class Register:
                 "form": form,
                 "action_url": self.url("step", obj.pk, chosen.name),
                 "cancel_url": self.url("detail", obj.pk),
+                "refusal": refusal,
             },
+            status=403 if refusal else 200,
         )
+
+    def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
+        obj = self.get(request, pk) if pk is not None else None
+        action = next(a for a in self._actions(obj) if a.name == name)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not action.show(request.user, obj):
+            raise PermissionDenied
+        form = action.form(request.POST, request.FILES)
+        args = () if obj is None else (obj,)
+        page = self.url("list") if obj is None else self.url("detail", obj.pk)
+        response = submitted(
+            request,
+            form,
+            lambda data: action.run(request.user, *args, **data),
+            done=action.done,
+            to=(lambda result: action.to(obj, result)) if action.to else page,  # type: ignore[misc]
+        )
+        if response is not None:
+            return response
+        if obj is None:
+            return self.list_page(request, {name: form})
+        return self.detail_page(request, obj.pk, {name: form})
 
     def urls(self) -> list[URLPattern]:
         view = login_required
@@ -367,6 +505,9 @@ class Register:
             patterns.append(path(f"{self.path}/new/", view(self.form_view), name=f"{self.name}-create"))
         if self.edit_form is not None:
             patterns.append(path(f"{self.path}/<int:pk>/edit/", view(self.form_view), name=f"{self.name}-edit"))
+        for a in self.actions:  # before the steps, whose address would take theirs
+            route = f"{self.path}/{a.name}/" if a.on_list else f"{self.path}/<int:pk>/{a.name}/"
+            patterns.append(path(route, view(self.action_view), {"name": a.name}, name=f"{self.name}-{a.name}"))
         if self.steps:
             patterns.append(path(f"{self.path}/<int:pk>/<slug:step>/", view(self.step_view), name=f"{self.name}-step"))
         return patterns

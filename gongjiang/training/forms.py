@@ -1,7 +1,9 @@
-"""Forms of the training pages. They parse input; the services decide and write."""
+"""Forms of the training pages. They parse input; the services decide and write. Codes are picked by
+searching names (``core.pickers``)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +14,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core import tabular
+from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.pickers import Picker
 from gongjiang.core.tabular import Column
 from gongjiang.reference.models import SkillLevel
 from gongjiang.registry.import_columns import ID_ALIASES
@@ -22,20 +26,12 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class DateInput(forms.DateInput):
+    """A date picker: the browser's, which reads and writes ISO dates whatever the page's language."""
+
     input_type = "date"
 
-
-class Form(forms.Form):
-    """A form whose widgets carry Bootstrap's classes."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def yuan_to_fen(value: Any) -> int:
@@ -110,7 +106,7 @@ def template_xlsx(columns: tabular.Spec, title: str) -> bytes:
     return tabular.xlsx_bytes(tabular.template_headers(columns), [], title=title)
 
 
-class TableUploadForm(Form):
+class TableUploadForm(BootstrapForm):
     """An upload of a table with the columns the subclass declares."""
 
     file = forms.FileField(label=_("File (CSV or XLSX)"))
@@ -131,11 +127,11 @@ class CatalogUploadForm(TableUploadForm):
     clause = forms.CharField(label=_("Source clause (default)"), max_length=100, required=False)
 
 
-class DesignationForm(Form):
+class DesignationForm(BootstrapForm):
     organisation: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Institution"), queryset=Organisation.objects.none()
     )
-    region_code = forms.CharField(label=_("Designating region code"), max_length=6)
+    region_code = forms.CharField(label=_("Designating region code"), max_length=6, widget=Picker("regions"))
     period_start = forms.DateField(label=_("Period start"), widget=DateInput)
     tender_reference = forms.CharField(label=_("Tender reference"), max_length=100)
 
@@ -144,10 +140,10 @@ class DesignationForm(Form):
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class NeedForm(Form):
-    region_code = forms.CharField(label=_("Region code"), max_length=6)
+class NeedForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     year = forms.IntegerField(label=_("Year"))
-    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12)
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))
     level = forms.ModelChoiceField(
         label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
     )
@@ -163,7 +159,7 @@ class NeedForm(Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class ApplicationForm(Form):
+class ApplicationForm(BootstrapForm):
     start_date = forms.DateField(label=_("Planned start"), widget=DateInput)
     end_date = forms.DateField(label=_("Planned end"), widget=DateInput)
     class_hours = forms.IntegerField(label=_("Class hours"), min_value=1, max_value=2000)
@@ -173,21 +169,26 @@ class ApplicationForm(Form):
     plan = forms.CharField(label=_("Training plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class DecisionForm(Form):
+class DecisionForm(BootstrapForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
 
 
-class BatchForm(Form):
-    region_code = forms.CharField(label=_("Region code"), max_length=6)
+class BatchForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     purpose = forms.CharField(label=_("Purpose"), max_length=100)
 
 
-class ReasonForm(Form):
+class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class FindingReviewForm(Form):
+class RevokeForm(ReasonForm):
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput, initial=datetime.date.today)
+    field_order = ["revoked_on", "reason"]
+
+
+class FindingReviewForm(BootstrapForm):
     status = forms.ChoiceField(
         label=_("Review"),
         choices=[
@@ -199,12 +200,13 @@ class FindingReviewForm(Form):
     note = forms.CharField(label=_("Note"), max_length=500)
 
 
-class SampleForm(Form):
+class SampleForm(BootstrapForm):
     size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=10000)
     seed = forms.IntegerField(label=_("Seed (empty: random, recorded)"), required=False, min_value=0)
 
 
-class SampleItemForm(Form):
+class SampleItemForm(BootstrapForm):
+    item = forms.IntegerField(widget=forms.HiddenInput)
     result = forms.ChoiceField(
         label=_("Result"),
         choices=[

@@ -31,6 +31,11 @@ def stage_region(need_region_code: str, stage_level: str) -> str:
     raise ValueError(stage_level)
 
 
+def stage_regions(need: Any) -> list[str]:
+    """The regions whose officers decide a need's review stages, in order."""
+    return [stage_region(need.region_code, stage) for stage in need.stages]
+
+
 def default_stages(region_code: str) -> list[str]:
     """District needs are reviewed by the district, then the city; city needs by the city; and so on."""
     level = level_of(region_code)

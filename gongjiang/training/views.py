@@ -1,110 +1,638 @@
-"""Training pages. Views find objects inside ``restrict()``, parse forms and call services; the services
-decide who may act. A refused step shows its reason; a step out of the user's role is a 403."""
+"""Training pages: a register of the page kit (``core.pages``) per record, with the workflow steps its
+model declares and the forms of its pages that are no step (a catalog upload, an institution's
+application to a need, a class's roster and the approval of its computed claims, the bank export, a run
+of the checks, a sample item's result). The services decide who may act; a refusal shows its reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
 
-from gongjiang.core.history import object_history
-from gongjiang.core.models import Role
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.tabular import XLSX_TYPE
-from gongjiang.core.views import paginate, scoped_list
+from gongjiang.core.templatetags.gongjiang import region_name
 from gongjiang.registry.models import Organisation
-from gongjiang.training import checks, rules, selectors, services
-from gongjiang.training.filtersets import (
-    ApplicationFilter,
-    BatchFilter,
-    CatalogFilter,
-    ClaimFilter,
-    ClassFilter,
-    DesignationFilter,
-    FindingFilter,
-    NeedFilter,
-)
-from gongjiang.training.forms import (
-    CATALOG_COLUMNS,
-    ROSTER_COLUMNS,
-    ApplicationForm,
-    BatchForm,
-    CatalogUploadForm,
-    DecisionForm,
-    DesignationForm,
-    FindingReviewForm,
-    NeedForm,
-    ReasonForm,
-    RosterUploadForm,
-    SampleForm,
-    SampleItemForm,
-    template_xlsx,
-)
-from gongjiang.training.models import (
-    Application,
-    ApplicationStatus,
-    AuditSample,
-    BatchStatus,
-    CatalogEntry,
-    Claim,
-    ClaimStatus,
-    ClassStatus,
-    Designation,
-    Finding,
-    FindingStatus,
-    NeedStatus,
-    PaymentBatch,
-    PaymentLine,
-    SampleItem,
-    TrainingClass,
-    TrainingNeed,
-)
+from gongjiang.training import checks, filtersets, forms, models, rules, selectors, services, tables
 
 
-def _messages_of(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{m}" for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
+def _on(service: Any, name: str) -> Any:
+    """A step's or action's run: ``service(actor=…, <name>=the record, **the form's data)``."""
+    return lambda actor, obj, **data: service(actor=actor, **{name: obj}, **data)
 
 
-def _attempt(request: HttpRequest, step: Callable[[], Any], done: str = "") -> Any:
-    """Run a service; on a refusal show its reasons and return None."""
-    try:
-        result = step()
-    except ValidationError as exc:
-        for m in _messages_of(exc):
-            messages.error(request, m)
+def _yuan(fen: int | None) -> str | None:
+    return None if fen is None else f"{models.fen_to_yuan(fen)} {_('yuan')}"
+
+
+def _period(start: Any, end: Any) -> str:
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+
+
+def _hours(obj: Any) -> str:
+    return _("%(total)s class hours, %(practical)s practical") % {
+        "total": obj.class_hours,
+        "practical": obj.practical_hours,
+    }
+
+
+def _by(user: Any, when: Any) -> str | None:
+    return f"{user.username} · {when:%Y-%m-%d %H:%M}" if user else None
+
+
+def _reason(reason: str) -> str:
+    return f" ({reason})" if reason and reason != "ok" else ""
+
+
+def _link(register: Register, pk: Any, text: Any) -> str | None:
+    return format_html('<a href="{}">{}</a>', register.url("detail", pk), text) if pk else None
+
+
+DATES = Field(_("Dates"), lambda obj: _period(obj.start_date, obj.end_date))
+HOURS = Field(_("Hours"), _hours)
+
+
+class TrainingRegister(Register):
+    """A register of the training app: its URL namespace, its tabs, and new records in the user's region."""
+
+    namespace = "training"
+    list_template = "training/register_list.html"
+    detail_template = "training/register_detail.html"
+
+    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
+        return {"region_code": getattr(request.user, "region_code", "") or ""}
+
+
+# --- designations and the catalog --------------------------------------------------------------
+
+
+class DesignationRegister(TrainingRegister):
+    model = models.Designation
+    path = "institutions"
+    name = "designation"
+    table = tables.DesignationTable
+    filterset = filtersets.DesignationFilter
+    related = ("organisation",)
+    create_form = forms.DesignationForm
+    list_template = "training/designation_list.html"
+    heading = _("Designated training institutions")
+    add_label = _("Designate an institution")
+    created_message = _("Designated.")
+    fields = (
+        "organisation",
+        "region_code",
+        Field(_("Period"), lambda d: _period(d.period_start, d.period_end)),
+        *("tender_reference", "clause", "status", "revoked_on", "revoke_reason"),
+    )
+    steps = (
+        Step(
+            "revoke",
+            _("Revoke the designation"),
+            _on(services.designation_revoke, "designation"),
+            form=forms.RevokeForm,
+            when=lambda d: d.status == models.DesignationStatus.ACTIVE,
+            confirm=_(
+                "The institution opens no more designated classes under a revoked designation. It cannot be undone."
+            ),
+            done=_("The designation was revoked."),
+        ),
+    )
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        institutions = Organisation.objects.filter(kind__in=rules.INSTITUTION_KINDS)
+        return {"organisations": restrict(institutions, request.user)}
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.Designation:
+        return services.designation_create(actor=actor, **data)
+
+
+class CatalogRegister(TrainingRegister):
+    model = models.CatalogEntry
+    path = "catalog"
+    name = "catalog"
+    table = tables.CatalogTable
+    filterset = filtersets.CatalogFilter
+    related = ("occupation",)
+    list_template = "training/catalog_list.html"
+    heading = _("Subsidy and shortage-occupation catalog")
+    fields = ("region_code", "year", "occupation", "tier", "digital", "shortage", "clause")
+    actions = (
+        Action(
+            "upload",
+            lambda actor, file, **data: services.catalog_import(actor=actor, frame=file, **data),
+            form=forms.CatalogUploadForm,
+            show=lambda user, _: can(user, "add", models.CatalogEntry),
+            done=lambda n: _("%(n)d catalog entries saved.") % {"n": n},
+            on_list=True,
+        ),
+    )
+
+
+# --- needs and applications --------------------------------------------------------------------
+
+
+def _may_apply(user: Any, need: models.TrainingNeed) -> bool:
+    """Whether ``user`` may apply to run ``need``: an institution, in its own name, to a published need."""
+    application = models.Application(need=need, institution=user.organisation, region_code=need.region_code)
+    return need.status == models.NeedStatus.PUBLISHED and allowed(user, "add", application)
+
+
+class NeedRegister(TrainingRegister):
+    model = models.TrainingNeed
+    path = "needs"
+    name = "need"
+    table = tables.NeedTable
+    filterset = filtersets.NeedFilter
+    related = ("occupation", "level")
+    create_form = forms.NeedForm
+    detail_template = "training/need_detail.html"
+    heading = _("Training needs")
+    add_label = _("List a need")
+    created_message = _("Need listed as a draft.")
+    fields = (
+        "occupation",
+        "level",
+        Field(_("Region and year"), lambda n: f"{region_name(n.region_code)} · {n.year}"),
+        "places",
+        Field(_("Listed price per trainee"), lambda n: _yuan(n.price_fen)),
+        Field(_("Review stages"), lambda n: " → ".join(region_name(r) for r in rules.stage_regions(n))),
+        "status",
+        "note",
+    )
+    steps = (
+        Step(
+            "publish",
+            _("Publish for applications"),
+            _on(services.need_publish, "need"),
+            when=lambda n: n.status == models.NeedStatus.DRAFT,
+            confirm=_("Once published, every training institution sees the need and may apply to run it."),
+            done=_("Published."),
+            danger=False,
+        ),
+        Step(
+            "close",
+            _("Close"),
+            _on(services.need_close, "need"),
+            when=lambda n: n.status == models.NeedStatus.PUBLISHED,
+            confirm=_("A closed need takes no more applications; those already submitted stay in review."),
+            done=_("Closed."),
+        ),
+    )
+    actions = (
+        Action(
+            "apply",
+            lambda actor, need, price, **data: services.application_submit(
+                actor=actor, need=need, institution=actor.organisation, price_fen=price, **data
+            ),
+            form=forms.ApplicationForm,
+            show=_may_apply,
+            initial=lambda need: {"places": need.places},
+            done=_("Application submitted for review."),
+            to=lambda need, application: APPLICATIONS.url("detail", application.pk),
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return f"{obj.occupation.name} · {obj.level}"
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.TrainingNeed:
+        level, price, stages = data.pop("level"), data.pop("price"), data.pop("stages")
+        return services.need_create(actor=actor, level_code=level.code, price_fen=price, stages=stages or None, **data)
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        applications = restrict(obj.applications.select_related("institution"), request.user)
+        table = tables.ApplicationTable(
+            applications, exclude=("need", "region_code"), orderable=False, attrs=tables.nested("need-applications")
+        )
+        return {"applications": table if applications else None}
+
+
+class ApplicationRegister(TrainingRegister):
+    model = models.Application
+    path = "applications"
+    name = "application"
+    table = tables.ApplicationTable
+    filterset = filtersets.ApplicationFilter
+    related = ("need__occupation", "need__level", "institution")
+    detail_template = "training/application_detail.html"
+    fields = (
+        Field(_("Need"), lambda a: _link(NEEDS, a.need_id, a.need)),
+        "institution",
+        "region_code",
+        Field(_("Planned"), lambda a: _period(a.start_date, a.end_date)),
+        HOURS,
+        "places",
+        Field(_("Price per trainee"), lambda a: _yuan(a.price_fen)),
+        "plan",
+        "status",
+        Field(_("Class"), lambda a: _class_link(getattr(a, "training_class", None))),
+    )
+    steps = (
+        Step(
+            "decide",
+            _("Decide this stage"),
+            _on(services.application_decide, "application"),
+            form=forms.DecisionForm,
+            when=lambda a: a.status == models.ApplicationStatus.IN_REVIEW,
+            confirm=_(
+                "Your decision on this stage is recorded in your name and is final; a rejection needs a comment."
+            ),
+            done=_("Decision recorded."),
+            danger=False,
+        ),
+        Step(
+            "withdraw",
+            _("Withdraw"),
+            _on(services.application_withdraw, "application"),
+            when=lambda a: a.status == models.ApplicationStatus.IN_REVIEW,
+            confirm=_("A withdrawn application leaves the review; the institution cannot apply to this need again."),
+            done=_("Withdrawn."),
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return _("Application #%(pk)s: %(institution)s") % {"pk": obj.pk, "institution": obj.institution}
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        decisions = {d.stage: d for d in obj.decisions.select_related("reviewer")}
+        regions = rules.stage_regions(obj.need)
+        return {"stages": [(i, region, decisions.get(i)) for i, region in enumerate(regions)]}
+
+
+def _class_link(training_class: models.TrainingClass | None) -> str | None:
+    if training_class is None:
         return None
-    if done:
-        messages.success(request, done)
-    return result if result is not None else True
+    return format_html(
+        '<a id="class-link" href="{}">{}</a>', CLASSES.url("detail", training_class.pk), training_class.code
+    )
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}: {e}" if label else str(e))
+# --- classes and claims ------------------------------------------------------------------------
 
 
-def _get(model: type[Model], request: HttpRequest, pk: int, *related: str) -> Any:
-    return get_object_or_404(restrict(model._default_manager.select_related(*related), request.user), pk=pk)
+def _approved(result: dict[str, Any]) -> str:
+    done = _("%(n)d claims approved.") % {"n": result["approved"]}
+    if result["conflicts"]:
+        ids = ", ".join(map(str, result["conflicts"]))
+        done += " " + _(
+            "Not approved, the occupation and level is already approved or paid for the trainee: claims %(ids)s."
+        ) % {"ids": ids}
+    return done
 
 
-# ---------------------------------------------------------------------------------------------
+class ClassRegister(TrainingRegister):
+    model = models.TrainingClass
+    path = "classes"
+    name = "class"
+    table = tables.ClassTable
+    filterset = filtersets.ClassFilter
+    related = ("institution", "occupation", "level", "application")
+    detail_template = "training/class_detail.html"
+    fields = (
+        "name",
+        "kind",
+        Field(_("Application"), lambda c: _link(APPLICATIONS, c.application_id, f"#{c.application_id}")),
+        "institution",
+        "region_code",
+        Field(_("Occupation and level"), lambda c: f"{c.occupation} · {c.level}"),
+        DATES,
+        HOURS,
+        Field(_("Fee per trainee"), lambda c: _yuan(c.fee_fen)),
+        "status",
+    )
+    steps = (
+        Step(
+            "end",
+            _("Close the roster (class ended)"),
+            _on(services.class_end, "training_class"),
+            when=lambda c: c.status == models.ClassStatus.OPEN,
+            confirm=_("No trainee can be added once the roster is closed."),
+            done=_("The roster is closed."),
+            danger=False,
+        ),
+        Step(
+            "match",
+            _("Match results to certificates"),
+            _on(services.results_match, "training_class"),
+            when=lambda c: c.status == models.ClassStatus.ENDED,
+            confirm=_(
+                "Each trainee is matched to a valid certificate of the class's occupation and level issued within a "
+                "year after the class ended; a trainee without one has not passed."
+            ),
+            done=_("Results matched."),
+            danger=False,
+        ),
+        Step(
+            "compute",
+            _("Compute claims"),
+            _on(services.claims_compute, "training_class"),
+            when=lambda c: c.status == models.ClassStatus.MATCHED,
+            confirm=_(
+                "A claim is computed for every passed trainee by the policy in force, then the checks run over them."
+            ),
+            done=_("Claims computed."),
+            danger=False,
+        ),
+    )
+    actions = (
+        # The institution's real-name roster, uploaded as a file (CSV or XLSX, read by forms.read_table).
+        Action(
+            "roster",
+            lambda actor, tc, file: services.roster_upload(actor=actor, training_class=tc, frame=file),
+            form=forms.RosterUploadForm,
+            show=lambda user, tc: tc.status == models.ClassStatus.OPEN and allowed(user, "roster", tc),
+            done=lambda count: _("%(n)d trainees added to the roster.") % {"n": count},
+        ),
+        # The class's computed claims approved at once; those that would pay a trainee twice are named.
+        Action(
+            "approve",
+            lambda actor, tc: services.claims_approve(
+                actor=actor, claims=restrict(models.Claim.objects.filter(training_class=tc), actor, "change")
+            ),
+            label=_("Approve computed claims"),
+            show=lambda user, tc: (
+                can(user, "approve", models.Claim) and tc.claims.filter(status=models.ClaimStatus.COMPUTED).exists()
+            ),
+            done=_approved,
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return str(obj.code)
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        user = request.user
+        enrolments = restrict(obj.enrolments.select_related("person", "certificate"), user)
+        claims = selectors.claims_with_findings(restrict(obj.claims.select_related("person"), user))
+        return {
+            "roster": tables.EnrolmentTable(enrolments),
+            "claims": tables.ClassClaimTable(claims) if claims else None,
+        }
 
 
-def _institution(user: Any) -> bool:
-    """An organisation user: the pages of an institution (apply, upload its rosters)."""
-    return bool(user.is_authenticated and user.role == Role.ORGANISATION and user.organisation_id)
+class ClaimRegister(TrainingRegister):
+    model = models.Claim
+    path = "claims"
+    name = "claim"
+    table = tables.ClaimTable
+    filterset = filtersets.ClaimFilter
+    related = ("person", "training_class", "institution", "occupation", "level", "certificate", "decided_by")
+    detail_template = "training/claim_detail.html"
+    heading = _("Subsidy claims")
+    fields = (
+        Field(
+            _("Trainee"),
+            lambda c: format_html('{} <span class="masked">{}</span>', c.person.name, c.person.id_number_masked),
+        ),
+        Field(_("Class"), lambda c: _link(CLASSES, c.training_class_id, c.training_class.code)),
+        "institution",
+        Field(_("Occupation and level"), lambda c: f"{c.occupation} · {c.level}"),
+        Field(
+            _("Certificate"),
+            lambda c: c.certificate and f"{c.certificate.number} ({c.certificate.issue_date:%Y-%m-%d})",
+        ),
+        Field(_("Policy set"), lambda c: f"{c.policy_set} v{c.policy_version}" if c.policy_version else c.policy_set),
+        "event_date",
+        "region_code",
+        Field(_("Eligible"), lambda c: f"{_('Yes') if c.eligible else _('No')}{_reason(c.reason)}"),
+        Field(_("Amount"), lambda c: _yuan(c.amount_fen)),
+        "trace",
+        Field(_("Clauses"), lambda c: "、".join(c.clauses) or None),
+        "status",
+        Field(_("Decided by"), lambda c: _by(c.decided_by, c.decided_at)),
+    )
+    steps = (
+        Step(
+            "approve",
+            _("Approve"),
+            _on(services.claim_approve, "claim"),
+            when=lambda c: c.status == models.ClaimStatus.COMPUTED,
+            confirm=_("An approved claim is paid in its region's next payment batch, unless a finding holds it."),
+            done=_("Claim approved."),
+            danger=False,
+        ),
+        Step(
+            "reject",
+            _("Reject"),
+            _on(services.claim_reject, "claim"),
+            form=forms.ReasonForm,
+            when=lambda c: c.status in (models.ClaimStatus.COMPUTED, models.ClaimStatus.APPROVED),
+            confirm=_("A rejected claim is not paid."),
+            done=_("Claim rejected."),
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return _("Claim #%(pk)s") % {"pk": obj.pk}
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        user = request.user
+        line = models.PaymentLine.objects.filter(claim=obj).select_related("batch").first()
+        return {
+            "findings": restrict(obj.findings.all(), user) if can(user, "view", models.Finding) else None,
+            "line": line if can(user, "view", models.PaymentBatch) else None,
+        }
+
+
+# --- payments and post-audit -------------------------------------------------------------------
+
+
+def _workbook(batch: models.PaymentBatch, content: bytes) -> HttpResponse:
+    """The bank-transfer workbook (full account numbers: the export is a logged personal-data access)."""
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{batch.reference}.xlsx"'
+    return response
+
+
+class BatchRegister(TrainingRegister):
+    model = models.PaymentBatch
+    path = "batches"
+    name = "batch"
+    table = tables.BatchTable
+    filterset = filtersets.BatchFilter
+    related = ("created_by", "approved_by")
+    create_form = forms.BatchForm
+    list_template = "training/batch_list.html"
+    detail_template = "training/batch_detail.html"
+    heading = _("Payment batches")
+    add_label = _("Draft a payment batch")
+    created_message = _("Payment batch drafted.")
+    fields = (
+        "region_code",
+        "purpose",
+        Field(_("Lines and total"), lambda b: f"{b.line_count} · {_yuan(b.total_fen)}"),
+        Field(_("Drafted by"), lambda b: _by(b.created_by, b.created)),
+        Field(_("Approved by"), lambda b: _by(b.approved_by, b.approved_at)),
+        "status",
+    )
+    steps = (
+        Step(
+            "approve",
+            _("Approve batch"),
+            _on(services.payment_batch_approve, "batch"),
+            when=lambda b: b.status == models.BatchStatus.DRAFT,
+            confirm=_("Once approved, the bank-transfer file of the batch can be exported."),
+            done=_("Batch approved."),
+            danger=False,
+        ),
+        Step(
+            "pay",
+            _("Mark as paid"),
+            _on(services.payment_batch_mark_paid, "batch"),
+            when=lambda b: b.status == models.BatchStatus.EXPORTED,
+            confirm=_("Confirm only once the bank has made the transfers: every claim of the batch becomes paid."),
+            done=_("Marked as paid."),
+            danger=False,
+        ),
+        Step(
+            "sample",
+            _("Draw a post-audit sample"),
+            lambda actor, batch, **data: services.audit_sample_draw(
+                actor=actor, region_code=batch.region_code, batch=batch, **data
+            ),
+            form=forms.SampleForm,
+            when=lambda b: b.status == models.BatchStatus.PAID,
+            confirm=_(
+                "Paid claims of the batch are drawn at random for checking; the seed is kept to repeat the draw."
+            ),
+            done=_("Sample drawn."),
+            danger=False,
+        ),
+    )
+    actions = (
+        Action(
+            "export",
+            _on(services.payment_batch_export, "batch"),
+            label=_("Export bank-transfer file (logged)"),
+            show=lambda user, b: (
+                b.status in (models.BatchStatus.APPROVED, models.BatchStatus.EXPORTED) and allowed(user, "export", b)
+            ),
+            to=_workbook,
+        ),
+    )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.PaymentBatch:
+        return services.payment_batch_create(actor=actor, **data)
+
+    def list_context(self, request: HttpRequest) -> dict[str, Any]:
+        user: Any = request.user
+        may_draft = can(user, "add", models.PaymentBatch) and bool(user.region_code)
+        return {"batchable": selectors.batchable_claims(user.region_code).count() if may_draft else None}
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        lines = obj.lines.select_related("claim__person", "claim__enrolment", "claim__training_class")
+        table = tables.LineTable(lines.order_by("line_no"))
+        RequestConfig(request, paginate={"per_page": 100}).configure(table)
+        samples = obj.samples.all()
+        return {"lines": table, "samples": tables.SampleTable(samples, exclude=("batch",)) if samples else None}
+
+
+def _record_item(actor: Any, sample: models.AuditSample, item: int, **data: Any) -> models.SampleItem:
+    chosen = get_object_or_404(restrict(models.SampleItem.objects.filter(sample=sample), actor), pk=item)
+    return services.sample_item_record(actor=actor, item=chosen, **data)
+
+
+class SampleRegister(TrainingRegister):
+    model = models.AuditSample
+    path = "samples"
+    name = "sample"
+    table = tables.SampleTable
+    related = ("batch", "created_by")
+    detail_template = "training/sample_detail.html"
+    heading = _("Post-audit samples")
+    actions = (
+        Action(
+            "record",
+            _record_item,
+            form=forms.SampleItemForm,
+            show=lambda user, sample: allowed(user, "change", sample),
+            done=_("Result recorded."),
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return _("Post-audit sample #%(pk)s") % {"pk": obj.pk}
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        items = models.SampleItem.objects.filter(sample=obj).select_related("claim__person", "claim__training_class")
+        return {"items": restrict(items, request.user)}
+
+
+class FindingRegister(TrainingRegister):
+    model = models.Finding
+    path = "findings"
+    name = "finding"
+    table = tables.FindingTable
+    filterset = filtersets.FindingFilter
+    related = ("person", "institution", "reviewer")
+    detail_template = "training/finding_detail.html"
+    heading = _("Fraud and anomaly findings")
+    fields = (
+        "institution",
+        "region_code",
+        "detected_at",
+        "status",
+        Field(_("Reviewed by"), lambda f: _by(f.reviewer, f.reviewed_at)),
+        "note",
+    )
+    steps = (
+        Step(
+            "review",
+            _("Review"),
+            _on(services.finding_review, "finding"),
+            form=forms.FindingReviewForm,
+            confirm=_(
+                "A dismissed finding releases its claims for payment; a confirmed one keeps holding them "
+                "(reject the claims to close them)."
+            ),
+            done=_("Review recorded."),
+            danger=False,
+        ),
+    )
+    actions = (
+        Action(
+            "run",
+            lambda actor: checks.checks_run(actor=actor),
+            label=_("Run all checks now"),
+            show=lambda user, _: can(user, "review", models.Finding),
+            done=lambda r: (
+                _("Checks run: %(f)d findings, %(n)d new, %(g)d with new claims.")
+                % {"f": r["findings"], "n": r["new"], "g": r["grown"]}
+            ),
+            on_list=True,
+        ),
+    )
+
+    def object_title(self, obj: Any) -> str:
+        return _("Finding #%(pk)s: %(kind)s") % {"pk": obj.pk, "kind": obj.get_kind_display()}
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        claims = restrict(
+            obj.claims.select_related("person", "training_class", "enrolment", "institution"), request.user
+        )
+        return {
+            "sentence": checks.finding_sentence(obj),
+            "claims": tables.FindingClaimTable(claims) if claims else None,
+        }
+
+
+DESIGNATIONS: Register = DesignationRegister()
+CATALOG: Register = CatalogRegister()
+NEEDS: Register = NeedRegister()
+APPLICATIONS: Register = ApplicationRegister()
+CLASSES: Register = ClassRegister()
+CLAIMS: Register = ClaimRegister()
+BATCHES: Register = BatchRegister()
+SAMPLES: Register = SampleRegister()
+FINDINGS: Register = FindingRegister()
+REGISTERS = (DESIGNATIONS, CATALOG, NEEDS, APPLICATIONS, CLASSES, CLAIMS, BATCHES, SAMPLES, FINDINGS)
 
 
 @login_required
@@ -114,222 +642,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": selectors.overview(user),
         "awaiting": selectors.awaiting_decision(user)[:20],
         "needs": selectors.needs_for(user)
-        .filter(status=NeedStatus.PUBLISHED)
+        .filter(status=models.NeedStatus.PUBLISHED)
         .select_related("occupation", "level")[:20],
-        "is_officer": can(user, "add", TrainingNeed),
-        "is_institution": _institution(user),
-        "claim_statuses": ClaimStatus.choices,
+        "is_officer": can(user, "add", models.TrainingNeed),
+        "claim_statuses": models.ClaimStatus.choices,
     }
     return render(request, "training/home.html", context)
 
 
-@login_required
-def catalog(request: HttpRequest) -> HttpResponse:
-    form = CatalogUploadForm()
-    if request.method == "POST":
-        form = CatalogUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            d = form.cleaned_data
-            count = _attempt(
-                request,
-                lambda: services.catalog_import(
-                    actor=request.user,
-                    region_code=d["region_code"],
-                    year=d["year"],
-                    frame=d["file"],
-                    clause=d["clause"],
-                ),
-            )
-            if count:
-                messages.success(request, _("%(n)d catalog entries saved.") % {"n": count})
-                return redirect("training:catalog")
-        else:
-            _form_errors(request, form)
-    return scoped_list(
-        request,
-        model=CatalogEntry,
-        filterset_class=CatalogFilter,
-        template="training/catalog.html",
-        extra={"form": form, "can_write": can(request.user, "add", CatalogEntry)},
-    )
-
-
-@login_required
-def designations(request: HttpRequest) -> HttpResponse:
-    organisations = restrict(Organisation.objects.filter(kind__in=rules.INSTITUTION_KINDS), request.user)
-    form = DesignationForm(organisations=organisations)
-    if request.method == "POST":
-        form = DesignationForm(request.POST, organisations=organisations)
-        if form.is_valid() and _attempt(
-            request, lambda: services.designation_create(actor=request.user, **form.cleaned_data), _("Designated.")
-        ):
-            return redirect("training:designations")
-        _form_errors(request, form)
-    return scoped_list(
-        request,
-        model=Designation,
-        filterset_class=DesignationFilter,
-        template="training/designations.html",
-        extra={"form": form, "can_write": can(request.user, "add", Designation)},
-    )
-
-
-@login_required
-def needs(request: HttpRequest) -> HttpResponse:
-    form = NeedForm(initial={"region_code": getattr(request.user, "region_code", "")})
-    if request.method == "POST":
-        form = NeedForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            need = _attempt(
-                request,
-                lambda: services.need_create(
-                    actor=request.user,
-                    region_code=d["region_code"],
-                    year=d["year"],
-                    occupation_code=d["occupation_code"],
-                    level_code=d["level"].code,
-                    places=d["places"],
-                    price_fen=d["price"],
-                    stages=d["stages"] or None,
-                    note=d["note"],
-                ),
-                _("Need listed as a draft."),
-            )
-            if need:
-                return redirect("training:need", pk=need.pk)
-        else:
-            _form_errors(request, form)
-    qs = selectors.needs_for(request.user).select_related("occupation", "level")
-    filterset = NeedFilter(request.GET or None, queryset=qs)
-    page = paginate(request, (filterset.qs if filterset.is_bound and filterset.is_valid() else qs).order_by("-pk"))
-    return render(
-        request,
-        "training/needs.html",
-        {"page": page, "filter": filterset, "form": form, "can_write": can(request.user, "add", TrainingNeed)},
-    )
-
-
-@login_required
-def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need = get_object_or_404(selectors.needs_for(request.user).select_related("occupation", "level"), pk=pk)
-    user = request.user
-    form = ApplicationForm(initial={"places": need.places})
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "publish":
-            _attempt(request, lambda: services.need_publish(actor=user, need=need), _("Published."))
-            return redirect("training:need", pk=pk)
-        if action == "close":
-            _attempt(request, lambda: services.need_close(actor=user, need=need), _("Closed."))
-            return redirect("training:need", pk=pk)
-        if action == "apply":
-            if not _institution(user):
-                raise PermissionDenied
-            form = ApplicationForm(request.POST)
-            if form.is_valid():
-                d = form.cleaned_data
-                application = _attempt(
-                    request,
-                    lambda: services.application_submit(
-                        actor=user,
-                        need=need,
-                        institution=user.organisation,  # type: ignore[union-attr,arg-type]
-                        start_date=d["start_date"],
-                        end_date=d["end_date"],
-                        class_hours=d["class_hours"],
-                        practical_hours=d["practical_hours"],
-                        places=d["places"],
-                        price_fen=d["price"],
-                        plan=d["plan"],
-                    ),
-                    _("Application submitted for review."),
-                )
-                if application:
-                    return redirect("training:application", pk=application.pk)
-            else:
-                _form_errors(request, form)
-    applications = (
-        restrict(need.applications.select_related("institution"), user)
-        if can(user, "view", Application)
-        else Application.objects.none()
-    )
-    return render(
-        request,
-        "training/need_detail.html",
-        {
-            "need": need,
-            "applications": applications,
-            "form": form,
-            "can_apply": _institution(user) and need.status == NeedStatus.PUBLISHED,
-            "can_publish": allowed(user, "publish", need) and need.status == NeedStatus.DRAFT,
-            "can_close": allowed(user, "close", need) and need.status == NeedStatus.PUBLISHED,
-            "stage_labels": [rules.stage_region(need.region_code, s) for s in need.stages],
-            "history": object_history(request.user, need),
-        },
-    )
-
-
-@login_required
-def applications(request: HttpRequest) -> HttpResponse:
-    return scoped_list(
-        request, model=Application, filterset_class=ApplicationFilter, template="training/applications.html"
-    )
-
-
-@login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get(Application, request, pk, "need__occupation", "need__level", "institution")
-    user = request.user
-    level = application.current_stage_level
-    can_decide = bool(level) and rules.can_decide_stage(user, application.need.region_code, level)
-    form = DecisionForm()
-    if request.method == "POST":
-        if request.POST.get("action") == "withdraw":
-            _attempt(
-                request, lambda: services.application_withdraw(actor=user, application=application), _("Withdrawn.")
-            )
-            return redirect("training:application", pk=pk)
-        form = DecisionForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            if _attempt(
-                request,
-                lambda: services.application_decide(
-                    actor=user, application=application, decision=d["decision"], comment=d["comment"]
-                ),
-                _("Decision recorded."),
-            ):
-                return redirect("training:application", pk=pk)
-        else:
-            _form_errors(request, form)
-    stages = [
-        {
-            "index": i,
-            "level": s,
-            "region": rules.stage_region(application.need.region_code, s),
-            "decision": next((d for d in application.decisions.all() if d.stage == i), None),
-        }
-        for i, s in enumerate(application.need.stages)
-    ]
-    return render(
-        request,
-        "training/application_detail.html",
-        {
-            "application": application,
-            "stages": stages,
-            "form": form,
-            "can_decide": can_decide,
-            "can_withdraw": allowed(user, "withdraw", application)
-            and application.status == ApplicationStatus.IN_REVIEW,
-            "training_class": TrainingClass.objects.filter(application=application).first(),
-            "history": object_history(request.user, application),
-        },
-    )
-
-
-def _template(columns: Any, name: str, title: str) -> HttpResponse:
-    response = HttpResponse(template_xlsx(columns, title), content_type=XLSX_TYPE)
+def _template(columns: Any, name: str, title: Any) -> HttpResponse:
+    response = HttpResponse(forms.template_xlsx(columns, str(title)), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -338,305 +660,11 @@ def _template(columns: Any, name: str, title: str) -> HttpResponse:
 @require_GET
 def roster_template(request: HttpRequest) -> HttpResponse:
     """A blank roster workbook with the Chinese headers."""
-    return _template(ROSTER_COLUMNS, "roster-template.xlsx", _("Real-name roster"))
+    return _template(forms.ROSTER_COLUMNS, "roster-template.xlsx", _("Real-name roster"))
 
 
 @login_required
 @require_GET
 def catalog_template(request: HttpRequest) -> HttpResponse:
     """A blank catalog workbook with the Chinese headers."""
-    return _template(CATALOG_COLUMNS, "catalog-template.xlsx", _("Subsidy catalog"))
-
-
-@login_required
-def classes(request: HttpRequest) -> HttpResponse:
-    return scoped_list(request, model=TrainingClass, filterset_class=ClassFilter, template="training/classes.html")
-
-
-@login_required
-def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    tc = _get(TrainingClass, request, pk, "institution", "occupation", "level", "application")
-    user = request.user
-    upload = RosterUploadForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        steps: dict[str, tuple[Callable[[], Any], str]] = {
-            "end": (lambda: services.class_end(actor=user, training_class=tc), _("The roster is closed.")),
-            "match": (lambda: services.results_match(actor=user, training_class=tc), _("Results matched.")),
-            "compute": (lambda: services.claims_compute(actor=user, training_class=tc), _("Claims computed.")),
-            "approve": (
-                lambda: services.claims_approve(
-                    actor=user, claims=restrict(Claim.objects.filter(training_class=tc), user, "change")
-                ),
-                "",
-            ),
-        }
-        if action == "roster":
-            upload = RosterUploadForm(request.POST, request.FILES)
-            if upload.is_valid():
-                count = _attempt(
-                    request,
-                    lambda: services.roster_upload(actor=user, training_class=tc, frame=upload.cleaned_data["file"]),
-                )
-                if count:
-                    messages.success(request, _("%(n)d trainees added to the roster.") % {"n": count})
-                    return redirect("training:class", pk=pk)
-            else:
-                _form_errors(request, upload)
-        elif action in steps:
-            step, done = steps[action]
-            result = _attempt(request, step, done)
-            if action == "approve" and isinstance(result, dict):
-                messages.success(request, _("%(n)d claims approved.") % {"n": result["approved"]})
-                if result["conflicts"]:
-                    messages.warning(
-                        request,
-                        _(
-                            "Not approved, the occupation and level is already approved or paid for the trainee: "
-                            "claims %(ids)s."
-                        )
-                        % {"ids": ", ".join(map(str, result["conflicts"]))},
-                    )
-            return redirect("training:class", pk=pk)
-        else:
-            raise PermissionDenied
-    enrolments = restrict(tc.enrolments.select_related("person", "certificate"), user)
-    claims = selectors.claims_with_findings(restrict(Claim.objects.filter(training_class=tc), user)).select_related(
-        "person"
-    )
-    is_officer = allowed(user, "match", tc)
-    may_roster = allowed(user, "roster", tc)
-    return render(
-        request,
-        "training/class_detail.html",
-        {
-            "tc": tc,
-            "enrolments": enrolments,
-            "claims": claims,
-            "upload": upload,
-            "can_upload": may_roster and tc.status == ClassStatus.OPEN,
-            "can_end": may_roster and tc.status == ClassStatus.OPEN,
-            "can_match": is_officer and tc.status == ClassStatus.ENDED,
-            "can_compute": is_officer and tc.status == ClassStatus.MATCHED,
-            "can_approve": is_officer and any(c.status == ClaimStatus.COMPUTED for c in claims),
-            "history": object_history(request.user, tc),
-        },
-    )
-
-
-@login_required
-def claims(request: HttpRequest) -> HttpResponse:
-    return scoped_list(request, model=Claim, filterset_class=ClaimFilter, template="training/claims.html")
-
-
-@login_required
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _get(Claim, request, pk, "person", "training_class", "institution", "occupation", "level", "certificate")
-    user = request.user
-    form = ReasonForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "approve":
-            _attempt(request, lambda: services.claim_approve(actor=user, claim=claim), _("Claim approved."))
-            return redirect("training:claim", pk=pk)
-        if action == "reject":
-            form = ReasonForm(request.POST)
-            if form.is_valid() and _attempt(
-                request,
-                lambda: services.claim_reject(actor=user, claim=claim, reason=form.cleaned_data["reason"]),
-                _("Claim rejected."),
-            ):
-                return redirect("training:claim", pk=pk)
-            _form_errors(request, form)
-        else:
-            raise PermissionDenied
-    findings = restrict(claim.findings.all(), user) if can(user, "view", Finding) else Finding.objects.none()
-    line = PaymentLine.objects.filter(claim=claim).select_related("batch").first()
-    return render(
-        request,
-        "training/claim_detail.html",
-        {
-            "claim": claim,
-            "findings": findings,
-            "line": line if line and can(user, "view", PaymentBatch) else None,
-            "form": form,
-            "is_officer": allowed(user, "approve", claim),
-            "history": object_history(request.user, claim),
-        },
-    )
-
-
-@login_required
-def batches(request: HttpRequest) -> HttpResponse:
-    form = BatchForm(initial={"region_code": getattr(request.user, "region_code", "")})
-    if request.method == "POST":
-        form = BatchForm(request.POST)
-        if form.is_valid():
-            batch = _attempt(
-                request,
-                lambda: services.payment_batch_create(actor=request.user, **form.cleaned_data),
-                _("Payment batch drafted."),
-            )
-            if batch:
-                return redirect("training:batch", pk=batch.pk)
-        else:
-            _form_errors(request, form)
-    user: Any = request.user
-    batchable = (
-        selectors.batchable_claims(user.region_code).count()
-        if can(user, "add", PaymentBatch) and user.region_code
-        else 0
-    )
-    return scoped_list(
-        request,
-        model=PaymentBatch,
-        filterset_class=BatchFilter,
-        template="training/batches.html",
-        extra={"form": form, "can_write": can(user, "add", PaymentBatch), "batchable": batchable},
-    )
-
-
-@login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get(PaymentBatch, request, pk, "created_by", "approved_by")
-    user = request.user
-    sample_form = SampleForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "approve":
-            _attempt(request, lambda: services.payment_batch_approve(actor=user, batch=batch), _("Batch approved."))
-        elif action == "paid":
-            _attempt(request, lambda: services.payment_batch_mark_paid(actor=user, batch=batch), _("Marked as paid."))
-        elif action == "sample":
-            sample_form = SampleForm(request.POST)
-            if sample_form.is_valid():
-                sample = _attempt(
-                    request,
-                    lambda: services.audit_sample_draw(
-                        actor=user,
-                        region_code=batch.region_code,
-                        batch=batch,
-                        size=sample_form.cleaned_data["size"],
-                        seed=sample_form.cleaned_data["seed"],
-                    ),
-                    _("Sample drawn."),
-                )
-                if sample:
-                    return redirect("training:sample", pk=sample.pk)
-            else:
-                _form_errors(request, sample_form)
-        else:
-            raise PermissionDenied
-        return redirect("training:batch", pk=pk)
-    lines = batch.lines.select_related("claim__person", "claim__enrolment", "claim__training_class").order_by("line_no")
-    is_officer = allowed(user, "export", batch)
-    return render(
-        request,
-        "training/batch_detail.html",
-        {
-            "batch": batch,
-            "page": paginate(request, lines, per_page=100),
-            "samples": batch.samples.all(),
-            "sample_form": sample_form,
-            "can_approve": allowed(user, "approve", batch) and batch.status == BatchStatus.DRAFT,
-            "can_export": is_officer and batch.status in (BatchStatus.APPROVED, BatchStatus.EXPORTED),
-            "can_pay": is_officer and batch.status == BatchStatus.EXPORTED,
-            "can_sample": is_officer and batch.status == BatchStatus.PAID,
-            "history": object_history(request.user, batch),
-        },
-    )
-
-
-@login_required
-@require_POST
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The bank-transfer workbook (full account numbers: a logged personal-data access)."""
-    batch = _get(PaymentBatch, request, pk)
-    content = _attempt(request, lambda: services.payment_batch_export(actor=request.user, batch=batch))
-    if not isinstance(content, bytes):
-        return redirect("training:batch", pk=pk)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{batch.reference}.xlsx"'
-    return response
-
-
-@login_required
-def findings(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        result = _attempt(request, lambda: checks.checks_run(actor=request.user))
-        if not result:
-            return redirect("training:findings")
-        messages.success(
-            request,
-            _("Checks run: %(f)d findings, %(n)d new, %(g)d with new claims.")
-            % {"f": result["findings"], "n": result["new"], "g": result["grown"]},
-        )
-        return redirect("training:findings")
-    return scoped_list(
-        request,
-        model=Finding,
-        filterset_class=FindingFilter,
-        template="training/findings.html",
-        extra={"can_run": can(request.user, "review", Finding), "sentence": checks.finding_sentence},
-    )
-
-
-@login_required
-def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = _get(Finding, request, pk, "person", "institution", "reviewer")
-    user = request.user
-    form = FindingReviewForm()
-    if request.method == "POST":
-        form = FindingReviewForm(request.POST)
-        if form.is_valid() and _attempt(
-            request,
-            lambda: services.finding_review(actor=user, finding=finding, **form.cleaned_data),
-            _("Review recorded."),
-        ):
-            return redirect("training:finding", pk=pk)
-        _form_errors(request, form)
-    claims_qs = restrict(finding.claims.select_related("person", "training_class", "enrolment", "institution"), user)
-    return render(
-        request,
-        "training/finding_detail.html",
-        {
-            "finding": finding,
-            "sentence": checks.finding_sentence(finding),
-            "claims": claims_qs,
-            "form": form,
-            "can_review": allowed(user, "review", finding) and finding.status == FindingStatus.OPEN,
-            "can_revise": allowed(user, "review", finding) and finding.status != FindingStatus.OPEN,
-            "history": object_history(request.user, finding),
-        },
-    )
-
-
-@login_required
-def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sample = _get(AuditSample, request, pk, "batch", "created_by")
-    user = request.user
-    if request.method == "POST":
-        item = get_object_or_404(restrict(SampleItem.objects.filter(sample=sample), user), pk=request.POST.get("item"))
-        form = SampleItemForm(request.POST)
-        if form.is_valid():
-            _attempt(
-                request,
-                lambda: services.sample_item_record(actor=user, item=item, **form.cleaned_data),
-                _("Result recorded."),
-            )
-        else:
-            _form_errors(request, form)
-        return redirect("training:sample", pk=pk)
-    items = restrict(
-        SampleItem.objects.filter(sample=sample).select_related("claim__person", "claim__training_class"), user
-    )
-    return render(
-        request,
-        "training/sample_detail.html",
-        {
-            "sample": sample,
-            "items": items,
-            "form": SampleItemForm(),
-            "is_officer": allowed(user, "change", AuditSample, region_code=sample.region_code),
-        },
-    )
+    return _template(forms.CATALOG_COLUMNS, "catalog-template.xlsx", _("Subsidy catalog"))

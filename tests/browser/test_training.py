@@ -61,6 +61,23 @@ def switch(page, login, live_server, username: str):
     return login(username)
 
 
+def fill(page, within: str, **fields: str) -> None:
+    """Fill the fields of a form by name."""
+    for field, value in fields.items():
+        page.fill(f"{within} [name={field}]", value)
+
+
+def step(page, name: str, *, choose: str = "", **fields: str) -> None:
+    """Take a workflow step of the record shown: its button opens the confirmation in place, where the step's
+    form is filled in (``choose`` a choice, ``fields`` by name); then confirm."""
+    page.click(f"#step-{name}")
+    if choose:
+        page.check(f"#step-form-card input[value={choose}]")
+    fill(page, "#step-form-card", **fields)
+    with page.expect_navigation():
+        page.click("#step-submit")
+
+
 def test_project_based_training_from_listing_to_payment(world, page, login, live_server, make_certificate):
     from gongjiang.core.models import PiiAccess
     from gongjiang.training.models import Application, Claim, PaymentBatch, ReviewDecision, TrainingClass
@@ -70,17 +87,16 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     switch(page, login, live_server, "zhangjiagang")
     page.click("#nav-training")
     page.click("#training-nav a[href='/training/needs/']")
-    page.fill("#need-form [name=region_code]", ZJG)
-    page.fill("#need-form [name=year]", "2026")
-    page.fill("#need-form [name=occupation_code]", "6-18-02-04")
-    page.select_option("#need-form [name=level]", "level3")
-    page.fill("#need-form [name=places]", "20")
-    page.fill("#need-form [name=price]", "2400")
-    page.fill("#need-form [name=note]", "焊工紧缺")
-    page.click("#need-form button")
-    page.wait_for_selector("#publish-need")
-    page.click("#publish-need")
-    page.wait_for_selector("#close-need")
+    page.click("#need-new")
+    assert page.input_value("[name=region_code]") == ZJG  # the officer's own region, to start with
+    fill(page, "form", year="2026", occupation_code="6-18-02")
+    page.click(".picker-choices [data-pick='6-18-02-04']")  # picked by searching the classification
+    page.select_option("[name=level]", "level3")
+    fill(page, "form", places="20", price="2400", note="焊工紧缺")
+    page.click("#save")
+    page.wait_for_selector("#step-publish")
+    step(page, "publish")
+    page.wait_for_selector("#step-close")
     need_url = page.url
 
     # 提申请: the institution finds the published need and applies.
@@ -88,35 +104,35 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     page.goto(f"{url}/training/")
     page.click("#open-needs-table a")
     assert page.url == need_url
-    page.fill("#apply-form [name=start_date]", "2026-03-02")
-    page.fill("#apply-form [name=end_date]", "2026-04-24")
-    page.fill("#apply-form [name=class_hours]", "120")
-    page.fill("#apply-form [name=practical_hours]", "84")
-    page.fill("#apply-form [name=places]", "20")
-    page.fill("#apply-form [name=price]", "2350")
-    page.fill("#apply-form [name=plan]", "理论36学时，实操84学时")
+    fill(
+        page,
+        "#apply-form",
+        start_date="2026-03-02",
+        end_date="2026-04-24",
+        class_hours="120",
+        practical_hours="84",
+        places="20",
+        price="2350",
+        plan="理论36学时，实操84学时",
+    )
     page.click("#submit-application")
     page.wait_for_selector("#review-stages")
     application = Application.objects.get()
-    assert page.locator("#decide-form").count() == 0
+    assert page.locator("#step-decide").count() == 0
 
     # 组评审: the city cannot decide before the district; the district decides, then the city.
     switch(page, login, live_server, "suzhou")
     page.goto(f"{url}/training/applications/{application.pk}/")
-    assert page.locator("#decide-form").count() == 0
+    assert page.locator("#step-decide").count() == 0
     switch(page, login, live_server, "zhangjiagang")
     page.goto(f"{url}/training/")
     page.click(f"#awaiting-table a[href='/training/applications/{application.pk}/']")
-    page.check("#decide-form input[value=approve]")
-    page.fill("#decide-form [name=comment]", "材料齐全，同意")
-    page.click("#submit-decision")
+    step(page, "decide", choose="approve", comment="材料齐全，同意")
     page.wait_for_selector("#review-stages")
-    assert page.locator("#decide-form").count() == 0
+    assert page.locator("#step-decide").count() == 0
     switch(page, login, live_server, "suzhou")
     page.goto(f"{url}/training/applications/{application.pk}/")
-    page.check("#decide-form input[value=approve]")
-    page.fill("#decide-form [name=comment]", "同意立项")
-    page.click("#submit-decision")
+    step(page, "decide", choose="approve", comment="同意立项")
     page.wait_for_selector("#class-link")
     assert list(ReviewDecision.objects.order_by("stage").values_list("reviewer__username", "decision")) == [
         ("zhangjiagang", "approve"),
@@ -147,9 +163,9 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     assert page.locator("#roster-table tbody tr").count() == 3
     assert "6228 **** 0001" in page.locator("#roster-table").inner_text()
     assert trainees[0].id_number not in page.content()
-    page.click("#end-class")
+    step(page, "end")
     page.wait_for_selector("#roster-table")
-    assert page.locator("#match-results").count() == 0  # matching is the officer's
+    assert page.locator("#step-match").count() == 0  # matching is the officer's
 
     # Two trainees pass: their certificates reach the registry from the evaluation institution.
     for p in trainees[:2]:
@@ -160,29 +176,31 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     # 发补贴: results, claims with traces, approval, a batch drafted by the district officer.
     switch(page, login, live_server, "zhangjiagang")
     page.goto(f"{url}/training/classes/{tc.pk}/")
-    page.click("#match-results")
-    page.wait_for_selector("#compute-claims")
-    page.click("#compute-claims")
+    step(page, "match")
+    page.wait_for_selector("#step-compute")
+    step(page, "compute")
     page.wait_for_selector("#class-claims")
     traces = page.locator("#class-claims .trace").all_inner_texts()
     assert len(traces) == 2 and all("2350元" in t and "一项一价" in t for t in traces), traces
-    page.click("#approve-claims")
+    page.click("#action-approve")
     page.wait_for_selector("#class-claims")
     assert set(Claim.objects.values_list("status", flat=True)) == {"approved"}
     page.click("#training-nav a[href='/training/batches/']")
-    page.fill("#batch-form [name=purpose]", "2026年焊工项目制培训补贴")
-    page.click("#create-batch")
-    page.wait_for_selector("#batch-status")
+    assert "2" in page.locator("#batchable-count").inner_text()
+    page.click("#batch-new")
+    page.fill("[name=purpose]", "2026年焊工项目制培训补贴")
+    page.click("#save")
+    page.wait_for_selector("#record-fields")
     batch = PaymentBatch.objects.get()
-    assert page.locator("#approve-batch").count() == 0  # not by the officer who drafted it
+    assert page.locator("#step-approve").count() == 0  # not by the officer who drafted it
 
     # The city officer approves, exports the bank-transfer file and marks the batch paid.
     switch(page, login, live_server, "suzhou")
     page.goto(f"{url}/training/batches/{batch.pk}/")
-    page.click("#approve-batch")
-    page.wait_for_selector("#export-batch")
+    step(page, "approve")
+    page.wait_for_selector("#action-export")
     with page.expect_download() as download:
-        page.click("#export-batch")
+        page.click("#action-export")
     wb = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     rows = list(wb.active.iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[2], float(r[4])) for r in rows] == [
@@ -191,8 +209,8 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     ]
     assert PiiAccess.objects.filter(user__username="suzhou", model="training.PaymentBatch").count() == 1
     page.goto(f"{url}/training/batches/{batch.pk}/")
-    page.click("#mark-paid")
-    page.wait_for_selector("#draw-sample")
+    step(page, "pay")
+    page.wait_for_selector("#step-sample")
     batch.refresh_from_db()
     assert batch.status == "paid" and batch.approved_by.username == "suzhou"
     assert set(Claim.objects.values_list("status", flat=True)) == {"paid"}

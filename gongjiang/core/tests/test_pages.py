@@ -127,7 +127,8 @@ def test_certificate_issued_and_revoked_on_the_pages(client, suzhou, auditor, ma
     # The auditor reads it but is offered no step and may not take one.
     client.force_login(auditor)
     assert client.get(f"/credentials/certificates/{cert.pk}/").context["steps"] == []
-    assert client.post(f"/credentials/certificates/{cert.pk}/revoke/", {"reason": "x"}).status_code == 403
+    refused = client.post(f"/credentials/certificates/{cert.pk}/revoke/", {"reason": "x"})
+    assert refused.status_code == 403 and refused.context["refusal"] == "您的账号无权进行此操作。"
     client.force_login(suzhou)
     empty = client.post(f"/credentials/certificates/{cert.pk}/revoke/", {"revoked_on": "2024-07-01", "reason": ""})
     assert "reason" in empty.context["form"].errors

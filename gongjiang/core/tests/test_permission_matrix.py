@@ -396,6 +396,32 @@ def test_list_pages_follow_the_matrix(client, world: World, role: str, url: str,
     assert got == expected_pks(world, role, label, "view")
 
 
+TRAINING_LISTS = [
+    ("/training/institutions/", "training.Designation"),
+    ("/training/catalog/", "training.CatalogEntry"),
+    ("/training/needs/", "training.TrainingNeed"),
+    ("/training/applications/", "training.Application"),
+    ("/training/classes/", "training.TrainingClass"),
+    ("/training/claims/", "training.Claim"),
+    ("/training/batches/", "training.PaymentBatch"),
+    ("/training/samples/", "training.AuditSample"),
+    ("/training/findings/", "training.Finding"),
+]
+
+
+@pytest.mark.parametrize(("url", "label"), TRAINING_LISTS)
+@pytest.mark.parametrize("role", ["province", "suzhou", "zhangjiagang", "changzhou", "auditor", "organisation"])
+def test_training_list_pages_follow_the_matrix(client, world: World, role: str, url: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """A register the role may not read at all is refused (403); the others list exactly its scope."""
+    client.force_login(world.users[role])
+    response = client.get(url)
+    expected = expected_pks(world, role, label, "view")
+    if response.status_code == 403:
+        assert role == "organisation" and expected == []
+    else:
+        assert _page_pks(response) == expected
+
+
 def test_suzhou_officer_pages_never_show_changzhou(client, world: World) -> None:  # type: ignore[no-untyped-def]
     client.force_login(world.users["suzhou"])
     persons = client.get("/registry/persons/")
