@@ -32,7 +32,7 @@ class Change:
     detail: dict[str, Any] | None = None
 
 
-Handler = Callable[[Sequence[Change]], None]
+Handler = Callable[[Sequence[Change]], object]  # what it returns is ignored
 
 _handlers: dict[str, list[Handler]] = {}
 

@@ -6,3 +6,11 @@ class MonitoringConfig(AppConfig):
     name = "gongjiang.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        # Imported here: these modules import models, which are not loaded when this module is.
+        from gongjiang.core.changefeed import subscribe
+        from gongjiang.monitoring.changequeue import TRACKED, queue_changes
+
+        # Writes of the models the rollup follows queue their changes, in their own transaction.
+        subscribe(TRACKED, queue_changes)

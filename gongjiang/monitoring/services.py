@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
+from gongjiang.monitoring.incremental import rollup_update
 from gongjiang.monitoring.models import (
     Boundary,
     Carrier,
@@ -33,7 +34,7 @@ from gongjiang.monitoring.models import (
     Target,
     TargetKind,
 )
-from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild, rollup_update
+from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
 from gongjiang.reference.regions import level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
