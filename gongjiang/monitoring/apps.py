@@ -10,7 +10,8 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules import models, which are not loaded when this module is.
         from gongjiang.core.changefeed import subscribe
-        from gongjiang.monitoring.changequeue import TRACKED, queue_changes
+        from gongjiang.monitoring.changequeue import TRACKED
+        from gongjiang.monitoring.tasks import changes_recorded
 
-        # Writes of the models the rollup follows queue their changes, in their own transaction.
-        subscribe(TRACKED, queue_changes)
+        # Writes of the models the rollup follows queue their changes and ask for an update on commit.
+        subscribe(TRACKED, changes_recorded)

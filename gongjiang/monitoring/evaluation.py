@@ -583,6 +583,16 @@ def monitoring_refresh(*, regions: Iterable[str] | None = None) -> RefreshReport
     return report
 
 
+def prune_derived(*, keep: set[str]) -> int:
+    """Delete the evaluations, forecasts and warnings of regions outside ``keep`` (a full refresh done one
+    city at a time: regions that no longer have facts or targets); the rows deleted."""
+    deleted = 0
+    with transaction.atomic():
+        for model in (TargetEvaluation, SeriesForecast, EarlyWarning):
+            deleted += model.objects.exclude(region_code__in=keep).delete()[0]
+    return deleted
+
+
 def _clean(value: Any) -> Any:
     """JSON-safe: numpy numbers to floats rounded to 6 places, NaN to None."""
     if isinstance(value, dict):

@@ -35,6 +35,7 @@ from gongjiang.monitoring.models import (
     TargetKind,
 )
 from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
+from gongjiang.monitoring.tasks import request_rebuild, request_update
 from gongjiang.reference.regions import level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
@@ -492,16 +493,26 @@ def demo_map_collections() -> list[dict[str, Any]]:
 
 
 def monitoring_rebuild(*, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
-    """Full rebuild of the rollup, then every evaluation, forecast and warning."""
+    """Full rebuild of the rollup, then every evaluation, forecast and warning, here and now (the console
+    command; the background task is :data:`gongjiang.monitoring.tasks.rollup_rebuild_task`)."""
     rollup = rollup_rebuild(progress=progress)
     return rollup, monitoring_refresh()
 
 
 def monitoring_update(*, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
-    """Incremental rollup, then evaluations of the regions it touched (everything after a full rebuild)."""
+    """Incremental rollup, then evaluations of the regions it touched (everything after a full rebuild),
+    here and now (the console command; writes enqueue :data:`gongjiang.monitoring.tasks.rollup_update_task`
+    themselves)."""
     rollup = rollup_update(progress=progress)
     if rollup.mode == "full":
         return rollup, monitoring_refresh()
     if not rollup.affected_regions:
         return rollup, RefreshReport()
     return rollup, monitoring_refresh(regions=rollup.affected_regions)
+
+
+def rollup_request(*, rebuild: bool = False) -> str | None:
+    """Ask for a background update (or full rebuild) of the rollup, as an officer's refresh does: enqueued
+    at once unless one is already waiting for a worker. The task id, or None when one was waiting. Call
+    outside a transaction (a view); writes inside one ask for their update when they commit."""
+    return request_rebuild() if rebuild else request_update()

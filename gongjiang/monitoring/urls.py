@@ -11,4 +11,6 @@ urlpatterns = [
     path("targets/", views.targets_list, name="monitoring-targets"),
     path("indicators/", views.indicators_page, name="monitoring-indicators"),
     path("carriers/", views.carriers_list, name="monitoring-carriers"),
+    path("rollup/", views.rollup_status, name="monitoring-rollup"),
+    path("rollup/refresh/", views.rollup_refresh, name="monitoring-rollup-refresh"),
 ]

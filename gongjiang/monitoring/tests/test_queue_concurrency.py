@@ -1,7 +1,7 @@
 """The change queue with concurrent writers and rollups (committed data, so the tests are transactional):
 a write still open while a rollup runs is applied by the next update (on PostgreSQL it commits after the
-rollup's snapshot, out of id order; on SQLite the rollup waits for it), and two updates at once apply
-each change once."""
+rollup's snapshot, out of id order; on SQLite the rollup waits for it), two updates at once apply each
+change once, and the commits of several writers enqueue one update task."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django_tasks_db.models import DBTaskResult
 
 from gongjiang.monitoring import changequeue, incremental
 from gongjiang.monitoring.incremental import rollup_update
@@ -123,3 +124,23 @@ def test_two_updates_at_once_apply_each_change_once(world, make_cert, monkeypatc
     assert sorted(r.changes for r in reports) == [0, 3]
     assert not RollupChange.objects.exists()
     equals_rebuild()
+
+
+def test_several_writers_enqueue_one_update_task(world, make_cert) -> None:  # type: ignore[no-untyped-def]
+    rollup_rebuild()
+    people = ["zjg_b", "huqiu", "wujin", "haimen"]
+    threads = [
+        threading.Thread(
+            target=lambda p=p: (
+                make_cert(world[p], level="level3", national_level=3, issue_date=D(2024, 5, 5)),
+                connection.close(),
+            )
+        )
+        for p in people
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert RollupChange.objects.count() == len(people)
+    assert DBTaskResult.objects.filter(task_path__endswith="rollup_update_task").count() == 1
