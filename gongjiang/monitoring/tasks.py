@@ -38,6 +38,7 @@ from gongjiang.monitoring.evaluation import monitoring_refresh, prune_derived
 from gongjiang.monitoring.incremental import rollup_update
 from gongjiang.monitoring.measures import fact_regions
 from gongjiang.monitoring.models import RollupRun, Target
+from gongjiang.monitoring.reading import is_pg
 from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
 from gongjiang.reference.regions import city_of, province_of
 
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 # A request older than this whose task has not started is taken as lost (a worker stopped, a queue
 # flushed): the next write enqueues a task again.
 REQUEST_STALE = datetime.timedelta(minutes=15)
+REFRESH_LOCK_CLASS = 0x676A  # PostgreSQL advisory locks of the refreshes, one per city group
 
 
 def _run_row() -> None:
@@ -169,6 +171,20 @@ def refresh_groups(regions: Iterable[str] | None) -> list[list[str]]:
     return [groups[key] for key in sorted(groups)]
 
 
+@contextmanager
+def _group_lock(regions: Sequence[str]) -> Iterator[None]:
+    """Two refreshes of the same city (after two updates) take turns: each deletes the city's evaluations
+    and writes them again, and the second must see the first's. PostgreSQL: a transaction-level advisory
+    lock keyed by the group's first region. SQLite's writers take turns already."""
+    if not is_pg() or not regions:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK_CLASS, int(min(regions))])
+        yield
+
+
 @task()
 def rollup_update_task() -> dict[str, Any]:
     """The incremental update, then the refresh of the cities it touched (of every city after a rebuild)."""
@@ -198,7 +214,7 @@ def rollup_rebuild_task() -> dict[str, Any]:
 @task()
 def refresh_task(regions: list[str]) -> dict[str, Any]:
     """Target evaluations, forecasts and warnings of ``regions`` (one city's, or the province's own)."""
-    with audit_context(source="task"):
+    with audit_context(source="task"), _group_lock(regions):
         report = monitoring_refresh(regions=regions)
     RollupRun.objects.filter(pk=1).update(refresh_done=F("refresh_done") + 1)
     return {
