@@ -453,7 +453,7 @@ class RefreshReport:
     seconds: float = 0.0
 
 
-def _plan(targets: list[Target], regions: set[str], all_regions: list[str]) -> list[tuple[Target, str, bool]]:
+def target_plan(targets: list[Target], regions: set[str], all_regions: list[str]) -> list[tuple[Target, str, bool]]:
     """(target, region, inherited) to evaluate, restricted to ``regions``."""
     own = {(t.indicator_id, t.region_code, t.horizon) for t in targets}
     out: list[tuple[Target, str, bool]] = []
@@ -495,7 +495,7 @@ def monitoring_refresh(*, regions: Iterable[str] | None = None) -> RefreshReport
     store = build_store(wanted)
     if store is None:
         return report
-    plan = _plan(targets, wanted, sorted(set(all_regions) | {t.region_code for t in targets}))
+    plan = target_plan(targets, wanted, sorted(set(all_regions) | {t.region_code for t in targets}))
     indicators = {i.code: i for i in Indicator.objects.all()}
     pairs = {(code, r) for code in DASHBOARD_INDICATORS if code in indicators for r in wanted if r in store.regions}
     pairs |= {(t.indicator.code, r) for t, r, _ in plan}

@@ -9,6 +9,7 @@ which apply that rule to every region code asked for.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.models import Role
 from gongjiang.core.scope import can, restrict
 from gongjiang.monitoring import engine
-from gongjiang.monitoring.evaluation import evaluate
+from gongjiang.monitoring.evaluation import evaluate, target_plan
 from gongjiang.monitoring.measures import Store, build_store
 from gongjiang.monitoring.models import (
     Boundary,
@@ -37,6 +38,7 @@ from gongjiang.monitoring.models import (
     WarningKind,
 )
 from gongjiang.reference import regions as region_table
+from gongjiang.reference.models import Industry, Occupation, SkillLevel
 from gongjiang.reference.regions import level_of, scope_prefix
 from gongjiang.reference.selectors import region_name
 
@@ -352,9 +354,7 @@ def _truncate(store: Store, as_of: datetime.date) -> Store:
 
 def _applicable_targets(targets: list[Target], code: str) -> list[tuple[Target, bool]]:
     """The region's own targets and the ratio targets it inherits from enclosing regions."""
-    from gongjiang.monitoring.evaluation import _plan
-
-    return [(t, inh) for t, r, inh in _plan(targets, {code}, [code]) if r == code]
+    return [(t, inh) for t, r, inh in target_plan(targets, {code}, [code]) if r == code]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,8 +479,6 @@ def rankings(code: str, year: int, store: Store | None = None) -> dict[str, list
 
 
 def breakdowns(code: str, year: int, scope: str = "all") -> dict[str, list[dict[str, Any]]]:
-    from gongjiang.reference.models import Industry, Occupation, SkillLevel
-
     names: dict[str, dict[str, str]] = {
         "industry": {i.section: i.name for i in Industry.objects.filter(kind="section")},
         "occupation": {o.code: o.name for o in Occupation.objects.filter(kind="major")},
@@ -581,8 +579,6 @@ def map_data(code: str, indicator_code: str, year: int | None = None) -> dict[st
 
 
 def _geometry(text: str) -> Any:
-    import json
-
     return json.loads(text)
 
 
