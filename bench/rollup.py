@@ -148,7 +148,7 @@ elif step == "rebuild":
            "forecasts": f.forecasts, "warnings": f.warnings}
 
 elif step == "update":
-    from gongjiang.monitoring.rollup import rollup_update
+    from gongjiang.monitoring.incremental import rollup_update
     from gongjiang.monitoring.evaluation import monitoring_refresh
     from gongjiang.monitoring.models import RollupState
     state = RollupState.objects.get()
@@ -193,13 +193,13 @@ elif step == "api":
 
 elif step == "export":
     from gongjiang.monitoring.reading import Reader, read_tables
-    from gongjiang.monitoring.rollup import (CERT_SCHEMA, PERSON_SCHEMA, _cert_query, _person_query, lookups,
+    from gongjiang.monitoring.frames import (CERT_SCHEMA, PERSON_SCHEMA, cert_query, person_query, lookups,
                                              prepare_certs, prepare_persons)
     lk = lookups()
     folder = sys.argv[2]
-    certs = prepare_certs(read_tables({'c': (_cert_query(), CERT_SCHEMA)}, [Reader()])['c'], lk).select("person_id", "rank", "start", "end")
+    certs = prepare_certs(read_tables({'c': (cert_query(), CERT_SCHEMA)}, [Reader()])['c'], lk).select("person_id", "rank", "start", "end")
     certs.write_parquet(f"{folder}/certificates.parquet")
-    prepare_persons(read_tables({'p': (_person_query(), PERSON_SCHEMA)}, [Reader()])['p']).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
+    prepare_persons(read_tables({'p': (person_query(), PERSON_SCHEMA)}, [Reader()])['p']).select("person_id", "region").write_parquet(f"{folder}/persons.parquet")
     out = {"certificates": certs.height}
 
 elif step == "baseline":
@@ -279,6 +279,7 @@ def prepare(db: str, env: dict[str, str], fresh: bool, persons: int, certificate
 def bench(db: str, fresh: bool, api_rounds: int, persons: int, certificates: int) -> dict:
     env = environment(db)
     info = prepare(db, env, fresh, persons, certificates)
+    run([PY, "-m", "gongjiang", "migrate", "-v0"], env)  # a database prepared by earlier code
     print(f"  [{db}] {info['persons']:,} persons, {info['certificates']:,} certificates", flush=True)
     rebuild = worker("rebuild", env)
     print(f"  [{db}] full rebuild {rebuild['seconds']:.1f} s {rebuild['timings']}", flush=True)

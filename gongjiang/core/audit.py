@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import models
 
+from gongjiang.core import changefeed
 from gongjiang.core.models import ChangeRecord
 
 Action = ChangeRecord.Action
@@ -161,6 +162,7 @@ def record_change(
     ``old`` the object as it was, so that a changed personal-data field shows as changed."""
     record = _record(_actor_fields(current()), action, instance, before, old)
     record.save()
+    _publish([record])
     return record
 
 
@@ -183,6 +185,7 @@ def record_many(
         for instance, before, old in zip(instances, befores, olds, strict=True)
     ]
     ChangeRecord.objects.bulk_create(rows, batch_size=batch_size)
+    _publish(rows)
     return len(rows)
 
 
@@ -196,7 +199,7 @@ def record_set(
 ) -> ChangeRecord:
     """One record for a set operation over ``count`` rows of ``model`` (a bulk load, an uploaded roster,
     results matched), with its parameters; not one record per row."""
-    return ChangeRecord.objects.create(
+    record = ChangeRecord.objects.create(
         **_actor_fields(current()),
         action=action,
         model=model._meta.label,
@@ -206,3 +209,17 @@ def record_set(
         before=None,
         after={"rows": count, **detail},
     )
+    _publish([record], count=count, detail=detail)
+    return record
+
+
+def _publish(records: Sequence[ChangeRecord], *, count: int = 1, detail: dict[str, Any] | None = None) -> None:
+    """Hand what was just recorded to the subscribers of its models (core/changefeed.py), in this
+    transaction."""
+    changes = [
+        changefeed.Change(r.model, r.action, r.object_id, r.before, count, detail)
+        for r in records
+        if changefeed.followed(r.model)
+    ]
+    if changes:
+        changefeed.publish(changes)

@@ -115,7 +115,7 @@ def monitoring_demo(*, cities: list[str], seed: int = 1, say: Callable[[str], No
             actor=None, rows=carrier_rows(city, seed), region_code=city, detail={"synthetic": True, "seed": seed}
         )
         say(f"{city}: {n} synthetic carriers")
-    rollup, refresh = monitoring_rebuild()
+    rollup, refresh = monitoring_rebuild(actor=None)
     say(
         f"rollup: {rollup.facts} fact rows in {rollup.seconds:.1f} s; "
         f"{refresh.evaluations} target evaluations, {refresh.warnings} warnings"

@@ -453,7 +453,7 @@ class RefreshReport:
     seconds: float = 0.0
 
 
-def _plan(targets: list[Target], regions: set[str], all_regions: list[str]) -> list[tuple[Target, str, bool]]:
+def target_plan(targets: list[Target], regions: set[str], all_regions: list[str]) -> list[tuple[Target, str, bool]]:
     """(target, region, inherited) to evaluate, restricted to ``regions``."""
     own = {(t.indicator_id, t.region_code, t.horizon) for t in targets}
     out: list[tuple[Target, str, bool]] = []
@@ -495,7 +495,7 @@ def monitoring_refresh(*, regions: Iterable[str] | None = None) -> RefreshReport
     store = build_store(wanted)
     if store is None:
         return report
-    plan = _plan(targets, wanted, sorted(set(all_regions) | {t.region_code for t in targets}))
+    plan = target_plan(targets, wanted, sorted(set(all_regions) | {t.region_code for t in targets}))
     indicators = {i.code: i for i in Indicator.objects.all()}
     pairs = {(code, r) for code in DASHBOARD_INDICATORS if code in indicators for r in wanted if r in store.regions}
     pairs |= {(t.indicator.code, r) for t, r, _ in plan}
@@ -581,6 +581,16 @@ def monitoring_refresh(*, regions: Iterable[str] | None = None) -> RefreshReport
     report.evaluations, report.forecasts, report.warnings = len(results), len(series), len(warnings)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prune_derived(*, keep: set[str]) -> int:
+    """Delete the evaluations, forecasts and warnings of regions outside ``keep`` (a full refresh done one
+    city at a time: regions that no longer have facts or targets); the rows deleted."""
+    deleted = 0
+    with transaction.atomic():
+        for model in (TargetEvaluation, SeriesForecast, EarlyWarning):
+            deleted += model.objects.exclude(region_code__in=keep).delete()[0]
+    return deleted
 
 
 def _clean(value: Any) -> Any:

@@ -87,7 +87,7 @@ class Comparison(models.TextChoices):
 class Target(Scoped):
     """A figure a policy document sets for an indicator in a region by a horizon year, with its clause."""
 
-    SCOPE = Scope("region_code")
+    SCOPE = Scope("region_code", steps=frozenset({"refresh"}))  # refresh: the indicators recomputed
 
     key = models.CharField(_("key"), max_length=80, unique=True)
     indicator = models.ForeignKey(
@@ -208,17 +208,17 @@ class RegionFact(models.Model):
 
 
 class RollupState(models.Model):
-    """The registry position the fact table reflects (one row), for incremental updates."""
+    """The registry position the fact table reflects (one row): the highest certificate, person and
+    employment ids it has seen (bulk loads append above them); every other change since waits in
+    :class:`RollupChange`."""
 
     AUDITED = False  # no change records: the rollup's own bookkeeping
 
     built_at = models.DateTimeField(_("built at"))
     mode = models.CharField(_("mode"), max_length=12)
-    change_id = models.BigIntegerField(default=0)
     certificate_id = models.BigIntegerField(default=0)
     person_id = models.BigIntegerField(default=0)
     employment_id = models.BigIntegerField(default=0)
-    pending_change_ids = models.JSONField(default=list, blank=True)
     data_as_of = models.DateField(_("data as of"), null=True, blank=True)
     stored_through = models.DateField(null=True, blank=True)
     quarter_from = models.PositiveSmallIntegerField(default=2021)
@@ -228,6 +228,48 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} {self.built_at:%Y-%m-%d %H:%M} (data as of {self.data_as_of})"
+
+
+class RollupChange(models.Model):
+    """The rollup's change queue: one row per change of a certificate, person, employment or employer's
+    industry, written in the transaction that made the change (the audit API hands every change record
+    to :mod:`gongjiang.core.changefeed`, which monitoring subscribes to), with the fields the rollup
+    reads as they were before an update. The incremental update applies the rows it sees and deletes
+    them in the same transaction; rows of transactions not yet committed wait for the next update."""
+
+    AUDITED = False  # a work queue: copies of what the change records hold, deleted once applied
+
+    id = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=40)
+    action = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True, blank=True)  # none for a set (a bulk load)
+    before = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.action} {self.model} {self.object_id or ''}"
+
+
+class RollupRun(models.Model):
+    """The rollup's background work (one row): whether an update task is waiting for a worker (so that
+    writes enqueue one task, not one each), what runs now and how the last run ended. Pages and the API
+    show it as the rollup's state."""
+
+    AUDITED = False  # bookkeeping of background runs; the facts each run writes have their own record
+
+    update_requested_at = models.DateTimeField(null=True, blank=True)
+    rebuild_requested_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    running = models.CharField(max_length=12, blank=True, default="")  # "update" or "rebuild"
+    started_at = models.DateTimeField(null=True, blank=True)
+    step = models.CharField(max_length=200, blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    refresh_total = models.PositiveIntegerField(default=0)  # evaluation refreshes (one per city) of the last run
+    refresh_done = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.running or 'idle'} (last finished {self.finished_at})"
 
 
 class Status(models.TextChoices):

@@ -20,6 +20,7 @@ Extra connections that see exactly the rows of the caller's snapshot:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import queue
@@ -30,8 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import polars as pl
+import psycopg
 from django.db import connection, transaction
+from psycopg import sql as pgsql
 
 # Columns holding days since 1970 (Int32): read as text from SQLite.
 DAY_COLUMNS = {"start", "end", "birth"}
@@ -70,7 +74,7 @@ class Query:
         return f"SELECT {', '.join(self.exprs)} FROM {self.table}" + (f" WHERE {conditions}" if conditions else "")  # noqa: S608
 
 
-def _id_range(lo: int, hi: int) -> str:
+def id_range(lo: int, hi: int) -> str:
     return f"id > {int(lo)} AND id <= {int(hi)}"
 
 
@@ -113,7 +117,7 @@ def _finish(frames: list[pl.DataFrame], schema: Any) -> pl.DataFrame:
     return frame.with_columns(*(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean)).cast(schema)
 
 
-def _parse_csv(data: bytes | str | None, schema: Any) -> pl.DataFrame:
+def parse_csv(data: bytes | str | None, schema: Any) -> pl.DataFrame:
     if not data:
         return pl.DataFrame(schema=_raw_schema(schema))
     source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
@@ -165,7 +169,7 @@ class Reader:
     def frame(self, sql: str, schema: Any) -> pl.DataFrame:
         """The rows of ``sql`` with ``schema`` (before day and boolean conversion)."""
         if is_pg():
-            return _parse_csv(self.copy_csv(sql), schema)
+            return parse_csv(self.copy_csv(sql), schema)
         raw_schema = _raw_schema(schema, text_dates=False)  # the cursor converts DATE columns to dates
         frames = []
         with self.cursor() as cursor:
@@ -177,10 +181,10 @@ class Reader:
     def range_csv(self, query: Query, lo: int, hi: int) -> bytes | str | None:
         """The rows of ``query`` with lo < id <= hi as one CSV text."""
         if is_pg():
-            return self.copy_csv(query.sql(_id_range(lo, hi)))
+            return self.copy_csv(query.sql(id_range(lo, hi)))
         # One printf per row (NULL prints as empty): half the time of concatenating the columns with ||.
         line = "printf('" + ",".join(["%s"] * len(query.exprs)) + "', " + ", ".join(query.exprs) + ")"
-        where = query.condition(_id_range(lo, hi))
+        where = query.condition(id_range(lo, hi))
         sql = f"SELECT group_concat({line}, char(10)) FROM {query.table} WHERE {where}"  # noqa: S608
         return self.one(sql)[0]
 
@@ -189,17 +193,14 @@ class Reader:
             self.raw.close()
 
 
-def _export_snapshot() -> str:
+def export_snapshot() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
         return str(cursor.fetchone()[0])
 
 
 def _pg_readers(n: int) -> list[Reader]:
-    import psycopg
-    from psycopg import sql
-
-    snapshot = _export_snapshot()
+    snapshot = export_snapshot()
     params = connection.get_connection_params()
 
     def open_one() -> Reader:
@@ -208,7 +209,7 @@ def _pg_readers(n: int) -> list[Reader]:
             raw.autocommit = False
             raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             raw.read_only = True
-            raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            raw.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
             # These readers fetch the rows of scattered ids: as bitmap heap scans, which ask the kernel
             # for many heap pages ahead (a plain index scan reads one page at a time), 1.7 times faster
             # for 10,000 persons' rows not in memory.
@@ -278,7 +279,7 @@ class ReadSnapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 if self.wanted > 0:
-                    self.pg_snapshot = _export_snapshot()
+                    self.pg_snapshot = export_snapshot()
             else:
                 connection.ensure_connection()
                 connection.connection.execute("BEGIN DEFERRED")
@@ -288,7 +289,7 @@ class ReadSnapshot:
     def read_tables(self, queries: dict[str, tuple[Query, Any]]) -> dict[str, pl.DataFrame]:
         """Whole tables (each optionally filtered) as frames, read in this snapshot."""
         if self.pg_snapshot:
-            return _pg_read_tables(queries, self.pg_snapshot, self.wanted)
+            return pg_read_tables(queries, self.pg_snapshot, self.wanted)
         return read_tables(queries, self.readers)
 
     def __exit__(self, *exc: Any) -> None:
@@ -359,7 +360,7 @@ def _frame_task(sql: str, schema: Any, reader: Reader) -> pl.DataFrame:
     return reader.frame(sql, schema)
 
 
-def _id_ranges(queries: dict[str, tuple[Query, Any]], reader: Reader, step: int) -> list[tuple[str, int, int]]:
+def id_ranges(queries: dict[str, tuple[Query, Any]], reader: Reader, step: int) -> list[tuple[str, int, int]]:
     """(name, lo, hi) of every range of ``step`` ids (lo < id <= hi) spanning each query's table."""
     out = []
     for name, (query, _schema) in queries.items():
@@ -379,12 +380,12 @@ def read_tables(queries: dict[str, tuple[Query, Any]], readers: Sequence[Reader]
         for r in readers:
             # Read through a memory map rather than read() calls (a connection setting, not stored).
             r.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
-    for name, lo, hi in _id_ranges(queries, readers[0], step):
+    for name, lo, hi in id_ranges(queries, readers[0], step):
         tasks.append(functools.partial(_range_task, queries[name][0], lo, hi))
         owners.append(name)
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in queries}
     for name, text in zip(owners, _run(tasks, readers), strict=True):
-        frames[name].append(_parse_csv(text, queries[name][1]))
+        frames[name].append(parse_csv(text, queries[name][1]))
     return {name: _finish(frames[name], schema) for name, (_q, schema) in queries.items()}
 
 
@@ -404,8 +405,6 @@ def _asyncpg_params() -> dict[str, Any]:
 
 async def _pg_reader(params: dict[str, Any], snapshot: str) -> Any:
     """One asyncpg connection in a read-only transaction on ``snapshot``."""
-    import asyncpg
-
     conn = await asyncpg.connect(**params)
     try:
         await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -416,18 +415,16 @@ async def _pg_reader(params: dict[str, Any], snapshot: str) -> Any:
     return conn
 
 
-def _pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int) -> dict[str, pl.DataFrame]:
+def pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int) -> dict[str, pl.DataFrame]:
     """PostgreSQL: the tables' id ranges streamed with COPY … TO STDOUT by ``n`` asyncpg connections on
     ``snapshot``; each range's CSV is parsed by Polars in a worker thread while the next ones stream.
     asyncpg hands the received data over in network-buffer batches, where psycopg hands over one Python
     object per row: a table of 25 million rows streams in about half the time."""
-    import asyncio
-
     if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     tasks = [
-        (name, queries[name][0].sql(_id_range(lo, hi)), queries[name][1])
-        for name, lo, hi in _id_ranges(queries, Reader(), PG_RANGE_IDS)
+        (name, queries[name][0].sql(id_range(lo, hi)), queries[name][1])
+        for name, lo, hi in id_ranges(queries, Reader(), PG_RANGE_IDS)
     ]
     params = _asyncpg_params()
 
@@ -449,7 +446,7 @@ def _pg_read_tables(queries: dict[str, tuple[Query, Any]], snapshot: str, n: int
                 await conn.copy_from_query(sql, output=sink, format="csv")
             finally:
                 free.put_nowait(conn)
-            return await loop.run_in_executor(parse_pool, _parse_csv, b"".join(chunks), schema)
+            return await loop.run_in_executor(parse_pool, parse_csv, b"".join(chunks), schema)
 
         try:
             return list(await asyncio.gather(*(one(sql, schema) for _name, sql, schema in tasks)))

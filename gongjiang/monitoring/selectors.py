@@ -14,11 +14,12 @@ from importlib import resources
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core.scope import can, region_within, restrict
 from gongjiang.monitoring import engine
-from gongjiang.monitoring.evaluation import evaluate
+from gongjiang.monitoring.evaluation import evaluate, target_plan
 from gongjiang.monitoring.measures import Store, build_store
 from gongjiang.monitoring.models import (
     Boundary,
@@ -26,6 +27,8 @@ from gongjiang.monitoring.models import (
     EarlyWarning,
     Indicator,
     RegionFact,
+    RollupChange,
+    RollupRun,
     RollupState,
     SeriesForecast,
     Severity,
@@ -35,6 +38,7 @@ from gongjiang.monitoring.models import (
     WarningKind,
 )
 from gongjiang.reference import regions as region_table
+from gongjiang.reference.models import Industry, Occupation, SkillLevel
 from gongjiang.reference.regions import is_code, level_of, scope_prefix
 from gongjiang.reference.selectors import region_name
 
@@ -64,6 +68,55 @@ def sees_region(user: Any, code: str) -> bool:
 
 def state() -> RollupState | None:
     return RollupState.objects.filter(pk=1).first()
+
+
+RUN_STALE = datetime.timedelta(hours=2)  # a run marked running for longer ended without saying so
+
+
+def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def rollup_status() -> dict[str, Any]:
+    """The rollup as pages and the API show it: the position of the facts, the changes waiting in the
+    queue, and the background work (queued, running with its last step, refreshing evaluations city by
+    city, failed, or current)."""
+    st = state()
+    run = RollupRun.objects.filter(pk=1).first() or RollupRun()
+    waiting = RollupChange.objects.count()
+    refreshing = run.refresh_done < run.refresh_total
+    stalled = run.started_at is not None and run.started_at < timezone.now() - RUN_STALE
+    if run.running and stalled:
+        status, label = "interrupted", _("Interrupted")
+    elif run.running:
+        status, label = "running", _("Running")
+    elif run.update_requested_at or run.rebuild_requested_at:
+        status, label = "queued", _("Queued")
+    elif refreshing:
+        status, label = "refreshing", _("Refreshing evaluations")
+    elif run.error:
+        status, label = "failed", _("Failed")
+    elif waiting:
+        status, label = "pending", _("Changes waiting")
+    else:
+        status, label = "current", _("Up to date")
+    return {
+        "status": status,
+        "status_label": str(label),
+        "built_at": _iso(st.built_at) if st else None,
+        "mode": st.mode if st else None,
+        "data_as_of": _iso(st.data_as_of) if st else None,
+        "queued_changes": waiting,
+        "requested_at": _iso(run.update_requested_at or run.rebuild_requested_at),
+        "running": run.running,
+        "started_at": _iso(run.started_at),
+        "step": run.step,
+        "finished_at": _iso(run.finished_at),
+        "last": run.outcome,
+        "error": run.error,
+        "refresh": {"done": min(run.refresh_done, run.refresh_total), "total": run.refresh_total},
+        "task_id": run.task_id,
+    }
 
 
 def children(code: str) -> list[str]:
@@ -282,9 +335,7 @@ def _truncate(store: Store, as_of: datetime.date) -> Store:
 
 def _applicable_targets(targets: list[Target], code: str) -> list[tuple[Target, bool]]:
     """The region's own targets and the ratio targets it inherits from enclosing regions."""
-    from gongjiang.monitoring.evaluation import _plan
-
-    return [(t, inh) for t, r, inh in _plan(targets, {code}, [code]) if r == code]
+    return [(t, inh) for t, r, inh in target_plan(targets, {code}, [code]) if r == code]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,8 +460,6 @@ def rankings(code: str, year: int, store: Store | None = None) -> dict[str, list
 
 
 def breakdowns(code: str, year: int, scope: str = "all") -> dict[str, list[dict[str, Any]]]:
-    from gongjiang.reference.models import Industry, Occupation, SkillLevel
-
     names: dict[str, dict[str, str]] = {
         "industry": {i.section: i.name for i in Industry.objects.filter(kind="section")},
         "occupation": {o.code: o.name for o in Occupation.objects.filter(kind="major")},
@@ -511,8 +560,6 @@ def map_data(code: str, indicator_code: str, year: int | None = None) -> dict[st
 
 
 def _geometry(text: str) -> Any:
-    import json
-
     return json.loads(text)
 
 

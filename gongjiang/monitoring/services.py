@@ -22,6 +22,7 @@ from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.core.scope import authorize
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
+from gongjiang.monitoring.incremental import rollup_update
 from gongjiang.monitoring.models import (
     Boundary,
     Carrier,
@@ -34,7 +35,8 @@ from gongjiang.monitoring.models import (
     Target,
     TargetKind,
 )
-from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild, rollup_update
+from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
+from gongjiang.monitoring.tasks import request_rebuild, request_update
 from gongjiang.reference.regions import level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
@@ -490,17 +492,35 @@ def boundaries_load(
 # ---------------------------------------------------------------------------------------------
 
 
-def monitoring_rebuild(*, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
-    """Full rebuild of the rollup, then every evaluation, forecast and warning."""
+def _authorize_refresh(*, actor: Any) -> None:
+    """Refreshing the indicators is a step on the targets: officers ask for it from their own region."""
+    authorize(actor, "refresh", Target, region_code=getattr(actor, "region_code", "") or "")
+
+
+def monitoring_rebuild(*, actor: Any, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
+    """Full rebuild of the rollup, then every evaluation, forecast and warning, here and now (the console
+    command; the background task is :data:`gongjiang.monitoring.tasks.rollup_rebuild_task`)."""
+    _authorize_refresh(actor=actor)
     rollup = rollup_rebuild(progress=progress)
     return rollup, monitoring_refresh()
 
 
-def monitoring_update(*, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
-    """Incremental rollup, then evaluations of the regions it touched (everything after a full rebuild)."""
+def monitoring_update(*, actor: Any, progress: Any = None) -> tuple[RollupReport, RefreshReport]:
+    """Incremental rollup, then evaluations of the regions it touched (everything after a full rebuild),
+    here and now (the console command; writes enqueue :data:`gongjiang.monitoring.tasks.rollup_update_task`
+    themselves)."""
+    _authorize_refresh(actor=actor)
     rollup = rollup_update(progress=progress)
     if rollup.mode == "full":
         return rollup, monitoring_refresh()
     if not rollup.affected_regions:
         return rollup, RefreshReport()
     return rollup, monitoring_refresh(regions=rollup.affected_regions)
+
+
+def rollup_request(*, actor: Any, rebuild: bool = False) -> str | None:
+    """Ask for a background update (or full rebuild) of the rollup, as an officer's refresh does: enqueued
+    at once unless one is already waiting for a worker. The task id, or None when one was waiting. Call
+    outside a transaction (a view); writes inside one ask for their update when they commit."""
+    _authorize_refresh(actor=actor)
+    return request_rebuild() if rebuild else request_update()

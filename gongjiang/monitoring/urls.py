@@ -10,5 +10,7 @@ urlpatterns = [
     path("forecasts/<str:code>/", views.forecasts_page, name="monitoring-forecasts"),
     path("targets/", views.targets_list, name="monitoring-targets"),
     path("indicators/", views.indicators_page, name="monitoring-indicators"),
+    path("rollup/", views.rollup_status, name="monitoring-rollup"),
+    path("rollup/refresh/", views.rollup_refresh, name="monitoring-rollup-refresh"),
     *views.CARRIERS.urls(),
 ]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_POST
 
 from gongjiang.core.pages import Field, Register, Step
 from gongjiang.core.scope import can, home_region, restrict
@@ -84,6 +87,8 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "breadcrumbs": _breadcrumbs(request, code),
             "ranking_names": indicators,
             "labels": _chart_labels(),
+            "rollup": selectors.rollup_status(),
+            "can_refresh": can(request.user, "add", Target),
         },
     )
 
@@ -283,3 +288,29 @@ class CarrierRegister(Register):
 
 
 CARRIERS = CarrierRegister()
+
+
+@login_required
+@require_GET
+def rollup_status(request: HttpRequest) -> HttpResponse:
+    """The rollup's state as a fragment (the overview polls it while an update is queued or running)."""
+    if not can(request.user, "view", Target):
+        raise PermissionDenied
+    context = {"rollup": selectors.rollup_status(), "can_refresh": can(request.user, "add", Target)}
+    return render(request, "monitoring/_rollup_status.html", context)
+
+
+@login_required
+@require_POST
+def rollup_refresh(request: HttpRequest) -> HttpResponse:
+    """An officer's "refresh now": the update is enqueued as a background task, not run in the request."""
+    if not can(request.user, "add", Target):
+        raise PermissionDenied
+    if services.rollup_request(actor=request.user) is not None:
+        messages.success(request, _("The update of the indicators has been queued."))
+    else:
+        messages.info(request, _("An update of the indicators is already queued."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "monitoring")

@@ -326,6 +326,8 @@ def test_every_model_is_scoped_or_declared_unscoped() -> None:
         "monitoring.Indicator": "indicator definitions, the same for every region",
         "monitoring.RegionFact": "derived; read through the monitoring selectors by region",
         "monitoring.RollupState": "derived",
+        "monitoring.RollupChange": "the rollup's work queue, read by the rollup only",
+        "monitoring.RollupRun": "the rollup's run state, shown to everyone who monitors",
         "monitoring.TargetEvaluation": "derived; read through the monitoring selectors by region",
         "monitoring.SeriesForecast": "derived; read through the monitoring selectors by region",
         "monitoring.EarlyWarning": "derived; read through the monitoring selectors by region",

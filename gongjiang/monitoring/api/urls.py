@@ -15,6 +15,8 @@ urlpatterns = [
     path("map/", views.map_view, name="api-monitoring-map"),
     path("warnings/", views.warnings, name="api-monitoring-warnings"),
     path("forecasts/", views.forecasts, name="api-monitoring-forecasts"),
+    path("rollup/", views.rollup_status, name="api-monitoring-rollup"),
     path("rollup/update/", views.rollup_update, name="api-monitoring-rollup-update"),
+    path("rollup/rebuild/", views.rollup_rebuild, name="api-monitoring-rollup-rebuild"),
     *router.urls,
 ]

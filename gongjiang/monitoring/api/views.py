@@ -171,22 +171,38 @@ def indicators(request: Request) -> Response:
     return Response({"indicators": selectors.indicator_definitions()})
 
 
-@extend_schema(request=None, responses={200: dict})
+def _officer(request: Request) -> None:
+    if not can(request.user, "add", Target):
+        raise PermissionDenied(_("Only officers may update the rollup."))
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def rollup_status(request: Request) -> Response:
+    """The rollup's state: data as of, changes waiting, and the background update (queued, running with its
+    step, refreshing evaluations city by city, failed, or up to date) with the outcome of the last run."""
+    _monitor(request)
+    return Response(selectors.rollup_status())
+
+
+@extend_schema(request=None, responses={202: dict})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def rollup_update(request: Request) -> Response:
-    """Apply what was written since the last rollup (officers)."""
-    if not can(request.user, "add", Target):
-        raise PermissionDenied(_("Only officers may update the rollup."))
-    rollup, refresh = services.monitoring_update()
-    return Response(
-        {
-            "mode": rollup.mode,
-            "seconds": round(rollup.seconds, 3),
-            "fact_rows": rollup.facts,
-            "persons": rollup.persons,
-            "regions": rollup.affected_regions,
-            "evaluations": refresh.evaluations,
-            "warnings": refresh.warnings,
-        }
-    )
+    """Ask for a background update of the rollup and of the evaluations it touches (officers). Writes
+    ask for one themselves; this one is for "now". One task waits at a time: a request while one waits
+    enqueues nothing. Answers the state, to follow at ``GET /api/monitoring/rollup/``."""
+    _officer(request)
+    task_id = services.rollup_request(actor=request.user)
+    return Response({"enqueued": task_id is not None, "task_id": task_id, **selectors.rollup_status()}, status=202)
+
+
+@extend_schema(request=None, responses={202: dict})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def rollup_rebuild(request: Request) -> Response:
+    """Ask for a background full rebuild of the rollup and of every evaluation (officers)."""
+    _officer(request)
+    task_id = services.rollup_request(actor=request.user, rebuild=True)
+    return Response({"enqueued": task_id is not None, "task_id": task_id, **selectors.rollup_status()}, status=202)

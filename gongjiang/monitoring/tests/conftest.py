@@ -66,3 +66,10 @@ def world(make_person, make_cert, make_org):  # type: ignore[no-untyped-def]
         org = make_org(region="320582", industry="C")
         employment_create(actor=None, person=people["zjg_a"], organisation=org, start=D(2015, 1, 1))
     return people
+
+
+@pytest.fixture(autouse=True)
+def _tasks_wait_in_the_database(settings):  # type: ignore[no-untyped-def]
+    """The rollup's tests follow its tasks through the database backend (queued rows, their states);
+    a test that wants them run at once sets the immediate backend itself."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

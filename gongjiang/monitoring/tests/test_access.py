@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -57,7 +58,7 @@ def world(make_person, make_certificate, make_user, make_org):  # type: ignore[n
             level="municipal",
             since=D(2018, 1, 1),
         )
-        monitoring_rebuild()
+        monitoring_rebuild(actor=None)
     users = {
         "province": make_user("province", region_code="320000"),
         "suzhou": make_user("suzhou", region_code="320500"),
@@ -220,13 +221,40 @@ def test_incremental_update_reaches_the_dashboard(world, make_person, make_certi
     p = make_person(region="320505", birth=D(1999, 9, 9))
     make_certificate(p, level="level2", national_level=2, issue_date=D(2024, 12, 1))
     with audit_context(source="cli"):
-        rollup, refresh = monitoring_update()
+        rollup, refresh = monitoring_update(actor=None)
     assert rollup.mode == "incremental" and "320505" in rollup.affected_regions and refresh.evaluations > 0
     after = api(world["province"]).get("/api/monitoring/values/", {"region": "320505"}).json()
     assert {r["code"]: r["value"] for r in after["indicators"]}["skilled_workers"] == skilled + 1
-    # The API can trigger it too (officers only).
+    # The API asks for a background update (officers only) and shows its state.
     assert api(world["auditor"]).post("/api/monitoring/rollup/update/").status_code == 403
-    assert api(world["changzhou"]).post("/api/monitoring/rollup/update/").json()["fact_rows"] == 0
+    response = api(world["changzhou"]).post("/api/monitoring/rollup/update/")
+    assert response.status_code == 202 and response.json()["enqueued"]
+    # One task waits at a time: asking again enqueues nothing.
+    again = api(world["changzhou"]).post("/api/monitoring/rollup/update/").json()
+    assert not again["enqueued"] and again["status"] == "queued"
+    status = api(world["auditor"]).get("/api/monitoring/rollup/")
+    assert status.status_code == 200 and status.json()["status"] == "queued"
+    assert api(world["zhangjiagang"]).get("/api/monitoring/rollup/").json()["queued_changes"] == 0
+
+
+def test_the_overview_refreshes_in_the_background(world, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world["auditor"])
+    page = client.get("/monitoring/region/320500/")
+    assert page.context["rollup"]["status"] == "current"
+    assert b'id="rollup-status"' in page.content and b'id="rollup-refresh"' not in page.content
+    assert client.post("/monitoring/rollup/refresh/").status_code == 403
+    client.force_login(world["suzhou"])
+    assert b'id="rollup-refresh"' in client.get("/monitoring/region/320500/").content
+    response = client.post("/monitoring/rollup/refresh/", {"next": "/monitoring/region/320500/"})
+    assert response.status_code == 302 and response.url == "/monitoring/region/320500/"
+    assert DBTaskResult.objects.filter(task_path__endswith="rollup_update_task").count() == 1
+    # While it waits for a worker the fragment says so and polls; asking again enqueues nothing.
+    fragment = client.get("/monitoring/rollup/")
+    assert fragment.context["rollup"]["status"] == "queued" and b"hx-trigger" in fragment.content
+    assert client.post("/monitoring/rollup/refresh/", {"next": "https://elsewhere.example/"}).url == "/monitoring/"
+    assert DBTaskResult.objects.filter(task_path__endswith="rollup_update_task").count() == 1
+    client.force_login(world["enterprise"])
+    assert client.get("/monitoring/rollup/").status_code == 403
 
 
 EXPORT_URLS = [

@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 from django.db import connection, transaction
 
-from gongjiang.monitoring import reading, rollup
+from gongjiang.monitoring import incremental, reading, rollup
+from gongjiang.monitoring.frames import PERSON_SCHEMA, person_query
 from gongjiang.monitoring.models import RegionFact
-from gongjiang.monitoring.rollup import PERSON_SCHEMA, _person_query, _snapshot_position, rollup_rebuild
+from gongjiang.monitoring.rollup import rollup_rebuild, snapshot_position
 from gongjiang.monitoring.tests.test_rollup import _facts, incremental_update_equals_rebuild
 from gongjiang.registry.models import Person
 
@@ -74,11 +75,11 @@ def _committed_meanwhile(world, make_person) -> None:  # type: ignore[no-untyped
 
 
 def test_rebuild_readers_see_the_snapshot_and_not_later_commits(world, make_person, opened) -> None:  # type: ignore[no-untyped-def]
-    persons = {"persons": (_person_query(), PERSON_SCHEMA)}
+    persons = {"persons": (person_query(), PERSON_SCHEMA)}
     with reading.ReadSnapshot(readers=2) as snapshot:
-        position = _snapshot_position(snapshot.readers[0])
+        position = snapshot_position(snapshot.readers[0])
         _committed_meanwhile(world, make_person)
-        assert _snapshot_position(snapshot.readers[0]) == position
+        assert snapshot_position(snapshot.readers[0]) == position
         seen = snapshot.read_tables(persons)["persons"]
         # Extra connections on PostgreSQL; SQLite reads on its one connection.
         assert opened["readers"] == (2 if connection.vendor == "postgresql" else 0)
@@ -94,15 +95,15 @@ def test_shared_readers_see_the_snapshot_and_not_later_commits(world, make_perso
     # The readers start inside a transaction (on SQLite holding the write lock, as an update does);
     # here the transaction ends before the concurrent write, and the readers keep their snapshot.
     ids = sorted(p.pk for p in world.values())
-    jobs = [(_person_query(f"id = {pk}").sql(), PERSON_SCHEMA) for pk in [*ids, ids[-1] + 1, ids[-1] + 2]]
+    jobs = [(person_query(f"id = {pk}").sql(), PERSON_SCHEMA) for pk in [*ids, ids[-1] + 1, ids[-1] + 2]]
     with transaction.atomic():
         shared = reading.shared_readers(3)
         readers = shared.__enter__()
     try:
         assert opened["readers"] == 3 and len(readers) == 3
-        position = _snapshot_position(readers[0])
+        position = snapshot_position(readers[0])
         _committed_meanwhile(world, make_person)
-        assert all(_snapshot_position(r) == position for r in readers)
+        assert all(snapshot_position(r) == position for r in readers)
         frames = reading.read_rows(jobs, readers)
     finally:
         shared.__exit__(None, None, None)
@@ -133,8 +134,8 @@ def test_parallel_rebuild_equals_a_rebuild_on_one_connection(world, opened, monk
 def test_parallel_incremental_update_equals_rebuild(
     world, make_cert, make_person, make_org, opened, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(rollup, "PARALLEL_FROM_PERSONS", 1)
-    monkeypatch.setattr(rollup, "UPDATE_READERS", 3)
+    monkeypatch.setattr(incremental, "PARALLEL_FROM_PERSONS", 1)
+    monkeypatch.setattr(incremental, "UPDATE_READERS", 3)
     incremental_update_equals_rebuild(world, make_cert, make_person, make_org)
     # The update reads on UPDATE_READERS; each of the two rebuilds on READ_THREADS on PostgreSQL.
     rebuilds = 2 * rollup.READ_THREADS if connection.vendor == "postgresql" else 0

@@ -19,9 +19,9 @@ class Command(BaseCommand):
 
         with audit_context(source="cli"):
             if options["action"] == "rebuild":
-                rollup, refresh = monitoring_rebuild(progress=say)
+                rollup, refresh = monitoring_rebuild(actor=None, progress=say)
             else:
-                rollup, refresh = monitoring_update(progress=say)
+                rollup, refresh = monitoring_update(actor=None, progress=say)
         timings = ", ".join(f"{k} {v:.2f} s" for k, v in rollup.timings.items())
         self.stdout.write(
             f"rollup {rollup.mode}: {rollup.facts} fact rows in {rollup.seconds:.2f} s ({timings})"
