@@ -4,11 +4,9 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +14,6 @@ from gongjiang.core.filtersets import ChangeRecordFilter, model_label
 from gongjiang.core.history import field_label, history_rows
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.pages import Register
-from gongjiang.core.scope import can, restrict
 from gongjiang.core.tables import ChangeRecordTable
 
 
@@ -32,26 +29,6 @@ class LogoutView(auth_views.LogoutView):
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Any:
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
-
-
-def scoped_list(
-    request: HttpRequest,
-    *,
-    model: type[Model],
-    filterset_class: Any,
-    template: str,
-    extra: dict[str, Any] | None = None,
-) -> HttpResponse:
-    if not can(request.user, "view", model):
-        raise PermissionDenied
-    queryset = restrict(model._default_manager.all(), request.user, "view")
-    filterset = filterset_class(request.GET or None, queryset=queryset)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    page = paginate(request, qs.order_by("-pk"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(), **(extra or {})}
-    return render(request, template, context)
 
 
 class ChangeLogRegister(Register):

@@ -37,7 +37,7 @@ from gongjiang.monitoring.models import (
 )
 from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
 from gongjiang.monitoring.tasks import request_rebuild, request_update
-from gongjiang.reference.regions import level_of, parent_code, province_of
+from gongjiang.reference.regions import is_code_shape, level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
 
@@ -450,7 +450,7 @@ def boundaries_load(
         for f_index, feature in enumerate(collection.get("features") or []):
             where = f"file {c_index + 1}, feature {f_index + 1}"
             code = _feature_code(feature)
-            if len(code) != 6 or not code.isdigit():
+            if not is_code_shape(code):
                 errors.append(_("%(w)s: no six-digit region code (adcode) in its properties.") % {"w": where})
                 continue
             geometry = feature.get("geometry")

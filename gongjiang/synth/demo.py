@@ -13,6 +13,7 @@ from django.db import transaction
 from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.synth.monitoring_demo import monitoring_demo
 
 DEMO_REGIONS = [("320500", 0.01), ("320400", 0.005)]
 
@@ -103,6 +104,5 @@ def region_has_data(code: str) -> bool:
 
 def demo_monitoring(say: Callable[[str], None]) -> None:
     """Indicators, targets, demonstration map boundaries, synthetic carriers and the rollup."""
-    from gongjiang.monitoring.demo import monitoring_demo
 
     monitoring_demo(cities=[code for code, _ in DEMO_REGIONS], say=say)

@@ -16,8 +16,8 @@ INSIDE = {"320500": (120.62, 31.32), "320400": (119.95, 31.78)}
 @pytest.fixture
 def demo(reference, make_user):
     from gongjiang.core.audit import audit_context
-    from gongjiang.monitoring.demo import monitoring_demo
     from gongjiang.synth.generator import synthesize
+    from gongjiang.synth.monitoring_demo import monitoring_demo
 
     with audit_context(source="cli"):
         synthesize(region="320500", scale=0.002, seed=1)

@@ -21,6 +21,7 @@ from gongjiang.core.scope import can
 from gongjiang.monitoring import selectors, services
 from gongjiang.monitoring.api.serializers import CarrierSerializer, TargetSerializer
 from gongjiang.monitoring.models import Carrier, Indicator, Target
+from gongjiang.reference.regions import is_code_shape
 
 REGION = OpenApiParameter("region", str, required=True, description="six-digit region code")
 YEAR = OpenApiParameter("year", int, required=False)
@@ -58,7 +59,7 @@ def _monitor(request: Request) -> None:
 
 def _region_param(request: Request) -> str:
     code = (request.query_params.get("region") or "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if not is_code_shape(code):
         raise ValidationError({"region": _("Give a six-digit region code.")})
     if not selectors.sees_region(request.user, code):
         raise Http404(_("No such region in your scope."))

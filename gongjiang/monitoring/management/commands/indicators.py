@@ -41,7 +41,7 @@ class Command(BaseCommand):
             )
             return
         code = options["region"].strip()
-        if len(code) != 6 or not code.isdigit() or regions.resolve(code) is None:
+        if not regions.is_code_shape(code) or regions.resolve(code) is None:
             raise CommandError(f"--region: {code!r} is not a current GB/T 2260 code")
         quarter = options.get("quarter")
         if quarter and selectors.quarter_end(quarter) is None:

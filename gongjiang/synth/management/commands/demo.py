@@ -10,7 +10,7 @@ from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
 from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, demo_monitoring, region_has_data
 from gongjiang.synth.generator import synthesize
-from gongjiang.training.demo import training_demo
+from gongjiang.synth.training_demo import training_demo
 
 
 class Command(BaseCommand):

@@ -32,7 +32,7 @@ def demo_world(reference, make_user):  # type: ignore[no-untyped-def]
 
 
 def test_training_demo(demo_world) -> None:
-    from gongjiang.training.demo import training_demo
+    from gongjiang.synth.training_demo import training_demo
 
     said: list[str] = []
     counts = training_demo(said.append)
