@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -91,7 +92,7 @@ def draw_run(
         date=on,
         seed=seed,
         count=len(drawn),
-        uniform_share=round(uniform_share, 2),
+        uniform_share=Decimal(f"{uniform_share:.2f}"),
         inspectors_each=inspectors_each,
         eligible=len(eligible),
         drawn_by=actor if getattr(actor, "pk", None) else None,
