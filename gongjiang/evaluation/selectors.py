@@ -16,6 +16,8 @@ from gongjiang.credentials.models import Certificate
 from gongjiang.evaluation import rules
 from gongjiang.evaluation.models import (
     Candidate,
+    Decision,
+    DecisionKind,
     FilingStatus,
     Inspection,
     Institution,
@@ -170,39 +172,6 @@ def publicity_candidates(plan: Plan) -> list[Candidate]:
     return list(plan.candidates.filter(passed=True).select_related("person").order_by("id"))
 
 
-def filed_institutions(on: datetime.date) -> list[tuple[str, str]]:
-    """(region code, kind) of every institution filed and not suspended on ``on`` (the indicator's count).
-    A suspension counts from the day of its decision; the validity period bounds the filing."""
-    rows = []
-    suspended = {
-        i: d for i, d in Institution.objects.filter(status=FilingStatus.SUSPENDED).values_list("id", "decided_on")
-    }
-    for pk, region, kind, status, start, end, decided in Institution.objects.filter(
-        status__in=(FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.WITHDRAWN), valid_from__isnull=False
-    ).values_list("id", "organisation__region_code", "kind", "status", "valid_from", "valid_until", "decided_on"):
-        if start is None or start > on or (end is not None and end < on):
-            continue
-        if status == FilingStatus.WITHDRAWN and decided is not None and decided <= on:
-            continue
-        stopped = suspended.get(pk)
-        if stopped is not None and stopped <= on:
-            continue
-        rows.append((region, kind))
-    return rows
-
-
-def digital_occupations_evaluable(on: datetime.date) -> list[tuple[str, int]]:
-    """(region code, occupation id) of digital occupations with a standard, norm or question bank in use on
-    ``on``; a province's resource serves its whole subtree."""
-    return list(
-        Resource.objects.filter(digital=True, since__lte=on)
-        .exclude(status=ResourceStatus.DRAFT)
-        .filter(Q(until__isnull=True) | Q(until__gt=on))
-        .values_list("region_code", "occupation_id")
-        .distinct()
-    )
-
-
 def draw_quality(region_code: str) -> list[dict[str, Any]]:
     """Findings rate of the inspections done, by stratum: the uniform share's rate estimates the rate of
     all institutions; the risk share's, compared with it, tells whether the score finds more."""
@@ -216,3 +185,43 @@ def draw_quality(region_code: str) -> list[dict[str, Any]]:
         found = part.exclude(severity=Severity.NONE).count()
         out.append({"stratum": stratum.label, "done": done, "found": found, "rate": found / done if done else None})
     return out
+
+
+def filing_spans() -> list[tuple[str, str, datetime.date, datetime.date | None]]:
+    """(region code, kind, from, until) of every stretch in which an institution was filed and not
+    suspended: from its validity's start to its end, cut by its suspensions (until reinstated) and its
+    withdrawal, on the days the decisions were taken."""
+    cuts: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
+    for inst, kind, day in Decision.objects.filter(
+        kind__in=(DecisionKind.SUSPEND, DecisionKind.REINSTATE, DecisionKind.WITHDRAW)
+    ).values_list("institution_id", "kind", "date"):
+        cuts[inst].append((day, kind))
+    spans: list[tuple[str, str, datetime.date, datetime.date | None]] = []
+    for pk, region, kind, start, end in Institution.objects.filter(valid_from__isnull=False).values_list(
+        "id", "organisation__region_code", "kind", "valid_from", "valid_until"
+    ):
+        if start is None:
+            continue
+        open_from: datetime.date | None = start
+        for day, what in sorted(cuts.get(pk, [])):
+            if what in (DecisionKind.SUSPEND, DecisionKind.WITHDRAW) and open_from is not None:
+                if day > open_from:
+                    spans.append((region, kind, open_from, day))
+                open_from = None
+                if what == DecisionKind.WITHDRAW:
+                    break
+            elif what == DecisionKind.REINSTATE and open_from is None:
+                open_from = day
+        if open_from is not None and (end is None or open_from < end):
+            spans.append((region, kind, open_from, end))
+    return spans
+
+
+def digital_resource_spans() -> list[tuple[str, int, datetime.date, datetime.date | None]]:
+    """(region code, occupation id, in use from, retired on) of the digital-occupation resources."""
+    return [
+        (region, occupation, since, until)
+        for region, occupation, since, until in Resource.objects.filter(digital=True)
+        .exclude(status=ResourceStatus.DRAFT)
+        .values_list("region_code", "occupation_id", "since", "until")
+    ]
