@@ -34,6 +34,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("enterprise", Role.ORGANISATION, "", "a self-evaluating enterprise in 张家港"),
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州 auditor (read only)"),
     DemoAccount("school", Role.ORGANISATION, "", "a designated training institution in 张家港"),
+    DemoAccount("evaluator", Role.ORGANISATION, "", "a social training-evaluation organisation in 苏州"),
 ]
 
 
