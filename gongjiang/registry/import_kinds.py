@@ -324,7 +324,7 @@ def prepare_employment(v: Validation, ctx: Context) -> Prepared:
     )
     fields.date(v, "start", "start_date", required=True, today=ctx.today)
     v.fail("start", pl.col("start_date") < pl.col("person_birth"), _("The start date is before the person was born."))
-    fields.date(v, "end", "end_date", required=False, today=datetime.date.max)
+    fields.date(v, "end", "end_date", required=False, today=ctx.today, planned=True)
     v.fail("end", pl.col("end_date") < pl.col("start_date"), _("The end date is before the start date."))
     fields.occupation(v, "occupation_code", required=False)
     v.duplicates("id_number", ["person_id", "organisation_id", "start_date"], _("The same employment"))
