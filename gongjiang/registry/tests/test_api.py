@@ -508,3 +508,20 @@ def test_an_auditor_may_search_by_id_number(auditor, make_person) -> None:  # ty
     person = make_person(region=ZJG)
     found = _api(auditor).post("/api/persons/search/", {"id_number": person.id_number}, format="json")
     assert found.status_code == 200 and found.json()["count"] == 1
+
+
+def test_registering_a_number_held_elsewhere_says_not_where_and_counts_as_a_probe(
+    make_user, make_person, reference, caplog, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.LOOKUP_MISS_LIMIT = 2
+    held = make_person(region=ZJG)
+    api = _api(make_user("api_changzhou3", region_code="320400"))
+    payload = {"name": "试探", "id_number": held.id_number, "residence_region_code": WUJIN}
+    first = api.post("/api/persons/", payload, format="json")
+    assert first.status_code == 400
+    assert first.json() == {"id_number": ["该身份证号码的人员已登记。"]}
+    assert ZJG not in first.content.decode() and "张家港" not in first.content.decode()
+    assert any("probe" in r.getMessage() for r in caplog.records if r.name == "gongjiang.security")
+    api.post("/api/persons/", payload, format="json")
+    assert api.post("/api/persons/", payload, format="json").status_code == 429
+    assert Person.objects.count() == 1
