@@ -73,5 +73,26 @@ def miss(user: Any, *, kind: str, held_elsewhere: bool) -> None:
         log.warning("look-ups: user %s has missed %d in this window", user.pk, count)
 
 
+def probed(user: Any, *, kind: str, count: int) -> None:
+    """``count`` numbers of a file ``user`` imports are held outside their scope (the rows are refused):
+    counted as misses and logged, as that many look-ups would be."""
+    if count <= 0 or user is None or not getattr(user, "is_authenticated", False):
+        return
+    key = _key(user)
+    cache.add(key, 0, _window() + 5)
+    try:
+        total = cache.incr(key, count)
+    except ValueError:
+        cache.set(key, count, _window() + 5)
+        total = count
+    log.warning(
+        "probe: user %s imported %d %s(s) held outside their scope (%d misses in this window)",
+        user.pk,
+        count,
+        kind,
+        total,
+    )
+
+
 def not_found_message() -> str:
     return _("Not found in your region.")

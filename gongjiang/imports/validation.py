@@ -57,6 +57,7 @@ class Context:
     today: datetime.date
     now: str  # timestamp written to created / updated
     progress: Callable[[float], None] = _no_progress
+    actor: Any = None  # who imports (None: the system)
 
 
 class Validation:

@@ -9,6 +9,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongjiang.core import lookups
 from gongjiang.core.tabular import booleans
 from gongjiang.imports import checks, crypto, fields
 from gongjiang.imports.kinds import Kind
@@ -67,11 +68,9 @@ def prepare_persons(v: Validation, ctx: Context) -> Prepared:
     ctx.progress(0.7)
     f = v.frame.join(existing, on="id_index", how="left")
     v.frame = f
-    v.fail(
-        "id_number",
-        pl.col("old_id").is_not_null() & ~checks.in_scope("old_residence_region_code", ctx.prefix),
-        _("A person with this ID number is registered outside your region."),
-    )
+    elsewhere = pl.col("old_id").is_not_null() & ~checks.in_scope("old_residence_region_code", ctx.prefix)
+    lookups.probed(ctx.actor, kind="id_number", count=v.frame.filter(elsewhere).height)
+    v.fail("id_number", elsewhere, _("A person with this ID number is registered outside your region."))
     v.frame = v.frame.with_columns(
         existing_id=pl.col("old_id"),
         household_region_code=pl.when(pl.col("household_region_code") != "")
@@ -291,6 +290,8 @@ def person_reference(v: Validation, ctx: Context, *, scoped: bool) -> None:
         _("No person with this ID number is registered; import the person first."),
     )
     if scoped:
+        elsewhere = pl.col("person_id").is_not_null() & ~checks.in_scope("person_region", ctx.prefix)
+        lookups.probed(ctx.actor, kind="id_number", count=v.frame.filter(elsewhere & v.ok("id_number")).height)
         v.fail(
             "id_number",
             ~checks.in_scope("person_region", ctx.prefix),

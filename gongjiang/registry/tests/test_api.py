@@ -525,3 +525,24 @@ def test_registering_a_number_held_elsewhere_says_not_where_and_counts_as_a_prob
     api.post("/api/persons/", payload, format="json")
     assert api.post("/api/persons/", payload, format="json").status_code == 429
     assert Person.objects.count() == 1
+
+
+def test_an_import_of_numbers_held_elsewhere_is_logged_and_counted(
+    make_user, make_person, reference, caplog, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows of numbers held elsewhere are refused without saying where, logged as probes, and count against
+    the importer's look-ups: past the limit, the importer's next look-up is refused."""
+    from gongjiang.imports.processing import import_file
+    from gongjiang.imports.tests.files import csv_file
+
+    held = [make_person(region=ZJG) for _ in range(3)]
+    changzhou = make_user("api_changzhou4", region_code="320400")
+    data = csv_file([["姓名", "身份证号码", "居住地区划代码"], *[["试探", p.id_number, WUJIN] for p in held]])
+    result = import_file(kind="persons", data=data, filename="p.csv", actor=changzhou)
+    assert result.error_rows == 3 and Person.objects.count() == 3
+    assert "320582" not in " ".join(result.errors["message"].to_list())
+    probes = [r.getMessage() for r in caplog.records if r.name == "gongjiang.security"]
+    assert any("imported 3 id_number" in line for line in probes)
+    settings.LOOKUP_MISS_LIMIT = 3
+    refused = _api(changzhou).post("/api/persons/search/", {"id_number": held[0].id_number}, format="json")
+    assert refused.status_code == 429
