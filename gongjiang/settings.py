@@ -233,13 +233,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins of one account, or from one
 # client address, further attempts are refused for AXES_COOLOFF_TIME hours, and every failure and lockout
-# is logged (the log and the attempts are in the admin). The client address is the verification rate
-# limit's: the proxy header only from trusted proxies.
+# is logged (the log and the attempts are in the admin). The client address is read as the verification
+# rate limit reads it: the proxy header only from trusted proxies.
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGJIANG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("GONGJIANG_LOGIN_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "gongjiang.portal.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "gongjiang.core.middleware.sign_in_address"
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable
 from urllib.parse import unquote_plus, urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -93,3 +95,33 @@ class LookupLimitMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": exception.message}, status=429)
         return HttpResponse(exception.message, status=429, content_type="text/plain; charset=utf-8")
+
+
+def sign_in_address(request: HttpRequest) -> str | None:
+    """The client address django-axes counts sign-in failures by: the peer, or the last address of the
+    proxy header when the peer is a trusted proxy (as the verification rate limit reads it), as a plain
+    address for axes' records; None when there is none (a test client's forced sign-in)."""
+    peer = _ip(request.META.get("REMOTE_ADDR", ""))
+    header = settings.TRUSTED_PROXY_HEADER
+    if header and peer is not None:
+        trusted = (ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES)
+        if any(peer in net for net in trusted):
+            forwarded = _ip(request.headers.get(header, "").split(",")[-1])
+            peer = forwarded or peer
+    if peer is None:
+        return None
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        return str(peer.ipv4_mapped)
+    return str(peer)
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None

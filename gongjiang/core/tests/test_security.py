@@ -292,3 +292,18 @@ def _user(username: str):  # type: ignore[no-untyped-def]
     from gongjiang.core.models import User
 
     return User.objects.get(username=username)
+
+
+def test_the_sign_in_address(rf, settings) -> None:  # type: ignore[no-untyped-def]
+    """A plain address for axes' records (an IPv6 peer whole, not its /64), the proxy header only from a
+    trusted proxy, None without a peer."""
+    from gongjiang.core.middleware import sign_in_address
+
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    assert sign_in_address(rf.get("/", REMOTE_ADDR="2001:db8::1")) == "2001:db8::1"
+    assert sign_in_address(rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")) == "5.6.7.8"
+    assert sign_in_address(rf.get("/", REMOTE_ADDR="9.9.9.9", HTTP_X_FORWARDED_FOR="5.6.7.8")) == "9.9.9.9"
+    request = rf.get("/")
+    request.META.pop("REMOTE_ADDR")
+    assert sign_in_address(request) is None
