@@ -10,6 +10,9 @@ import pytest
 
 from gongjiang.core.audit import audit_context
 
+# Every test: no valid ID number or mobile number in a log line or an address (core/tests/pii_watch.py).
+pytest_plugins = ["gongjiang.core.tests.pii_watch"]
+
 _seq = itertools.count(1)
 
 
@@ -28,6 +31,15 @@ def _tasks_run_at_once(settings):  # type: ignore[no-untyped-def]
     wraps the call in ``django_capture_on_commit_callbacks(execute=True)``. The worker's own tests set the
     database backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Counters kept in the cache (look-up misses) start from nothing in every test: user ids repeat."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +93,32 @@ def make_user(db):  # type: ignore[no-untyped-def]
         return user
 
     return factory
+
+
+def _sign_in(client, user):  # type: ignore[no-untyped-def]
+    """Sign a test client in as ``user`` past both steps a person takes: the password (force_login) and, for a
+    user who must give a one-time code (a province officer, core.second_factor), a device and a session
+    that has given its code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongjiang.core import second_factor
+
+    client.force_login(user)
+    device = second_factor.confirmed_device(user)
+    if device is None and second_factor.required(user):
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def sign_in(db):  # type: ignore[no-untyped-def]
+    """``sign_in(client, user)``: see :func:`_sign_in`."""
+    return _sign_in
 
 
 @pytest.fixture

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "gongjiang.core",
     "gongjiang.reference",
     "gongjiang.registry",
@@ -93,15 +96,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gongjiang.core.middleware.PersonalDataInAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "gongjiang.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gongjiang.core.middleware.SecondFactorMiddleware",
+    "gongjiang.core.middleware.LookupLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in after the view has run.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongjiang.urls"
@@ -157,6 +167,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes checks every sign-in first: an account or a client address with too many failures is
+# locked out for a while (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -191,6 +208,57 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS only, once debug is off: browsers are told to use nothing else for a year (Strict-Transport-Security,
+# sent on HTTPS answers; behind a proxy, see TRUSTED_PROXY_HEADER below).
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("GONGJIANG_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+
+# Content-Security-Policy (django-csp): every script, style, image and font is the platform's own static
+# file; no inline script or style, no other origin. Set in development too, so that the pages are tried
+# under the policy they run with.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins of one account, or from one
+# client address, further attempts are refused for AXES_COOLOFF_TIME hours, and every failure and lockout
+# is logged (the log and the attempts are in the admin). The client address is read as the verification
+# rate limit reads it: the proxy header only from trusted proxies.
+AXES_FAILURE_LIMIT = int(os.environ.get("GONGJIANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("GONGJIANG_LOGIN_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "gongjiang.core.middleware.sign_in_address"
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Second factor (django-otp, TOTP): every signed-in user may set up an authenticator app; the officers of the
+# region levels listed here (comma separated: province, city, county) must use it before any page or API
+# answer. Empty: nobody is required to.
+OTP_REQUIRED_LEVELS = [
+    v.strip() for v in os.environ.get("GONGJIANG_OTP_REQUIRED_LEVELS", "province").split(",") if v.strip()
+]
+OTP_TOTP_ISSUER = os.environ.get("GONGJIANG_OTP_ISSUER", "工匠平台")
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Exact look-ups of ID and certificate numbers (core.lookups): past this many misses in the window a user's
+# further look-ups are refused until it ends; misses on numbers held outside the user's scope are logged.
+LOOKUP_MISS_LIMIT = int(os.environ.get("GONGJIANG_LOOKUP_MISS_LIMIT", "20"))
+LOOKUP_MISS_WINDOW = int(os.environ.get("GONGJIANG_LOOKUP_MISS_WINDOW", "600"))  # seconds
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -253,6 +321,10 @@ TRUSTED_PROXY_HEADER = os.environ.get("GONGJIANG_TRUSTED_PROXY_HEADER", "")
 TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("GONGJIANG_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
 ]
+if TRUSTED_PROXY_HEADER and not DEBUG:
+    # The TLS proxy in front says the request came by HTTPS (X-Forwarded-Proto), so HSTS and secure
+    # cookies apply; the proxy must set the header itself, replacing any the client sent.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The public address printed in QR codes and credentials, e.g. https://gongjiang.example.gov.cn
 PUBLIC_BASE_URL = os.environ.get("GONGJIANG_PUBLIC_URL", "").rstrip("/")
 CREDENTIAL_ISSUER_NAME = os.environ.get("GONGJIANG_ISSUER_NAME", "工匠技能人才平台")

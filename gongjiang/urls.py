@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gongjiang.core import views as core_views
 from gongjiang.portal import views as portal_views
@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", core_views.otp_verify, name="otp-verify"),
+    path("accounts/otp/setup/", core_views.otp_setup, name="otp-setup"),
     path("", portal_views.home, name="home"),
     *core_views.CHANGE_LOG.urls(),
     path("", include("gongjiang.core.pickers")),
@@ -28,7 +30,7 @@ urlpatterns = [
     path("monitoring/", include("gongjiang.monitoring.urls")),
     path("policy/", include("gongjiang.policy.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/training/", include("gongjiang.training.api.urls")),
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/", include("gongjiang.api_urls")),

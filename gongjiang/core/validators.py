@@ -275,3 +275,27 @@ def parse_certificate_number(raw: str, *, today: datetime.date | None = None) ->
         ),
         code="format",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Personal numbers in free text (addresses, log lines)
+# --------------------------------------------------------------------------------------------
+
+_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])", re.ASCII)
+_MOBILE = re.compile(r"(?:(?<!\d)|(?<=86))1[3-9]\d{9}(?!\d)", re.ASCII)
+
+
+def personal_numbers_in(text: str) -> list[str]:
+    """The valid resident ID numbers (checksum, birth date and province all hold) and mainland mobile
+    numbers standing in ``text``: what must never appear in an address or a log line."""
+    if not text:
+        return []
+    found = []
+    for match in _ID_CANDIDATE.finditer(text):
+        try:
+            parse_id_number(match.group(0))
+        except IdentifierError:
+            continue
+        found.append(match.group(0))
+    found.extend(m.group(0) for m in _MOBILE.finditer(text))
+    return found

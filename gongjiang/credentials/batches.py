@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,13 @@ from gongjiang.core.audit import record_change, record_set
 from gongjiang.core.bulk import copy_frame
 from gongjiang.credentials import merkle, signing
 from gongjiang.credentials.jcs import canonicalize, multibase_decode, multibase_encode
-from gongjiang.credentials.models import Certificate, CertificateBatch, CertificateSerial, CertificateSource
+from gongjiang.credentials.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateBatchTree,
+    CertificateSerial,
+    CertificateSource,
+)
 from gongjiang.registry.models import Organisation
 
 MAX_SERIAL = 999_999
@@ -149,9 +156,9 @@ def batch_issue(
         root=root_hex,
         key_id=signer.kid,
         signature="",
-        tree=merkle.pack(levels),
     )
     batch.save()
+    CertificateBatchTree.objects.create(batch=batch, tree=merkle.pack(levels))
     batch.code = f"PC{year}{batch.pk:08d}"
     message = root_message(code=batch.code, root_hex=root_hex, size=frame.height, issue_date=issue_date)
     batch.signature = multibase_encode(signer.sign(message))
@@ -215,7 +222,18 @@ def batch_proof(cert: Certificate) -> BatchProof | None:
         return None
     batch = cert.batch
     assert batch is not None
-    path = merkle.audit_path(bytes(batch.tree), batch.size, cert.batch_index)
+    positions = merkle.path_positions(batch.size, cert.batch_index)
+    # Only the path's nodes are read (Substr on the stored bytes, positions counted from 1).
+    nodes = (
+        CertificateBatchTree.objects.filter(batch_id=batch.pk)
+        .values_list(*[Substr("tree", p * merkle.HASH_BYTES + 1, merkle.HASH_BYTES) for p in positions])
+        .first()
+        if positions
+        else ()
+    )
+    if nodes is None:
+        raise LookupError(f"batch {batch.code} has no stored tree")
+    path = [bytes(n) for n in nodes]
     return BatchProof(
         batch=batch.code,
         root=batch.root,

@@ -66,21 +66,25 @@ def root_of(packed: bytes, size: int) -> bytes:
     return bytes(packed[-HASH_BYTES:]) if size else b""
 
 
-def audit_path(packed: bytes | memoryview, size: int, index: int) -> list[bytes]:
-    """The inclusion proof of leaf ``index`` in the packed tree of ``size`` leaves: the siblings from the
-    leaf up, skipping the levels where the node is carried up unpaired."""
+def path_positions(size: int, index: int) -> list[int]:
+    """The positions in the packed tree (in nodes) of the audit path of leaf ``index``: the siblings from
+    the leaf up, skipping the levels where the node is carried up unpaired."""
     if not 0 <= index < size:
         raise IndexError("leaf index outside the tree")
-    path = []
+    positions = []
     offset = 0
     for width in level_sizes(size)[:-1]:
         sibling = index ^ 1
         if sibling < width:
-            start = (offset + sibling) * HASH_BYTES
-            path.append(bytes(packed[start : start + HASH_BYTES]))
+            positions.append(offset + sibling)
         offset += width
         index //= 2
-    return path
+    return positions
+
+
+def audit_path(packed: bytes | memoryview, size: int, index: int) -> list[bytes]:
+    """The inclusion proof of leaf ``index`` in the packed tree of ``size`` leaves."""
+    return [bytes(packed[p * HASH_BYTES : (p + 1) * HASH_BYTES]) for p in path_positions(size, index)]
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], root: bytes) -> bool:

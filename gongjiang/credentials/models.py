@@ -101,7 +101,6 @@ class CertificateBatch(Scoped):
     credential carries its inclusion proof, so that anyone holding the public key checks it offline."""
 
     SCOPE = Scope("region_code", read_only=True)
-    AUDIT_EXCLUDE = ("tree",)  # the tree is derived from the certificates; the root stands for it
 
     code = models.CharField(_("batch code"), max_length=20, unique=True)
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
@@ -114,7 +113,6 @@ class CertificateBatch(Scoped):
     root = models.CharField(_("Merkle root (hex)"), max_length=64)
     key_id = models.CharField(_("key id"), max_length=16)
     signature = models.CharField(_("signature (multibase)"), max_length=100)
-    tree = models.BinaryField(_("Merkle tree"), editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -124,6 +122,25 @@ class CertificateBatch(Scoped):
 
     def __str__(self) -> str:
         return self.code
+
+
+class CertificateBatchTree(models.Model):
+    """A batch's whole Merkle tree (32 bytes a node, leaves first), kept apart from the batch so that
+    reading a batch never reads it; an inclusion proof reads only its path's nodes."""
+
+    AUDITED = False  # derived from the batch's certificates; the batch's change record carries the root
+
+    batch = models.OneToOneField(
+        CertificateBatch, verbose_name=_("issuance batch"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    tree = models.BinaryField(_("Merkle tree"))
+
+    class Meta:
+        verbose_name = _("Merkle tree")
+        verbose_name_plural = _("Merkle trees")
+
+    def __str__(self) -> str:
+        return str(self.batch_id)
 
 
 class SigningKeyStatus(models.TextChoices):

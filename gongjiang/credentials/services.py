@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongjiang.core import lookups
 from gongjiang.core.audit import record_change, snapshot
-from gongjiang.core.scope import authorize
+from gongjiang.core.plausible import check_date
+from gongjiang.core.scope import authorize, in_scope
 from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
 from gongjiang.credentials.numbers import check_number_against
 from gongjiang.reference.models import Occupation, SkillLevel
@@ -37,12 +39,15 @@ def certificate_issue(
         raise ValidationError({"occupation": _("Unknown occupation code %(c)s.") % {"c": occupation_code}})
     if source not in CertificateSource.values:
         raise ValidationError({"source": _("Unknown certificate source %(s)s.") % {"s": source}})
-    if issue_date > datetime.date.today():
-        raise ValidationError({"issue_date": _("The issue date is in the future.")})
+    check_date(issue_date, field="issue_date")
     if issue_date < person.birth_date:
         raise ValidationError({"issue_date": _("The issue date is before the holder was born.")})
     clean_number = check_number_against(number=number, level=level, issue_date=issue_date, source=source)
-    if Certificate.objects.filter(number=clean_number).exists():
+    holder = Certificate.objects.filter(number=clean_number).first()
+    if holder is not None:
+        if actor is not None and not in_scope(actor, "view", holder):
+            lookups.check(actor)
+            lookups.miss(actor, kind="certificate_number", held_elsewhere=True)
         raise ValidationError({"number": _("This certificate number is already registered.")})
     cert = Certificate(
         number=clean_number,

@@ -297,4 +297,3 @@ def in_scope(col: str, prefix: str | None) -> pl.Expr:
 
 
 FORMULA_START = ("=",)
-TEXT_FORMULA = r"^[=+\-@＝＋－＠]"

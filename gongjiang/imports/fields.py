@@ -10,7 +10,7 @@ import polars as pl
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gongjiang.core import tabular
+from gongjiang.core import plausible, tabular
 from gongjiang.imports import checks, crypto
 from gongjiang.imports.lookups import fetch_all
 from gongjiang.imports.validation import Context, Validation
@@ -97,7 +97,11 @@ def occupation(v: Validation, field_name: str, *, required: bool) -> None:
     )
 
 
-def date(v: Validation, field_name: str, target: str, *, required: bool, today: datetime.date) -> None:
+def date(
+    v: Validation, field_name: str, target: str, *, required: bool, today: datetime.date, planned: bool = False
+) -> None:
+    """A date column, read the platform's one way and held to the plausible range of core.plausible: from
+    1900 to ``today`` (to ten years ahead for a ``planned`` date, an end of contract say)."""
     if required:
         v.required(field_name)
     # Parsed once per distinct text: a file of a million rows holds a few thousand different dates.
@@ -116,6 +120,17 @@ def date(v: Validation, field_name: str, target: str, *, required: bool, today: 
             schema={field_name: pl.String, "date_msg": pl.String},
         )
         v.frame = v.frame.join(table, on=field_name, how="left")
+        v.fail(field_name, pl.col("date_msg").is_not_null(), pl.col("date_msg"))
+        v.frame = v.frame.drop("date_msg")
+    last = plausible.latest(planned=planned, today=today)
+    out = v.frame.filter(((pl.col(target) < plausible.EARLIEST) | (pl.col(target) > last)) & v.ok(field_name))
+    if out.height:
+        days = out[target].unique().to_list()
+        table = pl.DataFrame(
+            {target: days, "date_msg": [plausible.date_error(d, planned=planned, today=today) for d in days]},
+            schema={target: pl.Date, "date_msg": pl.String},
+        )
+        v.frame = v.frame.join(table, on=target, how="left")
         v.fail(field_name, pl.col("date_msg").is_not_null(), pl.col("date_msg"))
         v.frame = v.frame.drop("date_msg")
     v.fail(field_name, pl.col(target) > today, _("The date is in the future."))

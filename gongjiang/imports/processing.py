@@ -144,6 +144,7 @@ def import_file(
         today=timezone.localdate(),
         now=timezone.now().strftime("%Y-%m-%d %H:%M:%S"),
         progress=lambda f: say("validating", f),
+        actor=actor,
     )
     validation = Validation(raw.frame, spec.columns, raw.headers.headers)
     validation.add_rows(raw.ragged)

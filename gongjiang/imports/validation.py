@@ -18,7 +18,7 @@ import polars as pl
 from django.db import models
 from django.utils.translation import gettext as _
 
-from gongjiang.core import pii
+from gongjiang.core import pii, plausible
 from gongjiang.core.tabular import Column
 from gongjiang.imports import checks
 
@@ -57,6 +57,7 @@ class Context:
     today: datetime.date
     now: str  # timestamp written to created / updated
     progress: Callable[[float], None] = _no_progress
+    actor: Any = None  # who imports (None: the system)
 
 
 class Validation:
@@ -137,16 +138,18 @@ class Validation:
             col.str.len_chars() > max_length,
             _("%(field)s is longer than %(n)d characters.") % {"field": label, "n": max_length},
         )
+        # The same rules as the services' (core.plausible), on whole columns.
         self.fail(
             field_name,
-            col.str.contains(checks.TEXT_FORMULA),
+            col.str.contains(plausible.NAME_FORMULA_START),
             _("%(field)s must not begin with =, +, - or @ (it would be read as a spreadsheet formula).")
             % {"field": label},
         )
         self.fail(
             field_name,
-            col.str.contains(r"[\x00-\x1f\x7f]"),
-            _("%(field)s contains control characters.") % {"field": label},
+            col.str.contains(plausible.NAME_FORBIDDEN),
+            _("%(field)s contains control or invisible formatting characters (such as direction overrides).")
+            % {"field": label},
         )
 
     def duplicates(self, field_name: str, keys: list[str], what: str) -> None:

@@ -7,38 +7,25 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongjiang.core import pii
 from gongjiang.core.filters import region_filter
-from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, OrganisationKind, Person, Sex
 
 
-def id_index_for(value: str) -> str:
-    """Blind index of a typed ID number (15-digit numbers are upgraded; bad numbers still hash)."""
-    try:
-        number = parse_id_number(value).number
-    except IdentifierError:
-        number = (value or "").strip().upper()
-    return pii.blind_index(number)
-
-
 class PersonFilter(django_filters.FilterSet):
+    """Searches that may stand in an address. The ID number is not one of them: it is looked up by POST
+    (``registry.selectors.person_lookup``), never put in a URL."""
+
     q = django_filters.CharFilter(label=pgettext_lazy("person", "Name"), method="filter_name")
-    id_number = django_filters.CharFilter(label=_("ID number (exact)"), method="filter_id_number")
     region = django_filters.CharFilter(label=_("Residence region code"), method=region_filter("residence_region_code"))
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
 
     class Meta:
         model = Person
-        fields = ["q", "id_number", "region", "sex"]
+        fields = ["q", "region", "sex"]
 
     def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = (value or "").strip()
         return queryset.filter(name__startswith=value) if value else queryset
-
-    def filter_id_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = (value or "").strip()
-        return queryset.filter(id_index=id_index_for(value)) if value else queryset
 
 
 class OrganisationFilter(django_filters.FilterSet):

@@ -17,6 +17,21 @@ from gongjiang.registry.models import OrganisationKind
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class NoEchoInput(forms.TextInput):
+    """A text input that is shown empty again after a post: a full ID number is not sent back in a page."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
+class IdNumberLookupForm(BootstrapForm):
+    """The look-up of a person by ID number: posted, so that the number reaches no address or log."""
+
+    id_number = forms.CharField(
+        label=_("ID number (exact)"), max_length=20, widget=NoEchoInput(attrs={"autocomplete": "off"})
+    )
+
+
 class PersonForm(BootstrapForm):
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=True)

@@ -9,6 +9,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongjiang.core import lookups
 from gongjiang.core.tabular import booleans
 from gongjiang.imports import checks, crypto, fields
 from gongjiang.imports.kinds import Kind
@@ -67,11 +68,9 @@ def prepare_persons(v: Validation, ctx: Context) -> Prepared:
     ctx.progress(0.7)
     f = v.frame.join(existing, on="id_index", how="left")
     v.frame = f
-    v.fail(
-        "id_number",
-        pl.col("old_id").is_not_null() & ~checks.in_scope("old_residence_region_code", ctx.prefix),
-        _("A person with this ID number is registered outside your region."),
-    )
+    elsewhere = pl.col("old_id").is_not_null() & ~checks.in_scope("old_residence_region_code", ctx.prefix)
+    lookups.probed(ctx.actor, kind="id_number", count=v.frame.filter(elsewhere).height)
+    v.fail("id_number", elsewhere, _("A person with this ID number is registered outside your region."))
     v.frame = v.frame.with_columns(
         existing_id=pl.col("old_id"),
         household_region_code=pl.when(pl.col("household_region_code") != "")
@@ -291,6 +290,8 @@ def person_reference(v: Validation, ctx: Context, *, scoped: bool) -> None:
         _("No person with this ID number is registered; import the person first."),
     )
     if scoped:
+        elsewhere = pl.col("person_id").is_not_null() & ~checks.in_scope("person_region", ctx.prefix)
+        lookups.probed(ctx.actor, kind="id_number", count=v.frame.filter(elsewhere & v.ok("id_number")).height)
         v.fail(
             "id_number",
             ~checks.in_scope("person_region", ctx.prefix),
@@ -324,7 +325,7 @@ def prepare_employment(v: Validation, ctx: Context) -> Prepared:
     )
     fields.date(v, "start", "start_date", required=True, today=ctx.today)
     v.fail("start", pl.col("start_date") < pl.col("person_birth"), _("The start date is before the person was born."))
-    fields.date(v, "end", "end_date", required=False, today=datetime.date.max)
+    fields.date(v, "end", "end_date", required=False, today=ctx.today, planned=True)
     v.fail("end", pl.col("end_date") < pl.col("start_date"), _("The end date is before the start date."))
     fields.occupation(v, "occupation_code", required=False)
     v.duplicates("id_number", ["person_id", "organisation_id", "start_date"], _("The same employment"))

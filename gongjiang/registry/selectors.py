@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
-from gongjiang.core import pii
+from gongjiang.core import lookups, pii
 from gongjiang.core.pickers import LIMIT as PICKER_LIMIT
 from gongjiang.core.pickers import Choice
 from gongjiang.core.scope import restrict
@@ -17,6 +19,18 @@ def find_person_by_id_number(id_number: str) -> Person | None:
     except IdentifierError:
         number = (id_number or "").strip().upper()
     return Person.objects.filter(id_index=pii.blind_index(number)).first()
+
+
+def person_lookup(user: Any, id_number: str) -> Person | None:
+    """The person with this ID number in ``user``'s scope, or None: the same None for a number held outside
+    the scope as for one held nowhere. A miss counts against the user (``core.lookups``: logged where the
+    number is held elsewhere, refused once too many)."""
+    lookups.check(user)
+    found = find_person_by_id_number(id_number)
+    if found is not None and restrict(Person.objects.filter(pk=found.pk), user).exists():
+        return found
+    lookups.miss(user, kind="id_number", held_elsewhere=found is not None)
+    return None
 
 
 def pick_organisations(request: HttpRequest, q: str) -> list[Choice]:

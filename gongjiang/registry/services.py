@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongjiang.core import pii
+from gongjiang.core import lookups, pii
 from gongjiang.core.audit import record_change, snapshot
-from gongjiang.core.scope import authorize
+from gongjiang.core.plausible import check_date, check_name
+from gongjiang.core.scope import authorize, in_scope
 from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_number
 from gongjiang.reference.models import Industry, Occupation
 from gongjiang.reference.selectors import validate_region_code
@@ -40,6 +41,18 @@ def _id_fields(id_number: str) -> dict[str, Any]:
     }
 
 
+def _refuse_known_id(actor: Any, holders: Any) -> None:
+    """Refuse an ID number already registered, without saying where; one held outside the actor's scope
+    counts as a probe (core.lookups: logged, and refused altogether past the limit)."""
+    holder = holders.first()
+    if holder is None:
+        return
+    if actor is not None and not in_scope(actor, "view", holder):
+        lookups.check(actor)
+        lookups.miss(actor, kind="id_number", held_elsewhere=True)
+    raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -52,12 +65,9 @@ def person_create(
 ) -> Person:
     residence = validate_region_code(residence_region_code, field="residence_region_code")
     authorize(actor, "add", Person, region_code=residence, field="residence_region_code")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Name is required.")})
+    name = check_name(name)
     fields = _id_fields(id_number)
-    if Person.objects.filter(id_index=fields["id_index"]).exists():
-        raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+    _refuse_known_id(actor, Person.objects.filter(id_index=fields["id_index"]))
     household = validate_region_code(household_region_code or residence, field="household_region_code")
     phone = _phone(phone)
     person = Person(
@@ -88,13 +98,10 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
     old = Person.objects.get(pk=person.pk)
     before = snapshot(person)
     if "name" in changes:
-        person.name = (changes["name"] or "").strip()
-        if not person.name:
-            raise ValidationError({"name": _("Name is required.")})
+        person.name = check_name(changes["name"])
     if "id_number" in changes:
         fields = _id_fields(changes["id_number"])
-        if Person.objects.filter(id_index=fields["id_index"]).exclude(pk=person.pk).exists():
-            raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+        _refuse_known_id(actor, Person.objects.filter(id_index=fields["id_index"]).exclude(pk=person.pk))
         for k, v in fields.items():
             setattr(person, k, v)
     if "phone" in changes:
@@ -138,7 +145,7 @@ def organisation_create(
             )
     org = Organisation(
         uscc=code,
-        name=(name or "").strip(),
+        name=check_name(name),
         kind=kind,
         region_code=region,
         industry=industry,
@@ -160,7 +167,7 @@ def organisation_update(*, actor: Any, organisation: Organisation, **changes: An
     authorize(actor, "change", org)
     before = snapshot(org)
     if "name" in changes:
-        org.name = (changes["name"] or "").strip()
+        org.name = check_name(changes["name"])
     if "kind" in changes:
         org.kind = changes["kind"]
     if "region_code" in changes:
@@ -194,6 +201,10 @@ def employment_create(
         occupation = Occupation.objects.filter(code=occupation_code, kind="occupation").first()
         if occupation is None:
             raise ValidationError({"occupation": _("Unknown occupation code %(c)s.") % {"c": occupation_code}})
+    check_date(start, field="start")
+    check_date(end, field="end", planned=True)
+    if start < person.birth_date:
+        raise ValidationError({"start": _("The start date is before the person was born.")})
     if end is not None and end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
     job = Employment(person=person, organisation=organisation, start=start, end=end, occupation=occupation)
@@ -209,6 +220,7 @@ def employment_end(*, actor: Any, employment: Employment, end: datetime.date) ->
     job = Employment.objects.select_for_update().get(pk=employment.pk)
     authorize(actor, "change", job)
     before = snapshot(job)
+    check_date(end, field="end", planned=True)
     if end < job.start:
         raise ValidationError({"end": _("The end date is before the start date.")})
     job.end = end

@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from gongjiang.core.pages import Field, Register, Step
+from gongjiang.core import lookups
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import can_reveal_pii, restrict
 from gongjiang.core.services import pii_reveal
 from gongjiang.reference.selectors import region_name
@@ -22,17 +24,26 @@ from gongjiang.registry.forms import (
     EmploymentEndForm,
     EmploymentForm,
     EmploymentStatForm,
+    IdNumberLookupForm,
     OrganisationEditForm,
     OrganisationForm,
     PersonEditForm,
     PersonForm,
 )
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
+from gongjiang.registry.selectors import person_lookup
 from gongjiang.registry.tables import EmploymentStatTable, EmploymentTable, OrganisationTable, PersonTable
 
 
 def _region(code: str) -> str:
     return f"{region_name(code)} ({code})" if code else "—"
+
+
+def _find_person(actor: Any, id_number: str) -> Person:
+    person = person_lookup(actor, id_number)
+    if person is None:
+        raise ValidationError({"id_number": lookups.not_found_message()})
+    return person
 
 
 class PersonRegister(Register):
@@ -43,7 +54,18 @@ class PersonRegister(Register):
     filterset = PersonFilter
     create_form = PersonForm
     edit_form = PersonEditForm
+    list_template = "registry/person_list.html"
     detail_template = "registry/person_detail.html"
+    # The ID-number look-up is a POST of its own (never a filter in the address): it opens the person's page.
+    actions = (
+        Action(
+            name="find",
+            run=_find_person,
+            form=IdNumberLookupForm,
+            on_list=True,
+            to=lambda obj, person: reverse("person-detail", args=[person.pk]),
+        ),
+    )
     export_kind = "persons"
     add_label = _("Register a person")
     created_message = _("Saved.")

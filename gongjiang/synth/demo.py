@@ -9,8 +9,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core import second_factor
+from gongjiang.core.audit import Action, record_change, record_set, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.synth.monitoring_demo import monitoring_demo
@@ -24,6 +26,10 @@ class DemoAccount:
     role: str
     region_code: str
     description: str
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return second_factor.required(User(role=self.role, region_code=self.region_code))
 
 
 DEMO_ACCOUNTS = [
@@ -42,6 +48,11 @@ def credentials_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-accounts.txt"
 
 
+def totp_entry(username: str) -> str:
+    """The credentials file's line holding the key of a demo account's authenticator."""
+    return f"{username}-totp"
+
+
 def _passwords() -> dict[str, str]:
     path = credentials_path()
     known: dict[str, str] = {}
@@ -54,6 +65,9 @@ def _passwords() -> dict[str, str]:
     for account in DEMO_ACCOUNTS:
         if account.username not in known:
             known[account.username] = "gj-" + secrets.token_urlsafe(9)
+            changed = True
+        if account.needs_second_factor and totp_entry(account.username) not in known:
+            known[totp_entry(account.username)] = default_key()
             changed = True
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +104,27 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
         user.set_password(passwords[account.username])
         user.save()
         record_change(action="create" if created else "update", instance=user, before=before)
+        if account.needs_second_factor:
+            _demo_authenticator(user, passwords[totp_entry(account.username)])
         out.append((account, passwords[account.username]))
     return out
+
+
+def _demo_authenticator(user: User, key: str) -> None:
+    """The demo province officer's authenticator, with the key kept in the credentials file (the demo prints
+    it; `gongjiang otp_code province` shows the current code while debug is on)."""
+    device = second_factor.confirmed_device(user)
+    if device is not None and device.key == key:
+        return
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="demo", key=key, confirmed=True)
+    record_set(model=TOTPDevice, count=1, detail={"user": user.username, "step": "demo"}, action=Action.CREATE)
+
+
+def demo_secret(username: str) -> str:
+    """The demo account's authenticator key as typed into an app (base32, in groups of four)."""
+    device = second_factor.confirmed_device(User.objects.get(username=username))
+    return second_factor.secret_text(device) if device is not None else ""
 
 
 def _training_institution() -> Organisation | None:

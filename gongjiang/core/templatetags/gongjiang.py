@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import template
 
 from gongjiang.core import pii
@@ -14,3 +16,10 @@ def region_name(code: str) -> str:
 @register.filter
 def mask_name(value: str) -> str:
     return pii.mask_name(value)
+
+
+@register.filter
+def minutes(value: Any) -> int:
+    """A timedelta in whole minutes, rounded up (a lockout's cool-off)."""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
+    return int(-(-seconds // 60))

@@ -245,15 +245,17 @@ def test_filter_keeps_malformed_records() -> None:
     assert RedactPiiFilter().filter(record) is True
 
 
-def test_filter_through_logging(caplog: pytest.LogCaptureFixture) -> None:
+def test_filter_through_logging(caplog: pytest.LogCaptureFixture, pii_watch) -> None:  # type: ignore[no-untyped-def]
     logger = logging.getLogger("gongjiang.test.pii")
     caplog.handler.addFilter(RedactPiiFilter())
     try:
-        with caplog.at_level(logging.INFO, logger="gongjiang.test.pii"):
+        # Logged on purpose, to see them redacted: the suite's watch for numbers in log records is told so.
+        with caplog.at_level(logging.INFO, logger="gongjiang.test.pii"), pii_watch.expected() as seen:
             logger.info("created person %s with phone %s", ID_NUMBER, PHONE)
             logger.warning("lookup failed for %s", "11010519491231002x")
     finally:
         caplog.handler.filters.clear()
+    assert len(seen) == 2
     assert ID_NUMBER not in caplog.text
     assert PHONE not in caplog.text
     assert "11010519491231002x" not in caplog.text

@@ -52,7 +52,6 @@ HELPERS = {
     "gongjiang.training.services.classes.class_for_update": "a locked read inside the class steps",
     "gongjiang.training.services.classes.set_class_status": "called inside the class steps, after authorize",
     "gongjiang.training.services.audits.sample_ids": "the random draw, pure",
-    "gongjiang.evaluation.services.common.plausible_date": "input check",
     "gongjiang.evaluation.services.institutions.may_issue": "the filing's verdict on an occupation and level, a read",
 }
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.plausible import check_date
 from gongjiang.core.scope import authorize
 from gongjiang.evaluation.models import (
     Decision,
@@ -35,7 +36,6 @@ from gongjiang.evaluation.models import (
     Severity,
     YearGrade,
 )
-from gongjiang.evaluation.services.common import plausible_date
 from gongjiang.reference.models import SkillLevel
 from gongjiang.reference.selectors import occupation_by_code
 from gongjiang.registry.models import Organisation, Person
@@ -191,7 +191,7 @@ def examiner_add(
         raise ValidationError({"qualification": _("Give the number of the examiner's own qualification.")})
     if valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("The qualification has expired.")})
-    plausible_date(valid_until, field="valid_until")
+    check_date(valid_until, field="valid_until", planned=True)
     if Examiner.objects.filter(institution=institution, person=person, role=role).exists():
         raise ValidationError({"person": _("This person is already listed in this role.")})
     examiner.full_clean()
@@ -248,7 +248,7 @@ def institution_approve(
     authorize(actor, "approve", institution)
     if institution.status != FilingStatus.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted filing can be approved.")})
-    plausible_date(valid_from, field="valid_from")
+    check_date(valid_from, field="valid_from", planned=True)
     valid_until = valid_until or valid_from.replace(year=valid_from.year + DEFAULT_YEARS)
     if valid_until <= valid_from:
         raise ValidationError({"valid_until": _("The end of the filing must come after its start.")})

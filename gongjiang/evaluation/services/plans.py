@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core import pii
 from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.core.bulk import update_frame
+from gongjiang.core.plausible import check_date
 from gongjiang.core.scope import authorize
 from gongjiang.core.tabular import row_errors
 from gongjiang.core.validators import IdentifierError, parse_id_number
@@ -40,7 +41,6 @@ from gongjiang.evaluation.models import (
     PlanSource,
     PlanStatus,
 )
-from gongjiang.evaluation.services.common import plausible_date
 from gongjiang.evaluation.services.institutions import may_issue
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import level_by_code, occupation_by_code
@@ -111,7 +111,7 @@ def plan_file(
         qualification=qualification,
     )
     authorize(actor, "add", plan)
-    plausible_date(exam_date, field="exam_date")
+    check_date(exam_date, field="exam_date", planned=True)
     if source not in SOURCES[InstitutionKind(institution.kind)]:
         raise ValidationError({"source": _("This kind of institution does not run this kind of evaluation.")})
     refusal = may_issue(institution, occupation.pk, level.pk, exam_date)

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, snapshot
+from gongjiang.core.plausible import check_date, check_name
 from gongjiang.core.scope import authorize
 from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.evaluation.models import Appointment, ForeignQualification, Pilot, PilotTitle
-from gongjiang.evaluation.services.common import plausible_date
 from gongjiang.reference.selectors import level_by_code, occupation_by_code, validate_region_code
 from gongjiang.registry.models import Employment, Organisation, Person
 
@@ -40,19 +40,18 @@ def foreign_qualification_add(
     since: datetime.date,
     clause: str = "",
 ) -> ForeignQualification:
+    check_date(since, field="since", planned=True)
     qualification = ForeignQualification(
-        name=(name or "").strip(),
-        country=(country or "").strip(),
-        awarding_body=(awarding_body or "").strip(),
+        name=check_name(name),
+        country=check_name(country, field="country"),
+        awarding_body=check_name(awarding_body, field="awarding_body"),
         occupation=occupation_by_code(occupation_code, field="occupation_code"),
         level=level_by_code(level_code, field="level_code"),
         region_code=validate_region_code(region_code, field="region_code"),
-        since=plausible_date(since, field="since"),
+        since=since,
         clause=(clause or "").strip(),
     )
     authorize(actor, "add", qualification, field="region_code")
-    if not qualification.name or not qualification.country or not qualification.awarding_body:
-        raise ValidationError({"name": _("Give the qualification, its country and its awarding body.")})
     if ForeignQualification.objects.filter(
         name=qualification.name, awarding_body=qualification.awarding_body, region_code=qualification.region_code
     ).exists():
@@ -73,11 +72,12 @@ def pilot_add(
     since: datetime.date,
     clause: str = "",
 ) -> Pilot:
+    check_date(since, field="since", planned=True)
     pilot = Pilot(
         organisation=organisation,
         quota_special=quota_special,
         quota_chief=quota_chief,
-        since=plausible_date(since, field="since"),
+        since=since,
         clause=(clause or "苏政办发〔2024〕37号 (十三)").strip(),
     )
     authorize(actor, "add", pilot)
@@ -118,7 +118,7 @@ def appointment_make(
     if title not in PilotTitle.values:
         raise ValidationError({"title": _("Unknown title.")})
     occupation = occupation_by_code(occupation_code, field="occupation_code")
-    plausible_date(start, field="start")
+    check_date(start, field="start", planned=True)
     if not 1 <= years <= 5:
         raise ValidationError({"years": _("A term lasts one to five years.")})
     end = (

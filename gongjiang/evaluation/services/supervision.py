@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, record_set, snapshot
+from gongjiang.core.plausible import check_date, check_name
 from gongjiang.core.scope import authorize
 from gongjiang.evaluation import rules
 from gongjiang.evaluation.models import (
@@ -27,7 +28,6 @@ from gongjiang.evaluation.models import (
     Severity,
 )
 from gongjiang.evaluation.selectors import eligible_for_draw, risk_scores
-from gongjiang.evaluation.services.common import plausible_date
 from gongjiang.reference.models import SkillLevel
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import occupation_by_code, validate_region_code
@@ -36,10 +36,8 @@ from gongjiang.reference.selectors import occupation_by_code, validate_region_co
 @transaction.atomic
 def inspector_add(*, actor: Any, name: str, region_code: str, affiliation: str = "") -> Inspector:
     region_code = validate_region_code(region_code, field="region_code")
-    inspector = Inspector(name=(name or "").strip(), region_code=region_code, affiliation=(affiliation or "").strip())
+    inspector = Inspector(name=check_name(name), region_code=region_code, affiliation=(affiliation or "").strip())
     authorize(actor, "add", inspector)
-    if not inspector.name:
-        raise ValidationError({"name": _("Give the inspector's name.")})
     inspector.full_clean()
     inspector.save()
     record_change(action="create", instance=inspector)
@@ -121,7 +119,7 @@ def inspection_record(
     authorize(actor, "record", inspection)
     if severity not in Severity.values:
         raise ValidationError({"severity": _("Unknown finding.")})
-    plausible_date(done_on, field="done_on")
+    check_date(done_on, field="done_on", planned=True)
     if done_on < inspection.draw.date or done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The inspection date is before the draw or in the future.")})
     text = (findings or "").strip()
@@ -160,15 +158,16 @@ def resource_add(
         if level is None:
             raise ValidationError({"level_code": _("Unknown skill level %(c)s.") % {"c": level_code}})
     region_code = validate_region_code(region_code, field="region_code")
+    check_date(since, field="since", planned=True)
     resource = Resource(
         kind=kind,
-        title=(title or "").strip(),
+        title=check_name(title, field="title"),
         occupation=occupation,
         level=level,
         region_code=region_code,
-        owner=(owner or "").strip(),
+        owner=check_name(owner, field="owner"),
         version=(version or "").strip(),
-        since=plausible_date(since, field="since"),
+        since=since,
         digital=digital,
         status=status,
     )

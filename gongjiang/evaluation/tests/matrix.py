@@ -195,7 +195,6 @@ def add_evaluation_world(w: Any) -> None:
                     root="0" * 64,
                     key_id="k",
                     signature="z",
-                    tree=b"",
                 ),
                 region,
             )

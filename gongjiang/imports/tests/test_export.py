@@ -15,10 +15,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(make_person, make_org, make_certificate, make_user):  # type: ignore[no-untyped-def]
-    zjg = make_person(region="320582", name='=HYPERLINK("http://evil","x")', phone="13812345678")
+    from gongjiang.registry.models import Organisation, Person
+
+    zjg = make_person(region="320582", name="张家港人", phone="13812345678")
     huqiu = make_person(region="320505", name="虎丘人", phone="")
     changzhou = make_person(region="320412", name="武进人")
-    org = make_org(region="320582", name="-2+3 精工")
+    org = make_org(region="320582", name="精工")
+    # Names stored before the services refused formula-like names (core.plausible): exports must still
+    # neutralise them. Written straight to the table, as such older data came.
+    Person.objects.filter(pk=zjg.pk).update(name='=HYPERLINK("http://evil","x")')
+    Organisation.objects.filter(pk=org.pk).update(name="-2+3 精工")
+    zjg.refresh_from_db()
+    org.refresh_from_db()
     make_org(region="320412", name="武进纺织")
     make_certificate(zjg, issuer=org)
     make_certificate(changzhou)

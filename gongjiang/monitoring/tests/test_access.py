@@ -297,7 +297,7 @@ def test_dashboard_export_content_and_formula_neutralised(world, client) -> None
     assert [r[0] for r in sheet.iter_rows(min_row=3, values_only=True)] == ["'=HYPERLINK(1)", "'+1", "'@x", "ok"]
 
 
-def test_pages_follow_scope(world, client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_follow_scope(world, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     client.force_login(world["zhangjiagang"])
     assert client.get("/monitoring/").url == "/monitoring/region/320582/"
     for url in ("/monitoring/region/320500/", "/monitoring/map/320500/", "/monitoring/forecasts/320505/"):
@@ -306,7 +306,7 @@ def test_pages_follow_scope(world, client) -> None:  # type: ignore[no-untyped-d
     client.force_login(world["enterprise"])
     assert client.get("/monitoring/").status_code == 403
     assert client.get("/monitoring/targets/").status_code == 403
-    client.force_login(world["province"])
+    sign_in(client, world["province"])  # the province officer past the second factor too
     page = client.get("/monitoring/map/320000/", {"indicator": "skilled_workers"})
     assert len(page.context["data"]["geojson"]["features"]) == 13
     assert client.get("/monitoring/map/320000/", {"indicator": "order_classes"}).status_code == 404

@@ -38,6 +38,10 @@ class PersonSerializer(serializers.ModelSerializer):
         extra_kwargs = {"household_region_code": {"required": False}}
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=20, help_text=_("The ID number to look up (15 or 18 characters)."))
+
+
 class PersonRevealSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=["id_number", "phone"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)

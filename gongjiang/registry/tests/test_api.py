@@ -157,14 +157,15 @@ def test_search_by_full_id_number(officer, make_person) -> None:  # type: ignore
     target = make_person(region=ZJG, name="目标")
     others = [make_person(region=ZJG, birth=target.birth_date) for _ in range(3)]
     api = _api(officer)
-    response = api.get("/api/persons/", {"id_number": target.id_number})
+    response = api.post("/api/persons/search/", {"id_number": target.id_number}, format="json")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [target.pk]
+    assert target.id_number not in response.content.decode()
     # The same number with a lower-case x or surrounding spaces; and a near miss finds nobody.
-    response = api.get("/api/persons/", {"id_number": f"  {target.id_number.lower()} "})
+    response = api.post("/api/persons/search/", {"id_number": f"  {target.id_number.lower()} "}, format="json")
     assert [row["id"] for row in response.json()["results"]] == [target.pk]
     near = target.id_number[:-1] + ("0" if target.id_number[-1] != "0" else "1")
-    assert api.get("/api/persons/", {"id_number": near}).json()["results"] == []
+    assert api.post("/api/persons/search/", {"id_number": near}, format="json").json()["results"] == []
     assert len(api.get("/api/persons/").json()["results"]) == len(others) + 1
 
 
@@ -475,3 +476,73 @@ def test_docs_use_only_local_assets(client, officer) -> None:  # type: ignore[no
     # And the local assets are actually served.
     for ref in refs:
         assert client.get(ref).status_code == 200, ref
+
+
+def test_id_search_outside_scope_answers_as_nowhere_and_probes_are_logged_and_throttled(
+    make_user, make_person, reference, caplog, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.LOOKUP_MISS_LIMIT = 5
+    changzhou = make_user("api_changzhou", region_code="320400")
+    suzhou_person = make_person(region=ZJG)
+    api = _api(changzhou)
+    nowhere = make_id_number(WUJIN, datetime.date(1991, 1, 1), 999)
+    held = api.post("/api/persons/search/", {"id_number": suzhou_person.id_number}, format="json")
+    unheld = api.post("/api/persons/search/", {"id_number": nowhere}, format="json")
+    # The same answer for a number held in Suzhou as for one held nowhere: nothing says where.
+    assert held.status_code == unheld.status_code == 200
+    assert held.json() == unheld.json() == {"count": 0, "results": []}
+    probes = [r.getMessage() for r in caplog.records if r.name == "gongjiang.security" and "probe" in r.getMessage()]
+    assert len(probes) == 1 and str(changzhou.pk) in probes[0] and "320582" not in probes[0]
+    for _ in range(3):
+        api.post("/api/persons/search/", {"id_number": nowhere}, format="json")
+    refused = api.post("/api/persons/search/", {"id_number": suzhou_person.id_number}, format="json")
+    assert refused.status_code == 429
+    assert "请稍候" in refused.json()["detail"] or "几分钟" in refused.json()["detail"]
+    # Another officer is not held back by Changzhou's misses.
+    suzhou = _api(make_user("api_suzhou2", region_code="320500"))
+    found = suzhou.post("/api/persons/search/", {"id_number": suzhou_person.id_number}, format="json")
+    assert [row["id"] for row in found.json()["results"]] == [suzhou_person.pk]
+
+
+def test_an_auditor_may_search_by_id_number(auditor, make_person) -> None:  # type: ignore[no-untyped-def]
+    person = make_person(region=ZJG)
+    found = _api(auditor).post("/api/persons/search/", {"id_number": person.id_number}, format="json")
+    assert found.status_code == 200 and found.json()["count"] == 1
+
+
+def test_registering_a_number_held_elsewhere_says_not_where_and_counts_as_a_probe(
+    make_user, make_person, reference, caplog, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.LOOKUP_MISS_LIMIT = 2
+    held = make_person(region=ZJG)
+    api = _api(make_user("api_changzhou3", region_code="320400"))
+    payload = {"name": "试探", "id_number": held.id_number, "residence_region_code": WUJIN}
+    first = api.post("/api/persons/", payload, format="json")
+    assert first.status_code == 400
+    assert first.json() == {"id_number": ["该身份证号码的人员已登记。"]}
+    assert ZJG not in first.content.decode() and "张家港" not in first.content.decode()
+    assert any("probe" in r.getMessage() for r in caplog.records if r.name == "gongjiang.security")
+    api.post("/api/persons/", payload, format="json")
+    assert api.post("/api/persons/", payload, format="json").status_code == 429
+    assert Person.objects.count() == 1
+
+
+def test_an_import_of_numbers_held_elsewhere_is_logged_and_counted(
+    make_user, make_person, reference, caplog, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows of numbers held elsewhere are refused without saying where, logged as probes, and count against
+    the importer's look-ups: past the limit, the importer's next look-up is refused."""
+    from gongjiang.imports.processing import import_file
+    from gongjiang.imports.tests.files import csv_file
+
+    held = [make_person(region=ZJG) for _ in range(3)]
+    changzhou = make_user("api_changzhou4", region_code="320400")
+    data = csv_file([["姓名", "身份证号码", "居住地区划代码"], *[["试探", p.id_number, WUJIN] for p in held]])
+    result = import_file(kind="persons", data=data, filename="p.csv", actor=changzhou)
+    assert result.error_rows == 3 and Person.objects.count() == 3
+    assert "320582" not in " ".join(result.errors["message"].to_list())
+    probes = [r.getMessage() for r in caplog.records if r.name == "gongjiang.security"]
+    assert any("imported 3 id_number" in line for line in probes)
+    settings.LOOKUP_MISS_LIMIT = 3
+    refused = _api(changzhou).post("/api/persons/search/", {"id_number": held[0].id_number}, format="json")
+    assert refused.status_code == 429

@@ -133,3 +133,23 @@ def test_register_and_edit_organisation(officer_client) -> None:  # type: ignore
     org.refresh_from_db()
     assert org.self_evaluation and org.name == "张家港市测试精工有限公司" and org.uscc == uscc
     assert ChangeRecord.objects.filter(model="registry.Organisation", object_id=str(org.pk), source="web").count() == 2
+
+
+def test_id_number_lookup_is_a_post_that_opens_the_person_and_answers_misses_without_saying_where(
+    client, make_user, make_person
+) -> None:  # type: ignore[no-untyped-def]
+    suzhou_person = make_person(region="320582", name="苏州人")
+    changzhou_person = make_person(region="320412", name="常州人")
+    client.force_login(make_user(region_code="320500"))
+    page = client.get("/registry/persons/").content.decode()
+    assert 'id="id-lookup-form"' in page and 'method="post"' in page
+    found = client.post("/registry/persons/find/", {"id_number": suzhou_person.id_number})
+    assert found.status_code == 302 and found["Location"] == f"/registry/persons/{suzhou_person.pk}/"
+    elsewhere = client.post("/registry/persons/find/", {"id_number": changzhou_person.id_number})
+    nowhere_number = changzhou_person.id_number[:-1]  # 17 characters: held by nobody
+    nowhere = client.post("/registry/persons/find/", {"id_number": nowhere_number})
+    assert elsewhere.status_code == nowhere.status_code == 200
+    for response in (elsewhere, nowhere):
+        html = response.content.decode()
+        assert "在您的辖区内未找到。" in html
+        assert "常州" not in html and "320412" not in html and changzhou_person.id_number not in html

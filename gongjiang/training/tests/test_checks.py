@@ -15,7 +15,7 @@ from gongjiang.core.models import ChangeRecord
 from gongjiang.training import services
 from gongjiang.training.checks import CLAIM_SCHEMA, PASS_SCHEMA, checks_run, common_region, detect, sentence
 from gongjiang.training.models import Claim, Finding, FindingKind
-from gongjiang.training.tests.conftest import ZJG, roster_frame
+from gongjiang.training.tests.conftest import HUQIU, SUZHOU, ZJG, roster_frame
 
 D = datetime.date
 
@@ -264,3 +264,26 @@ def test_findings_are_recorded_once_and_hold_claims(tw, claimed_class, make_pers
     assert finding.status == "open" and finding.reviewer is None
     assert finding.claims.count() == 4 and finding.details["persons"] == 4
     assert ChangeRecord.objects.filter(model="training.Finding", action="update").count() == 2  # review, regrowth
+
+
+def test_an_officers_run_records_and_counts_only_findings_of_their_region(tw, claimed_class) -> None:
+    """Three trainees share a phone; one claim is filed in 虎丘. The finding spans 虎丘 and 张家港, so it is
+    苏州's: 虎丘's run (through the API, as an officer would) neither records it nor counts it; 苏州's does."""
+    from rest_framework.test import APIClient
+
+    from gongjiang.registry.services import person_update
+
+    with audit_context(source="cli"):
+        for p in tw.persons[:3]:
+            person_update(actor=None, person=p, phone="13900001111")
+    moved = Claim.objects.filter(person=tw.persons[0])
+    assert moved.update(region_code=HUQIU) == 1
+    api = APIClient()
+    api.force_authenticate(tw.huqiu)
+    answer = api.post("/api/training/findings/run/")
+    assert answer.status_code == 200
+    assert answer.json() == {"findings": 0, "new": 0, "grown": 0, "reopened": 0}
+    assert not Finding.objects.exists()
+    with audit_context(source="web", actor=tw.suzhou):
+        assert checks_run(actor=tw.suzhou) == {"findings": 1, "new": 1, "grown": 0, "reopened": 0}
+    assert Finding.objects.get().region_code == SUZHOU

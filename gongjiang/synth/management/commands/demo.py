@@ -8,7 +8,14 @@ from django.core.management.base import BaseCommand
 
 from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
-from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, demo_monitoring, region_has_data
+from gongjiang.synth.demo import (
+    DEMO_REGIONS,
+    credentials_path,
+    demo_accounts,
+    demo_monitoring,
+    demo_secret,
+    region_has_data,
+)
 from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
 from gongjiang.synth.training_demo import training_demo
@@ -56,6 +63,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  API docs: {url}api/docs/   (accounts are also in {credentials_path()})")
         for account, password in accounts:
             self.stdout.write(f"  {account.username:<13} {password:<18} {account.description}")
+            if account.needs_second_factor:
+                self.stdout.write(
+                    f"  {'':<13} second factor: add the key {demo_secret(account.username)} to an authenticator app,"
+                    f" or run `gongjiang otp_code {account.username}` for the current code"
+                )
         if options["no_serve"]:
             return
         self.serve(options["addrport"])
