@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import Scope, Scoped
+from gongjiang.reference.selectors import region_name
 
 
 class DataSource(models.TextChoices):
@@ -117,7 +118,11 @@ class Target(Scoped):
         ordering = ["region_code", "horizon", "key"]
 
     def __str__(self) -> str:
-        return self.key
+        return _("%(indicator)s in %(region)s by %(year)s") % {
+            "indicator": self.indicator.display_name,
+            "region": region_name(self.region_code),
+            "year": self.horizon,
+        }
 
     @property
     def citation(self) -> str:
@@ -226,6 +231,10 @@ class RollupState(models.Model):
     seconds = models.FloatField(default=0)
     detail = models.JSONField(default=dict, blank=True)
 
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup states")
+
     def __str__(self) -> str:
         return f"{self.mode} {self.built_at:%Y-%m-%d %H:%M} (data as of {self.data_as_of})"
 
@@ -244,6 +253,10 @@ class RollupChange(models.Model):
     action = models.CharField(max_length=20)
     object_id = models.BigIntegerField(null=True, blank=True)  # none for a set (a bulk load)
     before = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued rollup change")
+        verbose_name_plural = _("queued rollup changes")
 
     def __str__(self) -> str:
         return f"{self.id} {self.action} {self.model} {self.object_id or ''}"
@@ -267,6 +280,10 @@ class RollupRun(models.Model):
     error = models.TextField(blank=True, default="")
     refresh_total = models.PositiveIntegerField(default=0)  # evaluation refreshes (one per city) of the last run
     refresh_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
 
     def __str__(self) -> str:
         return f"{self.running or 'idle'} (last finished {self.finished_at})"
@@ -308,6 +325,8 @@ class TargetEvaluation(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("target evaluation")
+        verbose_name_plural = _("target evaluations")
         constraints = [models.UniqueConstraint(fields=["target", "region_code"], name="evaluation_key")]
         ordering = ["region_code", "target__horizon", "target__key"]
 
@@ -329,6 +348,8 @@ class SeriesForecast(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("indicator forecast")
+        verbose_name_plural = _("indicator forecasts")
         constraints = [models.UniqueConstraint(fields=["indicator", "region_code"], name="forecast_key")]
         ordering = ["region_code", "indicator__order"]
 

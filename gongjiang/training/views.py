@@ -373,7 +373,7 @@ class ClassRegister(TrainingRegister):
         claims = selectors.claims_with_findings(restrict(obj.claims.select_related("person"), user))
         return {
             "roster": tables.EnrolmentTable(enrolments),
-            "claims": tables.ClassClaimTable(claims) if claims else None,
+            "claims": tables.ClassClaimTable(claims, request=request) if claims else None,
         }
 
 

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django import template
+from django.apps import apps
 
 from gongjiang.core import pii
+from gongjiang.core.scope import can
 from gongjiang.reference.selectors import region_name as _region_name
 
 register = template.Library()
@@ -14,3 +18,10 @@ def region_name(code: str) -> str:
 @register.filter
 def mask_name(value: str) -> str:
     return pii.mask_name(value)
+
+
+@register.filter
+def may_view(user: Any, label: str) -> bool:
+    """May the user's role open the pages of model ``label`` ("app.Model") at all? Menus offer only what
+    opens."""
+    return can(user, "view", apps.get_model(label))
