@@ -48,6 +48,7 @@ class Indicator(models.Model):
     period_types = models.JSONField(_("period types"), default=list, blank=True)
     source = models.CharField(_("data source"), max_length=20, choices=DataSource.choices)
     planned_source = models.CharField(_("planned source"), max_length=200, blank=True, default="")
+    planned_source_en = models.CharField(_("planned source in English"), max_length=200, blank=True, default="")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -61,6 +62,11 @@ class Indicator(models.Model):
     @property
     def display_name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    @property
+    def display_planned_source(self) -> str:
+        english = (get_language() or "").startswith("en") and self.planned_source_en
+        return english or self.planned_source
 
     @property
     def collected(self) -> bool:
@@ -89,6 +95,9 @@ class Target(Scoped):
     """A figure a policy document sets for an indicator in a region by a horizon year, with its clause."""
 
     SCOPE = Scope("region_code", steps=frozenset({"refresh"}))  # refresh: the indicators recomputed
+    # Change history leaves out the keys the files and the API know a target and its document by: their
+    # names stand for them.
+    AUDIT_INTERNAL = ("key", "document_id")
 
     key = models.CharField(_("key"), max_length=80, unique=True)
     indicator = models.ForeignKey(
@@ -332,6 +341,18 @@ class TargetEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} @ {self.region_code}: {self.status}"
+
+
+FORECAST_MODELS = {
+    "linear": _("linear trend"),
+    "holt": _("Holt exponential smoothing"),
+    "none": _("no forecast"),
+}
+
+
+def forecast_model_label(name: str) -> str:
+    """A forecast's model as people call it; a ratio's is its numerator's and denominator's (holt/linear)."""
+    return "/".join(str(FORECAST_MODELS.get(part, part)) for part in (name or "none").split("/"))
 
 
 class SeriesForecast(models.Model):
