@@ -5,12 +5,15 @@ the ID number)."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +22,7 @@ from gongjiang.core.scope import can, restrict
 from gongjiang.reference.selectors import region_name
 
 HISTORY_ROWS = 50
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 # What a set operation (core.audit.record_set) records beside the number of rows it wrote, as people
 # call it; a new key of a service's ``detail`` belongs here.
@@ -85,7 +89,16 @@ def field_label(model: type[Model] | None, name: str) -> str:
 
 
 def value_label(model: type[Model] | None, name: str, value: Any) -> Any:
-    """A snapshot's value as the page shows it: a choice by its label, yes or no, a region by its name."""
+    """A snapshot's value as the page shows it: a choice by its label, yes or no, a region by its name, a
+    time in local time."""
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%Y-%m-%d %H:%M:%S}"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
@@ -134,7 +147,7 @@ def history_rows(records: list[ChangeRecord]) -> list[HistoryRow]:
             model = None
         labels: list[str] = []
         for name in record.changed_fields():
-            if _stamp(model, name):
+            if _stamp(model, name) or name in getattr(model, "AUDIT_INTERNAL", ()):
                 continue
             label = field_label(model, name)
             if label not in labels:

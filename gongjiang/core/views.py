@@ -60,7 +60,7 @@ class ChangeLogRegister(Register):
                 value_label(model, name, after.get(name)),
             )
             for name in sorted(set(before) | set(after))
-            if before.get(name) != after.get(name)
+            if before.get(name) != after.get(name) and name not in getattr(model, "AUDIT_INTERNAL", ())
         ]
         return {
             "title": f"{model_label(obj.model)} · {obj.object_repr}",

@@ -46,6 +46,13 @@ def get_version(name: str, version: int | None = None) -> PolicySetVersion:
     return found
 
 
+def policy_set_title(name: str, version: int | None = None) -> str:
+    """A set (and one of its versions) as the pages name it: its title, not its name."""
+    found = PolicySet.objects.filter(name=name).first()
+    title = str(found) if found is not None else name
+    return _("%(set)s, version %(number)s") % {"set": title, "number": version} if version else title
+
+
 def clause_citation(key: str) -> str:
     """A clause as sets and records cite it (``<internal id> <path>``: ``ZJG-opinion 二(六)``) as people
     cite it: the document's number, or its short name where it has none, then the clause."""

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.scope import can
+from gongjiang.policy.selectors import clause_citation
 from gongjiang.registry.tables import TABLE_CLASS, RegionColumn
 from gongjiang.training import models
 
@@ -80,6 +81,9 @@ class CatalogTable(RegionTable):
         fields = ("region_code", "year", "occupation", "tier", "digital", "shortage", "clause")
         attrs = listing("catalog-table")
         empty_text = _("No catalog entries match.")
+
+    def render_clause(self, value: str) -> str:
+        return clause_citation(value)
 
 
 class NeedTable(RegionTable):
