@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from gongjiang.core import pii
 from gongjiang.core.filters import region_filter
+from gongjiang.core.filtersets import FilterSet
 from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, OrganisationKind, Person, Sex
 
@@ -22,7 +23,7 @@ def id_index_for(value: str) -> str:
     return pii.blind_index(number)
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label=pgettext_lazy("person", "Name"), method="filter_name")
     id_number = django_filters.CharFilter(label=_("ID number (exact)"), method="filter_id_number")
     region = django_filters.CharFilter(label=_("Residence region code"), method=region_filter("residence_region_code"))
@@ -41,7 +42,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(id_index=id_index_for(value)) if value else queryset
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
@@ -57,7 +58,7 @@ class OrganisationFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__contains=value) | Q(uscc=value.upper()))
 
 
-class EmploymentFilter(django_filters.FilterSet):
+class EmploymentFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Organisation name"), method="filter_q")
     current = django_filters.BooleanFilter(label=_("Current only"), method="filter_current")
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("organisation__region_code"))
@@ -74,7 +75,7 @@ class EmploymentFilter(django_filters.FilterSet):
         return queryset.filter(end__isnull=True) if value else queryset
 
 
-class EmploymentStatFilter(django_filters.FilterSet):
+class EmploymentStatFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
 
