@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "gongjiang.reference",
     "gongjiang.registry",
     "gongjiang.credentials",
+    "gongjiang.evaluation",
     "gongjiang.imports",
     "gongjiang.portal",
     "gongjiang.synth",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("registry/", include("gongjiang.registry.urls")),
     path("credentials/", include("gongjiang.credentials.urls")),
     path("training/", include("gongjiang.training.urls")),
+    path("evaluation/", include("gongjiang.evaluation.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("healthz/", portal_views.healthz, name="healthz"),

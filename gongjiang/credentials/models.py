@@ -49,6 +49,15 @@ class Certificate(Scoped):
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoke_reason = models.CharField(_("revocation reason"), max_length=200, blank=True, default="")
     source = models.CharField(_("source"), max_length=20, choices=CertificateSource.choices)
+    batch = models.ForeignKey(
+        "credentials.CertificateBatch",
+        verbose_name=_("issuance batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    batch_index = models.PositiveIntegerField(_("position in the batch"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -66,6 +75,55 @@ class Certificate(Scoped):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CertificateSerial(models.Model):
+    """The last serial (positions 17–22) given to a number prefix (positions 1–16: evaluator, body, province,
+    station, year, level). Batches take their serials here, one locked row per prefix, so that two batches
+    issued at once never share a number."""
+
+    AUDITED = False  # a counter; each certificate it numbers has its own record
+
+    prefix = models.CharField(_("number prefix"), max_length=16, unique=True)
+    last = models.PositiveIntegerField(_("last serial"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate serial")
+        verbose_name_plural = _("certificate serials")
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.last:06d}"
+
+
+class CertificateBatch(Scoped):
+    """Certificates issued together (an evaluation plan's results, a recognition list): a Merkle tree
+    (RFC 6962 hashing) over the batch's certificates, whose root the platform signs. Each certificate's
+    credential carries its inclusion proof, so that anyone holding the public key checks it offline."""
+
+    SCOPE = Scope("region_code", read_only=True)
+    AUDIT_EXCLUDE = ("tree",)  # the tree is derived from the certificates; the root stands for it
+
+    code = models.CharField(_("batch code"), max_length=20, unique=True)
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    source = models.CharField(_("source"), max_length=20, choices=CertificateSource.choices)
+    issuer = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("issuer"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    issue_date = models.DateField(_("issue date"))
+    size = models.PositiveIntegerField(_("certificates"))
+    root = models.CharField(_("Merkle root (hex)"), max_length=64)
+    key_id = models.CharField(_("key id"), max_length=16)
+    signature = models.CharField(_("signature (multibase)"), max_length=100)
+    tree = models.BinaryField(_("Merkle tree"), editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issuance batch")
+        verbose_name_plural = _("issuance batches")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class SigningKeyStatus(models.TextChoices):

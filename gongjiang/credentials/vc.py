@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongjiang.credentials import signing
+from gongjiang.credentials import batches, signing
 from gongjiang.credentials.jcs import (
     CanonicalisationError,
     canonicalize,
@@ -79,7 +80,7 @@ def credential_build(cert: Certificate, *, base_url: str) -> dict[str, Any]:
             "type": ["Profile"],
             "name": cert.issuer.name,
         }
-    return {
+    document: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -108,6 +109,36 @@ def credential_build(cert: Certificate, *, base_url: str) -> dict[str, Any]:
         },
         "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
     }
+    proof = batches.batch_proof(cert)
+    if proof is not None:
+        document["batchProof"] = proof.as_json()
+    return document
+
+
+def certificate_facts(document: dict[str, Any]) -> dict[str, str] | None:
+    """The certificate number, occupation code, level code and issue date a credential states (what its
+    batch proof's leaf is made of), or None when it does not state them all."""
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return None
+    achievement = subject.get("achievement")
+    number, valid_from = subject.get("licenseNumber"), document.get("validFrom")
+    if not isinstance(achievement, dict) or not isinstance(number, str) or not isinstance(valid_from, str):
+        return None
+    occupation, ident = achievement.get("humanCode"), achievement.get("id")
+    if not isinstance(occupation, str) or not isinstance(ident, str) or ":" not in ident:
+        return None
+    return {"number": number, "occupation": occupation, "level": ident.rsplit(":", 1)[1], "issue_date": valid_from[:10]}
+
+
+def batch_proof_check(document: Any) -> batches.ProofResult | None:
+    """The batch proof of a credential checked against what the credential states; None when it has none."""
+    if not isinstance(document, dict) or "batchProof" not in document:
+        return None
+    facts = certificate_facts(document)
+    if facts is None:
+        return batches.ProofResult(False, _("The credential does not state its certificate's facts."))
+    return batches.batch_proof_verify(document["batchProof"], **facts)
 
 
 def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:

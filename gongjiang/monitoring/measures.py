@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from gongjiang.evaluation import selectors as evaluation_selectors
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.models import Carrier, DataSource, Indicator, RegionFact, RollupState
@@ -47,6 +48,9 @@ class Store:
     employed: dict[tuple[str, int], float] = field(default_factory=dict)
     carriers: list[tuple[str, str, bool, datetime.date, datetime.date | None]] = field(default_factory=list)
     organisations: dict[str, dict[str, int]] | None = None  # None: not loaded
+    # Evaluation filings (region, kind, from, until) and digital resources (region, occupation, from, until).
+    filings: list[tuple[str, str, datetime.date, datetime.date | None]] = field(default_factory=list)
+    digital_resources: list[tuple[str, int, datetime.date, datetime.date | None]] = field(default_factory=list)
     regions: set[str] = field(default_factory=set)
     # A year cut short (values as of a quarter's end): the year's label and its quarters so far.
     partial_year: tuple[str, list[str]] | None = None
@@ -105,6 +109,35 @@ class Store:
             )
         )
 
+    def evaluation_count(self, region: str, measure: str, day: datetime.date) -> float:
+        """Filed institutions (of every kind, or employers only) in the region's subtree on ``day``; or the
+        digital occupations with a standard, norm or question bank in use there, a resource of an
+        enclosing region (the province's question bank) serving the whole region."""
+        prefix = scope_prefix(region)
+        if measure == "digital_occupations":
+            above = set(lineage(region))
+            return float(
+                len(
+                    {
+                        occupation
+                        for code, occupation, since, until in self.digital_resources
+                        if (code.startswith(prefix) or code in above)
+                        and since <= day
+                        and (until is None or until > day)
+                    }
+                )
+            )
+        return float(
+            sum(
+                1
+                for code, kind, since, until in self.filings
+                if code.startswith(prefix)
+                and (measure != "self_evaluating_enterprises" or kind == "enterprise")
+                and since <= day
+                and (until is None or until > day)
+            )
+        )
+
     def measure(self, spec: dict[str, Any], region: str, period: str) -> tuple[float | None, str]:
         source = spec.get("source")
         p = self.period_by_label.get(period)
@@ -118,6 +151,8 @@ class Store:
             return value, note
         if source == DataSource.CARRIERS:
             return self.carrier_count(region, spec["kind"], bool(spec.get("digital")), min(p.end, self.as_of)), ""
+        if source == DataSource.EVALUATION:
+            return self.evaluation_count(region, spec["measure"], min(p.end, self.as_of)), ""
         if source == DataSource.ORGANISATIONS:
             if self.organisations is None or period not in (str(self.latest_year), self.latest_quarter):
                 return None, ""
@@ -235,6 +270,10 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
         for code, kind, digital, since, until in Carrier.objects.values_list(
             "region_code", "kind", "digital", "since", "until"
         )
+    ]
+    store.filings = [(current_code(c), k, a, b) for c, k, a, b in evaluation_selectors.filing_spans()]
+    store.digital_resources = [
+        (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
     ]
     if with_organisations:
         store.organisations = _organisation_counts(wanted)

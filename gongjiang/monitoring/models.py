@@ -22,6 +22,7 @@ class DataSource(models.TextChoices):
     EMPLOYMENT_STATS = "employment_stats", _("Employment statistics")
     CARRIERS = "carriers", _("Carriers")
     ORGANISATIONS = "organisations", _("Organisations in the registry")
+    EVALUATION = "evaluation", _("Evaluation filings and resources")
     NOT_COLLECTED = "not_collected", _("Not yet collected")
 
 

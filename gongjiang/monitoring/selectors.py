@@ -225,6 +225,8 @@ MEASURES = {
     "employed": gettext_lazy("employed persons"),
     "evaluation_institutions": gettext_lazy("evaluation institutions"),
     "self_evaluating_enterprises": gettext_lazy("self-evaluating enterprises"),
+    "filed_institutions": gettext_lazy("evaluation institutions on file"),
+    "digital_occupations": gettext_lazy("digital occupations open to evaluation"),
 }
 SCOPES = {
     "all": "",

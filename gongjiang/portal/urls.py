@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.verify, name="verify"),
     path("t/<str:token>/", views.verify_token, name="verify-token"),
     path("issuer/", views.issuer, name="verify-issuer"),
+    path("credential/", views.verify_credential, name="verify-credential"),
 ]

@@ -4,12 +4,14 @@ public keys, and a trivial health check."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -115,6 +117,63 @@ def verify_token(request: HttpRequest, token: str) -> HttpResponse:
     context["answer"] = result.public()
     context["signature"] = {"key_id": claims.kid, "issued_at": claims.issued_at}
     context["values"] = {"number": claims.number}
+    return render(request, "portal/verify.html", context)
+
+
+MAX_CREDENTIAL_BYTES = 64 * 1024
+
+
+@never_cache
+@require_http_methods(["POST"])
+def verify_credential(request: HttpRequest) -> HttpResponse:
+    """A credential file checked on the page: its signature, its batch proof, then the registry's status."""
+    decision = ratelimit.hit(request)
+    if not decision.allowed:
+        return rate_limited_page(request, decision, VerificationMethod.CREDENTIAL)
+    context: dict[str, Any] = {"values": {"number": ""}, "errors": {}}
+    upload = request.FILES.get("credential")
+    document: Any = None
+    if upload is None or (upload.size or 0) > MAX_CREDENTIAL_BYTES:
+        context["errors"] = {"credential": _("Choose a credential file (JSON, at most 64 KB).")}
+    else:
+        try:
+            document = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            context["errors"] = {"credential": _("The file is not a JSON credential.")}
+    if context["errors"]:
+        return render(request, "portal/verify.html", context, status=400)
+    check = vc.proof_verify(document)
+    batch = vc.batch_proof_check(document) if check.valid else None
+    credential = {
+        "signature_valid": check.valid,
+        "key_id": check.key_id,
+        "signature_reason": check.reason,
+        "batch": batch,
+    }
+    client = ratelimit.client_hash(request)
+    if not check.valid or (batch is not None and not batch.valid):
+        verification_log(
+            channel=VerificationChannel.PAGE,
+            method=VerificationMethod.CREDENTIAL,
+            outcome=VerificationOutcome.BAD_SIGNATURE,
+            client_hash=client,
+            key_id=check.key_id,
+        )
+        context["answer"] = {"result": VerificationOutcome.BAD_SIGNATURE}
+        context["credential"] = credential
+        return render(request, "portal/verify.html", context)
+    result = certificate_by_number(check.number)
+    verification_log(
+        channel=VerificationChannel.PAGE,
+        method=VerificationMethod.CREDENTIAL,
+        outcome=result.outcome,
+        client_hash=client,
+        certificate_id=result.certificate.pk if result.certificate else None,
+        key_id=check.key_id,
+    )
+    context["answer"] = result.public()
+    context["credential"] = credential
+    context["values"] = {"number": check.number}
     return render(request, "portal/verify.html", context)
 
 

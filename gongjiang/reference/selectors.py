@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gongjiang.reference import regions
-from gongjiang.reference.models import Industry, Region
+from gongjiang.reference.models import Industry, Occupation, Region, SkillLevel
 
 # An industry code as people write it (GB/T 4754-2017): a section letter, a division (2 digits), a group
 # (3) or a class (4), the digits with or without their section letter: C, 34, C34, C341, C3411.
@@ -57,3 +57,17 @@ def region_children(code: str, as_of: datetime.date | int | None = None) -> list
     qs = Region.objects.filter(parent_code=code)
     qs = qs.as_of(as_of) if as_of is not None else qs.current()
     return list(qs.order_by("code"))
+
+
+def occupation_by_code(code: str, field: str = "occupation") -> Occupation:
+    occupation = Occupation.objects.filter(code=(code or "").strip(), kind="occupation").first()
+    if occupation is None:
+        raise ValidationError({field: _("Unknown occupation code %(c)s.") % {"c": code}})
+    return occupation
+
+
+def level_by_code(code: str, field: str = "level") -> SkillLevel:
+    level = SkillLevel.objects.filter(code=(code or "").strip()).first()
+    if level is None or level.national_level is None:
+        raise ValidationError({field: _("Unknown or unsubsidised skill level %(c)s.") % {"c": code}})
+    return level

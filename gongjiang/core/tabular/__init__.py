@@ -27,7 +27,7 @@ from gongjiang.core.tabular.columns import (
 )
 from gongjiang.core.tabular.delimited import decode
 from gongjiang.core.tabular.reader import read_table
-from gongjiang.core.tabular.table import FileRejected, Limits, Progress, Table, check_size, human_size
+from gongjiang.core.tabular.table import FileRejected, Limits, Progress, Table, check_size, human_size, row_errors
 from gongjiang.core.tabular.values import FALSE_WORDS, TRUE_WORDS, booleans, date_message, dates
 from gongjiang.core.tabular.writing import (
     CSV_TYPE,
@@ -72,6 +72,7 @@ __all__ = [
     "neutralise",
     "normalise_header",
     "read_table",
+    "row_errors",
     "template_headers",
     "unneutralise",
     "xlsx_bytes",

@@ -89,3 +89,8 @@ def rows_frame(rows: list[list[str]], numbers: list[int], hmap: HeaderMap) -> pl
 
 def empty_frame(hmap: HeaderMap) -> pl.DataFrame:
     return pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(hmap.fields, pl.String)})
+
+
+def row_errors(errors: list[tuple[int, str, str]]) -> list[str]:
+    """Row-and-column messages in file order (row 0 is the file as a whole)."""
+    return [_("row %(r)d, column %(c)s: %(m)s") % {"r": r, "c": c, "m": m} if r else m for r, c, m in sorted(errors)]

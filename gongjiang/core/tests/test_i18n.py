@@ -29,7 +29,7 @@ PLACEHOLDER_RE = re.compile(
     r"|\{\w*\}"
 )
 _STRING = r"(\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
-GETTEXT_CALL_RE = re.compile(r"(?<![\w.])(?:_|gettext|gettext_lazy|gettext_noop)\(\s*" + _STRING + r"\s*[,)]")
+GETTEXT_CALL_RE = re.compile(r"(?<![\w.])(?:_|_l|gettext|gettext_lazy|gettext_noop)\(\s*" + _STRING + r"\s*[,)]")
 TRANSLATE_TAG_RE = re.compile(r"\{%\s*(?:translate|trans)\s+" + _STRING)
 
 

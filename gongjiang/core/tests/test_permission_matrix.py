@@ -29,6 +29,13 @@ from gongjiang.core.audit import audit_context, record_change
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import actions_of, in_scope, restrict, scope_of, scoped_models
 from gongjiang.credentials.models import Certificate
+from gongjiang.evaluation.tests.matrix import (
+    EVALUATION_MODELS,
+    EVALUATION_ORG_ACTS,
+    EVALUATION_ORG_VIEW,
+    EVALUATION_READ_ONLY,
+    add_evaluation_world,
+)
 from gongjiang.imports.models import ImportJob
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
@@ -77,13 +84,14 @@ ORG_VIEW: dict[str, set[str]] = {
     "imports.ImportJob": set(),
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
+    **EVALUATION_ORG_VIEW,
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
-ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS}
+ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
-READ_ONLY_MODELS = {"core.ChangeRecord"}
+READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
 
 MODELS: dict[str, type] = {
     "registry.Person": Person,
@@ -95,6 +103,7 @@ MODELS: dict[str, type] = {
     "imports.ImportJob": ImportJob,
     **TRAINING_MODELS,
     **MONITORING_MODELS,
+    **EVALUATION_MODELS,
 }
 
 
@@ -201,6 +210,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
 
     add_training_world(w, make_user)
     add_monitoring_world(w)
+    add_evaluation_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):
@@ -323,6 +333,7 @@ def test_every_model_is_scoped_or_declared_unscoped() -> None:
         "reference.SkillLevel": "national code system, read by everyone",
         "credentials.SigningKey": "the platform's signing keys, managed by command",
         "credentials.VerificationEvent": "the public verification log",
+        "credentials.CertificateSerial": "the serial counters of certificate numbers, used by the issuing service",
         "monitoring.Indicator": "indicator definitions, the same for every region",
         "monitoring.RegionFact": "derived; read through the monitoring selectors by region",
         "monitoring.RollupState": "derived",

@@ -7,11 +7,15 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from gongjiang.reference.models import Occupation, SkillLevel
+from gongjiang.core.tabular import row_errors
+from gongjiang.reference.models import SkillLevel
+from gongjiang.reference.selectors import level_by_code, occupation_by_code
 from gongjiang.training.models import (
     MIN_PRACTICAL_PERCENT,
 )
 from gongjiang.training.selectors import min_class_hours
+
+__all__ = ["level_by_code", "occupation_by_code", "row_errors"]
 
 TENDER_YEARS = 3  # ZJG-opinion 二(六): designated institutions are chosen by tender every three years
 
@@ -26,30 +30,11 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def occupation_by_code(code: str, field: str = "occupation") -> Occupation:
-    occupation = Occupation.objects.filter(code=(code or "").strip(), kind="occupation").first()
-    if occupation is None:
-        raise ValidationError({field: _("Unknown occupation code %(c)s.") % {"c": code}})
-    return occupation
-
-
-def level_by_code(code: str, field: str = "level") -> SkillLevel:
-    level = SkillLevel.objects.filter(code=(code or "").strip()).first()
-    if level is None or level.national_level is None:
-        raise ValidationError({field: _("Unknown or unsubsidised skill level %(c)s.") % {"c": code}})
-    return level
-
-
 def check_year(year: int) -> int:
     this_year = datetime.date.today().year
     if not 2015 <= int(year) <= this_year + 1:
         raise ValidationError({"year": _("Year must be between 2015 and %(y)d.") % {"y": this_year + 1}})
     return int(year)
-
-
-def row_errors(errors: list[tuple[int, str, str]]) -> list[str]:
-    """Row-and-column messages in file order (row 0 is the file as a whole)."""
-    return [_("row %(r)d, column %(c)s: %(m)s") % {"r": r, "c": c, "m": m} if r else m for r, c, m in sorted(errors)]
 
 
 def check_hours(level: SkillLevel, class_hours: int, practical_hours: int) -> None:

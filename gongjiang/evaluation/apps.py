@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationConfig(AppConfig):
+    name = "gongjiang.evaluation"
+    label = "evaluation"
+    verbose_name = _("Evaluation")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: the rules use the models, which are not loaded yet then.
+        from gongjiang.evaluation import rules
+
+        rules.register()
