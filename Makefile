@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -21,11 +21,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced
 
-# Debian's chromium drives the browser tests (Playwright uses it through its executable path).
+# Debian's chromium drives the browser tests (Playwright uses it through its executable path), with a CJK
+# font so that pages and screenshots show Chinese rather than boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wqy" || { \
+	  echo "Installing Debian chromium and a CJK font for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 demo: setup
 	$(VENV)/bin/gongjiang demo
@@ -67,6 +68,12 @@ bench-rollup: setup
 # load of the same rows and django-import-export on a 50,000-row sample.
 bench-import: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/import.py $(BENCH_ARGS)
+
+# Issuing a 100,000-certificate evaluation batch on PostgreSQL (numbers, rows, Merkle root and signature,
+# change records, the indicators' update) against the per-certificate service path on a 2,000 sample,
+# and the inclusion-proof check.
+bench-evaluation: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/evaluation.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

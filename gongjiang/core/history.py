@@ -55,6 +55,9 @@ SET_DETAIL_LABELS = {
     "import": gettext_lazy("Import kind"),
     "file": gettext_lazy("File"),
     "job": gettext_lazy("Import job"),
+    "plan": gettext_lazy("Evaluation plan"),
+    "new": gettext_lazy("Rows added"),
+    "changed": gettext_lazy("Rows changed"),
 }
 # The values of a set operation's detail that are words of the code.
 SET_DETAIL_VALUES = {

@@ -34,7 +34,7 @@ from gongjiang.credentials.jcs import (
     multibase_encode,
     multikey_ed25519,
 )
-from gongjiang.credentials.models import Certificate, SigningKey, SigningKeyStatus
+from gongjiang.credentials.models import Certificate, CertificateStatus, SigningKey, SigningKeyStatus
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -176,8 +176,9 @@ class ProofCheck:
     number: str = ""  # the certificate number the credential names, when the signature is valid
 
 
-def proof_verify(document: Any) -> ProofCheck:
-    """Verify the eddsa-jcs-2022 proof of a credential signed by one of the platform's keys."""
+def signature_verify(document: Any) -> ProofCheck:
+    """Verify the eddsa-jcs-2022 proof of any document the platform signed (a credential, the revocation
+    list)."""
     if not isinstance(document, dict):
         return ProofCheck(False, reason="the credential must be a JSON object")
     proof = document.get("proof")
@@ -213,6 +214,15 @@ def proof_verify(document: Any) -> ProofCheck:
         return ProofCheck(False, key_id=kid[:16], reason=f"the credential cannot be canonicalised: {exc}")
     if len(signature) != 64 or not signing.verify(kid, message, signature):
         return ProofCheck(False, key_id=kid[:16], reason="the signature does not verify under a current platform key")
+    return ProofCheck(True, key_id=kid)
+
+
+def proof_verify(document: Any) -> ProofCheck:
+    """Verify the eddsa-jcs-2022 proof of a certificate credential signed by one of the platform's keys."""
+    check = signature_verify(document)
+    if not check.valid:
+        return check
+    kid = check.key_id
     subject = document.get("credentialSubject")
     number = subject.get("licenseNumber") if isinstance(subject, dict) else None
     if not isinstance(number, str):
@@ -243,3 +253,27 @@ def issuer_profile(base_url: str) -> dict[str, Any]:
         "verificationMethod": methods,
         "assertionMethod": [m["id"] for m in methods],
     }
+
+
+def revocation_list(*, base_url: str) -> dict[str, Any]:
+    """The signed list of revoked certificates issued in batches (their batch, position and date), so that
+    a verifier holding a credential and its batch proof learns of a revocation without the registry."""
+    rows = (
+        Certificate.objects.filter(status=CertificateStatus.REVOKED, batch__isnull=False)
+        .order_by("batch_id", "batch_index")
+        .values_list("number", "batch__code", "batch_index", "revoked_on")
+    )
+    document = {
+        "@context": [VC_CONTEXT],
+        "type": ["VerifiableCredential", "CertificateRevocationList"],
+        "issuer": {"id": issuer_id(base_url), "type": ["Profile"]},
+        "validFrom": timezone.now().replace(microsecond=0).isoformat(),
+        "credentialSubject": {
+            "type": "CertificateRevocationList",
+            "revoked": [
+                {"number": n, "batch": b, "leafIndex": i, "revokedOn": d.isoformat() if d else None}
+                for n, b, i, d in rows
+            ],
+        },
+    }
+    return proof_add(document)

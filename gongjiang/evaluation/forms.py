@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,9 +18,11 @@ from gongjiang.evaluation.models import (
     Candidate,
     Examiner,
     ExaminerRole,
+    ForeignQualification,
     Grade,
     Institution,
     InstitutionKind,
+    PilotTitle,
     PlanSource,
     ResourceKind,
     Severity,
@@ -84,7 +86,7 @@ class ExaminerForm(BootstrapForm):
 
 
 class ApproveForm(BootstrapForm):
-    valid_from = forms.DateField(label=_("Filed from"), widget=DateInput, initial=datetime.date.today)
+    valid_from = forms.DateField(label=_("Filed from"), widget=DateInput, initial=timezone.localdate)
     valid_until = forms.DateField(
         label=_("Filed until"), widget=DateInput, required=False, help_text=_("Three years if left empty.")
     )
@@ -107,17 +109,24 @@ class PlanForm(BootstrapForm):
     institution: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.none()
     )
-    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
-    level = forms.ChoiceField(label=_("Level"), choices=())
     source = forms.ChoiceField(label=_("Kind of evaluation"), choices=PlanSource.choices)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"), required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=(), required=False)
     exam_date = forms.DateField(label=_("Evaluation date"), widget=DateInput)
     site = forms.CharField(label=_("Site"), max_length=200)
     examiners: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Examiners"), queryset=Examiner.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    qualification: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Recognised foreign qualification"),
+        queryset=ForeignQualification.objects.none(),
+        required=False,
+        help_text=_("For a foreign-equivalence plan only: its occupation and level are the qualification's."),
+    )
 
-    def __init__(self, *args: Any, institutions: Any, examiners: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, institutions: Any, examiners: Any, qualifications: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["qualification"].queryset = qualifications  # type: ignore[attr-defined]
         self.fields["institution"].queryset = institutions  # type: ignore[attr-defined]
         self.fields["examiners"].queryset = examiners  # type: ignore[attr-defined]
         self.fields["level"].choices = _level_choices()  # type: ignore[attr-defined]
@@ -128,8 +137,8 @@ class PlanForm(BootstrapForm):
 RESULT_COLUMNS = (
     Column("id_number", "身份证号码", _("ID number"), ID_ALIASES, required=True),
     Column("name", "姓名", pgettext_lazy("person", "Name"), ("考生姓名", "name", "名字"), required=True),
-    Column("theory", "理论成绩", _("Theory score"), ("理论", "理论知识", "theory"), required=True),
-    Column("practical", "实操成绩", _("Practical score"), ("实操", "技能操作", "操作技能", "practical"), required=True),
+    Column("theory", "理论成绩", _("Theory score"), ("理论", "理论知识", "theory")),
+    Column("practical", "实操成绩", _("Practical score"), ("实操", "技能操作", "操作技能", "practical")),
     Column("evidence", "突出业绩", _("Evidence"), ("业绩材料", "evidence"), required=False),
 )
 
@@ -180,7 +189,7 @@ class DrawForm(BootstrapForm):
 
 
 class InspectionForm(BootstrapForm):
-    done_on = forms.DateField(label=_("Inspected on"), widget=DateInput, initial=datetime.date.today)
+    done_on = forms.DateField(label=_("Inspected on"), widget=DateInput, initial=timezone.localdate)
     severity = forms.ChoiceField(label=_("Finding"), choices=Severity.choices)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     publish = forms.BooleanField(label=_("Publish in the directory"), required=False, initial=True)
@@ -203,4 +212,42 @@ class ResourceForm(BootstrapForm):
 
 
 class RetireForm(BootstrapForm):
-    until = forms.DateField(label=_("Retired on"), widget=DateInput, initial=datetime.date.today)
+    until = forms.DateField(label=_("Retired on"), widget=DateInput, initial=timezone.localdate)
+
+
+class ForeignQualificationForm(BootstrapForm):
+    name = forms.CharField(label=_("Qualification"), max_length=200)
+    country = forms.CharField(label=_("Country or territory"), max_length=50)
+    awarding_body = forms.CharField(label=_("Awarding body"), max_length=200)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    level = forms.ChoiceField(label=_("Level"), choices=())
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    since = forms.DateField(label=_("Recognised from"), widget=DateInput)
+    clause = forms.CharField(label=_("Clause"), max_length=120, required=False, help_text=CLAUSE_HELP)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = _level_choices()  # type: ignore[attr-defined]
+
+
+class PilotForm(BootstrapForm):
+    organisation = forms.IntegerField(label=_("Enterprise"), widget=Picker("organisations"))
+    quota_special = forms.IntegerField(label=_("Special technician quota"), min_value=0, max_value=200)
+    quota_chief = forms.IntegerField(label=_("Chief technician quota"), min_value=0, max_value=50)
+    since = forms.DateField(label=_("In the pilot from"), widget=DateInput)
+    clause = forms.CharField(label=_("Clause"), max_length=120, required=False, help_text=CLAUSE_HELP)
+
+
+class AppointmentForm(BootstrapForm):
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    title = forms.ChoiceField(label=_("Title"), choices=PilotTitle.choices)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    start = forms.DateField(label=_("Term from"), widget=DateInput, initial=timezone.localdate)
+    years = forms.IntegerField(label=_("Term in years"), min_value=1, max_value=5, initial=3)
+
+
+class EndForm(BootstrapForm):
+    ended_on = forms.DateField(label=_("Ended on"), widget=DateInput, initial=timezone.localdate)

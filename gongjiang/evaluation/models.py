@@ -36,8 +36,8 @@ class Institution(Scoped):
     SCOPE = Scope(
         REGION,
         "organisation",
-        organisation_acts=frozenset({"add", "change", "submit"}),
-        steps=frozenset({"submit", "approve", "reject", "suspend", "reinstate", "withdraw", "grade"}),
+        organisation_acts=frozenset({"add", "change", "lodge"}),
+        steps=frozenset({"lodge", "approve", "reject", "suspend", "reinstate", "withdraw", "grade"}),
     )
 
     organisation = models.OneToOneField(
@@ -190,6 +190,37 @@ class PlanSource(models.TextChoices):
     SELF_EVALUATION = "self_evaluation", _("Enterprise self-evaluation")
     SCHOOL_DUAL = "school_dual", _("School dual certificate")
     DIRECT = "direct", _("Direct recognition")
+    FOREIGN = "foreign", _("Foreign qualification equivalence")
+
+
+class ForeignQualification(Scoped):
+    """A foreign (or overseas) vocational qualification recognised as equivalent to an occupation and level
+    (国(境)外职业技能比照认定, 苏政办发〔2024〕37号 (十三)), published by a bureau for its region."""
+
+    SCOPE = Scope("region_code", organisation_public={"until__isnull": True})
+
+    name = models.CharField(_("qualification"), max_length=200)
+    country = models.CharField(_("country or territory"), max_length=50)
+    awarding_body = models.CharField(_("awarding body"), max_length=200)
+    occupation = models.ForeignKey("reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT)
+    level = models.ForeignKey("reference.SkillLevel", verbose_name=_("level"), on_delete=models.PROTECT)
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    clause = models.CharField(_("clause"), max_length=120, blank=True, default="")
+    since = models.DateField(_("recognised from"))
+    until = models.DateField(_("recognised until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recognised foreign qualification")
+        verbose_name_plural = _("recognised foreign qualifications")
+        ordering = ["country", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "awarding_body", "region_code"], name="foreign_qualification_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.country}）"
 
 
 class Plan(Scoped):
@@ -215,6 +246,14 @@ class Plan(Scoped):
     examiners = models.ManyToManyField(Examiner, verbose_name=_("examiners"), blank=True, related_name="plans")
     status = models.CharField(
         _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.FILED, db_index=True
+    )
+    qualification = models.ForeignKey(
+        ForeignQualification,
+        verbose_name=_("foreign qualification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
     )
     pass_mark = models.PositiveSmallIntegerField(_("pass mark"), default=60)
     results_on = models.DateField(_("results entered on"), null=True, blank=True)
@@ -431,3 +470,63 @@ class Resource(Scoped):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PilotTitle(models.TextChoices):
+    SPECIAL = "special", _("Special technician")
+    CHIEF = "chief", _("Chief technician")
+
+
+class Pilot(Scoped):
+    """An enterprise in the 特级技师 / 首席技师 appointment pilot (苏政办发〔2024〕37号 (十三)), with its quotas."""
+
+    SCOPE = Scope("organisation__region_code", "organisation")
+
+    organisation = models.OneToOneField(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="pilot"
+    )
+    quota_special = models.PositiveSmallIntegerField(_("special technician quota"))
+    quota_chief = models.PositiveSmallIntegerField(_("chief technician quota"))
+    since = models.DateField(_("in the pilot from"))
+    until = models.DateField(_("in the pilot until"), null=True, blank=True)
+    clause = models.CharField(_("clause"), max_length=120, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("appointment pilot enterprise")
+        verbose_name_plural = _("appointment pilot enterprises")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class Appointment(Scoped):
+    """A worker appointed 特级技师 or 首席技师 by a pilot enterprise, for a term."""
+
+    SCOPE = Scope(
+        "pilot__organisation__region_code",
+        "pilot__organisation",
+        organisation_acts=frozenset({"add", "end"}),
+        steps=frozenset({"end"}),
+    )
+
+    pilot = models.ForeignKey(
+        Pilot, verbose_name=_("pilot enterprise"), on_delete=models.PROTECT, related_name="appointments"
+    )
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"), on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=8, choices=PilotTitle.choices)
+    occupation = models.ForeignKey("reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT)
+    start = models.DateField(_("term from"))
+    end = models.DateField(_("term until"))
+    ended_on = models.DateField(_("ended early on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["-start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="appointment_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}（{self.get_title_display()}）"

@@ -149,6 +149,17 @@ def draw(
     return out
 
 
+# ---- bridging (贯通) -----------------------------------------------------------------------------
+
+# In the pilot occupations a worker's skill level may be compared with the engineering titles (人社部发
+# 〔2020〕80号, 苏政办发〔2024〕37号 (十三)): the level code, its name, the comparable title.
+BRIDGING = (
+    ("level3", "高级工", "助理工程师"),
+    ("level2", "技师", "工程师"),
+    ("level1", "高级技师", "高级工程师"),
+)
+
+
 # ---- who takes which step ---------------------------------------------------------------------------
 
 
@@ -168,7 +179,7 @@ def _officer_only(message: str) -> Any:
 
 def register() -> None:
     register_rule(
-        "evaluation.Institution", "submit", _organisation_itself(_("Only the organisation itself submits its filing."))
+        "evaluation.Institution", "lodge", _organisation_itself(_("Only the organisation itself submits its filing."))
     )
     for step in ("approve", "reject", "suspend", "reinstate", "withdraw", "grade"):
         register_rule("evaluation.Institution", step, _officer_only(_("This decision is the bureau's.")))

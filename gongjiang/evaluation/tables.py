@@ -8,7 +8,18 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pii import mask_name
-from gongjiang.evaluation.models import Candidate, Draw, Inspection, Inspector, Institution, Plan, Resource
+from gongjiang.evaluation.models import (
+    Appointment,
+    Candidate,
+    Draw,
+    ForeignQualification,
+    Inspection,
+    Inspector,
+    Institution,
+    Pilot,
+    Plan,
+    Resource,
+)
 from gongjiang.reference.selectors import region_name
 
 TABLE = "table table-sm table-striped bg-white"
@@ -149,3 +160,54 @@ class ResourceTable(tables.Table):
 
     def render_region_code(self, value: str) -> str:
         return _region(value)
+
+
+class ForeignQualificationTable(tables.Table):
+    name = tables.Column(
+        verbose_name=_("Qualification"), linkify=("evaluation:foreign-qualification-detail", [tables.A("pk")])
+    )
+    country = tables.Column(verbose_name=_("Country or territory"))
+    awarding_body = tables.Column(verbose_name=_("Awarding body"))
+    occupation = tables.Column(verbose_name=_("Occupation"))
+    level = tables.Column(verbose_name=_("Level"))
+    region_code = tables.Column(verbose_name=_("Region"))
+
+    class Meta:
+        model = ForeignQualification
+        fields = ("name", "country", "awarding_body", "occupation", "level", "region_code")
+        attrs = {"class": TABLE, "id": "foreign-table"}
+        empty_text = _("No recognised foreign qualifications in your scope.")
+
+    def render_region_code(self, value: str) -> str:
+        return _region(value)
+
+
+class PilotTable(tables.Table):
+    organisation = tables.Column(verbose_name=_("Enterprise"), linkify=("evaluation:pilot-detail", [tables.A("pk")]))
+    quota_special = tables.Column(verbose_name=_("Special technician quota"))
+    quota_chief = tables.Column(verbose_name=_("Chief technician quota"))
+    since = tables.DateColumn(verbose_name=_("In the pilot from"), format="Y-m-d")
+
+    class Meta:
+        model = Pilot
+        fields = ("organisation", "quota_special", "quota_chief", "since")
+        attrs = {"class": TABLE, "id": "pilots-table"}
+        empty_text = _("No pilot enterprises in your scope.")
+
+
+class AppointmentTable(tables.Table):
+    person = tables.Column(verbose_name=_("Worker"), linkify=("evaluation:appointment-detail", [tables.A("pk")]))
+    title = tables.Column(verbose_name=_("Title"))
+    occupation = tables.Column(verbose_name=_("Occupation"))
+    start = tables.DateColumn(verbose_name=_("Term from"), format="Y-m-d")
+    end = tables.DateColumn(verbose_name=_("Term until"), format="Y-m-d")
+    ended_on = tables.DateColumn(verbose_name=_("Ended early on"), format="Y-m-d", default="")
+
+    class Meta:
+        model = Appointment
+        fields = ("person", "title", "occupation", "start", "end", "ended_on")
+        attrs = {"class": TABLE, "id": "appointments-table"}
+        empty_text = _("No appointments.")
+
+    def render_person(self, value: Any) -> str:
+        return mask_name(value.name)

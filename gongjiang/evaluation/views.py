@@ -22,11 +22,11 @@ from gongjiang.core.pii import mask_id_number, mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
-from gongjiang.evaluation import forms, models, selectors, tables
+from gongjiang.evaluation import forms, models, rules, selectors, tables
 from gongjiang.evaluation.filtersets import InstitutionFilter, PlanFilter, ResourceFilter
 from gongjiang.evaluation.services import institutions as inst_services
 from gongjiang.evaluation.services import plans as plan_services
-from gongjiang.evaluation.services import supervision
+from gongjiang.evaluation.services import recognition, supervision
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
@@ -91,9 +91,9 @@ class InstitutionRegister(EvaluationRegister):
     )
     steps = (
         Step(
-            "submit",
+            "lodge",
             _l("Submit for review"),
-            lambda actor, obj: inst_services.institution_submit(actor=actor, institution=obj),
+            lambda actor, obj: inst_services.institution_lodge(actor=actor, institution=obj),
             when=lambda i: i.status in (Status.DRAFT, Status.REJECTED),
             confirm=_l("The bureau reviews the filing; it cannot be changed while under review."),
             done=_l("The filing was submitted."),
@@ -337,9 +337,18 @@ class PlanRegister(EvaluationRegister):
         examiners = models.Examiner.objects.filter(
             institution__in=institutions, role=models.ExaminerRole.EXAMINER
         ).select_related("person", "institution__organisation")
-        return {"institutions": institutions, "examiners": examiners}
+        qualifications = restrict(
+            models.ForeignQualification.objects.select_related("occupation", "level"), request.user
+        )
+        return {
+            "institutions": institutions,
+            "examiners": examiners,
+            "qualifications": qualifications.filter(until__isnull=True),
+        }
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.Plan:
+        if data["source"] != models.PlanSource.FOREIGN and not (data["occupation"] and data["level"]):
+            raise ValidationError({"occupation": _("Choose the occupation and the level.")})
         return plan_services.plan_file(
             actor=actor,
             institution=data["institution"],
@@ -349,6 +358,7 @@ class PlanRegister(EvaluationRegister):
             exam_date=data["exam_date"],
             site=data["site"],
             examiners=list(data["examiners"]),
+            qualification=data.get("qualification"),
         )
 
     def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
@@ -514,13 +524,130 @@ class ResourceRegister(EvaluationRegister):
         )
 
 
+class ForeignQualificationRegister(EvaluationRegister):
+    """Foreign qualifications recognised as equivalent (国(境)外职业技能比照认定)."""
+
+    model = models.ForeignQualification
+    path = "foreign-qualifications"
+    name = "foreign-qualification"
+    table = tables.ForeignQualificationTable
+    related = ("occupation", "level")
+    create_form = forms.ForeignQualificationForm
+    add_label = _l("Add a recognised qualification")
+    ordering = ("country", "name")
+    fields = ("name", "country", "awarding_body", "occupation", "level", "region_code", "since", "until", "clause")
+
+    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
+        return {"region_code": getattr(request.user, "region_code", "")}
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.ForeignQualification:
+        return recognition.foreign_qualification_add(
+            actor=actor,
+            name=data["name"],
+            country=data["country"],
+            awarding_body=data["awarding_body"],
+            occupation_code=data["occupation"],
+            level_code=data["level"],
+            region_code=data["region_code"],
+            since=data["since"],
+            clause=data["clause"],
+        )
+
+
+class PilotRegister(EvaluationRegister):
+    """Enterprises in the 特级技师 / 首席技师 appointment pilot, their quotas and appointments."""
+
+    model = models.Pilot
+    path = "pilots"
+    name = "pilot"
+    table = tables.PilotTable
+    related = ("organisation",)
+    create_form = forms.PilotForm
+    detail_template = "evaluation/pilot_detail.html"
+    add_label = _l("Add a pilot enterprise")
+    fields = (
+        Field(_l("Enterprise"), lambda p: p.organisation),
+        Field(_l("Region"), lambda p: _region(p.organisation.region_code)),
+        "quota_special",
+        "quota_chief",
+        "since",
+        "until",
+        "clause",
+    )
+    actions = (
+        Action(
+            "appoint",
+            lambda actor, obj, id_number, name, title, occupation, start, years: recognition.appointment_make(
+                actor=actor,
+                pilot=obj,
+                person=_registered(id_number, name),
+                title=title,
+                occupation_code=occupation,
+                start=start,
+                years=years,
+            ),
+            form=forms.AppointmentForm,
+            show=lambda user, obj: allowed(user, "add", models.Appointment(pilot=obj)),
+            done=_l("The appointment was made."),
+        ),
+    )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.Pilot:
+        organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
+        return recognition.pilot_add(
+            actor=actor,
+            organisation=organisation,
+            quota_special=data["quota_special"],
+            quota_chief=data["quota_chief"],
+            since=data["since"],
+            clause=data["clause"],
+        )
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        appointments = restrict(obj.appointments.select_related("person", "occupation"), request.user)
+        return {
+            "appointments": tables.AppointmentTable(appointments),
+            "bridging": rules.BRIDGING,
+        }
+
+
+class AppointmentRegister(EvaluationRegister):
+    model = models.Appointment
+    path = "appointments"
+    name = "appointment"
+    table = tables.AppointmentTable
+    related = ("pilot__organisation", "person", "occupation")
+    fields = (
+        Field(_l("Worker"), lambda a: mask_name(a.person.name)),
+        "title",
+        Field(_l("Enterprise"), lambda a: a.pilot.organisation),
+        "occupation",
+        "start",
+        "end",
+        "ended_on",
+    )
+    steps = (
+        Step(
+            "end",
+            _l("End the appointment"),
+            lambda actor, obj, ended_on: recognition.appointment_end(actor=actor, appointment=obj, ended_on=ended_on),
+            form=forms.EndForm,
+            when=lambda a: a.ended_on is None,
+            done=_l("The appointment was ended."),
+        ),
+    )
+
+
 INSTITUTIONS = InstitutionRegister()
 PLANS = PlanRegister()
 INSPECTORS = InspectorRegister()
 DRAWS = DrawRegister()
 INSPECTIONS = InspectionRegister()
 RESOURCES = ResourceRegister()
-REGISTERS = (INSTITUTIONS, PLANS, INSPECTORS, DRAWS, INSPECTIONS, RESOURCES)
+FOREIGN = ForeignQualificationRegister()
+PILOTS = PilotRegister()
+APPOINTMENTS = AppointmentRegister()
+REGISTERS = (INSTITUTIONS, PLANS, INSPECTORS, DRAWS, INSPECTIONS, RESOURCES, FOREIGN, PILOTS, APPOINTMENTS)
 
 
 @login_required

@@ -7,4 +7,5 @@ urlpatterns = [
     path("t/<str:token>/", views.verify_token, name="verify-token"),
     path("issuer/", views.issuer, name="verify-issuer"),
     path("credential/", views.verify_credential, name="verify-credential"),
+    path("revocations/", views.revocations, name="verify-revocations"),
 ]

@@ -189,6 +189,17 @@ def issuer(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+def revocations(request: HttpRequest) -> JsonResponse:
+    """The signed list of revoked certificates issued in batches."""
+    response = JsonResponse(
+        vc.revocation_list(base_url=public_base_url(request)), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Type"] = "application/ld+json; charset=utf-8"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness check, without touching the database (also the baseline of the verification benchmark)."""
     return HttpResponse("ok", content_type="text/plain")

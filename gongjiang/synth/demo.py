@@ -35,6 +35,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("enterprise", Role.ORGANISATION, "", "张家港一家自主评价企业"),
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),
     DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
+    DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
 ]
 
 

@@ -78,6 +78,9 @@ ALLOWED_PATTERNS = [
     # references the platform gives: class codes (XM320582-2025-00001), payment batches
     # (PB320582-20250301-00001), tender numbers (ZJGCG-2023-118)
     re.compile(r"[A-Z]{2,6}[0-9]{0,6}(-[0-9]{2,8})+"),
+    # numbers the platform gives without a hyphen: examiner cards (KP00000001), evaluation plans
+    # (PC202600000001)
+    re.compile(r"[A-Z]{2}[0-9]{8,12}"),
     # request and batch ids of the change log (hexadecimal, whole or their first 12 characters)
     re.compile(r"(?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]{8,32}"),
 ]

@@ -201,9 +201,9 @@ def examiner_add(
 
 
 @transaction.atomic
-def institution_submit(*, actor: Any, institution: Institution) -> Institution:
+def institution_lodge(*, actor: Any, institution: Institution) -> Institution:
     institution = _locked(institution)
-    authorize(actor, "submit", institution)
+    authorize(actor, "lodge", institution)
     if institution.status not in EDITABLE:
         raise ValidationError({"status": _("Only a draft or returned filing can be submitted.")})
     if not institution.scope_items.exists():

@@ -33,6 +33,7 @@ from gongjiang.evaluation.models import (
     Candidate,
     Examiner,
     ExaminerRole,
+    ForeignQualification,
     Institution,
     InstitutionKind,
     Plan,
@@ -41,13 +42,14 @@ from gongjiang.evaluation.models import (
 )
 from gongjiang.evaluation.services.common import plausible_date
 from gongjiang.evaluation.services.institutions import may_issue
+from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import level_by_code, occupation_by_code
 from gongjiang.registry.models import Person
 
 # Which kinds of evaluation each kind of institution runs.
 SOURCES = {
     InstitutionKind.ENTERPRISE: (PlanSource.SELF_EVALUATION, PlanSource.DIRECT),
-    InstitutionKind.SOCIAL: (PlanSource.THIRD_PARTY,),
+    InstitutionKind.SOCIAL: (PlanSource.THIRD_PARTY, PlanSource.FOREIGN),
     InstitutionKind.SCHOOL: (PlanSource.SCHOOL_DUAL, PlanSource.THIRD_PARTY),
     InstitutionKind.TECHNICIAN_COLLEGE: (PlanSource.SCHOOL_DUAL, PlanSource.THIRD_PARTY),
 }
@@ -55,9 +57,11 @@ PUBLICITY_DAYS = 7  # the 公示 lasts at least five working days
 MIN_AGE = 16
 SAMPLE_SHARE = 0.1
 SAMPLE_MIN = 3
-# Direct recognition (苏政办发〔2024〕37号 (十三)): outstanding workers only, at most this share of the
-# enterprise's certificates of the year at that level.
+# Direct recognition (苏政办发〔2024〕37号 (十三)): outstanding workers only, at most this many in a plan.
 DIRECT_MAX_PER_PLAN = 50
+# Recognised, not examined: the evidence (outstanding work, the foreign certificate) decides; scores are
+# optional and, when given, must reach the pass mark.
+RECOGNITION = (PlanSource.DIRECT, PlanSource.FOREIGN)
 
 
 def _locked(plan: Plan) -> Plan:
@@ -83,8 +87,17 @@ def plan_file(
     exam_date: datetime.date,
     site: str,
     examiners: Sequence[Examiner] = (),
+    qualification: ForeignQualification | None = None,
 ) -> Plan:
-    """File a plan; refused when the institution may not evaluate that occupation and level on that date."""
+    """File a plan; refused when the institution may not evaluate that occupation and level on that date.
+    A plan of kind *foreign* names the recognised foreign qualification, whose occupation and level it
+    takes."""
+    if source == PlanSource.FOREIGN:
+        if qualification is None:
+            raise ValidationError({"qualification": _("Choose the recognised foreign qualification.")})
+        occupation_code, level_code = qualification.occupation.code, qualification.level.code
+    elif qualification is not None:
+        raise ValidationError({"qualification": _("Only a foreign-equivalence plan names a foreign qualification.")})
     occupation = occupation_by_code(occupation_code)
     level = level_by_code(level_code)
     plan = Plan(
@@ -95,6 +108,7 @@ def plan_file(
         source=source,
         exam_date=exam_date,
         site=(site or "").strip(),
+        qualification=qualification,
     )
     authorize(actor, "add", plan)
     plausible_date(exam_date, field="exam_date")
@@ -103,6 +117,12 @@ def plan_file(
     refusal = may_issue(institution, occupation.pk, level.pk, exam_date)
     if refusal:
         raise ValidationError({"occupation": refusal})
+    if qualification is not None:
+        region = institution.region_code
+        if not region.startswith(scope_prefix(qualification.region_code)):
+            raise ValidationError({"qualification": _("The qualification is recognised in another region.")})
+        if qualification.since > exam_date or (qualification.until is not None and qualification.until < exam_date):
+            raise ValidationError({"qualification": _("The qualification is not recognised on that date.")})
     if not plan.site:
         raise ValidationError({"site": _("Name the evaluation site.")})
     if not examiners:
@@ -137,17 +157,21 @@ def _score(raw: Any) -> Decimal | None:
 
 
 @transaction.atomic
-def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame) -> int:
+def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame, today: datetime.date | None = None) -> int:
     """The plan's candidates and their scores from rows (id_number, name, theory, practical[, evidence]):
     every person must be in the registry under that name, 16 or older on the evaluation date, listed
-    once. All rows or none; the rows in error are named with their column."""
+    once. A recognition (direct, foreign) needs each worker's evidence, and scores only if it has them.
+    All rows or none; the rows in error are named with their column."""
     plan = _locked(plan)
     authorize(actor, "results", plan)
     if plan.status not in (PlanStatus.FILED, PlanStatus.RESULTS):
         raise ValidationError({"file": _("Results can be entered until the plan is publicised.")})
-    if plan.exam_date > timezone.localdate():
+    today = today or timezone.localdate()
+    if plan.exam_date > today:
         raise ValidationError({"file": _("Results can be entered after the evaluation date.")})
-    missing = [c for c in ("id_number", "name", "theory", "practical") if c not in frame.columns]
+    recognition = plan.source in RECOGNITION
+    needed = ("id_number", "name", "evidence") if recognition else ("id_number", "name", "theory", "practical")
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ValidationError({"file": _("Missing columns: %(c)s.") % {"c": ", ".join(missing)}})
     if frame.height == 0:
@@ -188,9 +212,9 @@ def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame) -> int:
         age = (plan.exam_date - item["birth"]).days // 365.25
         if age < MIN_AGE:
             errors.append((item["row"], "id_number", str(_("under 16 on the evaluation date"))))
-        if plan.source == PlanSource.DIRECT and not item["evidence"]:
+        if recognition and not item["evidence"]:
             errors.append(
-                (item["row"], "evidence", str(_("direct recognition needs the evidence of outstanding work")))
+                (item["row"], "evidence", str(_("a recognition needs its evidence (work, foreign certificate)")))
             )
         item["person"] = person
     if plan.source == PlanSource.DIRECT and len(rows) > DIRECT_MAX_PER_PLAN:
@@ -203,12 +227,11 @@ def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame) -> int:
     new, changed = [], []
     for item in rows:
         person = item["person"]
-        passed = (
-            item["theory"] is not None
-            and item["practical"] is not None
-            and item["theory"] >= plan.pass_mark
-            and item["practical"] >= plan.pass_mark
-        )
+        scores = [v for v in (item["theory"], item["practical"]) if v is not None]
+        if recognition:
+            passed = bool(item["evidence"]) and all(v >= plan.pass_mark for v in scores)
+        else:
+            passed = len(scores) == 2 and all(v >= plan.pass_mark for v in scores)
         candidate = existing.get(person.pk)
         if candidate is None:
             new.append(
@@ -234,19 +257,19 @@ def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame) -> int:
         region_code=plan.institution.region_code,
     )
     before = snapshot(plan)
-    complete = (
+    complete = recognition or (
         not plan.candidates.filter(theory__isnull=True).exists()
         and not plan.candidates.filter(practical__isnull=True).exists()
     )
     plan.status = PlanStatus.RESULTS if complete else PlanStatus.FILED
-    plan.results_on = timezone.localdate()
+    plan.results_on = today
     plan.save()
     record_change(action="update", instance=plan, before=before)
     return len(rows)
 
 
 @transaction.atomic
-def plan_publicise(*, actor: Any, plan: Plan, days: int = PUBLICITY_DAYS) -> Plan:
+def plan_publicise(*, actor: Any, plan: Plan, days: int = PUBLICITY_DAYS, today: datetime.date | None = None) -> Plan:
     """Publish the list of candidates who passed for objection, and draw the sample the bureau reviews."""
     plan = _locked(plan)
     authorize(actor, "publicise", plan)
@@ -257,7 +280,7 @@ def plan_publicise(*, actor: Any, plan: Plan, days: int = PUBLICITY_DAYS) -> Pla
     if not plan.candidates.filter(passed=True).exists():
         raise ValidationError({"status": _("No candidate has passed; there is nothing to publicise.")})
     before = snapshot(plan)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     plan.status = PlanStatus.PUBLICISED
     plan.publicity_from, plan.publicity_until = today, today + datetime.timedelta(days=days)
     plan.save()
@@ -296,13 +319,20 @@ def objection_record(*, actor: Any, candidate: Candidate, objection: str, upheld
 
 
 @transaction.atomic
-def plan_issue(*, actor: Any, plan: Plan, review_note: str, issue_date: datetime.date | None = None) -> Plan:
+def plan_issue(
+    *,
+    actor: Any,
+    plan: Plan,
+    review_note: str,
+    issue_date: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Plan:
     """Issue the certificates of every candidate who passed, as one signed batch, once the 公示 is over and
     the sampled records were reviewed; refused with the reason when the institution may no longer
     evaluate that occupation and level (suspended, withdrawn, expired or out of scope)."""
     plan = _locked(plan)
     authorize(actor, "issue", plan)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     issue_date = issue_date or today
     if plan.status != PlanStatus.PUBLICISED:
         raise ValidationError({"status": _("Only a publicised plan can be issued.")})
@@ -384,3 +414,24 @@ def plan_refuse(*, actor: Any, plan: Plan, reason: str) -> Plan:
     plan.save()
     record_change(action="update", instance=plan, before=before)
     return plan
+
+
+@transaction.atomic
+def candidate_link(*, actor: Any, candidate: Candidate, certificate: Certificate) -> Candidate:
+    """Record the certificate issued to a candidate singly (outside the plan's batch)."""
+    plan = _locked(candidate.plan)
+    authorize(actor, "issue", plan)
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if not candidate.passed:
+        raise ValidationError({"certificate": _("The candidate has not passed.")})
+    if (certificate.person_id, certificate.occupation_id, certificate.level_id) != (
+        candidate.person_id,
+        plan.occupation_id,
+        plan.level_id,
+    ):
+        raise ValidationError({"certificate": _("The certificate is not the candidate's for this plan.")})
+    before = snapshot(candidate)
+    candidate.certificate = certificate
+    candidate.save()
+    record_change(action="update", instance=candidate, before=before)
+    return candidate

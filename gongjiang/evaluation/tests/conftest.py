@@ -56,7 +56,7 @@ def filed(make_user, make_org, make_person) -> Filed:  # type: ignore[no-untyped
         qualification="DDY2023002",
         valid_until=datetime.date.today() + datetime.timedelta(days=700),
     )
-    institutions.institution_submit(actor=user, institution=inst)
+    institutions.institution_lodge(actor=user, institution=inst)
     inst = institutions.institution_approve(
         actor=officer, institution=inst, valid_from=datetime.date.today() - datetime.timedelta(days=30)
     )

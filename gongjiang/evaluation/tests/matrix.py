@@ -14,14 +14,17 @@ from typing import Any
 from gongjiang.core.audit import audit_context, record_change
 from gongjiang.credentials.models import CertificateBatch
 from gongjiang.evaluation.models import (
+    Appointment,
     Candidate,
     Decision,
     Draw,
     Examiner,
     FiledScope,
+    ForeignQualification,
     Inspection,
     Inspector,
     Institution,
+    Pilot,
     Plan,
     Resource,
     YearGrade,
@@ -43,6 +46,9 @@ EVALUATION_MODELS: dict[str, type] = {
     "evaluation.YearGrade": YearGrade,
     "evaluation.Resource": Resource,
     "credentials.CertificateBatch": CertificateBatch,
+    "evaluation.ForeignQualification": ForeignQualification,
+    "evaluation.Pilot": Pilot,
+    "evaluation.Appointment": Appointment,
 }
 
 EVALUATION_ORG_VIEW: dict[str, set[str]] = {
@@ -58,13 +64,18 @@ EVALUATION_ORG_VIEW: dict[str, set[str]] = {
     "evaluation.YearGrade": {"yg_own"},
     "evaluation.Resource": set(),
     "credentials.CertificateBatch": set(),
+    # The catalog of recognised foreign qualifications is public to every organisation while in force.
+    "evaluation.ForeignQualification": {"fq_zjg", "fq_hq", "fq_cz", "fq_sz", "fq_js"},
+    "evaluation.Pilot": {"pi_own"},
+    "evaluation.Appointment": {"ap_own"},
 }
 
 EVALUATION_ORG_ACTS: dict[str, dict[str, set[str]]] = {
-    "evaluation.Institution": {a: {"i_own"} for a in ("add", "change", "submit")},
+    "evaluation.Institution": {a: {"i_own"} for a in ("add", "change", "lodge")},
     "evaluation.FiledScope": {a: {"fs_own"} for a in ("add", "delete")},
     "evaluation.Examiner": {a: {"ex_own"} for a in ("add", "change", "delete")},
     "evaluation.Plan": {a: {"pl_own"} for a in ("add", "change", "results", "publicise")},
+    "evaluation.Appointment": {a: {"ap_own"} for a in ("add", "end")},
 }
 
 EVALUATION_READ_ONLY = {"evaluation.Decision", "credentials.CertificateBatch"}
@@ -126,6 +137,19 @@ def add_evaluation_world(w: Any) -> None:
             plan.examiners.set([examiner])
             add(f"ca_{suffix}", Candidate(plan=plan, person=person, theory=80, practical=75, passed=True), region)
             add(f"yg_{suffix}", YearGrade(institution=inst, year=2024, grade="good"), region)
+            pilot = add(f"pi_{suffix}", Pilot(organisation=org, quota_special=3, quota_chief=1, since=day), region)
+            add(
+                f"ap_{suffix}",
+                Appointment(
+                    pilot=pilot,
+                    person=person,
+                    title="special",
+                    occupation=occupation,
+                    start=day,
+                    end=datetime.date(2028, 5, 10),
+                ),
+                region,
+            )
         for key, region in (("zjg", ZJG), ("hq", HUQIU), ("cz", WUJIN), ("sz", SUZHOU), ("js", JIANGSU)):
             add(f"ip_{key}", Inspector(name=f"督查员{key}", region_code=region), region)
             add(
@@ -143,6 +167,19 @@ def add_evaluation_world(w: Any) -> None:
                     region_code=region,
                     owner="省职业技能鉴定中心",
                     version="2024",
+                    since=datetime.date(2024, 1, 1),
+                ),
+                region,
+            )
+            add(
+                f"fq_{key}",
+                ForeignQualification(
+                    name=f"AHK Industriemechaniker {key}",
+                    country="德国",
+                    awarding_body="德国工商大会（AHK）",
+                    occupation=occupation,
+                    level=level,
+                    region_code=region,
                     since=datetime.date(2024, 1, 1),
                 ),
                 region,

@@ -55,8 +55,8 @@ def test_an_enterprise_files_on_the_page_and_the_officer_approves(client, make_u
         )
         assert response.status_code == 302, response.content.decode()[:3000]
     page = client.get(f"/evaluation/institutions/{inst.pk}/").content.decode()
-    assert "step-submit" in page and "step-approve" not in page
-    assert client.post(f"/evaluation/institutions/{inst.pk}/submit/").status_code == 302
+    assert "step-lodge" in page and "step-approve" not in page
+    assert client.post(f"/evaluation/institutions/{inst.pk}/lodge/").status_code == 302
     client.force_login(officer)
     page = client.get(f"/evaluation/institutions/{inst.pk}/").content.decode()
     assert "step-approve" in page

@@ -153,3 +153,24 @@ def test_an_upheld_objection_takes_the_candidate_off_the_list(filed) -> None:  #
     plan = plans.plan_issue(actor=filed.officer, plan=plan, review_note="抽查无误")
     assert Certificate.objects.filter(batch=plan.batch).count() == 3
     assert not Certificate.objects.filter(person=candidate.person).exists()
+
+
+def test_the_signed_revocation_list_names_a_revoked_batch_certificate(filed, client) -> None:  # type: ignore[no-untyped-def]
+    from gongjiang.credentials.services import certificate_revoke
+
+    plan = plans.plan_issue(actor=filed.officer, plan=publicised_plan(filed), review_note="抽查无误")
+    cert = Certificate.objects.filter(batch=plan.batch).order_by("number").last()
+    certificate_revoke(actor=filed.officer, certificate=cert, revoked_on=datetime.date.today(), reason="代考")
+    document = client.get("/verify/revocations/").json()
+    assert vc.signature_verify(document).valid
+    revoked = document["credentialSubject"]["revoked"]
+    assert revoked == [
+        {
+            "number": cert.number,
+            "batch": plan.batch.code,
+            "leafIndex": cert.batch_index,
+            "revokedOn": datetime.date.today().isoformat(),
+        }
+    ]
+    document["credentialSubject"]["revoked"] = []
+    assert not vc.signature_verify(document).valid

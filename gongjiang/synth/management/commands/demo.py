@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
 from gongjiang.synth.demo import DEMO_REGIONS, credentials_path, demo_accounts, demo_monitoring, region_has_data
+from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
 from gongjiang.synth.training_demo import training_demo
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             accounts = demo_accounts()
             self.stdout.write("  training: institutions, classes, claims, payments, findings")
             training_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  evaluation: institutions, plans, a batch issued, a batch refused, a draw")
+            evaluation_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
