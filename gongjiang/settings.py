@@ -109,15 +109,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "gongjiang.core.middleware.SecondFactorMiddleware",
     "gongjiang.core.middleware.LookupLimitMiddleware",
+    "gongjiang.core.errors.ErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out sign-in after the view has run.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongjiang.urls"
+# Messages take Bootstrap's alert classes by level (Django names the error level "error").
+MESSAGE_TAGS = {10: "secondary", 20: "info", 25: "success", 30: "warning", 40: "danger"}
 # Widgets render with the project's templates (the pickers' template lives beside the pages).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "tables/bootstrap5.html"
 WSGI_APPLICATION = "gongjiang.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"

@@ -35,3 +35,7 @@ urlpatterns = [
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
+
+handler403 = "gongjiang.core.errors.forbidden"
+handler404 = "gongjiang.core.errors.not_found"
+handler500 = "gongjiang.core.errors.server_error"

@@ -7,9 +7,25 @@ from typing import Any
 import django_filters
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import ChangeRecord
+
+
+class FilterSet(django_filters.FilterSet):
+    """A filterset whose filters made from model fields are labelled by the field's verbose name in the
+    language of each page. (django-filter computes such a label once, as text, and keeps it on the class's
+    filter when anything reads it there, the API schema say: every later page showed it in that first
+    language.)"""
+
+    @classmethod
+    def filter_for_field(cls, field: Any, field_name: str, lookup_expr: str | None = None) -> Any:
+        made = super().filter_for_field(field, field_name, lookup_expr)
+        verbose = getattr(field, "verbose_name", None)
+        if made is not None and made._label is None and verbose and lookup_expr in (None, "exact"):
+            made.label = capfirst(verbose)
+        return made
 
 
 def model_label(label: str) -> str:
@@ -25,7 +41,7 @@ def _model_choices() -> list[tuple[str, Any]]:
     return sorted(((label, model_label(label)) for label in labels), key=lambda c: str(c[1]))
 
 
-class ChangeRecordFilter(django_filters.FilterSet):
+class ChangeRecordFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Object, actor or request id"), method="filter_q")
     model = django_filters.ChoiceFilter(label=_("Object type"), choices=_model_choices)
     action = django_filters.ChoiceFilter(label=_("Action"), choices=ChangeRecord.Action.choices)

@@ -5,18 +5,66 @@ the ID number)."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import can, restrict
+from gongjiang.reference.selectors import region_name
 
 HISTORY_ROWS = 50
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+# What a set operation (core.audit.record_set) records beside the number of rows it wrote, as people
+# call it; a new key of a service's ``detail`` belongs here.
+SET_DETAIL_LABELS = {
+    "rows": gettext_lazy("Rows"),
+    "region": gettext_lazy("Region"),
+    "scale": gettext_lazy("Scale"),
+    "seed": gettext_lazy("Random seed"),
+    "synthetic": gettext_lazy("Synthetic data"),
+    "source": gettext_lazy("Source"),
+    "licence": gettext_lazy("Licence"),
+    "mode": gettext_lazy("Mode"),
+    "data_as_of": gettext_lazy("Data as of"),
+    "persons": gettext_lazy("Persons"),
+    "set": gettext_lazy("Policy set"),
+    "version": gettext_lazy("Version"),
+    "policy_sets": gettext_lazy("Policy sets"),
+    "document": gettext_lazy("Document"),
+    "class": gettext_lazy("Training class"),
+    "step": gettext_lazy("Step"),
+    "passed": gettext_lazy("Passed"),
+    "not_passed": gettext_lazy("Not passed"),
+    "eligible": gettext_lazy("Eligible"),
+    "batch": gettext_lazy("Payment batch"),
+    "total_fen": gettext_lazy("Total (fen)"),
+    "status": gettext_lazy("Status"),
+    "sample": gettext_lazy("Sample"),
+    "year": gettext_lazy("Year"),
+    "shortage": gettext_lazy("Shortage occupations"),
+    "import": gettext_lazy("Import kind"),
+    "file": gettext_lazy("File"),
+    "job": gettext_lazy("Import job"),
+    "plan": gettext_lazy("Evaluation plan"),
+    "new": gettext_lazy("Rows added"),
+    "changed": gettext_lazy("Rows changed"),
+}
+# The values of a set operation's detail that are words of the code.
+SET_DETAIL_VALUES = {
+    ("mode", "full"): gettext_lazy("full rebuild"),
+    ("mode", "incremental"): gettext_lazy("incremental update"),
+    ("step", "results matched"): gettext_lazy("results matched"),
+}
 
 
 @dataclass(frozen=True)
@@ -29,18 +77,50 @@ class HistoryRow:
 def field_label(model: type[Model] | None, name: str) -> str:
     """The verbose name of a model's field given a snapshot key (``name`` or ``name_id``, or a personal
     data column such as ``id_number_enc``); the key itself only when the model does not know it."""
-    if model is None:
-        return name
-    labels = getattr(model, "AUDIT_LABELS", {})
+    labels = getattr(model, "AUDIT_LABELS", {}) if model is not None else {}
     if name in labels:
         return str(labels[name])
-    for candidate in (name, name.removesuffix("_id")):
+    for candidate in (name, name.removesuffix("_id")) if model is not None else ():
         try:
-            field = model._meta.get_field(candidate)
+            field = model._meta.get_field(candidate)  # type: ignore[union-attr]
         except FieldDoesNotExist:
             continue
+        if getattr(field, "primary_key", False) and field.name == "id":
+            return _("Record number")
         return str(getattr(field, "verbose_name", candidate))
-    return name
+    return str(SET_DETAIL_LABELS.get(name, name))
+
+
+def value_label(model: type[Model] | None, name: str, value: Any) -> Any:
+    """A snapshot's value as the page shows it: a choice by its label, yes or no, a region by its name, a
+    time in local time."""
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(str(value_label(model, name, v)) for v in value)
+    if (name, value) in SET_DETAIL_VALUES:
+        return str(SET_DETAIL_VALUES[(name, value)])
+    field = None
+    if model is not None:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    if value in choices:
+        return str(choices[value])
+    if isinstance(value, str) and (name == "region" or name.endswith("region_code")) and value:
+        shown = region_name(value)
+        return f"{shown} ({value})" if shown != value else value
+    return value
 
 
 def _stamp(model: type[Model] | None, name: str) -> bool:
@@ -70,7 +150,7 @@ def history_rows(records: list[ChangeRecord]) -> list[HistoryRow]:
             model = None
         labels: list[str] = []
         for name in record.changed_fields():
-            if _stamp(model, name):
+            if _stamp(model, name) or name in getattr(model, "AUDIT_INTERNAL", ()):
                 continue
             label = field_label(model, name)
             if label not in labels:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core import second_factor
 from gongjiang.core.filtersets import ChangeRecordFilter, model_label
-from gongjiang.core.history import field_label, history_rows
+from gongjiang.core.history import field_label, history_rows, value_label
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.pages import BootstrapForm, Register
 from gongjiang.core.tables import ChangeRecordTable
@@ -123,9 +123,13 @@ class ChangeLogRegister(Register):
             model = None
         before, after = obj.before or {}, obj.after or {}
         changes = [
-            (field_label(model, name), before.get(name, ""), after.get(name, ""))
+            (
+                field_label(model, name),
+                value_label(model, name, before.get(name)),
+                value_label(model, name, after.get(name)),
+            )
             for name in sorted(set(before) | set(after))
-            if before.get(name) != after.get(name)
+            if before.get(name) != after.get(name) and name not in getattr(model, "AUDIT_INTERNAL", ())
         ]
         return {
             "title": f"{model_label(obj.model)} · {obj.object_repr}",

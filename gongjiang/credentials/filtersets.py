@@ -5,11 +5,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.filters import region_filter
+from gongjiang.core.filtersets import FilterSet
 from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
 from gongjiang.reference.models import SkillLevel
 
 
-class CertificateFilter(django_filters.FilterSet):
+class CertificateFilter(FilterSet):
     number = django_filters.CharFilter(label=_("Certificate number"), method="filter_number")
     level = django_filters.ModelChoiceFilter(label=_("Level"), queryset=SkillLevel.objects.all(), to_field_name="code")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CertificateStatus.choices)

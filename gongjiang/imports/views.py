@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -219,7 +220,20 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 @login_required
 @require_GET
 def columns_help(request: HttpRequest) -> HttpResponse:
-    listed = [(kind.name, kind.label, kind.columns) for kind in kinds.registered()]
+    """Each kind's columns with the headers a file may use: on a Chinese page the Chinese ones (the
+    templates' own), on an English page every one."""
+    chinese = not (get_language() or "").startswith("en")
+    listed = [
+        (
+            kind.name,
+            kind.label,
+            [
+                (c, [h for h in c.headers if not chinese or any("\u4e00" <= ch <= "\u9fff" for ch in h)] or c.headers)
+                for c in kind.columns
+            ],
+        )
+        for kind in kinds.registered()
+    ]
     return render(request, "imports/columns.html", {"kinds": listed})
 
 

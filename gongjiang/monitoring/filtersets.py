@@ -7,10 +7,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.filters import region_filter
+from gongjiang.core.filtersets import FilterSet
 from gongjiang.monitoring.models import Carrier, CarrierKind, CarrierLevel
 
 
-class CarrierFilter(django_filters.FilterSet):
+class CarrierFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CarrierKind.choices)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=CarrierLevel.choices)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import Scope, Scoped
+from gongjiang.reference.selectors import region_name
 
 
 class DataSource(models.TextChoices):
@@ -48,6 +49,7 @@ class Indicator(models.Model):
     period_types = models.JSONField(_("period types"), default=list, blank=True)
     source = models.CharField(_("data source"), max_length=20, choices=DataSource.choices)
     planned_source = models.CharField(_("planned source"), max_length=200, blank=True, default="")
+    planned_source_en = models.CharField(_("planned source in English"), max_length=200, blank=True, default="")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -61,6 +63,11 @@ class Indicator(models.Model):
     @property
     def display_name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    @property
+    def display_planned_source(self) -> str:
+        english = (get_language() or "").startswith("en") and self.planned_source_en
+        return english or self.planned_source
 
     @property
     def collected(self) -> bool:
@@ -89,6 +96,9 @@ class Target(Scoped):
     """A figure a policy document sets for an indicator in a region by a horizon year, with its clause."""
 
     SCOPE = Scope("region_code", steps=frozenset({"refresh"}))  # refresh: the indicators recomputed
+    # Change history leaves out the keys the files and the API know a target and its document by: their
+    # names stand for them.
+    AUDIT_INTERNAL = ("key", "document_id")
 
     key = models.CharField(_("key"), max_length=80, unique=True)
     indicator = models.ForeignKey(
@@ -118,7 +128,11 @@ class Target(Scoped):
         ordering = ["region_code", "horizon", "key"]
 
     def __str__(self) -> str:
-        return self.key
+        return _("%(indicator)s in %(region)s by %(year)s") % {
+            "indicator": self.indicator.display_name,
+            "region": region_name(self.region_code),
+            "year": self.horizon,
+        }
 
     @property
     def citation(self) -> str:
@@ -227,6 +241,10 @@ class RollupState(models.Model):
     seconds = models.FloatField(default=0)
     detail = models.JSONField(default=dict, blank=True)
 
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup states")
+
     def __str__(self) -> str:
         return f"{self.mode} {self.built_at:%Y-%m-%d %H:%M} (data as of {self.data_as_of})"
 
@@ -245,6 +263,10 @@ class RollupChange(models.Model):
     action = models.CharField(max_length=20)
     object_id = models.BigIntegerField(null=True, blank=True)  # none for a set (a bulk load)
     before = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued rollup change")
+        verbose_name_plural = _("queued rollup changes")
 
     def __str__(self) -> str:
         return f"{self.id} {self.action} {self.model} {self.object_id or ''}"
@@ -268,6 +290,10 @@ class RollupRun(models.Model):
     error = models.TextField(blank=True, default="")
     refresh_total = models.PositiveIntegerField(default=0)  # evaluation refreshes (one per city) of the last run
     refresh_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
 
     def __str__(self) -> str:
         return f"{self.running or 'idle'} (last finished {self.finished_at})"
@@ -309,11 +335,25 @@ class TargetEvaluation(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("target evaluation")
+        verbose_name_plural = _("target evaluations")
         constraints = [models.UniqueConstraint(fields=["target", "region_code"], name="evaluation_key")]
         ordering = ["region_code", "target__horizon", "target__key"]
 
     def __str__(self) -> str:
         return f"{self.target_id} @ {self.region_code}: {self.status}"
+
+
+FORECAST_MODELS = {
+    "linear": _("linear trend"),
+    "holt": _("Holt exponential smoothing"),
+    "none": _("no forecast"),
+}
+
+
+def forecast_model_label(name: str) -> str:
+    """A forecast's model as people call it; a ratio's is its numerator's and denominator's (holt/linear)."""
+    return "/".join(str(FORECAST_MODELS.get(part, part)) for part in (name or "none").split("/"))
 
 
 class SeriesForecast(models.Model):
@@ -330,6 +370,8 @@ class SeriesForecast(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("indicator forecast")
+        verbose_name_plural = _("indicator forecasts")
         constraints = [models.UniqueConstraint(fields=["indicator", "region_code"], name="forecast_key")]
         ordering = ["region_code", "indicator__order"]
 

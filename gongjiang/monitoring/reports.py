@@ -7,7 +7,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongjiang.monitoring.exports import Report
-from gongjiang.monitoring.models import Carrier, CarrierKind, CarrierLevel, DataSource, IndicatorKind
+from gongjiang.monitoring.models import (
+    Carrier,
+    CarrierKind,
+    CarrierLevel,
+    DataSource,
+    IndicatorKind,
+    forecast_model_label,
+)
 from gongjiang.reference.selectors import region_name
 
 
@@ -83,7 +90,7 @@ def dashboard_report(data: dict[str, Any]) -> Report:
         for year, value in t["history"]:
             trend_rows.append([t["indicator_name"], year, value, _("actual"), None, None])
         for year, point, lo, hi in t["points"]:
-            trend_rows.append([t["indicator_name"], year, point, _("forecast") + f" ({t['model']})", lo, hi])
+            trend_rows.append([t["indicator_name"], year, point, _("forecast") + f"（{t['model_label']}）", lo, hi])
     report.add(
         _("Trends and forecasts"),
         [_("Indicator"), _("Year"), _("Value"), _("Kind"), _("80% low"), _("80% high")],
@@ -96,7 +103,7 @@ def dashboard_report(data: dict[str, Any]) -> Report:
             _("Ranking: %(ind)s") % {"ind": name},
             [_("Rank"), _("Region"), _("Value")],
             [[i + 1, f"{r['name']} ({r['region']})", r["value"]] for i, r in enumerate(rows)],
-            sheet=_("Ranking") + f" {code[:12]}",
+            sheet=_("Ranking %(n)s") % {"n": len(report.tables)},
         )
     labels = {
         "industry": _("Industry"),
@@ -201,7 +208,7 @@ def forecasts_report(region: dict[str, Any], series: list[dict[str, Any]]) -> Re
                     [
                         s["indicator_name"],
                         part,
-                        model,
+                        forecast_model_label(model),
                         "✓" if model == bt.get("model") else "",
                         m.get("mae"),
                         None if m.get("mape") is None else round(m["mape"] * 100, 2),
@@ -222,7 +229,15 @@ def forecasts_report(region: dict[str, Any], series: list[dict[str, Any]]) -> Re
                 )
     report.add(
         _("Back-test errors"),
-        [_("Indicator"), _("Series"), _("Model"), _("Chosen"), _("MAE"), _("MAPE (%)"), _("Origins")],
+        [
+            _("Indicator"),
+            _("Series"),
+            _("Model"),
+            _("Chosen"),
+            _("Mean absolute error"),
+            _("Mean absolute percentage error (%)"),
+            _("Origins"),
+        ],
         rows,
     )
     points = []
@@ -251,11 +266,6 @@ def indicators_report(rows: list[dict[str, Any]]) -> Report:
     kinds = dict(IndicatorKind.choices)
     sources = dict(DataSource.choices)
 
-    def spec(s: dict[str, Any] | None) -> str:
-        if not s:
-            return ""
-        return ", ".join(f"{k}={v}" for k, v in s.items())
-
     report.add(
         _("Indicators"),
         [
@@ -274,12 +284,12 @@ def indicators_report(rows: list[dict[str, Any]]) -> Report:
                 r["code"],
                 r["name"],
                 str(kinds.get(r["kind"], r["kind"])),
-                spec(r["numerator"]),
-                spec(r["denominator"]),
+                r["numerator_text"],
+                r["denominator_text"],
                 r["factor"],
                 r["unit"],
                 str(sources.get(r["data_source"], r["data_source"])),
-                r["planned_source"],
+                r["planned_source_shown"],
             ]
             for r in rows
         ],

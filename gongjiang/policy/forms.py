@@ -5,13 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.policy.models import PolicySet
+from gongjiang.policy.models import PolicySet, PolicySetVersion
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def _set_choices() -> list[tuple[str, str]]:
-    return [(ps.name, f"{ps.name} · {ps.title}") for ps in PolicySet.objects.order_by("name")]
+    return [(ps.name, str(ps)) for ps in PolicySet.objects.order_by("name")]
 
 
 class EvaluateForm(forms.Form):
@@ -25,7 +25,7 @@ class EvaluateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Empty: every value recorded so far"),
     )
-    events = forms.FileField(label=_("Events (CSV)"), required=False)
+    events = forms.FileField(label=_("Events (CSV or XLSX)"), required=False)
     sample_size = forms.IntegerField(label=_("Sample size"), required=False, min_value=1, max_value=5000, initial=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,10 +42,13 @@ class EvaluateForm(forms.Form):
 
 
 class DiffForm(forms.Form):
+    """Two versions of one set; a version the set does not have is refused on its field, naming those it
+    has."""
+
     policy_set = forms.ChoiceField(label=_("Policy set"), choices=())
     from_version = forms.IntegerField(label=_("From version"), min_value=1)
     to_version = forms.IntegerField(label=_("To version"), min_value=1)
-    events = forms.FileField(label=_("Events (CSV)"), required=False)
+    events = forms.FileField(label=_("Events (CSV or XLSX)"), required=False)
     sample_size = forms.IntegerField(label=_("Sample size"), required=False, min_value=1, max_value=5000, initial=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -59,3 +62,25 @@ class DiffForm(forms.Form):
         if f is not None and f.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 50 MB; use the command line for large files."))
         return f
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name = data.get("policy_set")
+        if not name:
+            return data
+        numbers = list(
+            PolicySetVersion.objects.filter(policy_set__name=name).order_by("number").values_list("number", flat=True)
+        )
+        for field in ("from_version", "to_version"):
+            number = data.get(field)
+            if number is not None and number not in numbers:
+                message: Any
+                if len(numbers) < 2:
+                    message = _("This policy set has only one version so far; there is nothing to compare it with.")
+                else:
+                    message = _("This policy set has no version %(n)s; its versions are %(versions)s.") % {
+                        "n": number,
+                        "versions": "、".join(str(n) for n in numbers),
+                    }
+                self.add_error(field, message)
+        return data

@@ -10,7 +10,25 @@ region; they are written only by the load command.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+class Bilingual:
+    """A text of the policy files kept in Chinese and in English (``note`` and ``note_en``): ``shown(name)``
+    is the one of the page's language (the Chinese where the English is missing)."""
+
+    def shown(self, name: str) -> str:
+        english = getattr(self, f"{name}_en", "")
+        return english if in_english() and english else getattr(self, name)
+
+    @property
+    def shown_note(self) -> str:
+        return self.shown("note")
 
 
 class DocumentKind(models.TextChoices):
@@ -21,7 +39,7 @@ class DocumentKind(models.TextChoices):
     STANDARD_TABLE = "standard_table", _("Standard table")
 
 
-class PolicyDocument(models.Model):
+class PolicyDocument(Bilingual, models.Model):
     """A policy document: its number (e.g. 常政办发〔2025〕14号), our internal id (CZ-2025-14), issuer,
     date and region."""
 
@@ -34,6 +52,7 @@ class PolicyDocument(models.Model):
     region_code = models.CharField(_("region"), max_length=6)
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     note = models.TextField(_("note"), blank=True, default="")
+    note_en = models.TextField(_("note in English"), blank=True, default="")
 
     class Meta:
         verbose_name = _("policy document")
@@ -41,11 +60,11 @@ class PolicyDocument(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.number or self.code} {self.title}"
+        return f"{self.citation} {self.title}"
 
     @property
     def citation(self) -> str:
-        return self.number or self.code
+        return self.number or self.short or self.code
 
 
 class Clause(models.Model):
@@ -77,13 +96,15 @@ class Clause(models.Model):
         return f"{self.document.code} {self.path}"
 
 
-class PolicySet(models.Model):
+class PolicySet(Bilingual, models.Model):
     """A named set of rules for a region (jiangsu, suzhou, changzhou, zhangjiagang)."""
 
     name = models.SlugField(_("name"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True, default="")
     region_code = models.CharField(_("region"), max_length=6)
     description = models.TextField(_("description"), blank=True, default="")
+    description_en = models.TextField(_("description in English"), blank=True, default="")
 
     class Meta:
         verbose_name = _("policy set")
@@ -91,7 +112,7 @@ class PolicySet(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown("title") or self.name
 
     def current_version(self) -> PolicySetVersion | None:
         return self.versions.filter(adopted_at__isnull=False).order_by("-adopted_at", "-number").first()
@@ -124,7 +145,7 @@ class PolicySetVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy_set.name} v{self.number}"
+        return _("%(set)s, version %(number)s") % {"set": self.policy_set, "number": self.number}
 
 
 class Unit(models.TextChoices):
@@ -134,7 +155,7 @@ class Unit(models.TextChoices):
     MONTHS = "months", _("months")
 
 
-class Parameter(models.Model):
+class Parameter(Bilingual, models.Model):
     """A dated value of a version: in force in its region (and, by fallback, its subregions without a
     value of their own) from ``effective_from`` to ``effective_to`` (inclusive; open when empty)."""
 
@@ -152,6 +173,7 @@ class Parameter(models.Model):
     limit_name = models.CharField(_("bounded by parameter"), max_length=80, blank=True, default="")
     origin = models.CharField(_("defined in set"), max_length=50)
     note = models.TextField(_("note"), blank=True, default="")
+    note_en = models.TextField(_("note in English"), blank=True, default="")
 
     class Meta:
         verbose_name = _("parameter")
@@ -169,7 +191,7 @@ class HitPolicy(models.TextChoices):
     COLLECT = "collect", _("all matching rows")
 
 
-class DecisionTable(models.Model):
+class DecisionTable(Bilingual, models.Model):
     """A decision table of a version, checked at load for gaps, overlaps, shadowed rows and missing values."""
 
     version = models.ForeignKey(
@@ -188,6 +210,7 @@ class DecisionTable(models.Model):
     unmatched = models.CharField(_("reason when no row matches"), max_length=40, default="no_rule_row")
     origin = models.CharField(_("defined in set"), max_length=50)
     note = models.TextField(_("note"), blank=True, default="")
+    note_en = models.TextField(_("note in English"), blank=True, default="")
 
     class Meta:
         verbose_name = _("decision table")

@@ -87,7 +87,8 @@ def read_documents(path: Path = DOCUMENTS_FILE) -> dict[str, DocumentSpec]:
                 issued_on=_opt_date(item.get("issued_on"), f"{where} issued_on"),
                 region=_region(item.get("region"), f"{where} region"),
                 kind=_req_str(item, "kind", where),
-                note=str(item.get("note") or ""),
+                note=str(item.get("note") or "").strip(),
+                note_en=str(item.get("note_en") or "").strip(),
                 clauses=tuple(clauses),
             )
         except SpecError as exc:
@@ -160,8 +161,10 @@ def read_set(
     spec = SetSpec(
         name=name,
         title=str(head.get("title") or name),
+        title_en=str(head.get("title_en") or "").strip(),
         region=_region(head.get("region"), f"{name}.yaml region"),
         description=str(head.get("description") or "").strip(),
+        description_en=str(head.get("description_en") or "").strip(),
         includes=tuple(str(i) for i in head.get("includes") or []),
         rules=rules,
         params=tuple(params),
@@ -190,8 +193,10 @@ def spec_from_json(data: dict[str, Any]) -> SetSpec:
     spec = SetSpec(
         name=data["name"],
         title=data.get("title") or data["name"],
+        title_en=data.get("title_en") or "",
         region=data["region"],
         description=data.get("description") or "",
+        description_en=data.get("description_en") or "",
         includes=tuple(data.get("includes") or ()),
         rules=rules,
         params=tuple(p for p in params if p is not None),
@@ -264,7 +269,8 @@ def _param(p: dict[str, Any], ctx: _Ctx, where: str, origin: str) -> ParamSpec |
         end=end,
         recorded_at=recorded,
         clause=clause,
-        note=str(p.get("note") or ""),
+        note=str(p.get("note") or "").strip(),
+        note_en=str(p.get("note_en") or "").strip(),
         origin=str(p.get("origin") or origin),
         limit=str(p.get("limit") or ""),
     )
@@ -452,7 +458,8 @@ def _table(t: dict[str, Any], ctx: _Ctx, where: str, origin: str) -> TableSpec |
         outputs=outputs,
         rows=tuple(rows),
         unmatched=str(t.get("unmatched") or "no_rule_row"),
-        note=str(t.get("note") or ""),
+        note=str(t.get("note") or "").strip(),
+        note_en=str(t.get("note_en") or "").strip(),
         origin=str(t.get("origin") or origin),
         raw_rows=raw_rows,
     )

@@ -46,6 +46,23 @@ def get_version(name: str, version: int | None = None) -> PolicySetVersion:
     return found
 
 
+def policy_set_title(name: str, version: int | None = None) -> str:
+    """A set (and one of its versions) as the pages name it: its title, not its name."""
+    found = PolicySet.objects.filter(name=name).first()
+    title = str(found) if found is not None else name
+    return _("%(set)s, version %(number)s") % {"set": title, "number": version} if version else title
+
+
+def clause_citation(key: str) -> str:
+    """A clause as sets and records cite it (``<internal id> <path>``: ``ZJG-opinion 二(六)``) as people
+    cite it: the document's number, or its short name where it has none, then the clause."""
+    code, _space, path = (key or "").strip().partition(" ")
+    doc = PolicyDocument.objects.filter(code=code).only("number", "short").first() if code else None
+    if doc is None:
+        return key
+    return f"{doc.citation} {path}".strip()
+
+
 def documents() -> dict[str, DocumentSpec]:
     out: dict[str, DocumentSpec] = {}
     for doc in PolicyDocument.objects.prefetch_related("clauses").order_by("code"):
@@ -59,6 +76,7 @@ def documents() -> dict[str, DocumentSpec]:
             region=doc.region_code,
             kind=doc.kind,
             note=doc.note,
+            note_en=doc.note_en,
             clauses=tuple(ClauseSpec(c.path, c.summary) for c in doc.clauses.all()),
         )
     return out
@@ -80,6 +98,7 @@ def spec_from_db(version: PolicySetVersion) -> SetSpec:
                 "recorded_at": p.recorded_at.isoformat(),
                 "clause": p.clause.key,
                 "note": p.note,
+                "note_en": p.note_en,
                 "origin": p.origin,
                 "limit": p.limit_name,
             }
@@ -100,6 +119,7 @@ def spec_from_db(version: PolicySetVersion) -> SetSpec:
                 "rows": t.rows,
                 "unmatched": t.unmatched,
                 "note": t.note,
+                "note_en": t.note_en,
                 "origin": t.origin,
             }
         )

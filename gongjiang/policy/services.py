@@ -79,6 +79,7 @@ def _document_upsert(spec: DocumentSpec, report: DocumentsReport) -> None:
         "region_code": spec.region,
         "kind": spec.kind,
         "note": spec.note.strip(),
+        "note_en": spec.note_en.strip(),
     }
     doc = PolicyDocument.objects.filter(code=spec.code).first()
     if doc is None:
@@ -139,18 +140,20 @@ def policy_set_load(
         raise ValidationError([f"{name}_cases.yaml: golden case failed: {f}" for f in failures])
     with transaction.atomic():
         policy_documents_load(actor=actor, path=documents_path)
-        policy_set, created_set = PolicySet.objects.get_or_create(
-            name=name, defaults={"title": spec.title, "region_code": spec.region, "description": spec.description}
-        )
+        shown = {
+            "title": spec.title,
+            "title_en": spec.title_en,
+            "region_code": spec.region,
+            "description": spec.description,
+            "description_en": spec.description_en,
+        }
+        policy_set, created_set = PolicySet.objects.get_or_create(name=name, defaults=shown)
         if created_set:
             record_change(action=ChangeRecord.Action.CREATE, instance=policy_set)
-        elif (policy_set.title, policy_set.region_code, policy_set.description) != (
-            spec.title,
-            spec.region,
-            spec.description,
-        ):
+        elif any(getattr(policy_set, k) != v for k, v in shown.items()):
             before = snapshot(policy_set)
-            policy_set.title, policy_set.region_code, policy_set.description = spec.title, spec.region, spec.description
+            for k, v in shown.items():
+                setattr(policy_set, k, v)
             policy_set.full_clean()
             policy_set.save()
             record_change(action=ChangeRecord.Action.UPDATE, instance=policy_set, before=before)
@@ -194,6 +197,7 @@ def policy_set_load(
                 limit_name=p.limit,
                 origin=p.origin,
                 note=p.note,
+                note_en=p.note_en,
             )
             for p in spec.params
         ]
@@ -213,6 +217,7 @@ def policy_set_load(
                 unmatched=t.unmatched,
                 origin=t.origin,
                 note=t.note,
+                note_en=t.note_en,
             )
             for t in spec.tables
         ]

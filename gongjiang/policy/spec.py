@@ -68,9 +68,10 @@ class DocumentSpec:
     kind: str
     note: str
     clauses: tuple[ClauseSpec, ...]
+    note_en: str = ""  # the note in English (``note`` is Chinese)
 
     def citation(self, path: str) -> str:
-        return f"{self.number or self.code} {path}".strip()
+        return f"{self.number or self.short or self.code} {path}".strip()
 
 
 def citation_key(doc_code: str, path: str) -> str:
@@ -100,6 +101,7 @@ class ParamSpec:
     note: str = ""
     origin: str = ""
     limit: str = ""  # name of a parameter bounding |value| (checked at load)
+    note_en: str = ""  # the note in English (``note`` is Chinese)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +114,7 @@ class ParamSpec:
             "recorded_at": self.recorded_at.isoformat(),
             "clause": self.clause,
             "note": self.note,
+            "note_en": self.note_en,
             "origin": self.origin,
             "limit": self.limit,
         }
@@ -189,6 +192,7 @@ class TableSpec:
     note: str = ""
     origin: str = ""
     raw_rows: tuple[dict[str, Any], ...] = ()
+    note_en: str = ""  # the note in English (``note`` is Chinese)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -204,6 +208,7 @@ class TableSpec:
             "rows": [dict(r) for r in self.raw_rows],
             "unmatched": self.unmatched,
             "note": self.note,
+            "note_en": self.note_en,
             "origin": self.origin,
         }
 
@@ -232,13 +237,17 @@ class SetSpec:
     tables: tuple[TableSpec, ...]
     files: tuple[str, ...] = ()
     digest: str = ""
+    title_en: str = ""  # the title and description in English (``title`` and ``description`` are Chinese)
+    description_en: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "title": self.title,
+            "title_en": self.title_en,
             "region": self.region,
             "description": self.description,
+            "description_en": self.description_en,
             "includes": list(self.includes),
             "rules": {k: v.to_json() for k, v in sorted(self.rules.items())},
             "parameters": [p.to_json() for p in self.params],

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from gongjiang.policy import labels
 from gongjiang.policy.engine import evaluate
 from gongjiang.policy.forms import DiffForm, EvaluateForm
 from gongjiang.policy.inputs import PolicyInputError
@@ -37,8 +38,14 @@ def document_detail(request: HttpRequest, code: str) -> HttpResponse:
     clauses = []
     for c in Clause.objects.filter(document=doc).order_by("id"):
         uses = sorted(
-            {f"{p.name} ({p.version.policy_set.name})" for p in c.parameters.select_related("version__policy_set")}
-            | {f"{t.name} ({t.version.policy_set.name})" for t in c.tables.select_related("version__policy_set")}
+            {
+                f"{labels.parameter(p.name)}（{p.version.policy_set}）"
+                for p in c.parameters.select_related("version__policy_set")
+            }
+            | {
+                f"{labels.table(t.name)}（{t.version.policy_set}）"
+                for t in c.tables.select_related("version__policy_set")
+            }
         )
         clauses.append({"clause": c, "uses": uses})
     return render(request, "policy/document_detail.html", {"doc": doc, "clauses": clauses})
@@ -64,8 +71,8 @@ def set_detail(request: HttpRequest, name: str) -> HttpResponse:
         outputs = list(t.outputs)
         rows = [
             {
-                "conditions": [_cell(r.get(i)) for i in inputs],
-                "outputs": [_cell(r.get(o)) for o in outputs],
+                "conditions": [_cell(i, r.get(i)) for i in inputs],
+                "outputs": [_cell(o, r.get(o)) for o in outputs],
                 "eligible": r.get("eligible", True),
                 "reason": r.get("reason", ""),
                 "label": r.get("label", ""),
@@ -89,14 +96,12 @@ def set_detail(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _cell(value: Any) -> str:
+def _cell(column: str, value: Any) -> str:
     if value is None:
         return "∅"
-    if isinstance(value, list):
-        return " | ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "✓" if value else "✗"
-    return str(value)
+    return labels.value(column, value)
 
 
 def _load_events(form: Any, request: HttpRequest, default_size: int) -> Any:
@@ -173,6 +178,7 @@ def diff_page(request: HttpRequest) -> HttpResponse:
             for c in report.by_clause + report.by_type:
                 d = c["delta_fen"]
                 c["delta_yuan"] = ("+" if d >= 0 else "-") + f"{abs(d) // 100}.{abs(d) % 100:02d}"
-            context.update(report=report, rows=rows, source=source)
+            shown = PolicySet.objects.filter(name=report.policy_set).first()
+            context.update(report=report, rows=rows, source=source, set_title=str(shown or report.policy_set))
     context["form"] = form
     return render(request, "policy/diff.html", context)

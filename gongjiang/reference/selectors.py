@@ -1,12 +1,33 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gongjiang.reference import regions
-from gongjiang.reference.models import Occupation, Region, SkillLevel
+from gongjiang.reference.models import Industry, Occupation, Region, SkillLevel
+
+# An industry code as people write it (GB/T 4754-2017): a section letter, a division (2 digits), a group
+# (3) or a class (4), the digits with or without their section letter: C, 34, C34, C341, C3411.
+INDUSTRY_CODE = re.compile(r"(?P<section>[A-T])?(?P<digits>[0-9]{2,4})?")
+
+
+def industry_for(code: str) -> Industry | None:
+    """The registered industry a code names: a section, or the division of a division, group or class code
+    (C3411 is in division 34); None for a code of no registered section or division, or one whose letter
+    is not its division's section."""
+    match = INDUSTRY_CODE.fullmatch((code or "").strip().upper())
+    if not match or not any(match.groups()):
+        return None
+    section, digits = match.group("section"), match.group("digits")
+    if digits is None:
+        return Industry.objects.filter(code=section).first()
+    division = Industry.objects.filter(code=digits[:2]).first()
+    if division is None or (section and division.section != section):
+        return None
+    return division
 
 
 def region_name(code: str, as_of: datetime.date | int | None = None) -> str:

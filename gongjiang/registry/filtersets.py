@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.filters import region_filter
+from gongjiang.core.filtersets import FilterSet
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, OrganisationKind, Person, Sex
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(FilterSet):
     """Searches that may stand in an address. The ID number is not one of them: it is looked up by POST
     (``registry.selectors.person_lookup``), never put in a URL."""
 
@@ -28,7 +29,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(name__startswith=value) if value else queryset
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
@@ -44,7 +45,7 @@ class OrganisationFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__contains=value) | Q(uscc=value.upper()))
 
 
-class EmploymentFilter(django_filters.FilterSet):
+class EmploymentFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Organisation name"), method="filter_q")
     current = django_filters.BooleanFilter(label=_("Current only"), method="filter_current")
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("organisation__region_code"))
@@ -61,7 +62,7 @@ class EmploymentFilter(django_filters.FilterSet):
         return queryset.filter(end__isnull=True) if value else queryset
 
 
-class EmploymentStatFilter(django_filters.FilterSet):
+class EmploymentStatFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
 

@@ -62,7 +62,7 @@ class OrganisationForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
     region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
-    industry_code = forms.CharField(label=_("Industry code"), max_length=4, required=False, widget=Picker("industries"))
+    industry_code = forms.CharField(label=_("Industry code"), max_length=5, required=False, widget=Picker("industries"))
     self_evaluation = forms.BooleanField(label=_("Files for self-evaluation"), required=False)
 
 

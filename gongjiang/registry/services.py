@@ -15,8 +15,8 @@ from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.plausible import check_date, check_name
 from gongjiang.core.scope import authorize, in_scope
 from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_number
-from gongjiang.reference.models import Industry, Occupation
-from gongjiang.reference.selectors import validate_region_code
+from gongjiang.reference.models import Occupation
+from gongjiang.reference.selectors import industry_for, validate_region_code
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 
 
@@ -138,7 +138,7 @@ def organisation_create(
         raise ValidationError({"uscc": _("An organisation with this credit code is already registered.")})
     industry = None
     if industry_code:
-        industry = Industry.objects.filter(code=industry_code).first()
+        industry = industry_for(industry_code)
         if industry is None:
             raise ValidationError(
                 {"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": industry_code}}
@@ -175,7 +175,7 @@ def organisation_update(*, actor: Any, organisation: Organisation, **changes: An
         authorize(actor, "change", Organisation, region_code=org.region_code, field="region_code")
     if "industry_code" in changes:
         code = changes["industry_code"]
-        org.industry = Industry.objects.filter(code=code).first() if code else None
+        org.industry = industry_for(code) if code else None
         if code and org.industry is None:
             raise ValidationError({"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": code}})
     if "self_evaluation" in changes:

@@ -33,14 +33,15 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("province", Role.OFFICER, "320000", "江苏省人社厅 province officer"),
-    DemoAccount("suzhou", Role.OFFICER, "320500", "苏州市人社局 city officer"),
-    DemoAccount("zhangjiagang", Role.OFFICER, "320582", "张家港市人社局 district officer"),
-    DemoAccount("changzhou", Role.OFFICER, "320400", "常州市人社局 city officer"),
-    DemoAccount("enterprise", Role.ORGANISATION, "", "a self-evaluating enterprise in 张家港"),
-    DemoAccount("auditor", Role.AUDITOR, "320500", "苏州 auditor (read only)"),
-    DemoAccount("school", Role.ORGANISATION, "", "a designated training institution in 张家港"),
-    DemoAccount("evaluator", Role.ORGANISATION, "", "a social training-evaluation organisation in 苏州"),
+    # The description is the account's name on the pages (its change history, the change log).
+    DemoAccount("province", Role.OFFICER, "320000", "江苏省人社厅 省级经办人员"),
+    DemoAccount("suzhou", Role.OFFICER, "320500", "苏州市人社局 市级经办人员"),
+    DemoAccount("zhangjiagang", Role.OFFICER, "320582", "张家港市人社局 县级经办人员"),
+    DemoAccount("changzhou", Role.OFFICER, "320400", "常州市人社局 市级经办人员"),
+    DemoAccount("enterprise", Role.ORGANISATION, "", "张家港一家自主评价企业"),
+    DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),
+    DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
+    DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
 ]
 
 

@@ -124,7 +124,7 @@ def _load_cities(
             sealing.discard()
         for code, year, employed in frames["stats"].iter_rows():
             EmploymentStat.objects.update_or_create(
-                region_code=code, year=year, defaults={"employed": employed, "source": f"synthetic seed {seed}"}
+                region_code=code, year=year, defaults={"employed": employed, "source": f"模拟数据（随机种子{seed}）"}
             )
         for key in totals:
             totals[key] += frames[key].height

@@ -94,7 +94,7 @@ def carrier_rows(city: str, seed: int = 1) -> list[dict[str, Any]]:
                     "level": str(levels[i]),
                     "since": min(since, datetime.date(2025, 12, 31)),
                     "digital": bool(is_digital[i]),
-                    "source": f"synthetic demo data, seed {seed}",
+                    "source": f"模拟演示数据（随机种子{seed}）",
                 }
             )
     return rows

@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.filters import region_filter
+from gongjiang.core.filtersets import FilterSet
 from gongjiang.training.models import (
     Application,
     ApplicationStatus,
@@ -27,7 +28,7 @@ from gongjiang.training.models import (
 )
 
 
-class CatalogFilter(django_filters.FilterSet):
+class CatalogFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
@@ -39,7 +40,7 @@ class CatalogFilter(django_filters.FilterSet):
         fields = ["region", "year", "tier", "shortage", "occupation"]
 
 
-class DesignationFilter(django_filters.FilterSet):
+class DesignationFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
 
     class Meta:
@@ -47,7 +48,7 @@ class DesignationFilter(django_filters.FilterSet):
         fields = ["region", "status"]
 
 
-class NeedFilter(django_filters.FilterSet):
+class NeedFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=NeedStatus.choices)
@@ -57,7 +58,7 @@ class NeedFilter(django_filters.FilterSet):
         fields = ["region", "year", "status"]
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
 
@@ -66,7 +67,7 @@ class ApplicationFilter(django_filters.FilterSet):
         fields = ["status", "region", "need"]
 
 
-class ClassFilter(django_filters.FilterSet):
+class ClassFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ClassStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ClassKind.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
@@ -77,7 +78,7 @@ class ClassFilter(django_filters.FilterSet):
         fields = ["status", "kind", "region", "code"]
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ClaimStatus.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     training_class = django_filters.NumberFilter(label=_("Class"), field_name="training_class_id")
@@ -88,7 +89,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["status", "region", "training_class", "person"]
 
 
-class BatchFilter(django_filters.FilterSet):
+class BatchFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=BatchStatus.choices)
 
     class Meta:
@@ -96,7 +97,7 @@ class BatchFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
-class FindingFilter(django_filters.FilterSet):
+class FindingFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=FindingKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=FindingStatus.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))

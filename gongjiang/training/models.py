@@ -242,7 +242,11 @@ class ReviewDecision(Scoped):
         constraints = [models.UniqueConstraint(fields=["application", "stage"], name="training_decision_once")]
 
     def __str__(self) -> str:
-        return f"{self.application_id} #{self.stage} {self.decision}"
+        return _("Application %(application)s, stage %(stage)s: %(decision)s") % {
+            "application": self.application_id,
+            "stage": self.stage + 1,
+            "decision": self.get_decision_display(),
+        }
 
     @property
     def stage_label(self) -> str:
@@ -551,7 +555,11 @@ class AuditSample(Scoped):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.region_code} #{self.pk} seed {self.seed}"
+        return _("Sample %(pk)s of %(region)s (seed %(seed)s)") % {
+            "pk": self.pk,
+            "region": self.region_code,
+            "seed": self.seed,
+        }
 
 
 class SampleResult(models.TextChoices):

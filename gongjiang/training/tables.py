@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.scope import can
+from gongjiang.policy.selectors import clause_citation
 from gongjiang.registry.tables import TABLE_CLASS, RegionColumn
 from gongjiang.training import models
 
@@ -79,6 +81,9 @@ class CatalogTable(RegionTable):
         fields = ("region_code", "year", "occupation", "tier", "digital", "shortage", "clause")
         attrs = listing("catalog-table")
         empty_text = _("No catalog entries match.")
+
+    def render_clause(self, value: str) -> str:
+        return clause_citation(value)
 
 
 class NeedTable(RegionTable):
@@ -198,8 +203,12 @@ class ClassClaimTable(ClaimTable):
         orderable = False
 
     def render_open_findings(self, value: int, record: models.Claim) -> str:
+        if not value:
+            return ""
+        if not can(getattr(getattr(self, "request", None), "user", None), "view", models.Finding):
+            return format_html('<span class="badge bg-danger">{}</span>', value)
         url = reverse("training:finding-list") + f"?claim={record.pk}"
-        return format_html('<a class="badge bg-danger" href="{}">{}</a>', url, value) if value else ""
+        return format_html('<a class="badge bg-danger" href="{}">{}</a>', url, value)
 
 
 class FindingClaimTable(ClaimTable):

@@ -19,6 +19,7 @@ from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.templatetags.gongjiang import region_name
+from gongjiang.policy.selectors import clause_citation, policy_set_title
 from gongjiang.registry.models import Organisation
 from gongjiang.training import checks, filtersets, forms, models, rules, selectors, services, tables
 
@@ -56,6 +57,7 @@ def _link(register: Register, pk: Any, text: Any) -> str | None:
 
 
 DATES = Field(_("Dates"), lambda obj: _period(obj.start_date, obj.end_date))
+CLAUSE = Field(_("Source clause"), lambda obj: clause_citation(obj.clause) or None)
 HOURS = Field(_("Hours"), _hours)
 
 
@@ -89,7 +91,9 @@ class DesignationRegister(TrainingRegister):
         "organisation",
         "region_code",
         Field(_("Period"), lambda d: _period(d.period_start, d.period_end)),
-        *("tender_reference", "clause", "status", "revoked_on", "revoke_reason"),
+        "tender_reference",
+        CLAUSE,
+        *("status", "revoked_on", "revoke_reason"),
     )
     steps = (
         Step(
@@ -122,7 +126,7 @@ class CatalogRegister(TrainingRegister):
     related = ("occupation",)
     list_template = "training/catalog_list.html"
     heading = _("Subsidy and shortage-occupation catalog")
-    fields = ("region_code", "year", "occupation", "tier", "digital", "shortage", "clause")
+    fields = ("region_code", "year", "occupation", "tier", "digital", "shortage", CLAUSE)
     actions = (
         Action(
             "upload",
@@ -373,7 +377,7 @@ class ClassRegister(TrainingRegister):
         claims = selectors.claims_with_findings(restrict(obj.claims.select_related("person"), user))
         return {
             "roster": tables.EnrolmentTable(enrolments),
-            "claims": tables.ClassClaimTable(claims) if claims else None,
+            "claims": tables.ClassClaimTable(claims, request=request) if claims else None,
         }
 
 
@@ -398,13 +402,13 @@ class ClaimRegister(TrainingRegister):
             _("Certificate"),
             lambda c: c.certificate and f"{c.certificate.number} ({c.certificate.issue_date:%Y-%m-%d})",
         ),
-        Field(_("Policy set"), lambda c: f"{c.policy_set} v{c.policy_version}" if c.policy_version else c.policy_set),
+        Field(_("Policy set"), lambda c: policy_set_title(c.policy_set, c.policy_version)),
         "event_date",
         "region_code",
         Field(_("Eligible"), lambda c: f"{_('Yes') if c.eligible else _('No')}{_reason(c.reason)}"),
         Field(_("Amount"), lambda c: _yuan(c.amount_fen)),
         "trace",
-        Field(_("Clauses"), lambda c: "、".join(c.clauses) or None),
+        Field(_("Clauses"), lambda c: "、".join(clause_citation(k) for k in c.clauses) or None),
         "status",
         Field(_("Decided by"), lambda c: _by(c.decided_by, c.decided_at)),
     )

@@ -22,9 +22,9 @@ def test_officer_evaluates_events_and_reads_the_traces(officer, login, live_serv
     page = login("zhangjiagang")
     page.click("#nav-policy")
     page.wait_for_selector("#set-table")
-    page.click("#set-table >> text=zhangjiagang")
+    page.click("#set-table >> text=张家港市技能人才补贴与奖励")
     page.wait_for_selector("#parameter-table")
-    assert "order_class_match.cap_per_person" in page.inner_text("#parameter-table")
+    assert "“张家港班”政府配套资助：每人上限" in page.inner_text("#parameter-table")
 
     page.goto(f"{live_server.url}/policy/evaluate/")
     page.select_option("#id_policy_set", "zhangjiagang")
@@ -34,7 +34,7 @@ def test_officer_evaluates_events_and_reads_the_traces(officer, login, live_serv
     assert page.locator("#result-table tbody tr").count() == 40
     traces = page.locator("#result-table td.trace").all_inner_texts()
     assert all(t.strip() for t in traces)
-    assert any("ZJG-opinion" in t or "省标准 2023" in t for t in traces)
+    assert any("张家港技能人才意见" in t or "省标准 2023" in t for t in traces)
 
     events = tmp_path / "events.csv"
     events.write_text(
@@ -48,7 +48,7 @@ def test_officer_evaluates_events_and_reads_the_traces(officer, login, live_serv
     page.wait_for_selector("#result-table")
     rows = page.locator("#result-table tbody tr").all_inner_texts()
     assert "800.00" in rows[0] and "200.00" in rows[1]
-    assert "个人上限1000元 (ZJG-opinion 二(八)) = 200元" in rows[1]
+    assert "个人上限1000元 (张家港技能人才意见 二(八)) = 200元" in rows[1]
     assert page.inner_text("#total-yuan") == "1000.00"
 
     events.write_text(

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django import template
+from django.apps import apps
 
 from gongjiang.core import pii
+from gongjiang.core.scope import can
 from gongjiang.reference.selectors import region_name as _region_name
 
 register = template.Library()
@@ -23,3 +25,10 @@ def minutes(value: Any) -> int:
     """A timedelta in whole minutes, rounded up (a lockout's cool-off)."""
     seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
     return int(-(-seconds // 60))
+
+
+@register.filter
+def may_view(user: Any, label: str) -> bool:
+    """May the user's role open the pages of model ``label`` ("app.Model") at all? Menus offer only what
+    opens."""
+    return can(user, "view", apps.get_model(label))

@@ -40,7 +40,7 @@ def test_oversized_upload_is_refused_by_the_page_before_reading(client, make_use
     assert len(data) > 2000
     response = client.post("/imports/upload/", {"kind": "persons", "file": io.BytesIO(data)})
     assert response.status_code == 413
-    assert "2.0 KiB" in response.content.decode() or "2000" in response.content.decode()
+    assert "2.0 KB" in response.content.decode() or "2000" in response.content.decode()
     assert ImportJob.objects.count() == 0
 
 

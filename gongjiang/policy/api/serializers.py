@@ -22,7 +22,19 @@ class PolicyDocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicyDocument
-        fields = ["code", "number", "short", "title", "issuer", "issued_on", "region_code", "kind", "note", "clauses"]
+        fields = [
+            "code",
+            "number",
+            "short",
+            "title",
+            "issuer",
+            "issued_on",
+            "region_code",
+            "kind",
+            "note",
+            "note_en",
+            "clauses",
+        ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -37,7 +49,16 @@ class PolicySetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicySet
-        fields = ["name", "title", "region_code", "description", "current_version", "versions"]
+        fields = [
+            "name",
+            "title",
+            "title_en",
+            "region_code",
+            "description",
+            "description_en",
+            "current_version",
+            "versions",
+        ]
 
     def get_current_version(self, obj: PolicySet) -> int | None:
         v = obj.current_version()
@@ -60,6 +81,7 @@ class ParameterSerializer(serializers.ModelSerializer):
             "clause",
             "origin",
             "note",
+            "note_en",
         ]
 
 

@@ -43,10 +43,10 @@ def test_evaluate_writes_the_results_file(db, reference, load_sets, tmp_path: Pa
     row = results.row(0, named=True)
     assert row["amount_yuan"] == "4550.00" and row["eligible"] == "true"
     assert row["trace_text"] == (
-        "技师 A类 3500元 (省标准 2023) × (1+0%) 市级调整 (SZ-report 二(三)) "
-        "× (1+30%) 数字紧缺 (SZ-digital-10 一) = 4550元"
+        "技师 A类 3500元 (省标准 2023) × (1+0%) 市级调整 (苏州高技能人才报告 二(三)) "
+        "× (1+30%) 数字紧缺 (苏州数字技能十条 一) = 4550元"
     )
-    assert row["clauses"] == "苏人社（2023，市级通知转述） 标准表; SZ-report 二(三); SZ-digital-10 一"
+    assert row["clauses"] == "苏人社（2023，市级通知转述） 标准表; 苏州高技能人才报告 二(三); 苏州数字技能十条 一"
     assert results["reason"].to_list() == ["ok", "same_occupation_level", "ok"]
 
 
@@ -88,7 +88,7 @@ def test_diff_reports_who_changes_per_clause(db, reference, load_sets, sets_dir:
     assert "suzhou: v1 → v2 over 3 events" in out
     assert "changed: 1 events of 1 persons; 0 newly eligible, 0 no longer eligible, 1 more, 0 less" in out
     assert "total: 5550.00 → 5650.00 yuan (+100.00 yuan)" in out
-    assert "  SZ-report 二(三): 1 events, +100.00 yuan" in out
+    assert "  苏州高技能人才报告 二(三): 1 events, +100.00 yuan" in out
     rows = pl.read_csv(dst, infer_schema=False)
     assert rows["event_id"].to_list() == ["a3"]
-    assert rows["trace_after"][0].endswith("× (1+10%) 市级调整 (SZ-report 二(三)) = 1100元")
+    assert rows["trace_after"][0].endswith("× (1+10%) 市级调整 (苏州高技能人才报告 二(三)) = 1100元")

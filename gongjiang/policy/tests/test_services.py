@@ -84,7 +84,7 @@ def test_parameter_lookup_falls_back_district_city_province(load_sets) -> None: 
     load_sets("zhangjiagang")
     on = datetime.date(2025, 6, 1)
     share = parameter_value("enterprise_training.share", policy_set="zhangjiagang", region_code="320582", on=on)
-    assert share is not None and share.value == 50 and share.clause.citation == "ZJG-opinion 二(八)".replace("八", "四")
+    assert share is not None and share.value == 50 and share.clause.citation == "张家港技能人才意见 二(四)"
     adj = parameter_value("standard_adjustment", policy_set="zhangjiagang", region_code="320582", on=on)
     assert adj is not None and adj.region_code == "320500"
     extension = parameter_value("catalog_extension_limit", policy_set="zhangjiagang", region_code="320582", on=on)

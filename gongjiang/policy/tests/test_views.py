@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -38,12 +39,22 @@ def api(officer) -> APIClient:  # type: ignore[no-untyped-def]
 def test_pages_show_sets_documents_clauses_and_tables(client, officer, load_sets) -> None:  # type: ignore[no-untyped-def]
     load_sets("zhangjiagang")
     client.force_login(officer)
-    html = client.get("/policy/").content.decode()
-    assert "zhangjiagang" in html and "常政办发〔2025〕14号" in html and "苏人社函〔2025〕32号" in html
-    doc = client.get("/policy/documents/ZJG-opinion/").content.decode()
-    assert "二(八)" in doc and "order_class_match.cap_per_person (zhangjiagang)" in doc
-    page = client.get("/policy/sets/zhangjiagang/").content.decode()
-    assert "partner_unit_reward" in page and "gusu_housing.cap_per_person" in page
+    html = client.get("/policy/", headers={"accept-language": "en"}).content.decode()
+    assert (
+        'href="/policy/sets/zhangjiagang/"' in html
+        and "常政办发〔2025〕14号" in html
+        and "苏人社函〔2025〕32号" in html
+    )
+    # The pages name rules, parameters and tables as people do (here in English), not by their codes.
+    assert "Zhangjiagang skilled-talent subsidies and awards" in html
+    doc = client.get("/policy/documents/ZJG-opinion/", headers={"accept-language": "en"}).content.decode()
+    assert "二(八)" in doc and "Matching funds for order classes: cap per person" in doc
+    page = client.get("/policy/sets/zhangjiagang/", headers={"accept-language": "en"}).content.decode()
+    assert "Reward for partner units" in page and "Gusu housing subsidy: cap per person" in page
+    assert "partner_unit_reward" not in page and "gusu_housing" not in page
+    with translation.override("zh-hans"):
+        page = client.get("/policy/sets/zhangjiagang/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert "合作单位输送奖励" in page and "姑苏高技能人才安家补贴：每人上限" in page and "四舍五入到分" in page
     assert page.count('class="table table-sm table-bordered mb-0 decision-table"') == 10
     assert client.get("/policy/documents/NOPE/").status_code == 404
 
@@ -66,7 +77,7 @@ def test_evaluate_a_sample_and_an_upload_on_the_page(client, officer, load_sets)
     response = client.post("/policy/evaluate/", {"policy_set": "suzhou", "events": upload})
     (row,) = response.context["results"]
     assert row["amount_yuan"] == "4550.00"
-    assert "数字紧缺 (SZ-digital-10 一) = 4550元" in response.content.decode()
+    assert "数字紧缺 (苏州数字技能十条 一) = 4550元" in response.content.decode()
     upload = SimpleUploadedFile("events.csv", GOOD, content_type="text/csv")
     download = client.post("/policy/evaluate/", {"policy_set": "suzhou", "events": upload, "download": "1"})
     assert download["Content-Type"].startswith("text/csv")
@@ -95,7 +106,9 @@ def test_diff_page_with_a_sample(client, officer, load_sets) -> None:  # type: i
     response = client.post(
         "/policy/diff/", {"policy_set": "changzhou", "from_version": 1, "to_version": 5, "sample_size": 10}
     )
-    assert "has no version 5" in response.content.decode()
+    assert response.context["form"].errors["to_version"] == [
+        "This policy set has only one version so far; there is nothing to compare it with."
+    ]
 
 
 def test_api_reads_documents_sets_and_parameters(api, load_sets) -> None:  # type: ignore[no-untyped-def]
@@ -122,9 +135,10 @@ def test_api_reads_documents_sets_and_parameters(api, load_sets) -> None:  # typ
             "effective_from": "2023-01-01",
             "effective_to": None,
             "recorded_at": "2026-11-20",
-            "clause": "SZ-report 四(一)",
+            "clause": "苏州高技能人才报告 四(一)",
             "origin": "suzhou",
-            "note": "Date assumed (the report is undated); the cap is per person over all payments.",
+            "note": "起始日期为推定（报告未注明日期）；上限按每人累计发放金额计算。",
+            "note_en": "Date assumed (the report is undated); the cap is per person over all payments.",
         }
     ]
     assert len(api.get("/api/policy/sets/suzhou/tables/").json()) == 6
@@ -145,8 +159,11 @@ def test_api_evaluates_json_and_csv_and_explains_errors(api, load_sets) -> None:
     body = api.post("/api/policy/evaluate/", {"policy_set": "zhangjiagang", "events": [event]}, format="json").json()
     (row,) = body["results"]
     assert (row["amount_fen"], row["instalments"], row["instalment_fen"], row["person_id"]) == (900000, 3, 300000, 31)
-    assert row["clauses"] == ["ZJG-opinion 五(十四)"]
-    assert row["trace_text"] == "优秀高技能人才 3000元/年 (ZJG-opinion 五(十四)) × 3年 (ZJG-opinion 五(十四)) = 9000元"
+    assert row["clauses"] == ["张家港技能人才意见 五(十四)"]
+    assert (
+        row["trace_text"]
+        == "优秀高技能人才 3000元/年 (张家港技能人才意见 五(十四)) × 3年 (张家港技能人才意见 五(十四)) = 9000元"
+    )
     history = [{**event, "event_id": "h1", "event_date": "2024-05-01", "amount_fen": 900000}]
     again = api.post(
         "/api/policy/evaluate/", {"policy_set": "zhangjiagang", "events": [event], "history": history}, format="json"
