@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/training/", include("gongjiang.training.api.urls")),
     path("api/policy/", include("gongjiang.policy.api.urls")),
+    path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
 

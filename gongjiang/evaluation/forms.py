@@ -251,3 +251,11 @@ class AppointmentForm(BootstrapForm):
 
 class EndForm(BootstrapForm):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput, initial=timezone.localdate)
+
+
+class QuotaForm(BootstrapForm):
+    quota = forms.IntegerField(
+        label=_("Certificates a year"), min_value=0, required=False, help_text=_("Empty: no limit.")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    clause = forms.CharField(label=_("Clause"), max_length=120, required=False, help_text=CLAUSE_HELP)

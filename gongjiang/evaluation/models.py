@@ -37,7 +37,7 @@ class Institution(Scoped):
         REGION,
         "organisation",
         organisation_acts=frozenset({"add", "change", "lodge"}),
-        steps=frozenset({"lodge", "approve", "reject", "suspend", "reinstate", "withdraw", "grade"}),
+        steps=frozenset({"lodge", "approve", "reject", "suspend", "reinstate", "withdraw", "grade", "quota"}),
     )
 
     organisation = models.OneToOneField(
@@ -56,6 +56,12 @@ class Institution(Scoped):
         _("station code"), max_length=6, null=True, blank=True, unique=True, help_text=_("Given on approval.")
     )
     body_code = models.CharField(_("body code"), max_length=4, default="0000")
+    quota = models.PositiveIntegerField(
+        _("certificates a year"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the bureau as a reward or penalty; empty: no limit."),
+    )
     valid_from = models.DateField(_("filed from"), null=True, blank=True)
     valid_until = models.DateField(_("filed until"), null=True, blank=True)
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
@@ -148,6 +154,7 @@ class DecisionKind(models.TextChoices):
     REINSTATE = "reinstate", _("Reinstated")
     WITHDRAW = "withdraw", _("Filing withdrawn")
     GRADE = "grade", _("Yearly grade")
+    QUOTA = "quota", _("Certificate quota")
 
 
 class Decision(Scoped):

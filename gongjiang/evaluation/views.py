@@ -84,6 +84,7 @@ class InstitutionRegister(EvaluationRegister):
         "sites",
         "contact",
         "station_code",
+        "quota",
         Field(_l("Filed"), lambda i: f"{_date(i.valid_from)} — {_date(i.valid_until)}" if i.valid_from else None),
         "submitted_on",
         "decided_on",
@@ -160,6 +161,18 @@ class InstitutionRegister(EvaluationRegister):
             form=forms.GradeForm,
             when=lambda i: i.status in (Status.APPROVED, Status.SUSPENDED),
             done=_l("The grade was recorded."),
+            danger=False,
+        ),
+        Step(
+            "quota",
+            _l("Set the certificate quota"),
+            lambda actor, obj, quota, reason, clause: inst_services.institution_quota_set(
+                actor=actor, institution=obj, quota=quota, reason=reason, clause=clause
+            ),
+            form=forms.QuotaForm,
+            when=lambda i: i.status in (Status.APPROVED, Status.SUSPENDED),
+            confirm=_l("A credit reward or penalty: the institution issues at most this many certificates a year."),
+            done=_l("The quota was set."),
             danger=False,
         ),
     )

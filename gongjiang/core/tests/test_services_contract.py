@@ -53,6 +53,7 @@ HELPERS = {
     "gongjiang.training.services.classes.set_class_status": "called inside the class steps, after authorize",
     "gongjiang.training.services.audits.sample_ids": "the random draw, pure",
     "gongjiang.evaluation.services.institutions.may_issue": "the filing's verdict on an occupation and level, a read",
+    "gongjiang.evaluation.services.institutions.quota_left": "the certificates a quota still allows, a read",
 }
 
 

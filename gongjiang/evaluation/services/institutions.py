@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.plausible import check_date
 from gongjiang.core.scope import authorize
+from gongjiang.credentials.models import Certificate
 from gongjiang.evaluation.models import (
     Decision,
     DecisionKind,
@@ -399,3 +400,32 @@ def may_issue(institution: Institution, occupation_id: int, level_id: int, on: d
     if not FiledScope.objects.filter(institution=institution, occupation_id=occupation_id, level_id=level_id).exists():
         return _("This occupation and level are outside the institution's filed scope.")
     return None
+
+
+@transaction.atomic
+def institution_quota_set(
+    *, actor: Any, institution: Institution, quota: int | None, reason: str, clause: str = ""
+) -> Institution:
+    """Limit (or free) the certificates the institution may issue in a calendar year: a credit reward or
+    penalty (信用奖惩), decided with its reason and clause."""
+    institution = _locked(institution)
+    authorize(actor, "quota", institution)
+    if institution.status not in (FilingStatus.APPROVED, FilingStatus.SUSPENDED):
+        raise ValidationError({"status": _("Only a filed institution has a quota.")})
+    if quota is not None and quota < 0:
+        raise ValidationError({"quota": _("The quota cannot be negative.")})
+    before = snapshot(institution)
+    institution.quota = quota
+    institution.save()
+    record_change(action="update", instance=institution, before=before)
+    shown = _("no limit") if quota is None else str(quota)
+    _decide(actor, institution, DecisionKind.QUOTA, f"{shown}：{(reason or '').strip()}" if reason else "", clause)
+    return institution
+
+
+def quota_left(institution: Institution, year: int) -> int | None:
+    """Certificates the institution may still issue in ``year`` (None: no limit)."""
+    if institution.quota is None:
+        return None
+    issued = Certificate.objects.filter(issuer_id=institution.organisation_id, issue_date__year=year).count()
+    return max(0, institution.quota - issued)

@@ -41,7 +41,7 @@ from gongjiang.evaluation.models import (
     PlanSource,
     PlanStatus,
 )
-from gongjiang.evaluation.services.institutions import may_issue
+from gongjiang.evaluation.services.institutions import may_issue, quota_left
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import level_by_code, occupation_by_code
 from gongjiang.registry.models import Person
@@ -347,6 +347,15 @@ def plan_issue(
     refusal = may_issue(institution, plan.occupation_id, plan.level_id, issue_date)
     if refusal:
         raise ValidationError({"status": refusal})
+    left = quota_left(institution, issue_date.year)
+    passed = plan.candidates.filter(passed=True, certificate__isnull=True).count()
+    if left is not None and passed > left:
+        raise ValidationError(
+            {
+                "status": _("The institution's quota allows %(n)d more certificates this year; the plan has %(m)d.")
+                % {"n": left, "m": passed}
+            }
+        )
     held = set(
         Certificate.objects.filter(
             person__in=plan.candidates.filter(passed=True).values("person_id"),

@@ -174,3 +174,18 @@ def test_the_signed_revocation_list_names_a_revoked_batch_certificate(filed, cli
     ]
     document["credentialSubject"]["revoked"] = []
     assert not vc.signature_verify(document).valid
+
+
+def test_a_quota_limits_the_certificates_of_a_year(filed) -> None:  # type: ignore[no-untyped-def]
+    plan = publicised_plan(filed)  # four candidates passed
+    institutions.institution_quota_set(
+        actor=filed.officer, institution=filed.institution, quota=3, reason="年度评估不合格，压减发证数量"
+    )
+    with pytest.raises(ValidationError) as exc:
+        plans.plan_issue(actor=filed.officer, plan=plan, review_note="抽查无误")
+    assert "3" in str(exc.value) and "4" in str(exc.value)
+    institutions.institution_quota_set(actor=filed.officer, institution=filed.institution, quota=4, reason="整改到位")
+    plans.plan_issue(actor=filed.officer, plan=plan, review_note="抽查无误")
+    assert [d.kind for d in filed.institution.decisions.order_by("pk")] == ["approve", "quota", "quota"]
+    with pytest.raises(PermissionDenied):
+        institutions.institution_quota_set(actor=filed.user, institution=filed.institution, quota=None, reason="x")
