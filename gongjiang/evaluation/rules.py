@@ -72,6 +72,25 @@ def stars_on(grades: dict[int, str], serious: Iterable[datetime.date], on: datet
     return stars
 
 
+# ---- credit ----------------------------------------------------------------------------------------
+
+CREDIT_START = 100
+CREDIT_DEDUCTIONS = {"minor": 5, "serious": 20, "suspension": 15, "upheld_objection": 2}
+
+
+def credit_score(*, minor: int, serious: int, suspensions: int, upheld_objections: int) -> int:
+    """The credit score (信用分, 0–100) of the last three years: 100, less 5 per minor finding, 20 per
+    serious finding, 15 per suspension and 2 per upheld objection; never below zero. Published with the
+    deductions that make it up."""
+    lost = (
+        CREDIT_DEDUCTIONS["minor"] * minor
+        + CREDIT_DEDUCTIONS["serious"] * serious
+        + CREDIT_DEDUCTIONS["suspension"] * suspensions
+        + CREDIT_DEDUCTIONS["upheld_objection"] * upheld_objections
+    )
+    return max(0, CREDIT_START - lost)
+
+
 # ---- risk ----------------------------------------------------------------------------------------
 
 

@@ -225,3 +225,22 @@ def digital_resource_spans() -> list[tuple[str, int, datetime.date, datetime.dat
         .exclude(status=ResourceStatus.DRAFT)
         .values_list("region_code", "occupation_id", "since", "until")
     ]
+
+
+def credit(institution: Institution, on: datetime.date) -> tuple[int, dict[str, int]]:
+    """The institution's credit score on ``on`` and the counts behind it (last three years)."""
+    since = on.replace(year=on.year - WINDOW_YEARS)
+    findings = Inspection.objects.filter(institution=institution, done_on__gte=since, done_on__lte=on)
+    counts = {
+        "minor": findings.filter(severity=Severity.MINOR).count(),
+        "serious": findings.filter(severity=Severity.SERIOUS).count(),
+        "suspensions": Decision.objects.filter(
+            institution=institution, kind=DecisionKind.SUSPEND, date__gte=since, date__lte=on
+        ).count(),
+        "upheld_objections": Candidate.objects.filter(
+            plan__institution=institution, plan__exam_date__gte=since, passed=False
+        )
+        .exclude(objection="")
+        .count(),
+    }
+    return rules.credit_score(**counts), counts

@@ -246,6 +246,7 @@ class InstitutionRegister(EvaluationRegister):
             "decisions": obj.decisions.all(),
             "plans": tables.PlanTable(restrict(obj.plans.select_related("occupation", "level", "institution"), user)),
             "stars": selectors.stars(obj, today),
+            "credit": selectors.credit(obj, today),
             "grades": obj.grades.order_by("-year"),
             "inspections": obj.inspections.select_related("draw").order_by("-draw__date"),
         }
@@ -713,6 +714,7 @@ def directory_entry(request: HttpRequest, pk: int) -> HttpResponse:
             "institution": institution,
             "region": _region(institution.organisation.region_code),
             "stars": selectors.stars(institution, timezone.localdate()),
+            "credit": selectors.credit(institution, timezone.localdate()),
             "scope_items": institution.scope_items.select_related("occupation", "level"),
             "decisions": institution.decisions.all(),
             "inspections": institution.inspections.filter(published=True, done_on__isnull=False).select_related("draw"),

@@ -114,3 +114,19 @@ def test_risk_score_weights_are_stated_and_bounded() -> None:
         objections=0,
     )
     assert none.score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("minor", "serious", "suspensions", "upheld", "score"),
+    [
+        (0, 0, 0, 0, 100),
+        (1, 0, 0, 0, 95),
+        (0, 1, 0, 0, 80),
+        (0, 0, 1, 0, 85),
+        (0, 0, 0, 3, 94),
+        (2, 2, 2, 5, 10),
+        (1, 4, 1, 0, 0),
+    ],
+)
+def test_credit_score_deductions(minor: int, serious: int, suspensions: int, upheld: int, score: int) -> None:
+    assert rules.credit_score(minor=minor, serious=serious, suspensions=suspensions, upheld_objections=upheld) == score
