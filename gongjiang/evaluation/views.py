@@ -1,5 +1,6 @@
-"""Evaluation pages: the registers of institutions, plans, inspectors, draws, inspections and resources
-(``core.pages``), and the public pages: the directory of filed institutions and the 公示 lists."""
+"""Evaluation pages: the registers of institutions and plans (``core.pages``), the evaluation menu and the
+results template. The registers of supervision, resources and recognition are in ``supervision_views``,
+the public pages (directory, 公示) in ``public_views``."""
 
 from __future__ import annotations
 
@@ -8,57 +9,30 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_GET
 
-from gongjiang.core import pii
 from gongjiang.core.models import Role
-from gongjiang.core.pages import Action, Field, Register, Step
-from gongjiang.core.pii import mask_id_number, mask_name
+from gongjiang.core.pages import Action, Field, Step
+from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
-from gongjiang.evaluation import forms, models, rules, selectors, tables
-from gongjiang.evaluation.filtersets import InstitutionFilter, PlanFilter, ResourceFilter
+from gongjiang.evaluation import forms, models, selectors, supervision_views, tables
+from gongjiang.evaluation.filtersets import InstitutionFilter, PlanFilter
+from gongjiang.evaluation.pages import EvaluationRegister, date_label, region_label, registered_person
 from gongjiang.evaluation.services import institutions as inst_services
 from gongjiang.evaluation.services import plans as plan_services
-from gongjiang.evaluation.services import recognition, supervision
-from gongjiang.reference.selectors import region_name
-from gongjiang.registry.models import Organisation, Person
-from gongjiang.registry.selectors import find_person_by_id_number
+from gongjiang.registry.models import Organisation
 
 Status = models.FilingStatus
 
 
-def _region(code: str) -> str:
-    return f"{region_name(code)} ({code})" if code else "—"
-
-
-def _date(value: Any) -> str:
-    return value.isoformat() if value else "—"
-
-
-class EvaluationRegister(Register):
-    namespace = "evaluation"
-
-
-# ---- institutions -------------------------------------------------------------------------------
-
-
 def _decision(step: str, service: Any) -> Any:
     return lambda actor, obj, reason, clause: service(actor=actor, institution=obj, reason=reason, clause=clause)
-
-
-def _registered(id_number: str, name: str) -> Person:
-    """The registry's person with this ID number and name; the same refusal whichever of them differs."""
-    person = find_person_by_id_number(id_number)
-    if person is None or person.name != (name or "").strip():
-        raise ValidationError({"id_number": _("No person with this ID number and name is in the registry.")})
-    return person
 
 
 class InstitutionRegister(EvaluationRegister):
@@ -80,12 +54,14 @@ class InstitutionRegister(EvaluationRegister):
         Field(_l("Organisation"), lambda i: i.organisation),
         "kind",
         "status",
-        Field(_l("Region"), lambda i: _region(i.organisation.region_code)),
+        Field(_l("Region"), lambda i: region_label(i.organisation.region_code)),
         "sites",
         "contact",
         "station_code",
         "quota",
-        Field(_l("Filed"), lambda i: f"{_date(i.valid_from)} — {_date(i.valid_until)}" if i.valid_from else None),
+        Field(
+            _l("Filed"), lambda i: f"{date_label(i.valid_from)} — {date_label(i.valid_until)}" if i.valid_from else None
+        ),
         "submitted_on",
         "decided_on",
         "decision_reason",
@@ -182,7 +158,7 @@ class InstitutionRegister(EvaluationRegister):
             lambda actor, obj, id_number, name, role, qualification, valid_until: inst_services.examiner_add(
                 actor=actor,
                 institution=obj,
-                person=_registered(id_number, name),
+                person=registered_person(id_number, name),
                 role=role,
                 qualification=qualification,
                 valid_until=valid_until,
@@ -280,7 +256,7 @@ class PlanRegister(EvaluationRegister):
         "pass_mark",
         Field(
             _l("Publicity"),
-            lambda p: f"{_date(p.publicity_from)} — {_date(p.publicity_until)}" if p.publicity_from else None,
+            lambda p: f"{date_label(p.publicity_from)} — {date_label(p.publicity_until)}" if p.publicity_from else None,
         ),
         "review_note",
         "refused_reason",
@@ -404,264 +380,9 @@ class PlanRegister(EvaluationRegister):
 # ---- supervision and resources ------------------------------------------------------------------
 
 
-class InspectorRegister(EvaluationRegister):
-    model = models.Inspector
-    path = "inspectors"
-    name = "inspector"
-    table = tables.InspectorTable
-    create_form = forms.InspectorForm
-    add_label = _l("Add an inspector")
-    fields = ("name", "region_code", "affiliation", "active")
-
-    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
-        return {"region_code": getattr(request.user, "region_code", "")}
-
-    def create(self, actor: Any, data: dict[str, Any]) -> models.Inspector:
-        return supervision.inspector_add(actor=actor, **data)
-
-
-class DrawRegister(EvaluationRegister):
-    """双随机 draws: institutions and inspectors drawn, the draw's seed and its inspections."""
-
-    model = models.Draw
-    path = "draws"
-    name = "draw"
-    table = tables.DrawTable
-    create_form = forms.DrawForm
-    detail_template = "evaluation/draw_detail.html"
-    add_label = _l("Draw institutions for inspection")
-    created_message = _l("The draw is made; its seed is recorded, so anyone can repeat it.")
-    fields = ("date", "region_code", "count", "eligible", "uniform_share", "inspectors_each", "seed", "drawn_by")
-
-    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
-        return {"region_code": getattr(request.user, "region_code", "")}
-
-    def create(self, actor: Any, data: dict[str, Any]) -> models.Draw:
-        return supervision.draw_run(
-            actor=actor,
-            region_code=data["region_code"],
-            count=data["count"],
-            uniform_share=float(data["uniform_share"]),
-            inspectors_each=data["inspectors_each"],
-            seed=data["seed"],
-        )
-
-    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        inspections = restrict(obj.inspections.select_related("institution__organisation"), request.user)
-        return {
-            "inspections": tables.InspectionTable(inspections.prefetch_related("inspectors")),
-            "quality": selectors.draw_quality(obj.region_code),
-        }
-
-
-class InspectionRegister(EvaluationRegister):
-    model = models.Inspection
-    path = "inspections"
-    name = "inspection"
-    table = tables.InspectionTable
-    related = ("institution__organisation", "draw")
-    fields = (
-        Field(_l("Institution"), lambda i: i.institution),
-        Field(_l("Draw"), lambda i: f"{i.draw.date} · {_region(i.draw.region_code)}"),
-        "stratum",
-        Field(_l("Risk score at the draw"), lambda i: f"{i.risk:.2f}"),
-        Field(_l("Inspectors"), lambda i: "、".join(str(x) for x in i.inspectors.all())),
-        "done_on",
-        "severity",
-        "findings",
-        "published",
-    )
-    steps = (
-        Step(
-            "record",
-            _l("Record the inspection"),
-            lambda actor, obj, done_on, severity, findings, publish: supervision.inspection_record(
-                actor=actor, inspection=obj, done_on=done_on, severity=severity, findings=findings, publish=publish
-            ),
-            form=forms.InspectionForm,
-            when=lambda i: i.done_on is None,
-            done=_l("The inspection was recorded."),
-            danger=False,
-        ),
-    )
-
-
-class ResourceRegister(EvaluationRegister):
-    model = models.Resource
-    path = "resources"
-    name = "resource"
-    table = tables.ResourceTable
-    filterset = ResourceFilter
-    related = ("occupation", "level")
-    create_form = forms.ResourceForm
-    add_label = _l("Add a resource")
-    ordering = ("occupation__code", "kind", "-since")
-    fields = (
-        "kind",
-        "title",
-        "occupation",
-        "level",
-        "region_code",
-        "owner",
-        "version",
-        "status",
-        "since",
-        "until",
-        "digital",
-    )
-    steps = (
-        Step(
-            "retire",
-            _l("Retire"),
-            lambda actor, obj, until: supervision.resource_retire(actor=actor, resource=obj, until=until),
-            form=forms.RetireForm,
-            when=lambda r: r.status != models.ResourceStatus.RETIRED,
-            done=_l("The resource was retired."),
-        ),
-    )
-
-    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
-        return {"region_code": getattr(request.user, "region_code", "")}
-
-    def create(self, actor: Any, data: dict[str, Any]) -> models.Resource:
-        return supervision.resource_add(
-            actor=actor,
-            kind=data["kind"],
-            title=data["title"],
-            occupation_code=data["occupation"],
-            level_code=data["level"],
-            region_code=data["region_code"],
-            owner=data["owner"],
-            version=data["version"],
-            since=data["since"],
-            digital=data["digital"],
-        )
-
-
-class ForeignQualificationRegister(EvaluationRegister):
-    """Foreign qualifications recognised as equivalent (国(境)外职业技能比照认定)."""
-
-    model = models.ForeignQualification
-    path = "foreign-qualifications"
-    name = "foreign-qualification"
-    table = tables.ForeignQualificationTable
-    related = ("occupation", "level")
-    create_form = forms.ForeignQualificationForm
-    add_label = _l("Add a recognised qualification")
-    ordering = ("country", "name")
-    fields = ("name", "country", "awarding_body", "occupation", "level", "region_code", "since", "until", "clause")
-
-    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
-        return {"region_code": getattr(request.user, "region_code", "")}
-
-    def create(self, actor: Any, data: dict[str, Any]) -> models.ForeignQualification:
-        return recognition.foreign_qualification_add(
-            actor=actor,
-            name=data["name"],
-            country=data["country"],
-            awarding_body=data["awarding_body"],
-            occupation_code=data["occupation"],
-            level_code=data["level"],
-            region_code=data["region_code"],
-            since=data["since"],
-            clause=data["clause"],
-        )
-
-
-class PilotRegister(EvaluationRegister):
-    """Enterprises in the 特级技师 / 首席技师 appointment pilot, their quotas and appointments."""
-
-    model = models.Pilot
-    path = "pilots"
-    name = "pilot"
-    table = tables.PilotTable
-    related = ("organisation",)
-    create_form = forms.PilotForm
-    detail_template = "evaluation/pilot_detail.html"
-    add_label = _l("Add a pilot enterprise")
-    fields = (
-        Field(_l("Enterprise"), lambda p: p.organisation),
-        Field(_l("Region"), lambda p: _region(p.organisation.region_code)),
-        "quota_special",
-        "quota_chief",
-        "since",
-        "until",
-        "clause",
-    )
-    actions = (
-        Action(
-            "appoint",
-            lambda actor, obj, id_number, name, title, occupation, start, years: recognition.appointment_make(
-                actor=actor,
-                pilot=obj,
-                person=_registered(id_number, name),
-                title=title,
-                occupation_code=occupation,
-                start=start,
-                years=years,
-            ),
-            form=forms.AppointmentForm,
-            show=lambda user, obj: allowed(user, "add", models.Appointment(pilot=obj)),
-            done=_l("The appointment was made."),
-        ),
-    )
-
-    def create(self, actor: Any, data: dict[str, Any]) -> models.Pilot:
-        organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
-        return recognition.pilot_add(
-            actor=actor,
-            organisation=organisation,
-            quota_special=data["quota_special"],
-            quota_chief=data["quota_chief"],
-            since=data["since"],
-            clause=data["clause"],
-        )
-
-    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        appointments = restrict(obj.appointments.select_related("person", "occupation"), request.user)
-        return {
-            "appointments": tables.AppointmentTable(appointments),
-            "bridging": rules.BRIDGING,
-        }
-
-
-class AppointmentRegister(EvaluationRegister):
-    model = models.Appointment
-    path = "appointments"
-    name = "appointment"
-    table = tables.AppointmentTable
-    related = ("pilot__organisation", "person", "occupation")
-    fields = (
-        Field(_l("Worker"), lambda a: mask_name(a.person.name)),
-        "title",
-        Field(_l("Enterprise"), lambda a: a.pilot.organisation),
-        "occupation",
-        "start",
-        "end",
-        "ended_on",
-    )
-    steps = (
-        Step(
-            "end",
-            _l("End the appointment"),
-            lambda actor, obj, ended_on: recognition.appointment_end(actor=actor, appointment=obj, ended_on=ended_on),
-            form=forms.EndForm,
-            when=lambda a: a.ended_on is None,
-            done=_l("The appointment was ended."),
-        ),
-    )
-
-
 INSTITUTIONS = InstitutionRegister()
 PLANS = PlanRegister()
-INSPECTORS = InspectorRegister()
-DRAWS = DrawRegister()
-INSPECTIONS = InspectionRegister()
-RESOURCES = ResourceRegister()
-FOREIGN = ForeignQualificationRegister()
-PILOTS = PilotRegister()
-APPOINTMENTS = AppointmentRegister()
-REGISTERS = (INSTITUTIONS, PLANS, INSPECTORS, DRAWS, INSPECTIONS, RESOURCES, FOREIGN, PILOTS, APPOINTMENTS)
+REGISTERS = (INSTITUTIONS, PLANS, *supervision_views.REGISTERS)
 
 
 @login_required
@@ -675,74 +396,5 @@ def results_template(request: HttpRequest) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """The evaluation menu: what the user may open."""
     user = request.user
-    links = [(reg, can(user, "view", reg.model)) for reg in (INSTITUTIONS, PLANS, RESOURCES, DRAWS, INSPECTORS)]
+    links = [(reg, can(user, "view", reg.model)) for reg in (INSTITUTIONS, PLANS, *supervision_views.MENU)]
     return render(request, "evaluation/index.html", {"links": [r for r, ok in links if ok]})
-
-
-# ---- public pages ---------------------------------------------------------------------------------
-
-
-@require_GET
-def directory(request: HttpRequest) -> HttpResponse:
-    """The public directory of evaluation institutions (信息公开): scope, stars, decisions, inspections."""
-    region = request.GET.get("region", "").strip()
-    if region and (len(region) != 6 or not region.isdigit()):
-        raise Http404(_("Unknown region."))
-    q = request.GET.get("q", "").strip()[:50]
-    today = timezone.localdate()
-    rows = selectors.directory(region, q)
-    stars = selectors.stars_of([i.pk for i in rows], today)
-    return render(
-        request,
-        "evaluation/public_directory.html",
-        {"rows": [(i, stars[i.pk]) for i in rows], "region": region, "q": q},
-    )
-
-
-@require_GET
-def directory_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_object_or_404(
-        models.Institution.objects.select_related("organisation").exclude(
-            status__in=(Status.DRAFT, Status.SUBMITTED, Status.REJECTED)
-        ),
-        pk=pk,
-    )
-    return render(
-        request,
-        "evaluation/public_institution.html",
-        {
-            "institution": institution,
-            "region": _region(institution.organisation.region_code),
-            "stars": selectors.stars(institution, timezone.localdate()),
-            "credit": selectors.credit(institution, timezone.localdate()),
-            "scope_items": institution.scope_items.select_related("occupation", "level"),
-            "decisions": institution.decisions.all(),
-            "inspections": institution.inspections.filter(published=True, done_on__isnull=False).select_related("draw"),
-        },
-    )
-
-
-@require_GET
-def publicity(request: HttpRequest) -> HttpResponse:
-    """The 公示 lists open for objection today."""
-    return render(request, "evaluation/public_publicity.html", {"plans": selectors.publicity(timezone.localdate())})
-
-
-@require_GET
-def publicity_plan(request: HttpRequest, code: str) -> HttpResponse:
-    today = timezone.localdate()
-    plan = next((p for p in selectors.publicity(today) if p.code == code), None)
-    if plan is None:
-        raise Http404(_("No list under objection has this number."))
-    rows = []
-    for c in selectors.publicity_candidates(plan):
-        try:
-            masked = mask_id_number(_id_number(c.person))
-        except ValidationError:
-            masked = "—"
-        rows.append((mask_name(c.person.name), masked, c.theory, c.practical))
-    return render(request, "evaluation/public_plan.html", {"plan": plan, "rows": rows})
-
-
-def _id_number(person: Person) -> str:
-    return pii.decrypt(person.id_number_enc)
