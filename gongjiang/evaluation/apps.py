@@ -9,6 +9,8 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: the rules use the models, which are not loaded yet then.
-        from gongjiang.evaluation import rules
+        from gongjiang.core.todo import register_todo
+        from gongjiang.evaluation import rules, todo
 
         rules.register()
+        register_todo(todo.evaluation_todos)

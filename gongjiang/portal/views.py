@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongjiang.core.todo import todos
 from gongjiang.credentials import tokens, vc
 from gongjiang.credentials.models import VerificationChannel, VerificationMethod, VerificationOutcome
 from gongjiang.credentials.selectors import overview_counts
@@ -30,8 +31,8 @@ from gongjiang.portal import ratelimit
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in home page: the counts of the user's scope."""
-    return render(request, "core/home.html", {"counts": overview_counts(request.user)})
+    """The signed-in home page: what waits for the user (待办), then the counts of the user's scope."""
+    return render(request, "core/home.html", {"counts": overview_counts(request.user), "todos": todos(request.user)})
 
 
 def rate_limited_page(request: HttpRequest, decision: ratelimit.Decision, method: str) -> HttpResponse:

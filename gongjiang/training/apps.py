@@ -8,6 +8,8 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training and subsidies")
 
     def ready(self) -> None:
-        from gongjiang.training import rules  # the models must be loaded first
+        from gongjiang.core.todo import register_todo
+        from gongjiang.training import rules, todo  # the models must be loaded first
 
         rules.register()
+        register_todo(todo.training_todos)

@@ -183,3 +183,15 @@ def test_a_draw_on_the_page_and_an_inspection_recorded(client, filed) -> None:  
     assert response.status_code == 302
     client.logout()
     assert "考场监控缺失" in client.get(f"/evaluation/directory/{filed.institution.pk}/").content.decode()
+
+
+def test_the_home_page_lists_what_waits_with_links_to_the_filtered_lists(client, filed, sign_in) -> None:  # type: ignore[no-untyped-def]
+    publicised_plan(filed)  # its objection period has ended
+    sign_in(client, filed.officer)
+    page = client.get("/").content.decode()
+    assert "公示期满待发证的评价计划" in page and "/evaluation/plans/?status=publicised" in page
+    listing = client.get("/evaluation/plans/?status=publicised").content.decode()
+    assert Plan.objects.get().code in listing
+    sign_in(client, filed.user)
+    page = client.get("/").content.decode()
+    assert "公示期满待发证" not in page  # the enterprise does not issue
