@@ -106,6 +106,23 @@ def upward(target: Target) -> bool:
     return target.comparison in (Comparison.AT_LEAST, Comparison.ABOVE)
 
 
+# The one judgement of a target in a region, shown on its card and agreeing with its warnings: the
+# status, except that a target on track by its trajectory whose forecast at the horizon falls short
+# (the case that raises a *forecast to miss* warning) is "on track, but forecast to miss".
+ON_TRACK_FORECAST_MISS = "on_track_forecast_miss"
+
+
+def forecast_misses(target: Target, forecast: float | None) -> bool:
+    """Does the forecast at the horizon fail the target (the rule of the *forecast to miss* warning)?"""
+    return forecast is not None and target.value is not None and not meets(forecast, target)
+
+
+def judgement(status: str, target: Target, forecast: float | None) -> str:
+    if status == Status.ON_TRACK and forecast_misses(target, forecast):
+        return ON_TRACK_FORECAST_MISS
+    return status
+
+
 @dataclass
 class Trajectory:
     kind: str
@@ -279,7 +296,7 @@ def evaluate(store: Store, target: Target, region: str, inherited: bool, series:
         res.forecast = _forecast_at_horizon(store, target, region, series, value)
         if res.forecast is not None:
             point, lo, hi = res.forecast
-            if not meets(point, target):
+            if forecast_misses(target, point):
                 best = hi if upward(target) else lo
                 res.warnings.append(
                     {
