@@ -189,6 +189,10 @@ def test_values_cli_and_api_agree(world) -> None:  # type: ignore[no-untyped-def
     # Jiangsu's 35% (2025), inherited and judged at the end of 2024 against its trajectory: 66.7% meets it.
     inherited = targets["JS-2024-37/high-share-skilled"]
     assert inherited["inherited"] and inherited["region"] == "320000" and inherited["status"] == "on_track"
+    # each target says whether its horizon has passed, and the year its value belongs to
+    assert targets["ZJG-opinion/high-share-skilled"]["expired"] and not inherited["expired"]
+    assert targets["ZJG-opinion/high-share-skilled"]["value_year"] == 2020 and inherited["value_year"] == 2024
+    assert inherited["judgement"] in {"on_track", "on_track_forecast_miss"}
     via_api = api(world["zhangjiagang"]).get("/api/monitoring/values/", {"region": "320582", "year": 2024}).json()
     assert {r["code"]: r["value"] for r in via_api["indicators"]} == {r["code"]: r["value"] for r in data["indicators"]}
     # A quarter: stocks on its last day, flows within it; the year so far for targets.
