@@ -106,6 +106,23 @@ def upward(target: Target) -> bool:
     return target.comparison in (Comparison.AT_LEAST, Comparison.ABOVE)
 
 
+# The one judgement of a target in a region, shown on its card and agreeing with its warnings: the
+# status, except that a target on track by its trajectory whose forecast at the horizon falls short
+# (the case that raises a *forecast to miss* warning) is "on track, but forecast to miss".
+ON_TRACK_FORECAST_MISS = "on_track_forecast_miss"
+
+
+def forecast_misses(target: Target, forecast: float | None) -> bool:
+    """Does the forecast at the horizon fail the target (the rule of the *forecast to miss* warning)?"""
+    return forecast is not None and target.value is not None and not meets(forecast, target)
+
+
+def judgement(status: str, target: Target, forecast: float | None) -> str:
+    if status == Status.ON_TRACK and forecast_misses(target, forecast):
+        return ON_TRACK_FORECAST_MISS
+    return status
+
+
 @dataclass
 class Trajectory:
     kind: str
@@ -279,7 +296,7 @@ def evaluate(store: Store, target: Target, region: str, inherited: bool, series:
         res.forecast = _forecast_at_horizon(store, target, region, series, value)
         if res.forecast is not None:
             point, lo, hi = res.forecast
-            if not meets(point, target):
+            if forecast_misses(target, point):
                 best = hi if upward(target) else lo
                 res.warnings.append(
                     {
@@ -387,41 +404,33 @@ def series_forecast(
     history = [[y, v.value] for y, v in yearly if v.value is not None and y <= store.as_of.year]
     nonneg = True
     if indicator.kind == IndicatorKind.RATIO and indicator.denominator:
-        num = _run([(y, store.measure(indicator.numerator, region, str(y))[0]) for y in store.years], last)
-        den_vals = []
+        # A share: forecast on the logit scale with a damped trend (forecast.forecast_share), from the
+        # complete years whose numerator and denominator are both measured (a carried-forward
+        # denominator is not history).
+        ratio_vals: list[tuple[int, float | None]] = []
         for y in store.years:
-            d, note = store.measure(indicator.denominator, region, str(y))
-            den_vals.append((y, None if note else d))  # a carried-forward denominator is not history
-        den = _run(den_vals, last)
-        if len(num[0]) < 2 or len(den[0]) < 2:
+            n_val = store.measure(indicator.numerator, region, str(y))[0]
+            d_val, note = store.measure(indicator.denominator, region, str(y))
+            ok = n_val is not None and d_val is not None and not note and d_val > 0
+            ratio_vals.append((y, n_val / d_val * indicator.factor if ok else None))  # type: ignore[operator]
+        run = _run(ratio_vals, last)
+        if len(run[0]) < 2:
             return {"model": "none", "history": history, "points": [], "backtest": {"reason": "insufficient_history"}}
-        fingerprint = _fingerprint(num, den)
+        fingerprint = _fingerprint(run, ([0], [indicator.factor]))
         if previous and previous.get("backtest", {}).get("fingerprint") == fingerprint:
             return {**previous, "history": history}
-        fn = fc.forecast_series(num[0], num[1], until, nonneg)
-        fd = fc.forecast_series(den[0], den[1], until, nonneg)
-        if fn is None or fd is None:
+        share = fc.forecast_share(run[0], run[1], until, float(indicator.factor))
+        if share is None:
             return None
-        points = []
-        for i, year in enumerate(fn.years):
-            d_point, d_lo, d_hi = fd.point[i], fd.lo[i], fd.hi[i]
-            if d_point <= 0:
-                continue
-            point = fn.point[i] / d_point * indicator.factor
-            lo = fn.lo[i] / d_hi * indicator.factor if d_hi > 0 else point
-            hi = fn.hi[i] / d_lo * indicator.factor if d_lo > 0 else point
-            points.append([year, point, min(lo, point), max(hi, point)])
-        n = min(len(num[1]), len(den[1]))
-        ratio_bt = fc.ratio_backtest(
-            np.asarray(num[1][-n:]), np.asarray(den[1][-n:]), fn.model, fd.model, indicator.factor
-        )
+        points = [[y, p, lo, hi] for y, p, lo, hi in zip(share.years, share.point, share.lo, share.hi, strict=True)]
         backtest = {
-            "numerator": {"model": fn.model, "candidates": {k: v.as_dict() for k, v in fn.backtest.items()}},
-            "denominator": {"model": fd.model, "candidates": {k: v.as_dict() for k, v in fd.backtest.items()}},
-            "ratio": ratio_bt.as_dict(),
+            "model": share.model,
+            "scale": "logit",
+            "damping": fc.PHI,
+            "candidates": {k: v.as_dict() for k, v in share.backtest.items()},
             "fingerprint": fingerprint,
         }
-        return {"model": f"{fn.model}/{fd.model}", "history": history, "points": points, "backtest": backtest}
+        return {"model": share.model, "history": history, "points": points, "backtest": backtest}
     years, vals = _run([(y, v.value) for y, v in yearly], last)
     if len(years) < 2:
         return {"model": "none", "history": history, "points": [], "backtest": {"reason": "insufficient_history"}}

@@ -204,3 +204,99 @@ def ratio_backtest(num: np.ndarray, den: np.ndarray, num_model: str, den_model: 
     if not errors:
         return Backtest()
     return Backtest(mae=float(np.mean(errors)), mape=float(np.mean(pct)) if pct else None, origins=origins)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shares: forecast on the logit scale with a damped trend
+# ---------------------------------------------------------------------------------------------
+
+# A share (a ratio whose numerator is part of its denominator: skilled workers among the employed,
+# high-skilled among the skilled) lives in [0, bound] (100 for %, 10,000 for "per 10,000"). It is
+# forecast as logit(share / bound): the models above are fitted to the logit, their trend is damped
+# (each year's step is PHI times the year before's, Gardner and McKenzie's damped trend), and point
+# and interval are transformed back. The forecast stays inside (0, bound), slows as it nears either
+# end, and a trend of a few years does not run on for a decade: the total further rise in logit is
+# at most PHI / (1 − PHI) = 4 times the current yearly step.
+PHI = 0.8
+EDGE = 1e-4  # shares at 0 or at the bound are moved this far inside before the logit
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EDGE, 1 - EDGE)
+    return np.log(p / (1 - p))
+
+
+def expit(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def damped_steps(steps: int, phi: float = PHI) -> np.ndarray:
+    """Σⱼ₌₁ʰ φʲ for h = 1..steps: how many yearly trend steps are added by step h."""
+    return np.cumsum(phi ** np.arange(1, steps + 1, dtype=float))
+
+
+def _damped(z: np.ndarray, steps: int, model: str) -> Fit:
+    """A model's fit to the logit series ``z`` with its trend damped: the level at the last year plus the
+    damped sum of the yearly trend; the interval half-width of the undamped model (a little wider than
+    the damped one's, never narrower)."""
+    n = len(z)
+    raw = MODELS[model](z, steps)
+    if n == 1:
+        return raw
+    if model == "holt" and n >= 3:
+        level, trend, sse = _holt_path(z.astype(float))
+        best = int(np.argmin(sse[n - 1]))
+        start, slope = float(level[n - 1, best]), float(trend[n - 1, best])
+    else:
+        x = np.arange(n, dtype=float)
+        slope, intercept = np.polyfit(x, z, 1)
+        start = float(intercept + slope * (n - 1))
+    point = start + slope * damped_steps(steps)
+    half = (raw.hi - raw.lo) / 2
+    return Fit(model, point, point - half, point + half)
+
+
+def bounded_backtest(y: np.ndarray, model: str, bound: float) -> Backtest:
+    """Rolling-origin back-test of the damped logit model, errors measured on the share itself."""
+    n = len(y)
+    if n < MIN_TRAIN + 1:
+        return Backtest()
+    z = logit(y / bound)
+    errors: list[float] = []
+    pct: list[float] = []
+    origins = 0
+    for origin in range(MIN_TRAIN, n):
+        steps = min(MAX_STEP, n - origin)
+        pred = expit(_damped(z[:origin], steps, model).point) * bound
+        actual = y[origin : origin + steps]
+        err = np.abs(actual - pred)
+        errors.extend(err.tolist())
+        nz = actual != 0
+        pct.extend((err[nz] / np.abs(actual[nz])).tolist())
+        origins += 1
+    return Backtest(mae=float(np.mean(errors)), mape=float(np.mean(pct)) if pct else None, origins=origins)
+
+
+def forecast_share(years: list[int], values: list[float], until: int, bound: float) -> SeriesResult | None:
+    """Forecast a share in [0, ``bound``] (consecutive years) to ``until`` on the logit scale with a damped
+    trend; the linear or Holt fit of the logit chosen by back-test as for other series. Model names are
+    ``logit_linear`` and ``logit_holt``. None with fewer than two years."""
+    if len(values) < 2 or until <= years[-1]:
+        return None
+    y = np.asarray(values, dtype=float)
+    tests = {f"logit_{name}": bounded_backtest(y, name, bound) for name in MODELS}
+    scored = [(t.mae, name) for name, t in tests.items() if t.mae is not None]
+    model = "logit_linear"
+    if scored:
+        best_mae = min(s[0] for s in scored)
+        model = "logit_linear" if tests["logit_linear"].mae == best_mae else min(scored)[1]
+    steps = until - years[-1]
+    fit = _damped(logit(y / bound), steps, model.removeprefix("logit_"))
+    return SeriesResult(
+        model=model,
+        years=list(range(years[-1] + 1, until + 1)),
+        point=(expit(fit.point) * bound).tolist(),
+        lo=(expit(fit.lo) * bound).tolist(),
+        hi=(expit(fit.hi) * bound).tolist(),
+        backtest=tests,
+    )

@@ -347,6 +347,8 @@ class TargetEvaluation(models.Model):
 FORECAST_MODELS = {
     "linear": _("linear trend"),
     "holt": _("Holt exponential smoothing"),
+    "logit_linear": _("damped linear trend of the share's logit"),
+    "logit_holt": _("damped Holt smoothing of the share's logit"),
     "none": _("no forecast"),
 }
 

@@ -35,7 +35,7 @@ def kpi_rows(kpis: list[dict[str, Any]]) -> list[list[Any]]:
             k["unit"],
             k["value"],
             _target_text(k),
-            k["status_label"],
+            k.get("judgement_label", k["status_label"]),
             k["expected"],
             k["required_annual"],
             _pct(k["required_rate"]),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from gongjiang.core.scope import can, region_within, restrict
 from gongjiang.monitoring import engine
-from gongjiang.monitoring.evaluation import evaluate, target_plan
+from gongjiang.monitoring.evaluation import ON_TRACK_FORECAST_MISS, evaluate, forecast_misses, judgement, target_plan
 from gongjiang.monitoring.measures import Store, build_store
 from gongjiang.monitoring.models import (
     Boundary,
@@ -167,8 +167,49 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+JUDGEMENTS = {ON_TRACK_FORECAST_MISS: gettext_lazy("On track, but forecast to miss")}
+
+
+def judgement_label(code: str) -> str:
+    return str(JUDGEMENTS[code]) if code in JUDGEMENTS else status_label(code)
+
+
+def expired(ev: TargetEvaluation) -> bool:
+    """Has the target's horizon passed (the data reach the end of its horizon year)?"""
+    return ev.as_of is not None and ev.as_of >= datetime.date(ev.target.horizon, 12, 31)
+
+
+def judgement_reason(ev: TargetEvaluation, code: str) -> str:
+    """Why the card says what it says, in a sentence (empty when the status says it all)."""
+    t = ev.target
+    args = {
+        "h": t.horizon,
+        "f": _fmt(ev.forecast),
+        "t": f"{comparison_label(t.comparison)} {_fmt(t.value)}",
+        "v": _fmt(ev.value),
+    }
+    if code == ON_TRACK_FORECAST_MISS:
+        return _("On its trajectory today, but the forecast for %(h)s (%(f)s) falls short of the target %(t)s.") % args
+    if code in (Status.AT_RISK, Status.OFF_TRACK):
+        if ev.forecast is None:
+            return _("Behind its trajectory today.")
+        if forecast_misses(t, ev.forecast):
+            return (
+                _("Behind its trajectory today, and the forecast for %(h)s (%(f)s) falls short of the target %(t)s.")
+                % args
+            )
+        return _("Behind its trajectory today, though the forecast for %(h)s (%(f)s) meets the target %(t)s.") % args
+    if code == Status.ACHIEVED:
+        return _("Met at the horizon: %(v)s in %(h)s, target %(t)s.") % args
+    if code == Status.MISSED:
+        return _("Not met at the horizon: %(v)s in %(h)s, target %(t)s.") % args
+    return ""
+
+
 def evaluation_json(ev: TargetEvaluation) -> dict[str, Any]:
     t = ev.target
+    code = judgement(ev.status, t, ev.forecast)
+    value_year = int(ev.period) if ev.period.isdigit() else (ev.as_of.year if ev.as_of else None)
     return {
         "target": t.key,
         "indicator": t.indicator.code,
@@ -193,6 +234,14 @@ def evaluation_json(ev: TargetEvaluation) -> dict[str, Any]:
         "progress": _round(ev.progress),
         "status": ev.status,
         "status_label": status_label(ev.status),
+        "judgement": code,
+        "judgement_label": judgement_label(code),
+        "judgement_reason": judgement_reason(ev, code),
+        "expired": expired(ev),
+        "value_year": value_year,
+        "window_start_year": t.window_start.year if t.window_start else None,
+        "partial_year": ev.as_of is not None and (ev.as_of.month, ev.as_of.day) != (12, 31),
+        "document": t.document,
         "required_annual": _round(ev.required_annual),
         "required_rate": _round(ev.required_rate),
         "forecast": _round(ev.forecast),
@@ -207,12 +256,22 @@ def evaluation_json(ev: TargetEvaluation) -> dict[str, Any]:
 
 
 def evaluations(code: str) -> list[dict[str, Any]]:
-    qs = (
-        TargetEvaluation.objects.filter(region_code=code)
-        .select_related("target", "target__indicator")
-        .order_by("inherited", "target__indicator__order", "target__horizon", "target__key")
+    """The region's targets as its cards: current targets first (by indicator, horizon, own before
+    inherited), then the expired ones, latest horizon first."""
+    evs = list(TargetEvaluation.objects.filter(region_code=code).select_related("target", "target__indicator"))
+    rows = [evaluation_json(ev) for ev in evs]
+    order = {ev.target.key: ev.target.indicator.order for ev in evs}
+    rows.sort(
+        key=lambda k: (
+            k["expired"],
+            -k["horizon"] if k["expired"] else 0,
+            order[k["target"]],
+            k["horizon"],
+            k["inherited"],
+            k["target"],
+        )
     )
-    return [evaluation_json(ev) for ev in qs]
+    return rows
 
 
 MEASURES = {
@@ -331,6 +390,10 @@ def indicator_values(code: str, year: int | None = None, quarter: str | None = N
                 "expected": _round(res.expected),
                 "status": res.status,
                 "status_label": status_label(res.status),
+                "judgement": (j := judgement(res.status, target, res.forecast[0] if res.forecast else None)),
+                "judgement_label": judgement_label(j),
+                "expired": res.as_of is not None and res.as_of >= datetime.date(target.horizon, 12, 31),
+                "value_year": res.as_of.year if res.as_of else None,
                 "required_annual": _round(res.required_annual),
                 "required_rate": _round(res.required_rate),
                 "forecast": None if res.forecast is None else [_round(x) for x in res.forecast],
@@ -553,13 +616,16 @@ def dashboard(code: str, year: int | None = None) -> dict[str, Any]:
         return {"region": region_card(code), "ready": False}
     year = year or st.data_as_of.year
     kids = children(code)
+    kpis = evaluations(code)
     return {
         "ready": True,
         "region": region_card(code),
         "as_of": st.data_as_of.isoformat(),
         "year": year,
         "years": list(range(st.first_year, st.data_as_of.year + 1)),
-        "kpis": evaluations(code),
+        "kpis": kpis,
+        "kpis_current": [k for k in kpis if not k["expired"]],
+        "kpis_expired": [k for k in kpis if k["expired"]],
         "trends": forecasts_for(code),
         "rankings": rankings(code, year),
         "breakdowns": breakdowns(code, year),

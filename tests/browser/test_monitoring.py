@@ -9,6 +9,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STATUSES = {"on_track", "at_risk", "off_track", "achieved", "missed", "no_data", "monitored"}
+JUDGEMENTS = STATUSES | {"on_track_forecast_miss"}
 # Points inside each city, to click on the province map.
 INSIDE = {"320500": (120.62, 31.32), "320400": (119.95, 31.78)}
 
@@ -33,7 +34,7 @@ def demo(reference, make_user):
 
 
 def _kpis(page) -> dict[str, str]:
-    cards = page.locator("#kpi-cards .kpi-card")
+    cards = page.locator("#kpi-cards .kpi-card, #kpi-expired .kpi-card")
     return {
         cards.nth(i).get_attribute("data-target"): cards.nth(i).get_attribute("data-status")
         for i in range(cards.count())
@@ -54,6 +55,31 @@ def _open_overview(page, live_server, code: str) -> dict[str, str]:
     page.wait_for_function("() => document.querySelectorAll('#trend-charts canvas').length > 0")
     kpis = _kpis(page)
     assert kpis and set(kpis.values()) <= STATUSES
+    cards = page.locator("#kpi-cards .kpi-card, #kpi-expired .kpi-card")
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        assert card.get_attribute("data-judgement") in JUDGEMENTS
+        # every card states the year of its value and its target's horizon
+        year, horizon = card.get_attribute("data-year"), card.get_attribute("data-horizon")
+        assert horizon and horizon in card.inner_text()
+        if card.get_attribute("data-status") != "no_data" or year:
+            assert year and year in card.locator(".kpi-year").inner_text()
+    # expired targets are apart, after the current ones, and judged
+    for status in page.locator("#kpi-expired .kpi-card").evaluate_all("cs => cs.map(c => c.dataset.status)"):
+        assert status in {"achieved", "missed", "no_data"}
+    assert (
+        page.locator("#kpi-cards .kpi-card[data-status=achieved], #kpi-cards .kpi-card[data-status=missed]").count()
+        == 0
+    )
+    # one judgement per target: a target with a forecast-to-miss warning here is not shown as on track
+    missing = page.locator("#warnings .warning-row[data-kind=forecast_miss]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.region, r.dataset.target])"
+    )
+    for region, target in missing:
+        if region == code and target:
+            card = page.locator(f'#kpi-cards .kpi-card[data-target="{target}"]')
+            if card.count():
+                assert card.first.get_attribute("data-judgement") != "on_track", target
     assert _charts_drawn(page, "#trend-charts .chart") == page.locator("#trend-charts .chart").count() > 0
     for chart in ("#breakdown-industry", "#breakdown-occupation", "#breakdown-level"):
         assert _charts_drawn(page, chart) == 1
@@ -160,6 +186,22 @@ def test_zhangjiagang_sees_only_its_district(demo, login, live_server):
     assert page.locator("#ranking-chart").count() == 0  # no subregions to rank
     crumbs = page.locator("#monitoring-breadcrumbs li").all_inner_texts()
     assert crumbs == ["张家港市"]
+    # The 2016–2020 opinion has expired: its targets are apart under 已到期, after the current ones, each
+    # with the year of its value (2020) and its final judgement.
+    expired = page.locator("#kpi-expired .kpi-card")
+    assert {expired.nth(i).get_attribute("data-target") for i in range(expired.count())} >= {
+        k for k in kpis if k.startswith("ZJG-opinion/")
+    }
+    assert all(
+        expired.nth(i).get_attribute("data-year") == "2020"
+        for i in range(expired.count())
+        if expired.nth(i).get_attribute("data-target", timeout=1000).startswith("ZJG-opinion/")
+    )
+    current = page.locator("#kpi-cards .kpi-card")
+    assert all(
+        not (current.nth(i).get_attribute("data-target") or "").startswith("ZJG-opinion/")
+        for i in range(current.count())
+    )
     regions = set(page.locator("#warnings .warning-row").evaluate_all("rows => rows.map(r => r.dataset.region)"))
     assert regions <= {"320582"}
     assert _open_map(page, live_server, "320582") == 1

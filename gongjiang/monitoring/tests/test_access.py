@@ -189,6 +189,10 @@ def test_values_cli_and_api_agree(world) -> None:  # type: ignore[no-untyped-def
     # Jiangsu's 35% (2025), inherited and judged at the end of 2024 against its trajectory: 66.7% meets it.
     inherited = targets["JS-2024-37/high-share-skilled"]
     assert inherited["inherited"] and inherited["region"] == "320000" and inherited["status"] == "on_track"
+    # each target says whether its horizon has passed, and the year its value belongs to
+    assert targets["ZJG-opinion/high-share-skilled"]["expired"] and not inherited["expired"]
+    assert targets["ZJG-opinion/high-share-skilled"]["value_year"] == 2020 and inherited["value_year"] == 2024
+    assert inherited["judgement"] in {"on_track", "on_track_forecast_miss"}
     via_api = api(world["zhangjiagang"]).get("/api/monitoring/values/", {"region": "320582", "year": 2024}).json()
     assert {r["code"]: r["value"] for r in via_api["indicators"]} == {r["code"]: r["value"] for r in data["indicators"]}
     # A quarter: stocks on its last day, flows within it; the year so far for targets.
@@ -324,3 +328,32 @@ def test_map_loading(world) -> None:  # type: ignore[no-untyped-def]
     assert "feature 1" in " ".join(err.value.messages)
     with pytest.raises(ValidationError):
         boundaries_load(actor=None, collections=demo_map_collections(), source="", licence="")
+
+
+def test_zhangjiagang_cards_put_current_targets_first_and_expired_apart(world, client) -> None:  # type: ignore[no-untyped-def]
+    body = api(world["zhangjiagang"]).get("/api/monitoring/dashboard/", {"region": "320582"}).json()
+    kpis = body["kpis"]
+    flags = [k["expired"] for k in kpis]
+    assert flags == sorted(flags)  # current first, then expired
+    expired = {k["target"] for k in body["kpis_expired"]}
+    assert {k["target"] for k in kpis if k["target"].startswith("ZJG-opinion/")} <= expired
+    assert all(k["value_year"] == 2020 and k["judgement"] in {"achieved", "missed", "no_data"}
+               for k in body["kpis_expired"] if k["target"].startswith("ZJG-opinion/"))  # fmt: skip
+    assert all(not k["expired"] for k in body["kpis_current"])
+    # The same indicator on two cards (张家港's 2020 opinion and Jiangsu's target, inherited): each card
+    # names its document, horizon and the year of its value, so the two values do not contradict.
+    by_indicator: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for k in kpis:
+        by_indicator.setdefault(k["indicator"], []).append(k)
+    for cards in by_indicator.values():
+        if len(cards) > 1:
+            labels = {(k["source"], k["horizon"], k["value_year"], k["kind"]) for k in cards}
+            assert len(labels) == len(cards)
+            same_year = {}
+            for k in cards:
+                if k["kind"] != "cumulative" and k["value"] is not None:
+                    assert same_year.setdefault(k["value_year"], k["value"]) == k["value"]
+    client.force_login(world["zhangjiagang"])
+    page = client.get("/monitoring/region/320582/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已到期" in page and page.index('id="kpi-cards"') < page.index('id="kpi-expired"')
+    assert "2020年数值" in page and "到期未完成" in page

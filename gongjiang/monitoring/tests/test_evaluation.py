@@ -161,3 +161,42 @@ def test_missing_value_and_carried_forward_denominator() -> None:
     res = evaluate(s, target(indicator=per10k, value=700), REGION, False, None)
     assert res.value.value == pytest.approx(300 / 50000 * 10000)
     assert {"reason": "carried_forward", "year": 2024} in [w["detail"] for w in res.warnings]
+
+
+def test_one_judgement_agrees_with_the_warnings() -> None:
+    # On its trajectory today (31.5 of 32 expected is 0.98), but the forecast for 2027 (35) misses 36:
+    # the card says "on track, but forecast to miss", and the warning says the same.
+    from gongjiang.monitoring.evaluation import ON_TRACK_FORECAST_MISS, judgement
+
+    series = {"history": [[2024, 30.0], [2025, 31.5]], "points": [[2026, 33.0, 32.0, 34.0], [2027, 35.0, 34.0, 37.0]]}
+    res = evaluate(store({2024: 30.0, 2025: 31.5}), target(), REGION, False, series)
+    assert res.status == "on_track"
+    assert "forecast_miss" in {w["kind"] for w in res.warnings}
+    assert res.forecast is not None
+    assert judgement(res.status, res.target, res.forecast[0]) == ON_TRACK_FORECAST_MISS
+    # the forecast meets the target: the judgement is the status, and no forecast warning
+    series["points"][1] = [2027, 36.5, 35.0, 38.0]
+    res = evaluate(store({2024: 30.0, 2025: 31.5}), target(), REGION, False, series)
+    assert res.forecast is not None
+    assert "forecast_miss" not in {w["kind"] for w in res.warnings}
+    assert judgement(res.status, res.target, res.forecast[0]) == "on_track"
+    # behind the trajectory: the stricter status stands, whatever the forecast
+    assert judgement("at_risk", res.target, 30.0) == "at_risk"
+
+
+def test_cards_state_their_year_and_expired_targets_their_final_judgement() -> None:
+    from gongjiang.monitoring.evaluation import ON_TRACK_FORECAST_MISS
+    from gongjiang.monitoring.models import TargetEvaluation
+    from gongjiang.monitoring.selectors import evaluation_json
+
+    old = target(key="old", horizon=2020, baseline_year=2015, value=35.0, document="张家港意见")
+    ev = TargetEvaluation(target=old, region_code=REGION, period="2020", as_of=D(2020, 12, 31), value=33.0,
+                          status="missed")  # fmt: skip
+    card = evaluation_json(ev)
+    assert card["expired"] and card["value_year"] == 2020 and card["document"] == "张家港意见"
+    assert "2020" in card["judgement_reason"] and card["judgement"] == "missed"
+    now = TargetEvaluation(target=target(), region_code=REGION, period="2026", as_of=D(2026, 6, 30), value=31.5,
+                           status="on_track", forecast=35.0, forecast_lo=34.0, forecast_hi=37.0)  # fmt: skip
+    card = evaluation_json(now)
+    assert not card["expired"] and card["value_year"] == 2026 and card["partial_year"]
+    assert card["judgement"] == ON_TRACK_FORECAST_MISS and "2027" in card["judgement_reason"]

@@ -78,3 +78,39 @@ def test_ratio_backtest_recomputes_the_ratio() -> None:
     den = np.array([100.0, 100, 100, 100, 100, 100, 100])
     bt = fc.ratio_backtest(num, den, "linear", "linear", 100)
     assert bt.origins == 3 and bt.mae == pytest.approx(0, abs=1e-9)
+
+
+def test_a_rising_share_never_exceeds_its_bound() -> None:
+    # A share climbing six points a year for sixteen years, from 5% to 95%: a straight line would pass
+    # 100% within a year; on the logit scale neither the forecast nor its interval reaches 100.
+    years = list(range(2010, 2026))
+    values = [5.0 + 6.0 * i for i in range(16)]
+    res = fc.forecast_share(years, values, 2035, 100.0)
+    assert res is not None
+    assert res.model in ("logit_linear", "logit_holt")
+    assert all(0 < lo <= p <= hi < 100 for p, lo, hi in zip(res.point, res.lo, res.hi, strict=True))
+    # per 10,000: bounded by 10,000 in the same way
+    per10k = fc.forecast_share(years, [v * 100 for v in values], 2035, 10_000.0)
+    assert per10k is not None and max(per10k.hi) < 10_000
+
+
+def test_the_provinces_skilled_share_levels_off_plausibly() -> None:
+    # The rule: a share rising 3.6 points a year over 2021–2025 (the demo province's skilled workers
+    # among the employed, 20.7% to 35.5%) is forecast to rise by less each year than the year before,
+    # and by 2035 to stay within 45–60%: at most about half of the 35 further points a straight line
+    # gives (71%).
+    years = [2021, 2022, 2023, 2024, 2025]
+    values = [20.72, 24.14, 27.69, 31.27, 35.55]
+    res = fc.forecast_share(years, values, 2035, 100.0)
+    assert res is not None and res.years[-1] == 2035
+    steps = np.diff([values[-1], *res.point])
+    assert bool(np.all(np.diff(steps) < 0))
+    assert 45 <= res.point[-1] <= 60
+    assert res.lo[-1] <= res.point[-1] <= res.hi[-1] < 100
+    linear = fc.forecast_series(years, values, 2035)
+    assert linear is not None and linear.point[-1] > 70  # what the dashboard drew before
+
+
+def test_a_falling_share_stays_above_zero() -> None:
+    res = fc.forecast_share(list(range(2016, 2026)), [20.0 - 2 * i for i in range(10)], 2035, 100.0)
+    assert res is not None and all(lo > 0 for lo in res.lo)

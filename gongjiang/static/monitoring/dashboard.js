@@ -24,7 +24,7 @@
   }
 
   function trend(el, series) {
-    var kpis = data.kpis.filter(function (k) { return k.indicator === series.indicator && k.trajectory && k.trajectory.length; });
+    var kpis = data.kpis.filter(function (k) { return !k.expired && k.indicator === series.indicator && k.trajectory && k.trajectory.length; });
     var cum = kpis.filter(function (k) { return k.kind === "cumulative" && k.window_start; })[0];
     var subtitle = "";
     if (cum) {
@@ -62,7 +62,7 @@
         mark.push({ coord: [String(k.horizon), k.target_value], value: fmt(k.target_value) });
       }
       out.push({
-        name: L.trajectory + (kpis.length > 1 ? " " + (i + 1) : ""), type: "line", data: traj, symbol: "none",
+        name: L.trajectory + (kpis.length > 1 ? " " + k.horizon + (kpis.filter(function (o) { return o.horizon === k.horizon; }).length > 1 ? "·" + (i + 1) : "") : ""), type: "line", data: traj, symbol: "none",
         lineStyle: { type: "dotted", width: 2 }, itemStyle: { color: ["#dc3545", "#fd7e14", "#198754"][i % 3] },
         markPoint: mark.length ? { symbol: "pin", symbolSize: 34, data: mark } : undefined
       });
