@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongjiang.competitions import rules
+from gongjiang.competitions import rules, selectors
 from gongjiang.competitions.models import (
     Aspect,
     AspectKind,
@@ -109,9 +109,7 @@ def competition_create(
     return competition
 
 
-def _move(actor: Any, competition: Competition, step: str, to: str, *allowed: str, message: str) -> Competition:
-    competition = _locked(competition)
-    authorize(actor, step, competition)
+def _move(competition: Competition, to: str, *allowed: str, message: str) -> Competition:
     _status(competition, *allowed, message=message)
     before = snapshot(competition)
     competition.status = to
@@ -123,10 +121,10 @@ def _move(actor: Any, competition: Competition, step: str, to: str, *allowed: st
 @transaction.atomic
 def competition_open(*, actor: Any, competition: Competition) -> Competition:
     """Open registration (a draft only)."""
+    competition = _locked(competition)
+    authorize(actor, "open", competition)
     return _move(
-        actor,
         competition,
-        "open",
         CompetitionStatus.OPEN,
         CompetitionStatus.DRAFT,
         message=_("Only a draft competition can be opened."),
@@ -138,10 +136,10 @@ def competition_close(*, actor: Any, competition: Competition) -> Competition:
     """Close registration and start marking: at least one participant, one judge and one aspect."""
     if not competition.participants.exists() or not competition.judges.exists() or not competition.aspects.exists():
         raise ValidationError({"status": _("Marking needs participants, judges and marking aspects.")})
+    competition = _locked(competition)
+    authorize(actor, "close", competition)
     return _move(
-        actor,
         competition,
-        "close",
         CompetitionStatus.MARKING,
         CompetitionStatus.OPEN,
         message=_("Only a competition open for registration can start marking."),
@@ -341,40 +339,13 @@ def marks_upload(*, actor: Any, competition: Competition, frame: pl.DataFrame) -
     return len(cells)
 
 
-def results_of(competition: Competition) -> list[rules.Result]:
-    """The results the marks give now (a read: the preview while marking, the record on publishing)."""
-    rows = [
-        rules.MarkRow(
-            participant_id=p,
-            person_id=person,
-            judge_id=j,
-            aspect_id=a,
-            kind=kind,
-            max_mark=float(mx),
-            value=float(v),
-        )
-        for p, person, j, a, kind, mx, v in Mark.objects.filter(participant__competition=competition)
-        .order_by("id")
-        .values_list(
-            "participant_id",
-            "participant__person_id",
-            "judge_id",
-            "aspect_id",
-            "aspect__kind",
-            "aspect__max_mark",
-            "value",
-        )
-    ]
-    return rules.compute_results(rows, spread=competition.spread, recognised_ranks=competition.recognised_ranks)
-
-
 @transaction.atomic
 def competition_publish(*, actor: Any, competition: Competition, today: datetime.date | None = None) -> Competition:
     """Record every participant's standardised score, rank, medal and recognition, and publish."""
     competition = _locked(competition)
     authorize(actor, "publish", competition)
     _status(competition, CompetitionStatus.MARKING, message=_("Results are published after marking."))
-    results = results_of(competition)
+    results = selectors.results_of(competition)
     if not results:
         raise ValidationError({"status": _("No marks have been entered.")})
     by_id = {r.participant_id: r for r in results}

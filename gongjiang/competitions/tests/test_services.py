@@ -23,9 +23,9 @@ def test_cap_and_duplicates(world: World) -> None:
     services.competition_open(actor=world.officer, competition=world.competition)
     for p in world.people[:4]:
         services.participant_register(actor=world.officer, competition=world.competition, person=p)
-    with pytest.raises(ValidationError, match="already registered"):
+    with pytest.raises(ValidationError, match="已报名"):
         services.participant_register(actor=world.officer, competition=world.competition, person=world.people[0])
-    with pytest.raises(ValidationError, match="full"):
+    with pytest.raises(ValidationError, match="报名已满"):
         services.participant_register(actor=world.officer, competition=world.competition, person=world.people[4])
     assert world.competition.participants.count() == 4
 
@@ -94,7 +94,7 @@ def test_publish_ranks_medals_and_issue_certificates(world: World) -> None:
     assert {c.level.code for c in certs} == {"level3"}  # no certificate held: the award level
     assert all(c.number.startswith("S000032320400263") for c in certs)
     assert Participant.objects.filter(competition=world.competition, certificate__isnull=False).count() == 2
-    with pytest.raises(ValidationError, match="already been issued"):
+    with pytest.raises(ValidationError, match="证书已颁发"):
         services.competition_issue(actor=world.officer, competition=Competition.objects.get(pk=competition.pk))
 
 
