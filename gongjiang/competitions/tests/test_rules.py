@@ -5,6 +5,9 @@ from __future__ import annotations
 import statistics
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gongjiang.competitions.rules import MarkRow, compute_results, corrected_judgements
 
 
@@ -75,3 +78,18 @@ def test_same_input_same_order() -> None:
     first = [(r.participant_id, r.score) for r in compute_results(marks, spread=50, recognised_ranks=3)]
     again = [(r.participant_id, r.score) for r in compute_results(list(reversed(marks)), spread=50, recognised_ranks=3)]
     assert first == again
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=25),
+    st.integers(min_value=0, max_value=5),
+)
+def test_ranks_are_a_permutation_ordered_by_score(values: list[int], recognised: int) -> None:
+    marks = [_m(p, 1, 1, "measurement", float(v), mx=100.0) for p, v in enumerate(values, start=1)]
+    results = compute_results(marks, spread=30, recognised_ranks=recognised)
+    assert [r.rank for r in results] == list(range(1, len(values) + 1))
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True)
+    if len(values) % 2 == 1:
+        assert Decimal("700.00") in scores  # the median participant
+    assert sum(r.recognised for r in results) == min(recognised, len(values))

@@ -109,3 +109,29 @@ def test_winner_holding_a_level_goes_one_up_at_most_the_award_level(world: World
     competition = services.competition_issue(actor=world.officer, competition=world.competition)
     certs = {c.person_id: c.level.code for c in Certificate.objects.filter(batch=competition.batch)}
     assert certs == {gold.person_id: "level4"}  # the silver medallist already holds the award level
+
+
+def test_a_disagreement_is_recorded_on_publishing(world: World) -> None:
+    participants, judges, aspects = marking(world, n=2)
+    for participant, first, second in ((participants[0], "9", "3"), (participants[1], "6", "5")):
+        for judge, value in zip(judges, (first, second), strict=True):
+            services.mark_enter(
+                actor=world.officer,
+                competition=world.competition,
+                participant=participant,
+                judge=judge,
+                aspect=aspects[1],
+                value=value,
+            )
+    with pytest.raises(ValidationError):
+        services.mark_enter(
+            actor=world.officer,
+            competition=world.competition,
+            participant=participants[0],
+            judge=judges[0],
+            aspect=aspects[1],
+            value="11",  # above the maximum of 10
+        )
+    services.competition_publish(actor=world.officer, competition=world.competition)
+    flags = dict(Participant.objects.filter(competition=world.competition).values_list("person__name", "flagged"))
+    assert flags == {"赵一": True, "钱二": False}
