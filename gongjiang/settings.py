@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "gongjiang.registry",
     "gongjiang.credentials",
     "gongjiang.evaluation",
+    "gongjiang.competitions",
     "gongjiang.imports",
     "gongjiang.portal",
     "gongjiang.synth",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("credentials/", include("gongjiang.credentials.urls")),
     path("training/", include("gongjiang.training.urls")),
     path("evaluation/", include("gongjiang.evaluation.urls")),
+    path("competitions/", include("gongjiang.competitions.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("healthz/", portal_views.healthz, name="healthz"),

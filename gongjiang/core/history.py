@@ -56,6 +56,8 @@ SET_DETAIL_LABELS = {
     "file": gettext_lazy("File"),
     "job": gettext_lazy("Import job"),
     "plan": gettext_lazy("Evaluation plan"),
+    "competition": gettext_lazy("Skill competition"),
+    "published": gettext_lazy("Results published"),
     "new": gettext_lazy("Rows added"),
     "changed": gettext_lazy("Rows changed"),
 }

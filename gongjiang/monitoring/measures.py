@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from gongjiang.competitions import selectors as competition_selectors
 from gongjiang.evaluation import selectors as evaluation_selectors
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.crosswalk import current_code
@@ -51,6 +52,8 @@ class Store:
     # Evaluation filings (region, kind, from, until) and digital resources (region, occupation, from, until).
     filings: list[tuple[str, str, datetime.date, datetime.date | None]] = field(default_factory=list)
     digital_resources: list[tuple[str, int, datetime.date, datetime.date | None]] = field(default_factory=list)
+    # Competitions held (region, level, start date, participants), drafts left out.
+    competitions: list[tuple[str, str, datetime.date, int]] = field(default_factory=list)
     regions: set[str] = field(default_factory=set)
     # A year cut short (values as of a quarter's end): the year's label and its quarters so far.
     partial_year: tuple[str, list[str]] | None = None
@@ -138,6 +141,25 @@ class Store:
             )
         )
 
+    def competition_count(self, region: str, measure: str, period: engine.Period) -> float:
+        """Municipal competitions, or participants of competitions of every level, held in the region's
+        subtree during the period (by their start date, up to the data's date)."""
+        prefix = scope_prefix(region)
+        first = (
+            datetime.date(period.end.year, 1, 1)
+            if period.kind == "Y"
+            else datetime.date(period.end.year, period.end.month - 2, 1)
+        )
+        last = min(period.end, self.as_of)
+        held = [
+            (level, n)
+            for code, level, start, n in self.competitions
+            if code.startswith(prefix) and first <= start <= last
+        ]
+        if measure == "municipal_competitions":
+            return float(sum(1 for level, _ in held if level == "municipal"))
+        return float(sum(n for _, n in held))
+
     def measure(self, spec: dict[str, Any], region: str, period: str) -> tuple[float | None, str]:
         source = spec.get("source")
         p = self.period_by_label.get(period)
@@ -153,6 +175,8 @@ class Store:
             return self.carrier_count(region, spec["kind"], bool(spec.get("digital")), min(p.end, self.as_of)), ""
         if source == DataSource.EVALUATION:
             return self.evaluation_count(region, spec["measure"], min(p.end, self.as_of)), ""
+        if source == DataSource.COMPETITIONS:
+            return self.competition_count(region, spec["measure"], p), ""
         if source == DataSource.ORGANISATIONS:
             if self.organisations is None or period not in (str(self.latest_year), self.latest_quarter):
                 return None, ""
@@ -275,6 +299,7 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
     store.digital_resources = [
         (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
     ]
+    store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
     if with_organisations:
         store.organisations = _organisation_counts(wanted)
     return store

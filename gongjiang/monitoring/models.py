@@ -23,6 +23,7 @@ class DataSource(models.TextChoices):
     CARRIERS = "carriers", _("Carriers")
     ORGANISATIONS = "organisations", _("Organisations in the registry")
     EVALUATION = "evaluation", _("Evaluation filings and resources")
+    COMPETITIONS = "competitions", _("Skill competitions")
     NOT_COLLECTED = "not_collected", _("Not yet collected")
 
 

@@ -286,6 +286,8 @@ MEASURES = {
     "self_evaluating_enterprises": gettext_lazy("self-evaluating enterprises"),
     "filed_institutions": gettext_lazy("evaluation institutions on file"),
     "digital_occupations": gettext_lazy("digital occupations open to evaluation"),
+    "municipal_competitions": gettext_lazy("municipal skill competitions held"),
+    "participants": gettext_lazy("skill competition participants"),
 }
 SCOPES = {
     "all": "",

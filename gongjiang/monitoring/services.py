@@ -45,6 +45,7 @@ REGISTRY_MEASURES = {"skilled", "mid_plus", "high", "new_skilled", "new_mid_plus
 SCOPES = {"all", "digital", "school_digital"}
 ORGANISATION_MEASURES = {"evaluation_institutions", "self_evaluating_enterprises"}
 EVALUATION_MEASURES = {"filed_institutions", "self_evaluating_enterprises", "digital_occupations"}
+COMPETITION_MEASURES = {"municipal_competitions", "participants"}
 
 
 @dataclass
@@ -85,6 +86,8 @@ def _check_measure(spec: Any, where: str, errors: list[str]) -> None:
         errors.append(_("%(w)s: unknown organisation measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.EVALUATION and spec.get("measure") not in EVALUATION_MEASURES:
         errors.append(_("%(w)s: unknown evaluation measure %(m)r.") % {"w": where, "m": spec.get("measure")})
+    elif source == DataSource.COMPETITIONS and spec.get("measure") not in COMPETITION_MEASURES:
+        errors.append(_("%(w)s: unknown competition measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.EMPLOYMENT_STATS and spec.get("measure") != "employed":
         errors.append(_("%(w)s: employment statistics have one measure, employed.") % {"w": where})
 

@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from gongjiang.competitions.tests.matrix import COMPETITIONS_MODELS, COMPETITIONS_ORG_VIEW, add_competitions_world
 from gongjiang.core.audit import audit_context, record_change
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import actions_of, in_scope, restrict, scope_of, scoped_models
@@ -85,6 +86,7 @@ ORG_VIEW: dict[str, set[str]] = {
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
+    **COMPETITIONS_ORG_VIEW,
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
@@ -104,6 +106,7 @@ MODELS: dict[str, type] = {
     **TRAINING_MODELS,
     **MONITORING_MODELS,
     **EVALUATION_MODELS,
+    **COMPETITIONS_MODELS,
 }
 
 
@@ -211,6 +214,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     add_training_world(w, make_user)
     add_monitoring_world(w)
     add_evaluation_world(w)
+    add_competitions_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):

@@ -49,6 +49,7 @@ def _plain_addresses(resolver: URLResolver | None = None, prefix: str = "") -> l
 @pytest.fixture
 def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     from gongjiang.core.audit import audit_context
+    from gongjiang.synth.competitions_demo import competitions_demo
     from gongjiang.synth.demo import demo_accounts
     from gongjiang.synth.evaluation_demo import evaluation_demo
     from gongjiang.synth.generator import synthesize
@@ -63,6 +64,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         accounts = {account.username: account for account, _password in demo_accounts()}
         training_demo(lambda message: None)
         evaluation_demo(lambda message: None)
+        competitions_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

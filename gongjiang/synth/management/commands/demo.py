@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
+from gongjiang.synth.competitions_demo import competitions_demo
 from gongjiang.synth.demo import (
     DEMO_REGIONS,
     credentials_path,
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             training_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  evaluation: institutions, plans, a batch issued, a batch refused, a draw")
             evaluation_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  competitions: a municipal competition with results and certificates, one in marking")
+            competitions_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
