@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -61,14 +62,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 class ErrorPageMiddleware:
-    """A page's Http404 answered with the page of :func:`not_found`, with ``DEBUG`` on as off (the API
-    answers its own errors)."""
+    """A page's Http404, and an address that matches no page, answered with the page of :func:`not_found`,
+    with ``DEBUG`` on as off (the API answers its own errors)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+            and not request.path.startswith("/api/")
+        ):
+            # An address that matches no page: Django's page for developers would answer it in English.
+            return not_found(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Http404) and not request.path.startswith("/api/"):

@@ -223,3 +223,14 @@ def test_a_register_exports_its_filtered_list(client, suzhou, make_person, make_
     assert "周海燕" in text and "吴晓明" in text
     xlsx = client.get("/registry/employments/", {"export": "xlsx"})
     assert xlsx["Content-Disposition"].endswith('.xlsx"') and xlsx.content[:2] == b"PK"
+
+
+def test_an_address_matching_no_page_reads_in_chinese_with_debug_on(client, make_user, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    client.force_login(make_user(region_code="320500"))
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and 'id="error-page"' in page and "页面不存在" in page
+    assert "Using the URLconf" not in page  # Django's page for developers
+    api = client.get("/api/no-such-endpoint/")
+    assert api.status_code == 404 and 'id="error-page"' not in api.content.decode()
