@@ -131,9 +131,7 @@ def survey_create(
     return survey
 
 
-def _move_survey(actor: Any, survey: Survey, step: str, to: str, frm: str, message: str) -> Survey:
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
-    authorize(actor, step, survey)
+def _move_survey(survey: Survey, to: str, frm: str, message: str) -> Survey:
     if survey.status != frm:
         raise ValidationError({"status": message})
     before = snapshot(survey)
@@ -146,12 +144,16 @@ def _move_survey(actor: Any, survey: Survey, step: str, to: str, frm: str, messa
 @transaction.atomic
 def survey_close(*, actor: Any, survey: Survey) -> Survey:
     """Stop collecting: responses can no longer be changed or submitted."""
-    return _move_survey(actor, survey, "close", SurveyStatus.CLOSED, SurveyStatus.OPEN, _("The survey is not open."))
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    authorize(actor, "close", survey)
+    return _move_survey(survey, SurveyStatus.CLOSED, SurveyStatus.OPEN, _("The survey is not open."))
 
 
 @transaction.atomic
 def survey_reopen(*, actor: Any, survey: Survey) -> Survey:
-    return _move_survey(actor, survey, "reopen", SurveyStatus.OPEN, SurveyStatus.CLOSED, _("The survey is not closed."))
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    authorize(actor, "reopen", survey)
+    return _move_survey(survey, SurveyStatus.OPEN, SurveyStatus.CLOSED, _("The survey is not closed."))
 
 
 # ------------------------------------------------------------------------------------------------

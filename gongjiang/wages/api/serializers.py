@@ -12,7 +12,7 @@ from gongjiang.wages.models import Cell, Edition
 
 
 class EditionSerializer(serializers.ModelSerializer):
-    supersedes = serializers.PrimaryKeyRelatedField(read_only=True)
+    supersedes: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Edition
@@ -31,7 +31,7 @@ class EditionSerializer(serializers.ModelSerializer):
 
 
 class CellSerializer(serializers.ModelSerializer):
-    edition = serializers.PrimaryKeyRelatedField(read_only=True)
+    edition: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     year = serializers.IntegerField(source="edition.year", read_only=True)
     figures = serializers.SerializerMethodField()
 
