@@ -338,7 +338,7 @@ class Cell(Scoped):
 
 class Premium(Scoped):
     """The level premium: the ratio of the medians of two levels of one occupation (or group), with its
-    95% interval."""
+    Confidence interval (95 percent)."""
 
     SCOPE = Scope("edition__region_code")
 

@@ -104,7 +104,7 @@ def cell_page(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "labels": {
             "median": _("Median"),
-            "interval": _("95% interval"),
+            "interval": _("Confidence interval (95 percent)"),
             "p10": _("P10"),
             "p90": _("P90"),
             "yuan": _("yuan per year"),
