@@ -24,7 +24,7 @@ Method (the notice of method quotes this):
   enterprise are pooled), giving replicate weights for every enterprise; each replicate repeats the
   non-response adjustment and the calibration. Standard errors are the replicates' standard deviation.
   Quantiles use Woodruff intervals: the replicate standard error s of the estimated CDF at the quantile
-  gives the Confidence interval (95 percent) [Q(p − 1.96 s), Q(p + 1.96 s)] mapped back through the cell's CDF, and the
+  gives the 95% interval [Q(p − 1.96 s), Q(p + 1.96 s)] mapped back through the cell's CDF, and the
   standard error is its width / (2 × 1.96); interval ends are made monotone across P10 … P90. The mean's
   interval is mean ± 1.96 SE. The level premium (ratio of the medians of two adjacent levels) uses
   replicate medians linearised through the same CDFs, so that both medians share each replicate.
@@ -489,7 +489,7 @@ def estimate_edition(
     digital_occupations: set[str] | frozenset[str] | None = None,
 ) -> EditionEstimate:
     """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
-    districts inside it, with standard errors and Confidence interval (95 percent)s; see the module's docstring.
+    districts inside it, with standard errors and 95% intervals; see the module's docstring.
 
     ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
     """

@@ -2,7 +2,7 @@
 STSong-Light as the certificates are, so no font file is shipped).
 
 The layout is the bureaus' own: occupation code and name, skill level, P10 低位数, P25, P50 中位数, P75,
-P90 高位数 and the mean, yuan per year; then, beyond the bureaus, the Confidence interval (95 percent) of the median and the
+P90 高位数 and the mean, yuan per year; then, beyond the bureaus, the 95% interval of the median and the
 number of enterprises and employees. A suppressed cell shows no figure, only its reason key (the notice
 explains the keys)."""
 

@@ -36,6 +36,7 @@ MONTHLY_MIN = 1_000
 MONTHLY_MAX = 200_000
 HOURS_MAX = 300
 PAY_FIELDS = ("base_pay", "bonus", "allowances", "overtime_pay")
+LEVEL_CODES = ("level5", "level4", "level3", "level2", "level1", "none")
 
 EMPLOYEE_COLUMNS = (
     Column(

@@ -285,7 +285,7 @@ class Cell(Scoped):
     occupation_code = models.CharField(_("occupation code"), max_length=12, blank=True, default="", db_index=True)
     minor_group = models.CharField(_("occupation group"), max_length=12, blank=True, default="")
     skill_level = models.CharField(_("skill level"), max_length=10, blank=True, default="")
-    industry_section = models.CharField(_("industry section"), max_length=1, blank=True, default="")
+    industry_section = models.CharField(_("industry section"), max_length=3, blank=True, default="")
     level_group = models.CharField(_("level group"), max_length=12, blank=True, default="")
     n_enterprises = models.PositiveIntegerField(_("enterprises"))
     n_employees = models.PositiveIntegerField(_("employees"))
@@ -338,7 +338,7 @@ class Cell(Scoped):
 
 class Premium(Scoped):
     """The level premium: the ratio of the medians of two levels of one occupation (or group), with its
-    Confidence interval (95 percent)."""
+    95% interval."""
 
     SCOPE = Scope("edition__region_code")
 

@@ -152,7 +152,7 @@ def box(cell: Cell) -> dict[str, Any] | None:
 
 def level_premium(region_code: str, occupation_code: str) -> list[dict[str, Any]]:
     """The published level premiums of an occupation in the latest current edition covering the region:
-    from_level, to_level, ratio of the medians and its Confidence interval (95 percent), the year and the region of the
+    from_level, to_level, ratio of the medians and its 95% interval, the year and the region of the
     figures. Empty where nothing is published."""
     edition = edition_for(region_code)
     if edition is None:
@@ -191,7 +191,9 @@ def median_by_level(region_code: str) -> dict[str, Any] | None:
     regions = [c for c in lineage(region_code) if len(c) == 6]
     for code in regions:
         cells = list(
-            edition.cells.filter(cell_kind="industry_level_group", region_code=code, industry_section__in=("", "*"))
+            edition.cells.filter(
+                cell_kind="industry_level_group", region_code=code, industry_section__in=("", "*", "all")
+            )
         )
         if not cells:
             continue

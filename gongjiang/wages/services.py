@@ -35,14 +35,16 @@ from gongjiang.core.audit import Action, record_change, record_set, snapshot
 from gongjiang.core.bulk import copy_frame
 from gongjiang.core.scope import authorize
 from gongjiang.imports.validation import Validation
+from gongjiang.reference.models import Occupation
 from gongjiang.reference.selectors import validate_region_code
-from gongjiang.registry.models import EmploymentStat
+from gongjiang.registry.models import EmploymentStat, Organisation
 from gongjiang.wages import import_kinds
 from gongjiang.wages.frames import cells_table, frame_of_registry, jsonable, premiums_table, survey_frames
 from gongjiang.wages.models import (
     Cell,
     Edition,
     EditionStatus,
+    Education,
     EmployeeRecord,
     Premium,
     Response,
@@ -468,3 +470,121 @@ def edition_correct(*, actor: Any, edition: Edition, reason: str) -> Edition:
     correction.save()
     record_change(action=Action.CREATE, instance=correction)
     return correction
+
+
+def _check_delivered(frame: pl.DataFrame, sample: pl.DataFrame, employees: pl.DataFrame) -> None:
+    """A delivered survey's frames checked on whole columns; the first problems named by row and column."""
+    problems: list[str] = []
+    known = set(Occupation.objects.filter(kind="occupation").values_list("code", flat=True))
+    checks = [
+        ("occupation_code", ~pl.col("occupation_code").is_in(sorted(known))),
+        ("skill_level", ~pl.col("skill_level").is_in([*import_kinds.LEVEL_CODES])),
+        ("education", ~pl.col("education").is_in(list(Education.values))),
+        ("months_worked", ~pl.col("months_worked").is_between(1, 12)),
+        ("base_pay", pl.col("base_pay") <= 0),
+    ]
+    numbered = employees.with_row_index("_row", offset=1)
+    for column, bad in checks:
+        for row in numbered.filter(bad.fill_null(True))["_row"].head(5).to_list():
+            problems.append(_("Row %(row)d, column %(column)s: invalid value.") % {"row": row, "column": column})
+    if not sample["enterprise_id"].is_unique().all():
+        problems.append(_("The sample lists an enterprise more than once."))
+    if problems:
+        raise ValidationError({"employees": problems})
+
+
+@transaction.atomic
+def survey_load(
+    *,
+    actor: Any,
+    region_code: str,
+    year: int,
+    as_of: datetime.date,
+    frame: pl.DataFrame,
+    sample: pl.DataFrame,
+    employees: pl.DataFrame,
+    pending: frozenset[str] = frozenset(),
+    seed: int = 1,
+) -> Survey:
+    """A survey delivered whole (a statistics bureau's frame and sample, the enterprises' records; the demo
+    and the benchmark): the frame's strata and the sample's enterprises inside the region, matched to the
+    registry's organisations by credit code, and the employee rows of the responding enterprises, which
+    count as submitted unless their credit code is in ``pending``."""
+    region_code = validate_region_code(region_code, field="region_code")
+    survey = Survey(region_code=region_code, year=year, as_of=as_of, sampling_fraction=Decimal("1"), seed=seed)
+    authorize(actor, "add", survey, field="region_code")
+    if Survey.objects.filter(region_code=region_code, year=year).exists():
+        raise ValidationError({"year": _("This region already has a survey of this year.")})
+    prefix = region_code[:4] if region_code.endswith("00") else region_code
+    inside = pl.col("region_code").str.starts_with(prefix)
+    frame = frame.filter(inside)
+    sample = sample.filter(inside)
+    orgs = pl.DataFrame(
+        list(Organisation.objects.filter(uscc__in=sample["uscc"].to_list()).values_list("uscc", "id")),
+        schema={"uscc": pl.String, "organisation_id": pl.Int64},
+        orient="row",
+    )
+    sample = sample.join(orgs, on="uscc", how="left")
+    missing = sample.filter(pl.col("organisation_id").is_null())["uscc"].head(5).to_list()
+    if missing:
+        raise ValidationError({"sample": _("Not in the registry: %(codes)s.") % {"codes": ", ".join(missing)}})
+    employees = employees.join(sample.select("enterprise_id"), on="enterprise_id", how="semi")
+    _check_delivered(frame, sample, employees)
+    survey.full_clean()
+    survey.save()
+    record_change(action=Action.CREATE, instance=survey)
+    copy_frame(
+        Stratum,
+        frame.select(
+            "industry_section",
+            "size_class",
+            "region_code",
+            pl.col("population_enterprises").cast(pl.Int64),
+            pl.col("population_employment").cast(pl.Float64),
+        ).with_columns(survey_id=pl.lit(survey.pk)),
+    )
+    record_set(model=Stratum, count=frame.height, detail={"survey": survey.pk}, region_code=region_code)
+    reporting = sample.filter(pl.col("responded") & ~pl.col("uscc").is_in(sorted(pending)))
+    now = timezone.now()
+    copy_frame(
+        Response,
+        sample.select(
+            "organisation_id",
+            "uscc",
+            "industry_section",
+            "size_class",
+            "region_code",
+            pl.lit(survey.pk).alias("survey_id"),
+            pl.when(pl.col("uscc").is_in(reporting["uscc"].implode()))
+            .then(pl.lit(ResponseStatus.SUBMITTED))
+            .otherwise(pl.lit(ResponseStatus.PENDING))
+            .alias("status"),
+        ),
+    )
+    record_set(model=Response, count=sample.height, detail={"survey": survey.pk}, region_code=region_code)
+    Response.objects.filter(survey=survey, status=ResponseStatus.SUBMITTED).update(submitted_at=now)
+    ids = pl.DataFrame(
+        list(survey.responses.values_list("uscc", "id")),
+        schema={"uscc": pl.String, "response_id": pl.Int64},
+        orient="row",
+    )
+    rows = (
+        employees.join(reporting.select("enterprise_id", "uscc"), on="enterprise_id", how="inner")
+        .join(ids, on="uscc", how="inner")
+        .with_columns(employee_key=(pl.int_range(pl.len()).over("response_id") + 1).cast(pl.String))
+    )
+    copy_frame(
+        EmployeeRecord,
+        rows.select(
+            "response_id",
+            "employee_key",
+            "occupation_code",
+            "skill_level",
+            "education",
+            pl.col("months_worked").cast(pl.Int64),
+            pl.col("hours_per_month").round(1),
+            *((pl.col(c) * 100).round(0).cast(pl.Int64).alias(c) for c in import_kinds.PAY_FIELDS),
+        ),
+    )
+    record_set(model=EmployeeRecord, count=rows.height, detail={"survey": survey.pk}, region_code=region_code)
+    return survey

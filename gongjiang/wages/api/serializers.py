@@ -54,6 +54,6 @@ class CellSerializer(serializers.ModelSerializer):
         )
 
     def get_figures(self, cell: Cell) -> dict[str, Any]:
-        """P10–P90 and the mean (yuan per year), their standard errors and Confidence interval (95 percent)s, the enterprises
+        """P10–P90 and the mean (yuan per year), their standard errors and 95% intervals, the enterprises
         and employees behind them; empty for a suppressed cell."""
         return cell_values(cell)

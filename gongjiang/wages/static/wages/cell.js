@@ -1,5 +1,5 @@
 /* The public wage-price cell page: box-and-whisker chart (P10, P25, median, P75, P90 with the mean), the
-   trend of the median with its Confidence interval (95 percent) over the published editions, and the skill levels side by side.
+   trend of the median with its 95% interval over the published editions, and the skill levels side by side.
    Data from the page's JSON block (no inline script: the Content-Security-Policy forbids it). */
 (function () {
   "use strict";
