@@ -45,8 +45,11 @@ def frame_of_registry(region_code: str, as_of: datetime.date, year: int) -> pl.D
         },
         orient="row",
     )
+    # An enterprise employs at least one person, whatever the registry holds of it: no stratum has an
+    # employment of zero to calibrate to.
     return frame.with_columns(
         size_class=pl.col("employed").map_elements(size_class, return_dtype=pl.String),
+        employed=pl.col("employed").clip(lower_bound=1),
     )
 
 

@@ -369,7 +369,7 @@ def edition_estimate(*, actor: Any, edition: Edition, replicates: int | None = N
     rules = disclosure.Rules()
     protected = disclosure.protect(estimate.cells, rules)
     before = snapshot(edition)
-    Cell.objects.filter(edition=edition).delete()
+    replaced = Cell.objects.filter(edition=edition).delete()[0]
     Premium.objects.filter(edition=edition).delete()
     table = cells_table(protected, edition.pk)
     copy_frame(Cell, table)
@@ -389,11 +389,9 @@ def edition_estimate(*, actor: Any, edition: Edition, replicates: int | None = N
     edition.estimated_at = timezone.now()
     edition.estimated_by = actor
     edition.save()
-    record_set(model=Cell, count=table.height, detail={"edition": edition.pk}, region_code=edition.region_code)
-    if premiums.height:
-        record_set(
-            model=Premium, count=premiums.height, detail={"edition": edition.pk}, region_code=edition.region_code
-        )
+    detail = {"edition": edition.pk, "replaced": replaced}
+    record_set(model=Cell, count=table.height, detail=detail, region_code=edition.region_code)
+    record_set(model=Premium, count=premiums.height, detail=detail, region_code=edition.region_code)
     record_change(action=Action.UPDATE, instance=edition, before=before)
     return edition
 
