@@ -25,6 +25,7 @@ urlpatterns = [
     path("training/", include("gongjiang.training.urls")),
     path("evaluation/", include("gongjiang.evaluation.urls")),
     path("competitions/", include("gongjiang.competitions.urls")),
+    path("wages/", include("gongjiang.wages.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("healthz/", portal_views.healthz, name="healthz"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/training/", include("gongjiang.training.api.urls")),
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
+    path("api/wages/", include("gongjiang.wages.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
 

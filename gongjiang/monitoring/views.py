@@ -35,6 +35,7 @@ from gongjiang.monitoring.models import (
 from gongjiang.monitoring.tables import CarrierTable
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation
+from gongjiang.wages.selectors import median_by_level
 
 EXPORTS = ("xlsx", "pdf")
 
@@ -98,6 +99,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "labels": _chart_labels(),
             "rollup": selectors.rollup_status(),
             "can_refresh": can(request.user, "add", Target),
+            "wage_levels": median_by_level(code),
         },
     )
 

@@ -42,6 +42,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),
     DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
     DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
+    DemoAccount("survey", Role.ORGANISATION, "", "苏州一家抽中企业薪酬调查的企业"),
 ]
 
 
@@ -97,7 +98,13 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
         user.role = account.role
         user.region_code = account.region_code
         user.organisation = (
-            (_training_institution() if account.username == "school" else enterprise)
+            (
+                _training_institution()
+                if account.username == "school"
+                else _survey_enterprise(enterprise)
+                if account.username == "survey"
+                else enterprise
+            )
             if account.role == Role.ORGANISATION
             else None
         )
@@ -131,6 +138,14 @@ def demo_secret(username: str) -> str:
 def _training_institution() -> Organisation | None:
     """The training institution the ``school`` account works for (made by the training demo)."""
     return Organisation.objects.filter(kind="training", region_code="320582").order_by("pk").first()
+
+
+def _survey_enterprise(fallback: Organisation | None) -> Organisation | None:
+    """The enterprise whose salary survey the ``survey`` account fills (made by the wages demo)."""
+    from gongjiang.synth.wages_demo import survey_enterprise
+
+    response = survey_enterprise()
+    return response.organisation if response is not None else fallback
 
 
 def region_has_data(code: str) -> bool:

@@ -42,6 +42,7 @@ from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
 from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
+from gongjiang.wages.tests.matrix import WAGES_MODELS, WAGES_ORG_ACTS, WAGES_ORG_VIEW, add_wages_world
 
 ZJG, HUQIU, WUJIN, SUZHOU, JIANGSU = "320582", "320505", "320412", "320500", "320000"
 
@@ -87,10 +88,11 @@ ORG_VIEW: dict[str, set[str]] = {
     **MONITORING_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
+    **WAGES_ORG_VIEW,
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
-ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS}
+ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS, **WAGES_ORG_ACTS}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
 READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
@@ -107,6 +109,7 @@ MODELS: dict[str, type] = {
     **MONITORING_MODELS,
     **EVALUATION_MODELS,
     **COMPETITIONS_MODELS,
+    **WAGES_MODELS,
 }
 
 
@@ -215,6 +218,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     add_monitoring_world(w)
     add_evaluation_world(w)
     add_competitions_world(w)
+    add_wages_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):

@@ -26,6 +26,7 @@ ROLES = {
     "enterprise": ("organisation", ""),
     "school": ("organisation", ""),
     "evaluator": ("organisation", ""),
+    "survey": ("organisation", ""),
 }
 # Addresses that are no page of the platform's own: the Django admin (system administrators), the API and
 # its developer documentation, the language switch and sign-out (POST only), static files.
@@ -55,6 +56,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
     from gongjiang.synth.generator import synthesize
     from gongjiang.synth.monitoring_demo import monitoring_demo
     from gongjiang.synth.training_demo import training_demo
+    from gongjiang.synth.wages_demo import wages_demo
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.VAR_DIR = tmp_path  # the demo accounts' passwords
@@ -65,6 +67,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         training_demo(lambda message: None)
         evaluation_demo(lambda message: None)
         competitions_demo(lambda message: None)
+        wages_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

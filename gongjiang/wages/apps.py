@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagesConfig(AppConfig):
+    name = "gongjiang.wages"
+    label = "wages"
+    verbose_name = _("Wage prices")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: these modules use the models, which are not loaded yet then.
+        from gongjiang.imports import kinds
+        from gongjiang.wages import import_kinds, rules
+
+        for kind in import_kinds.KINDS:
+            kinds.register(kind)
+        rules.register()

@@ -1,0 +1,554 @@
+"""Disclosure control of wage-price tables: primary rules, complementary suppression, a linear-programming audit.
+
+Method (the notice of method quotes this):
+
+* **Primary rules**, per cell, the first that applies names the reason: fewer than ``min_enterprises``
+  enterprises (few_enterprises); fewer than ``min_employees`` employee records (few_employees); the
+  ``dominance_n`` largest enterprises hold more than ``dominance_k`` of the cell's weighted total pay
+  (dominance); the p% rule — the second largest enterprise could estimate the largest one's pay to within
+  p% (the rest of the cell after the two largest is less than p% of the largest) (p_percent); the median's
+  relative standard error exceeds ``max_relative_se`` (precision).
+* **Additive values and margins**: each cell publishes its weighted employees and weighted total pay
+  (mean × weighted employees). They add up along three hierarchies: skill levels to "all levels" (with the
+  never-published remainder of employees without a level), districts to their city and cities to the
+  edition's region, occupations to their minor group. Cells absent from the table are zero.
+* **Complementary suppression**: every relation holding a single unknown value gets the cheapest
+  published cell (fewest weighted employees, deepest in the hierarchies) suppressed with it; then the
+  audit below runs and, for every suppressed cell it can still narrow, the cheapest published cell of a
+  relation through that cell is suppressed, until the audit finds nothing. The loop ends (each round
+  suppresses one more cell), and what is published has passed the exact audit.
+* **Audit (attack)**: for every suppressed cell and both additive values, the minimum and maximum the
+  value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
+  and non-negativity; a cell is recovered when its range does not reach its protection interval, value
+  × (1 ± p/100). The audit covers the occupation × level × region tables linked through their minor
+  groups, and industry × level group × region tables; the grand totals linking the two families are not
+  published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.optimize import linprog
+from scipy.sparse import block_diag, csr_matrix
+
+REASON_LABELS: dict[str, str] = {
+    "few_enterprises": "Fewer enterprises in the cell than the minimum.",
+    "few_employees": "Fewer employees in the cell than the minimum.",
+    "dominance": "A few enterprises account for most of the cell's pay (dominance rule).",
+    "p_percent": "The largest enterprise's pay could be estimated too closely by another (p% rule).",
+    "precision": "The median's relative standard error is above the limit (precision rule).",
+    "complementary": "Withheld so that other withheld cells cannot be worked out from the totals.",
+}
+ADDITIVE = ("weighted_employees", "weighted_total_pay")
+LEVELS = ("level5", "level4", "level3", "level2", "level1")
+HIDDEN = "<none>"  # the remainder of employees without a skill level: never published
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_enterprises: int = 3
+    min_employees: int = 10
+    dominance_n: int = 2
+    dominance_k: float = 0.85
+    p_percent: float = 10.0
+    max_relative_se: float = 0.2
+    protection_percent: float = 10.0  # protection interval: value × (1 ± protection_percent / 100)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    row: int  # row of the cells frame
+    value: str  # "weighted_employees" | "weighted_total_pay"
+    true_value: float
+    lower: float
+    upper: float
+    protection_lower: float
+    protection_upper: float
+
+
+# --------------------------------------------------------------------------------------------- primary
+
+
+def primary(cells: pl.DataFrame, rules: Rules) -> tuple[list[str | None], list[str]]:
+    """The primary reason of every row (None when publishable) and the figures behind it."""
+    n_ent = cells["n_enterprises"].to_numpy()
+    n_emp = cells["n_employees"].to_numpy()
+    top1 = cells["top1_share"].fill_null(1.0).to_numpy()
+    top2 = cells["top2_share"].fill_null(1.0).to_numpy()
+    if rules.dominance_n == 1:
+        dom = top1
+    else:
+        dom = top2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rse = (cells["se_p50"] / cells["p50"]).fill_nan(np.inf).fill_null(np.inf).to_numpy()
+    reasons: list[str | None] = []
+    details: list[str] = []
+    for i in range(cells.height):
+        if n_ent[i] < rules.min_enterprises:
+            reasons.append("few_enterprises")
+            details.append(f"enterprises={int(n_ent[i])} < {rules.min_enterprises}")
+        elif n_emp[i] < rules.min_employees:
+            reasons.append("few_employees")
+            details.append(f"employees={int(n_emp[i])} < {rules.min_employees}")
+        elif dom[i] > rules.dominance_k:
+            reasons.append("dominance")
+            details.append(f"top{rules.dominance_n}_share={dom[i]:.3f} > {rules.dominance_k}")
+        elif (1.0 - top2[i]) < rules.p_percent / 100.0 * top1[i]:
+            reasons.append("p_percent")
+            details.append(f"rest={1.0 - top2[i]:.3f} < {rules.p_percent:g}% × largest {top1[i]:.3f}")
+        elif rse[i] > rules.max_relative_se:
+            reasons.append("precision")
+            details.append(f"relative_se_p50={rse[i]:.3f} > {rules.max_relative_se}")
+        else:
+            reasons.append(None)
+            details.append("")
+    return reasons, details
+
+
+# ------------------------------------------------------------------------------------------ structure
+
+
+@dataclass
+class _Block:
+    """One linked table: variables (cells of the frame, or hidden remainders) and additive relations."""
+
+    rows: list[int]  # frame row per variable, -1 for a hidden remainder
+    values: np.ndarray  # n_var × 2 (weighted employees, weighted total pay)
+    depth: list[int]  # hierarchy depth: higher is a finer cell (cheaper to withhold)
+    relations: list[tuple[int, list[int]]]  # (parent, children)
+
+
+def _region_parent(code: str, level: str, edition: str) -> str | None:
+    if level == "district":
+        city = code[:4] + "00"
+        return city if city != edition and edition.endswith("0000") else edition
+    if level == "city":
+        return edition
+    return None
+
+
+def _blocks(cells: pl.DataFrame) -> list[_Block]:
+    """The linked tables of an edition's cells (digital_level rows are copies and stay out)."""
+    kind = cells["cell_kind"].to_numpy()
+    region = cells["region_code"].to_numpy()
+    rlevel = cells["region_level"].to_numpy() if "region_level" in cells.columns else np.full(cells.height, "edition")
+    occ = cells["occupation_code"].to_numpy()
+    minor = cells["minor_group"].to_numpy()
+    level = cells["skill_level"].to_numpy()
+    section = cells["industry_section"].to_numpy()
+    group = cells["level_group"].to_numpy()
+    vals = cells.select(ADDITIVE).to_numpy().astype(float)
+    editions = {str(region[i]) for i in range(cells.height) if rlevel[i] == "edition"}
+    edition = min(editions, key=len) if editions else ""
+    region_parent = {
+        str(region[i]): _region_parent(str(region[i]), str(rlevel[i]), edition) for i in range(cells.height)
+    }
+    reg_depth = {"edition": 0, "city": 1, "district": 2}
+    # Occupation family: variables keyed (region, category, level) per minor group.
+    fam: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
+    ind: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
+    depth_of: dict[int, int] = {}
+    for i in range(cells.height):
+        k = kind[i]
+        if k == "occupation_level":
+            fam[str(occ[i])[:7]][(str(region[i]), str(occ[i]), str(level[i]))] = i
+            depth_of[i] = reg_depth.get(str(rlevel[i]), 0) + 1 + (level[i] != "all")
+        elif k == "minor_group_level":
+            fam[str(minor[i])][(str(region[i]), "*", str(level[i]))] = i
+            depth_of[i] = reg_depth.get(str(rlevel[i]), 0) + (level[i] != "all")
+        elif k == "industry_level_group":
+            ind[f"{section[i]}|{group[i]}"][(str(region[i]), str(section[i]), str(group[i]))] = i
+            depth_of[i] = reg_depth.get(str(rlevel[i]), 0)
+    blocks: list[_Block] = []
+    for table in fam.values():
+        keys = dict(table)
+        # Hidden remainders: employees without a level, per (region, category) with an "all" cell.
+        hidden: dict[tuple[str, str, str], np.ndarray] = {}
+        for (r, c, lv), i in table.items():
+            if lv == "all":
+                v = vals[i].copy()
+                for lv2 in LEVELS:
+                    j = table.get((r, c, lv2))
+                    if j is not None:
+                        v -= vals[j]
+                hidden[(r, c, HIDDEN)] = np.maximum(v, 0.0)
+        var_index: dict[tuple[str, str, str], int] = {}
+        rows: list[int] = []
+        values: list[np.ndarray] = []
+        depth: list[int] = []
+        for key, i in keys.items():
+            var_index[key] = len(rows)
+            rows.append(i)
+            values.append(vals[i])
+            depth.append(depth_of[i])
+        for key, v in hidden.items():
+            var_index[key] = len(rows)
+            rows.append(-1)
+            values.append(v)
+            depth.append(9)
+        relations: list[tuple[int, list[int]]] = []
+        children: dict[tuple[str, tuple[str, str, str]], list[int]] = defaultdict(list)
+        for (r, c, lv), vi in var_index.items():
+            if lv != "all":  # levels (and the remainder) add up to all levels
+                children[("level", (r, c, "all"))].append(vi)
+            pr = region_parent.get(r)
+            if pr is not None:
+                children[("region", (pr, c, lv))].append(vi)
+            if c != "*":
+                children[("category", (r, "*", lv))].append(vi)
+        for (_dim, parent_key), ch in children.items():
+            pi = var_index.get(parent_key)
+            if pi is not None:
+                relations.append((pi, ch))
+        blocks.append(_Block(rows=rows, values=np.array(values).reshape(-1, 2), depth=depth, relations=relations))
+    for table in ind.values():
+        var_index = {}
+        rows = []
+        values = []
+        depth = []
+        for key, i in table.items():
+            var_index[key] = len(rows)
+            rows.append(i)
+            values.append(vals[i])
+            depth.append(depth_of[i])
+        region_children: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        for (r, c, lv), vi in var_index.items():
+            pr = region_parent.get(r)
+            if pr is not None:
+                region_children[(pr, c, lv)].append(vi)
+        relations = [(var_index[p], ch) for p, ch in region_children.items() if p in var_index]
+        blocks.append(_Block(rows=rows, values=np.array(values).reshape(-1, 2), depth=depth, relations=relations))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------- audit
+
+
+@dataclass
+class _Component:
+    """Unknown values linked by relations: A y = b (y = x / scale), y ≥ 0, per additive value."""
+
+    block: int
+    variables: list[int]  # block variable ids
+    A: csr_matrix
+    b: list[np.ndarray]  # per additive value, already divided by scale
+    scale: list[float]
+
+
+def _components(blocks: list[_Block], unknowns: list[np.ndarray]) -> list[_Component]:
+    comps: list[_Component] = []
+    for bi, (block, unknown) in enumerate(zip(blocks, unknowns, strict=True)):
+        unk = np.flatnonzero(unknown)
+        if not len(unk) or not (np.array(block.rows)[unk] >= 0).any():
+            continue
+        pos = {int(v): k for k, v in enumerate(unk)}
+        rel_rows: list[tuple[list[int], list[float], int]] = []
+        for k, (p, ch) in enumerate(block.relations):
+            cols: list[int] = []
+            coef: list[float] = []
+            for v, a in [(p, -1.0), *((c, 1.0) for c in ch)]:
+                if unknown[v]:
+                    cols.append(pos[v])
+                    coef.append(a)
+            if cols:
+                rel_rows.append((cols, coef, k))
+        parent = list(range(len(unk)))
+
+        def find(a: int, parent: list[int] = parent) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for cols, _coef, _k in rel_rows:
+            for c in cols[1:]:
+                ra, rb = find(cols[0]), find(c)
+                if ra != rb:
+                    parent[ra] = rb
+        comp_rels: dict[int, list[int]] = defaultdict(list)
+        for k, (cols, _coef, _r) in enumerate(rel_rows):
+            comp_rels[find(cols[0])].append(k)
+        comp_vars: dict[int, list[int]] = defaultdict(list)
+        for k in range(len(unk)):
+            comp_vars[find(k)].append(k)
+        for root, members in comp_vars.items():
+            rels = comp_rels.get(root, [])
+            if not rels or not any(block.rows[int(unk[m])] >= 0 for m in members):
+                continue  # unconstrained: free from 0 to infinity
+            local = {m: j for j, m in enumerate(members)}
+            r_idx: list[int] = []
+            c_idx: list[int] = []
+            data: list[float] = []
+            bvals = [np.zeros(len(rels)), np.zeros(len(rels))]
+            for ri, k in enumerate(rels):
+                cols, coef, rel = rel_rows[k]
+                for c, a in zip(cols, coef, strict=True):
+                    r_idx.append(ri)
+                    c_idx.append(local[c])
+                    data.append(a)
+                for vi in range(2):
+                    bvals[vi][ri] = -_known_sum(block.relations[rel], unknown, block.values[:, vi])
+            variables = [int(unk[m]) for m in members]
+            scales = [
+                max(1.0, float(np.abs(bvals[vi]).max()), float(block.values[variables, vi].max())) for vi in range(2)
+            ]
+            comps.append(
+                _Component(
+                    block=bi,
+                    variables=variables,
+                    A=csr_matrix((data, (r_idx, c_idx)), shape=(len(rels), len(members))),
+                    b=[bvals[vi] / scales[vi] for vi in range(2)],
+                    scale=scales,
+                )
+            )
+    return comps
+
+
+def _known_sum(rel: tuple[int, list[int]], unknown: np.ndarray, vals: np.ndarray) -> float:
+    """The known part of a relation: Σ known children − known parent."""
+    p, ch = rel
+    s = 0.0
+    if not unknown[p]:
+        s -= float(vals[p])
+    for c in ch:
+        if not unknown[c]:
+            s += float(vals[c])
+    return s
+
+
+def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) -> np.ndarray | None:
+    """The optimal point of min c·x, A x = b, 0 ≤ x (≤ ub); None when unbounded."""
+    if ub is None:
+        bounds: Any = (0, None)
+    else:
+        bounds = np.column_stack([np.zeros(len(ub)), np.where(np.isfinite(ub), ub, np.nan)])
+        bounds = [(0.0, None if np.isnan(u) else float(u)) for _l, u in bounds]
+    res = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+    if res.status == 3:  # unbounded
+        return None
+    if res.status != 0:
+        raise RuntimeError(f"audit linear program failed: {res.message}")
+    return np.asarray(res.x)
+
+
+Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
+
+
+def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float) -> list[Finding]:
+    """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
+
+    Components are independent, so one linear program over all of them at once yields a feasible point
+    of each: targets that reach their protection bound there are proven protected (certificates), the
+    rest are decided one by one (copies of their component stacked in one program).
+    """
+    comps = _components(blocks, unknowns)
+    found: list[Finding] = []
+    if not comps:
+        return found
+    offsets = np.cumsum([0] + [len(c.variables) for c in comps])
+    n = int(offsets[-1])
+    A_all = block_diag([c.A for c in comps], format="csr")
+    targets = [(ci, j) for ci, c in enumerate(comps) for j, v in enumerate(c.variables) if blocks[c.block].rows[v] >= 0]
+    for vi in range(2):
+        b_all = np.concatenate([c.b[vi] for c in comps])
+        val = {
+            (ci, j): float(blocks[comps[ci].block].values[comps[ci].variables[j], vi]) / comps[ci].scale[vi]
+            for ci, j in targets
+        }
+        need_hi = {t: val[t] * (1 + pct / 100.0) for t in targets}
+        need_lo = {t: val[t] * (1 - pct / 100.0) for t in targets}
+        tol = {t: 1e-7 + 1e-6 * val[t] for t in targets}
+        for direction in (1, -1):
+            remaining = [t for t in targets if not (direction == -1 and need_lo[t] <= tol[t] and val[t] <= tol[t])]
+            while remaining:
+                cvec = np.zeros(n)
+                ub = np.full(n, np.inf)
+                for ci, j in remaining:
+                    k = int(offsets[ci]) + j
+                    cvec[k] = -1.0 if direction == 1 else 1.0
+                    if direction == 1:
+                        ub[k] = need_hi[(ci, j)]
+                x = _lp_x(cvec, A_all, b_all, ub if direction == 1 else None)
+                if x is None:
+                    break
+                if direction == 1:
+                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] >= need_hi[t] - tol[t]}
+                else:
+                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] <= need_lo[t] + tol[t]}
+                if not done:
+                    break
+                remaining = [t for t in remaining if t not in done]
+            # The rest one by one: copies of each target's component stacked in one program.
+            start = 0
+            while start < len(remaining):
+                part: list[tuple[int, int]] = []
+                size = 0
+                while start < len(remaining) and (
+                    not part or size + len(comps[remaining[start][0]].variables) <= 20_000
+                ):
+                    part.append(remaining[start])
+                    size += len(comps[remaining[start][0]].variables)
+                    start += 1
+                big = block_diag([comps[ci].A for ci, _j in part], format="csr")
+                bb = np.concatenate([comps[ci].b[vi] for ci, _j in part])
+                cvec = np.zeros(size)
+                at: list[int] = []
+                off = 0
+                for ci, j in part:
+                    at.append(off + j)
+                    cvec[off + j] = -1.0 if direction == 1 else 1.0
+                    off += len(comps[ci].variables)
+                x = _lp_x(cvec, big, bb, None)
+                for t, k in zip(part, at, strict=True):
+                    c = comps[t[0]]
+                    if direction == 1:
+                        hi = np.inf if x is None else float(x[k])
+                        if hi < need_hi[t] - tol[t]:
+                            found.append((c.block, c.variables[t[1]], vi, float("nan"), hi * c.scale[vi]))
+                    else:
+                        lo = 0.0 if x is None else float(x[k])
+                        if lo > need_lo[t] + tol[t]:
+                            found.append((c.block, c.variables[t[1]], vi, lo * c.scale[vi], float("nan")))
+    return found
+
+
+def _unknowns(blocks: list[_Block], status: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for block in blocks:
+        rows = np.array(block.rows)
+        out.append((rows < 0) | ((rows >= 0) & (status[np.maximum(rows, 0)] != "published")))
+    return out
+
+
+def attack(published: pl.DataFrame, *, protection_percent: float = 10.0) -> list[Recovery]:
+    """The linear-programming audit of a protected edition (the frame ``protect`` returns, with the true
+    values of the withheld cells): every withheld cell whose weighted employees or weighted total pay can
+    be narrowed, from the published cells and the tables' additivity, to within value × (1 ± p/100).
+    One finding per cell, value and side (the side not narrowed reads NaN)."""
+    status = published["status"].to_numpy()
+    blocks = _blocks(published)
+    out: list[Recovery] = []
+    for bi, v, vi, lo, hi in _audit(blocks, _unknowns(blocks, status), protection_percent):
+        val = float(blocks[bi].values[v, vi])
+        out.append(
+            Recovery(
+                row=int(blocks[bi].rows[v]),
+                value=ADDITIVE[vi],
+                true_value=val,
+                lower=lo,
+                upper=hi,
+                protection_lower=val * (1 - protection_percent / 100.0),
+                protection_upper=val * (1 + protection_percent / 100.0),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- protect
+
+
+def _cheapest_in(
+    block: _Block, rel: tuple[int, list[int]], unknown: np.ndarray, need: float | None, vi: int = 0
+) -> int | None:
+    p, ch = rel
+    cands = [v for v in (p, *ch) if not unknown[v] and block.rows[v] >= 0 and block.values[v, 0] > 0]
+    if not cands:
+        return None
+    if need is not None:
+        big = [v for v in cands if block.values[v, vi] >= need]
+        if big:
+            cands = big
+    return min(cands, key=lambda v: (block.values[v, 0], -block.depth[v]))
+
+
+def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool = True) -> pl.DataFrame:
+    """``cells`` + status, reason, reason_detail: primary suppression by the rules, then complementary
+    suppression that the LP audit proves sufficient (``secondary=False`` skips it, for tests of the audit)."""
+    rules = rules or Rules()
+    reasons, details = primary(cells, rules)
+    status = np.array(["published" if r is None else "suppressed_primary" for r in reasons], dtype=object)
+    reason = np.array([r or "" for r in reasons], dtype=object)
+    detail = np.array(details, dtype=object)
+    # Digital cells are copies of occupation cells: they follow them (made below).
+    kind = cells["cell_kind"].to_numpy()
+    if secondary:
+        blocks = _blocks(cells)
+        pct = rules.protection_percent
+
+        def complement(block: _Block, v: int) -> None:
+            r = block.rows[v]
+            status[r] = "suppressed_secondary"
+            reason[r] = "complementary"
+            detail[r] = "protects withheld cells of the same total"
+
+        # 1. No relation may hold a single unknown.
+        for block, supp in zip(blocks, _unknowns(blocks, status), strict=True):
+            if not (np.array(block.rows)[supp] >= 0).any():
+                continue
+            changed = True
+            while changed:
+                changed = False
+                for rel in block.relations:
+                    p, ch = rel
+                    unk = [v for v in (p, *ch) if supp[v]]
+                    if len(unk) == 1 and (block.rows[unk[0]] >= 0):
+                        v = _cheapest_in(block, rel, supp, None)
+                        if v is not None:
+                            supp[v] = True
+                            complement(block, v)
+                            changed = True
+        # 2. The exact audit, adding complements until nothing can be narrowed.
+        for _round in range(10_000):
+            unknowns = _unknowns(blocks, status)
+            found = _audit(blocks, unknowns, pct)
+            if not found:
+                break
+            seen: set[tuple[int, int]] = set()
+            for bi, v, vi, _lo, _hi in found:
+                if (bi, v) in seen:
+                    continue
+                seen.add((bi, v))
+                block, supp = blocks[bi], unknowns[bi]
+                need = block.values[v, vi] * pct / 100.0
+                best: int | None = None
+                for rel in block.relations:
+                    if v == rel[0] or v in rel[1]:
+                        c = _cheapest_in(block, rel, supp, need, vi)
+                        if c is not None and (best is None or block.values[c, 0] < block.values[best, 0]):
+                            best = c
+                if best is None:
+                    raise RuntimeError("no complement left to protect a withheld cell")
+                supp[best] = True
+                complement(block, best)
+    out = cells.with_columns(
+        status=pl.Series(status.astype(str)),
+        reason=pl.Series(reason.astype(str)),
+        reason_detail=pl.Series(detail.astype(str)),
+    )
+    if (kind == "digital_level").any():
+        key = ["region_code", "occupation_code", "skill_level"]
+        occ_status = out.filter(pl.col("cell_kind") == "occupation_level").select(
+            *key, pl.col("status").alias("_s"), pl.col("reason").alias("_r"), pl.col("reason_detail").alias("_d")
+        )
+        out = (
+            out.with_row_index("_i")
+            .join(occ_status, on=key, how="left")
+            .with_columns(
+                status=pl.when(pl.col("cell_kind") == "digital_level").then(pl.col("_s")).otherwise(pl.col("status")),
+                reason=pl.when(pl.col("cell_kind") == "digital_level").then(pl.col("_r")).otherwise(pl.col("reason")),
+                reason_detail=pl.when(pl.col("cell_kind") == "digital_level")
+                .then(pl.col("_d"))
+                .otherwise(pl.col("reason_detail")),
+            )
+            .sort("_i")
+            .drop("_i", "_s", "_r", "_d")
+        )
+    return out

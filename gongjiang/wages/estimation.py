@@ -1,0 +1,741 @@
+"""Wage prices (工资价位) from an enterprise salary survey: weights, quantiles, means and their errors.
+
+Method (the notice of method quotes this):
+
+* **Annual pay** (yuan per year): base pay, bonus, allowances and overtime pay received over the months
+  worked, times 12 / months worked (part-year employees are annualised, not counted as low earners).
+* **Design weights**: enterprises are sampled without replacement within strata of industry section ×
+  size class × district; an enterprise's design weight is N_h / n_h (enterprises in the frame's stratum
+  over enterprises sampled in it).
+* **Non-response**: within adjustment cells, respondents carry the design weight of the non-respondents
+  (weight × sampled design weight / responding design weight). A stratum with fewer than two respondents
+  is collapsed with its neighbours: first industry × size × city, then size × city, then size class,
+  then all; the collapses made are listed in ``.method``.
+* **Calibration**: respondents' weights are raked to the frame's employment totals (registry employment
+  and employment statistics) by city × industry section and by city × size class, the enterprise's
+  employment as auxiliary variable, with the adjustment factors bounded to [0.3, 3]; margins without any
+  respondent are left out (listed). Each employee record carries its enterprise's weight times the
+  enterprise's employment over its records.
+* **Estimates** per cell: one weighted CDF (records sorted once by pay within the cell); P10, P25, P50,
+  P75, P90 are its inverse at 0.1 … 0.9 (the smallest pay whose weighted share reaches p), so they are
+  monotone by construction; the mean is the weighted total pay over the weighted employees.
+* **Errors**: a Rao–Wu rescaling bootstrap over enterprises within strata (n_h − 1 draws with
+  replacement, rescaled with the finite-population correction √(1 − f_h); strata with one sampled
+  enterprise are pooled), giving replicate weights for every enterprise; each replicate repeats the
+  non-response adjustment and the calibration. Standard errors are the replicates' standard deviation.
+  Quantiles use Woodruff intervals: the replicate standard error s of the estimated CDF at the quantile
+  gives the 95% interval [Q(p − 1.96 s), Q(p + 1.96 s)] mapped back through the cell's CDF, and the
+  standard error is its width / (2 × 1.96); interval ends are made monotone across P10 … P90. The mean's
+  interval is mean ± 1.96 SE. The level premium (ratio of the medians of two adjacent levels) uses
+  replicate medians linearised through the same CDFs, so that both medians share each replicate.
+* Replicate sums are enterprise-level aggregates per cell times the enterprise replicate weights (a
+  sparse product), never a pass over the employee records per replicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
+Q_NAMES = ("p10", "p25", "p50", "p75", "p90")
+Z95 = 1.959963984540054
+LEVELS = ("level5", "level4", "level3", "level2", "level1")  # 初级工 … 高级技师
+LEVEL_GROUP = {"level1": "high", "level2": "high", "level3": "high", "level4": "intermediate", "level5": "junior"}
+LEVEL_GROUPS = ("high", "intermediate", "junior")
+STRATUM = ("industry_section", "size_class", "region_code")
+MIN_RESPONDENTS = 2
+CALIBRATION_BOUNDS = (0.3, 3.0)
+
+CELL_KINDS: dict[str, tuple[str, ...]] = {
+    "occupation_level": ("region_code", "occupation_code", "skill_level"),
+    "minor_group_level": ("region_code", "minor_group", "skill_level"),
+    "industry_level_group": ("region_code", "industry_section", "level_group"),
+    "digital_level": ("region_code", "occupation_code", "skill_level"),
+}
+PAY_COMPONENTS = ("base_pay", "bonus", "allowances", "overtime_pay")
+CELL_COLUMNS = (
+    "cell_kind",
+    "region_code",
+    "region_level",
+    "occupation_code",
+    "minor_group",
+    "skill_level",
+    "industry_section",
+    "level_group",
+    "n_enterprises",
+    "n_employees",
+    "weighted_employees",
+    "weighted_total_pay",
+    "p10",
+    "p25",
+    "p50",
+    "p75",
+    "p90",
+    "mean",
+    *(f"se_{q}" for q in ("p10", "p25", "p50", "p75", "p90", "mean")),
+    *(f"lo_{q}" for q in ("p10", "p25", "p50", "p75", "p90", "mean")),
+    *(f"hi_{q}" for q in ("p10", "p25", "p50", "p75", "p90", "mean")),
+    "top1_share",
+    "top2_share",
+)
+
+
+@dataclass
+class EditionEstimate:
+    cells: pl.DataFrame
+    premium: pl.DataFrame
+    method: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------- pay
+
+
+def annualise(employees: pl.DataFrame) -> pl.DataFrame:
+    """``employees`` with ``annual_pay``: the pay components received over the months worked, × 12 / months."""
+    months = employees["months_worked"]
+    if months.null_count() or int(months.min() or 0) < 1 or int(months.max() or 0) > 12:  # type: ignore[arg-type]
+        raise ValueError("months_worked must be 1..12")
+    total = pl.sum_horizontal(*(pl.col(c).fill_null(0.0) for c in PAY_COMPONENTS))
+    return employees.with_columns(annual_pay=(total * 12.0 / pl.col("months_worked")).cast(pl.Float64))
+
+
+# ------------------------------------------------------------------------------------------- weights
+
+
+def _codes(values: np.ndarray | pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dense integer codes of values and the sorted unique values."""
+    uniq, inv = np.unique(np.asarray(values), return_inverse=True)
+    return inv.astype(np.int64), uniq
+
+
+def _group_sum(groups: np.ndarray, ngroups: int, values: np.ndarray) -> np.ndarray:
+    """Sums of the rows of ``values`` (n × k) by group → ngroups × k."""
+    n = len(groups)
+    ind = sp.csr_matrix((np.ones(n), (groups, np.arange(n))), shape=(ngroups, n))
+    return np.asarray(ind @ values)
+
+
+@dataclass
+class _Design:
+    """The sample's strata, adjustment cells, calibration margins, and replicate factors."""
+
+    sample: pl.DataFrame
+    stratum: np.ndarray
+    design_weight: np.ndarray
+    responded: np.ndarray
+    employment: np.ndarray
+    nr_cell: np.ndarray
+    margins: list[tuple[np.ndarray, np.ndarray]]  # (group index per enterprise, target totals)
+    notes: dict[str, Any]
+
+
+def _design(sample: pl.DataFrame, frame: pl.DataFrame, employees: pl.DataFrame | None) -> _Design:
+    for col in ("enterprise_id", *STRATUM, "responded"):
+        if col not in sample.columns:
+            raise ValueError(f"sample lacks the column {col}")
+    s = sample.with_columns(pl.col("region_code").cast(pl.Utf8))
+    if "employment" not in s.columns or s["employment"].null_count():
+        if employees is None:
+            raise ValueError("sample lacks employment: pass the employee records to count them")
+        counts = employees.group_by("enterprise_id").agg(pl.len().cast(pl.Float64).alias("_records"))
+        s = s.join(counts, on="enterprise_id", how="left")
+        if "employment" in s.columns:
+            s = s.with_columns(pl.col("employment").cast(pl.Float64).fill_null(pl.col("_records")))
+        else:
+            s = s.with_columns(employment=pl.col("_records"))
+        s = s.drop("_records")
+    s = s.with_columns(pl.col("employment").cast(pl.Float64).fill_null(0.0))
+    f = frame.select(*STRATUM, "population_enterprises", "population_employment").with_columns(
+        pl.col("region_code").cast(pl.Utf8)
+    )
+    s = s.join(f, on=list(STRATUM), how="left")
+    missing = s.filter(pl.col("population_enterprises").is_null())
+    if missing.height:
+        r = missing.row(0, named=True)
+        raise ValueError(
+            f"enterprise {r['enterprise_id']}: stratum {r['industry_section']}/{r['size_class']}/{r['region_code']} "
+            "is not in the sample frame"
+        )
+    s = s.with_columns(n_h=pl.len().over(list(STRATUM)))
+    s = s.with_columns(
+        design_weight=pl.max_horizontal(pl.col("population_enterprises"), pl.col("n_h")).cast(pl.Float64)
+        / pl.col("n_h")
+    )
+    responded = s["responded"].fill_null(False).to_numpy().astype(bool)
+    stratum, _ = _codes((s["industry_section"] + "|" + s["size_class"] + "|" + s["region_code"]).to_numpy())
+    city = (s["region_code"].str.slice(0, 4) + "00").to_numpy()
+    sec = s["industry_section"].to_numpy()
+    size = s["size_class"].to_numpy()
+    # Non-response adjustment cells: the finest level with enough respondents among the unassigned.
+    levels = [
+        ("stratum", stratum.astype(str)),
+        ("industry_size_city", sec + "|" + size + "|" + city),
+        ("size_city", size + "|" + city),
+        ("size", size.astype(str)),
+        ("all", np.full(len(s), "all")),
+    ]
+    cell = np.full(len(s), "", dtype=object)
+    collapsed: dict[str, int] = {}
+    for name, key in levels:
+        open_ = cell == ""
+        if not open_.any():
+            break
+        keys = np.array([f"{name}:{k}" for k in key[open_]], dtype=object)
+        uniq, inv = np.unique(keys, return_inverse=True)
+        resp = np.bincount(inv, weights=responded[open_].astype(float), minlength=len(uniq))
+        ok = resp[inv] >= (MIN_RESPONDENTS if name != "all" else 1)
+        idx = np.flatnonzero(open_)[ok]
+        cell[idx] = keys[ok]
+        if name != "stratum" and ok.any():
+            collapsed[name] = int(len(np.unique(stratum[idx])))
+    nr_cell, _ = _codes(cell.astype(str))
+    # Calibration margins: employment by city × section and city × size, where respondents exist.
+    fr = f.with_columns(city=pl.col("region_code").str.slice(0, 4) + "00")
+    margins = []
+    dropped: list[str] = []
+    for a, b in (("city", "industry_section"), ("city", "size_class")):
+        tot = fr.group_by(a, b).agg(pl.col("population_employment").sum().alias("t"))
+        keys_s = np.char.add(
+            np.char.add(city.astype(str) if a == "city" else sec.astype(str), "|"),
+            (sec if b == "industry_section" else size).astype(str),
+        )
+        tkeys = (tot[a] + "|" + tot[b]).to_numpy().astype(str)
+        tmap = dict(zip(tkeys, tot["t"].to_numpy(), strict=True))
+        uniq, inv = np.unique(keys_s, return_inverse=True)
+        resp_in = np.bincount(inv, weights=responded * (s["employment"].to_numpy() > 0), minlength=len(uniq)) > 0
+        target = np.array([tmap.get(k, np.nan) for k in uniq])
+        for k, okk in zip(uniq, resp_in, strict=True):
+            if not okk:
+                dropped.append(f"{a}×{b} {k}")
+        # Groups without respondents are left out: their target cannot be reached.
+        target = np.where(resp_in, target, np.nan)
+        margins.append((inv, target))
+    notes = {
+        "strata_sampled": int(stratum.max() + 1) if len(stratum) else 0,
+        "nonresponse_cells": int(nr_cell.max() + 1) if len(nr_cell) else 0,
+        "collapsed_strata": collapsed,
+        "calibration_margins_dropped": dropped,
+    }
+    return _Design(
+        sample=s,
+        stratum=stratum,
+        design_weight=s["design_weight"].to_numpy(),
+        responded=responded,
+        employment=s["employment"].to_numpy().astype(float),
+        nr_cell=nr_cell,
+        margins=margins,
+        notes=notes,
+    )
+
+
+def _adjust(d: _Design, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Non-response adjustment and calibration of the columns of ``base`` (n × k design weights)."""
+    ncell = int(d.nr_cell.max()) + 1
+    all_w = _group_sum(d.nr_cell, ncell, base)
+    resp_base = base * d.responded[:, None]
+    resp_w = _group_sum(d.nr_cell, ncell, resp_base)
+    factor = np.divide(all_w, resp_w, out=np.zeros_like(all_w), where=resp_w > 0)
+    nr = resp_base * factor[d.nr_cell]
+    w = nr.copy()
+    lo, hi = CALIBRATION_BOUNDS
+    x = d.employment[:, None]
+    iterations = 0
+    for iterations in range(1, 101):  # noqa: B007
+        for g, target in d.margins:
+            sums = _group_sum(g, len(target), w * x)
+            f = np.divide(target[:, None], sums, out=np.ones_like(sums), where=(sums > 0) & ~np.isnan(target)[:, None])
+            w *= f[g]
+        np.clip(w, lo * nr, hi * nr, out=w)
+        worst = 0.0
+        for g, target in d.margins:
+            sums = _group_sum(g, len(target), w * x)
+            ok = ~np.isnan(target)
+            if ok.any():
+                worst = max(worst, float(np.max(np.abs(sums[ok] / target[ok, None] - 1.0))))
+        if worst < 1e-9:
+            break
+    return nr, w, iterations
+
+
+def weights(sample: pl.DataFrame, frame: pl.DataFrame, *, employees: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``sample`` + design_weight (N_h/n_h), nonresponse_weight and final_weight (calibrated; 0 for
+    non-respondents). ``employees`` is needed only when the sample has no ``employment`` column."""
+    d = _design(sample, frame, employees)
+    nr, w, _ = _adjust(d, d.design_weight[:, None])
+    return d.sample.drop("population_enterprises", "population_employment", "n_h").with_columns(
+        nonresponse_weight=pl.Series(nr[:, 0]), final_weight=pl.Series(w[:, 0])
+    )
+
+
+def _replicate_factors(d: _Design, replicates: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """Rao–Wu rescaling bootstrap factors (n × R) over enterprises within (pooled) strata."""
+    rng = np.random.default_rng(seed)
+    s = d.sample
+    n_h = s["n_h"].to_numpy()
+    f_h = np.minimum(1.0, n_h / s["population_enterprises"].to_numpy().astype(float))
+    vstrat = d.stratum.astype(str).astype(object)
+    single = n_h < 2
+    pooled = int(single.sum())
+    if single.any():
+        city = (s["region_code"].str.slice(0, 4) + "00").to_numpy()
+        vstrat = np.where(single, "pool:" + s["size_class"].to_numpy() + "|" + city, vstrat)
+        _uniq, inv = np.unique(vstrat.astype(str), return_inverse=True)
+        cnt = np.bincount(inv)
+        still = single & (cnt[inv] < 2)
+        vstrat = np.where(still, "pool:" + s["size_class"].to_numpy(), vstrat)
+        _uniq, inv = np.unique(vstrat.astype(str), return_inverse=True)
+        cnt = np.bincount(inv)
+        vstrat = np.where(single & (cnt[inv] < 2), "pool:all", vstrat)
+        f_h = np.where(single, 0.0, f_h)
+    v, _ = _codes(vstrat.astype(str))
+    order = np.argsort(v, kind="stable")
+    vs = v[order]
+    nv = int(v.max()) + 1
+    size = np.bincount(vs, minlength=nv)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    fpc = np.zeros(nv)
+    np.maximum.at(fpc, v, f_h)  # pooled strata (all with f 0) and ordinary strata (one f each)
+    m = np.maximum(size - 1, 0)
+    lam = np.sqrt(np.maximum(0.0, 1.0 - fpc))
+    # Draws: for every stratum with n ≥ 2, m_h positions uniformly among its n_h enterprises.
+    draw_strata = np.repeat(np.arange(nv), m)
+    factors = np.ones((len(v), replicates), dtype=np.float64)
+    nn = len(v)
+    for r in range(replicates):
+        pos = start[draw_strata] + (rng.random(len(draw_strata)) * size[draw_strata]).astype(np.int64)
+        counts = np.bincount(pos, minlength=nn).astype(float)
+        k = vs  # stratum of each sorted position
+        ok = size[k] >= 2
+        fac = np.ones(nn)
+        fac[ok] = 1.0 - lam[k[ok]] + lam[k[ok]] * size[k[ok]] / m[k[ok]] * counts[ok]
+        factors[order, r] = fac
+    return factors, {"variance_strata": nv, "strata_pooled_for_variance": pooled}
+
+
+# ---------------------------------------------------------------------------------------- estimation
+
+
+@dataclass
+class _Rows:
+    """The employee records prepared once: codes, pay, weights, order by pay."""
+
+    ent: np.ndarray  # index into the respondent enterprises
+    pay: np.ndarray
+    pay_rank_order: np.ndarray  # rows in order of pay
+    rank: np.ndarray  # each row's position in that order
+    w: np.ndarray  # full-sample weight of each record
+    region: dict[str, np.ndarray]  # level name → region code index per row
+    region_codes: dict[str, np.ndarray]
+    occ: np.ndarray
+    occ_codes: np.ndarray
+    minor: np.ndarray
+    minor_codes: np.ndarray
+    level: np.ndarray  # index into LEVELS, -1 for none / unknown
+    section: np.ndarray
+    section_codes: np.ndarray
+    digital_occ: np.ndarray  # bool per occupation code index
+
+
+def _cells_for(
+    rows: _Rows,
+    W: np.ndarray,
+    *,
+    key: np.ndarray,
+    nkey: int,
+    mask: np.ndarray,
+    region_level: str,
+) -> dict[str, np.ndarray]:
+    """Estimates of every cell (region at ``region_level`` × ``key``) over the masked rows.
+
+    ``W``: enterprise replicate weights (n_ent × R, float32). Returns arrays per cell.
+    """
+    sel = np.flatnonzero(mask)
+    reg = rows.region[region_level][sel]
+    ckey = reg.astype(np.int64) * nkey + key[sel]
+    cell_u, cell_of_sel = np.unique(ckey, return_inverse=True)
+    ncell = len(cell_u)
+    n = len(rows.pay)
+    # Sort the selected rows by (cell, pay): one integer sort.
+    sort_key = np.sort(cell_of_sel.astype(np.int64) * n + rows.rank[sel])
+    cell_s = sort_key // n
+    row_s = rows.pay_rank_order[sort_key % n]
+    pay_s = rows.pay[row_s]
+    w_s = rows.w[row_s]
+    cum = np.cumsum(w_s)
+    bounds = np.searchsorted(cell_s, np.arange(ncell + 1))
+    begin, end = bounds[:-1], bounds[1:]
+    before = np.where(begin > 0, cum[np.maximum(begin - 1, 0)], 0.0)
+    total = cum[end - 1] - before
+
+    def inv_cdf(prob: np.ndarray) -> np.ndarray:
+        """Q(prob) per cell (prob: ncell × k): the smallest pay whose cumulative share reaches prob."""
+        prob = np.clip(prob, 0.0, 1.0)
+        target = before[:, None] + prob * total[:, None] * (1.0 - 1e-12)
+        idx = np.searchsorted(cum, target.ravel(), side="left").reshape(target.shape)
+        idx = np.clip(idx, begin[:, None], end[:, None] - 1)
+        return pay_s[idx]
+
+    p = np.array(QUANTILES)
+    q = inv_cdf(np.broadcast_to(p, (ncell, len(p))))
+    # Threshold count per row: how many of the cell's quantiles its pay does not exceed.
+    k = np.zeros(len(sel), dtype=np.int64)
+    for j in range(len(p)):
+        k += pay_s <= q[cell_s, j]
+    # Enterprise × cell aggregates (pairs): records, pay, records at or below each quantile.
+    ent_s = rows.ent[row_s]
+    nent = W.shape[0]
+    pk = np.unique(cell_s * nent + ent_s, return_inverse=True)
+    pair_u, pair_of = pk
+    npair = len(pair_u)
+    pair_cell = pair_u // nent
+    pair_ent = pair_u % nent
+    cnt_k = np.bincount(pair_of * 6 + k, minlength=npair * 6).reshape(npair, 6)
+    n_pair = cnt_k.sum(axis=1).astype(float)
+    # y ≤ Q(p_j) ⇔ k ≥ 5 − j
+    le = np.cumsum(cnt_k[:, ::-1], axis=1)[:, ::-1][:, 1:][:, ::-1]  # le[:, j] = count(k ≥ 5 − j)
+    pay_pair = np.bincount(pair_of, weights=pay_s, minlength=npair)
+    # Full sample in float64 from the per-record weights.
+    w_pair = np.bincount(pair_of, weights=w_s, minlength=npair)
+    wp_pair = np.bincount(pair_of, weights=w_s * pay_s, minlength=npair)
+    wemp = np.bincount(pair_cell, weights=w_pair, minlength=ncell)
+    wpay = np.bincount(pair_cell, weights=wp_pair, minlength=ncell)
+    n_ent = np.bincount(pair_cell, minlength=ncell)
+    n_emp = np.bincount(pair_cell, weights=n_pair, minlength=ncell)
+    # Replicates: rows (cell, quantity) × enterprises times W (without the full-sample column).
+    nq = 2 + len(p)
+    data = np.column_stack([n_pair, pay_pair, le]).astype(np.float32)
+    rr = (pair_cell[:, None] * nq + np.arange(nq)[None, :]).ravel()
+    cc = np.repeat(pair_ent, nq)
+    A = sp.csr_matrix((data.ravel(), (rr, cc)), shape=(ncell * nq, nent))
+    Wr = W[:, 1:]
+    R = Wr.shape[1]
+    Y = np.asarray(A @ Wr).reshape(ncell, nq, R).astype(np.float64)
+    emp_r = Y[:, 0, :]
+    pay_r = Y[:, 1, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = wpay / wemp
+        mean_r = pay_r / emp_r
+        F_r = Y[:, 2:, :] / emp_r[:, None, :]  # ncell × 5 × R
+    # The full-sample CDF at the quantiles, by the same aggregation (weights from W's column 0).
+    le_w = np.zeros((ncell, len(p)))
+    for j in range(len(p)):
+        le_w[:, j] = np.bincount(pair_cell, weights=le[:, j] * w_pair / np.maximum(n_pair, 1), minlength=ncell)
+    F = le_w / wemp[:, None]
+    sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
+    se_F = sd(F_r)
+    se_mean = sd(mean_r)
+    lo = inv_cdf(p[None, :] - Z95 * se_F)
+    hi = inv_cdf(p[None, :] + Z95 * se_F)
+    lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
+    hi = np.maximum.accumulate(np.maximum(hi, q), axis=1)
+    se_q = (hi - lo) / (2 * Z95)
+    # Linearised replicate medians for the premium table: Q_r = Q − (F_r − F) × (hi − lo) / (2 z s_F).
+    j50 = 2
+    slope = np.divide(hi[:, j50] - lo[:, j50], 2 * Z95 * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0)
+    med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
+    # Largest enterprises' shares of the cell's weighted total pay.
+    order = np.lexsort((-wp_pair, pair_cell))
+    pc, wv = pair_cell[order], wp_pair[order]
+    first = np.searchsorted(pc, np.arange(ncell))
+    top1 = wv[first]
+    second_ok = (first + 1 < len(pc)) & (pc[np.minimum(first + 1, len(pc) - 1)] == np.arange(ncell))
+    top2 = top1 + np.where(second_ok, wv[np.minimum(first + 1, len(pc) - 1)], 0.0)
+    return {
+        "cell_key": cell_u,
+        "n_enterprises": n_ent,
+        "n_employees": n_emp.astype(np.int64),
+        "weighted_employees": wemp,
+        "weighted_total_pay": wpay,
+        "q": q,
+        "lo": lo,
+        "hi": hi,
+        "se_q": se_q,
+        "mean": mean,
+        "se_mean": se_mean,
+        "top1_share": np.divide(top1, wpay, out=np.zeros(ncell), where=wpay > 0),
+        "top2_share": np.divide(top2, wpay, out=np.zeros(ncell), where=wpay > 0),
+        "median_replicates": med_r,
+    }
+
+
+def _prepare(employees: pl.DataFrame, sample: pl.DataFrame, region_code: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if "annual_pay" not in employees.columns:
+        employees = annualise(employees)
+    resp = sample.filter(pl.col("responded") & (pl.col("final_weight") > 0))
+    prefix = (
+        region_code[:2]
+        if region_code.endswith("0000")
+        else region_code[:4]
+        if region_code.endswith("00")
+        else region_code
+    )
+    resp = resp.filter(pl.col("region_code").cast(pl.Utf8).str.starts_with(prefix))
+    return employees, resp
+
+
+def estimate_edition(
+    employees: pl.DataFrame,
+    sample: pl.DataFrame,
+    frame: pl.DataFrame,
+    *,
+    region_code: str,
+    replicates: int = 100,
+    seed: int = 1,
+    digital_occupations: set[str] | frozenset[str] | None = None,
+) -> EditionEstimate:
+    """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
+    districts inside it, with standard errors and 95% intervals; see the module's docstring.
+
+    ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
+    """
+    if replicates < 2:
+        raise ValueError("replicates must be at least 2")
+    d = _design(sample, frame, employees)
+    factors, vnotes = _replicate_factors(d, replicates, seed)
+    base = d.design_weight[:, None] * np.column_stack([np.ones(len(factors)), factors])
+    _nr, w_all, iters = _adjust(d, base)
+    s = d.sample.with_columns(final_weight=pl.Series(w_all[:, 0]))
+    employees, resp = _prepare(employees, s, region_code)
+    keep = np.isin(s["enterprise_id"].to_numpy(), resp["enterprise_id"].to_numpy())
+    W_ent = w_all[keep]
+    ent_ids = s["enterprise_id"].to_numpy()[keep]
+    emp = employees.join(
+        resp.select("enterprise_id", "region_code", "industry_section", "employment"), on="enterprise_id", how="inner"
+    )
+    if emp.height == 0:
+        raise ValueError(f"no employee records of responding enterprises in region {region_code}")
+    records = emp.group_by("enterprise_id").agg(pl.len().alias("_n"))
+    ent_pos = {int(e): i for i, e in enumerate(ent_ids)}
+    rec = np.zeros(len(ent_ids))
+    for e, c in zip(records["enterprise_id"].to_numpy(), records["_n"].to_numpy(), strict=True):
+        rec[ent_pos[int(e)]] = c
+    employment = d.employment[keep]
+    within = np.divide(employment, rec, out=np.ones_like(rec), where=(rec > 0) & (employment > 0))
+    W_ent = W_ent * within[:, None]
+    W32 = W_ent.astype(np.float32)
+    W32[:, 0] = W_ent[:, 0]  # column 0 is only used to derive ratios below (kept in float64 elsewhere)
+    ent_idx_map = pl.DataFrame({"enterprise_id": ent_ids, "_e": np.arange(len(ent_ids))})
+    emp = emp.join(ent_idx_map, on="enterprise_id", how="left")
+    pay = emp["annual_pay"].to_numpy().astype(np.float64)
+    ent = emp["_e"].to_numpy()
+    order = np.argsort(pay, kind="stable")
+    rank = np.empty(len(pay), dtype=np.int64)
+    rank[order] = np.arange(len(pay))
+    district = emp["region_code"].cast(pl.Utf8).to_numpy().astype(str)
+    city = np.array([c[:4] + "00" for c in np.unique(district)])
+    dist_u, dist_i = np.unique(district, return_inverse=True)
+    city_of_d = np.array([c[:4] + "00" for c in dist_u])
+    city_u, city_of_d_i = np.unique(city_of_d, return_inverse=True)
+    del city
+    region_levels: dict[str, np.ndarray] = {}
+    region_codes: dict[str, np.ndarray] = {}
+    region_levels["edition"] = np.zeros(len(pay), dtype=np.int64)
+    region_codes["edition"] = np.array([region_code])
+    if region_code.endswith("0000"):
+        region_levels["city"] = city_of_d_i[dist_i]
+        region_codes["city"] = city_u
+    if region_code.endswith("00"):
+        region_levels["district"] = dist_i.astype(np.int64)
+        region_codes["district"] = dist_u
+    occ_i, occ_u = _codes(emp["occupation_code"].to_numpy().astype(str))
+    minor_all = np.array([c[:7] for c in occ_u])
+    minor_u, minor_of_occ = np.unique(minor_all, return_inverse=True)
+    lvl_map = {lv: i for i, lv in enumerate(LEVELS)}
+    lv_raw = emp["skill_level"].to_numpy().astype(str)
+    lv_u, lv_inv = np.unique(lv_raw, return_inverse=True)
+    level = np.array([lvl_map.get(x, -1) for x in lv_u])[lv_inv]
+    sec_i, sec_u = _codes(emp["industry_section"].to_numpy().astype(str))
+    if digital_occupations is None:
+        from gongjiang.synth.wage_survey import occupations
+
+        codes, _n, dig = occupations()
+        digital_occupations = {c for c, g in zip(codes, dig, strict=True) if g}
+    rows = _Rows(
+        ent=ent,
+        pay=pay,
+        pay_rank_order=order,
+        rank=rank,
+        w=W_ent[ent, 0],
+        region=region_levels,
+        region_codes=region_codes,
+        occ=occ_i,
+        occ_codes=occ_u,
+        minor=minor_of_occ[occ_i],
+        minor_codes=minor_u,
+        level=level,
+        section=sec_i,
+        section_codes=sec_u,
+        digital_occ=np.isin(occ_u, list(digital_occupations)),
+    )
+    has_level = level >= 0
+    all_rows = np.ones(len(pay), dtype=bool)
+    lg_of_level = np.array([LEVEL_GROUPS.index(LEVEL_GROUP[lv]) for lv in LEVELS])
+    nlev = len(LEVELS) + 1  # + "all"
+    variants = [
+        ("occupation_level", rows.occ * nlev + np.where(has_level, level, 0), len(occ_u) * nlev, has_level),
+        ("occupation_level", rows.occ * nlev + len(LEVELS), len(occ_u) * nlev, all_rows),
+        ("minor_group_level", rows.minor * nlev + np.where(has_level, level, 0), len(minor_u) * nlev, has_level),
+        ("minor_group_level", rows.minor * nlev + len(LEVELS), len(minor_u) * nlev, all_rows),
+        (
+            "industry_level_group",
+            sec_i * 3 + np.where(has_level, lg_of_level[np.maximum(level, 0)], 0),
+            len(sec_u) * 3,
+            has_level,
+        ),
+    ]
+    frames: list[pl.DataFrame] = []
+    premium_parts: list[pl.DataFrame] = []
+    for kind, key, nkey, mask in variants:
+        if not mask.any():
+            continue
+        for lvl_name in region_levels:
+            res = _cells_for(rows, W32, key=key, nkey=nkey, mask=mask, region_level=lvl_name)
+            ck = res["cell_key"]
+            reg = region_codes[lvl_name][ck // nkey]
+            sub = ck % nkey
+            out: dict[str, Any] = {"cell_kind": kind, "region_code": reg}
+            if kind == "industry_level_group":
+                out["industry_section"] = sec_u[sub // 3]
+                out["level_group"] = np.array(LEVEL_GROUPS)[sub % 3]
+                out["skill_level"] = None
+                out["occupation_code"] = None
+                out["minor_group"] = None
+            else:
+                lv_names = np.array([*LEVELS, "all"])
+                out["skill_level"] = lv_names[sub % nlev]
+                out["level_group"] = None
+                out["industry_section"] = None
+                if kind == "occupation_level":
+                    out["occupation_code"] = occ_u[sub // nlev]
+                    out["minor_group"] = None
+                else:
+                    out["occupation_code"] = None
+                    out["minor_group"] = minor_u[sub // nlev]
+            out["region_level"] = lvl_name
+            for name in ("n_enterprises", "n_employees", "weighted_employees", "weighted_total_pay"):
+                out[name] = res[name]
+            for j, qn in enumerate(Q_NAMES):
+                out[qn] = res["q"][:, j]
+            out["mean"] = res["mean"]
+            for j, qn in enumerate(Q_NAMES):
+                out[f"se_{qn}"] = res["se_q"][:, j]
+            out["se_mean"] = res["se_mean"]
+            for j, qn in enumerate(Q_NAMES):
+                out[f"lo_{qn}"] = res["lo"][:, j]
+            out["lo_mean"] = res["mean"] - Z95 * res["se_mean"]
+            for j, qn in enumerate(Q_NAMES):
+                out[f"hi_{qn}"] = res["hi"][:, j]
+            out["hi_mean"] = res["mean"] + Z95 * res["se_mean"]
+            out["top1_share"] = res["top1_share"]
+            out["top2_share"] = res["top2_share"]
+            df = pl.DataFrame(
+                out,
+                schema_overrides={
+                    c: pl.Utf8
+                    for c in ("occupation_code", "minor_group", "skill_level", "industry_section", "level_group")
+                },
+            )
+            frames.append(df.select(CELL_COLUMNS))
+            if kind in ("occupation_level", "minor_group_level") and bool(mask is has_level):
+                premium_parts.append(_premium(kind, df, res["median_replicates"]))
+    cells = pl.concat(frames, how="vertical_relaxed")
+    dig_cells = cells.filter(
+        (pl.col("cell_kind") == "occupation_level") & pl.col("occupation_code").is_in(sorted(digital_occupations))
+    ).with_columns(cell_kind=pl.lit("digital_level"))
+    cells = pl.concat([cells, dig_cells], how="vertical_relaxed")
+    premium = (
+        pl.concat(premium_parts, how="vertical_relaxed")
+        if premium_parts
+        else pl.DataFrame(
+            schema={
+                "region_code": pl.Utf8,
+                "occupation_code": pl.Utf8,
+                "minor_group": pl.Utf8,
+                "from_level": pl.Utf8,
+                "to_level": pl.Utf8,
+                "ratio": pl.Float64,
+                "se_ratio": pl.Float64,
+                "lo_ratio": pl.Float64,
+                "hi_ratio": pl.Float64,
+            }
+        )
+    )
+    method = {
+        "replicate_method": "Rao-Wu rescaling bootstrap over enterprises within strata",
+        "replicates": replicates,
+        "seed": seed,
+        "quantile_intervals": "Woodruff (replicate SE of the CDF at the quantile, mapped through the CDF)",
+        "quantile_definition": "inverse of the weighted CDF (smallest pay whose weighted share reaches p)",
+        "design_weight": "N_h / n_h",
+        "nonresponse": f"within strata; strata with fewer than {MIN_RESPONDENTS} respondents collapsed",
+        "calibration": f"raking to employment by city x industry and city x size, bounds {CALIBRATION_BOUNDS}",
+        "calibration_iterations": iters,
+        "confidence": 0.95,
+        **d.notes,
+        **vnotes,
+    }
+    return EditionEstimate(cells=cells, premium=premium, method=method)
+
+
+def _premium(kind: str, df: pl.DataFrame, med_r: np.ndarray) -> pl.DataFrame:
+    """Ratios of medians of adjacent levels within the same region and occupation (or minor group)."""
+    code_col = "occupation_code" if kind == "occupation_level" else "minor_group"
+    region = df["region_code"].to_numpy().astype(str)
+    code = df[code_col].to_numpy().astype(str)
+    lv = df["skill_level"].to_numpy().astype(str)
+    med = df["p50"].to_numpy()
+    pos = {(r, c, v): i for i, (r, c, v) in enumerate(zip(region, code, lv, strict=True))}
+    out: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "region_code",
+            "occupation_code",
+            "minor_group",
+            "from_level",
+            "to_level",
+            "ratio",
+            "se_ratio",
+            "lo_ratio",
+            "hi_ratio",
+        )
+    }
+    for i, (r, c, v) in enumerate(zip(region, code, lv, strict=True)):
+        if v not in LEVELS or v == LEVELS[-1]:
+            continue
+        to = LEVELS[LEVELS.index(v) + 1]
+        j = pos.get((r, c, to))
+        if j is None or med[i] <= 0:
+            continue
+        ratio = med[j] / med[i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lr = np.log(med_r[j] / med_r[i])
+        lr = lr[np.isfinite(lr)]
+        se_log = float(np.std(lr, ddof=1)) if len(lr) > 1 else float("nan")
+        out["region_code"].append(r)
+        out["occupation_code"].append(c if kind == "occupation_level" else None)
+        out["minor_group"].append(c if kind != "occupation_level" else None)
+        out["from_level"].append(v)
+        out["to_level"].append(to)
+        out["ratio"].append(float(ratio))
+        out["se_ratio"].append(float(ratio * se_log))
+        out["lo_ratio"].append(float(ratio * np.exp(-Z95 * se_log)))
+        out["hi_ratio"].append(float(ratio * np.exp(Z95 * se_log)))
+    return pl.DataFrame(
+        out,
+        schema={
+            "region_code": pl.Utf8,
+            "occupation_code": pl.Utf8,
+            "minor_group": pl.Utf8,
+            "from_level": pl.Utf8,
+            "to_level": pl.Utf8,
+            "ratio": pl.Float64,
+            "se_ratio": pl.Float64,
+            "lo_ratio": pl.Float64,
+            "hi_ratio": pl.Float64,
+        },
+    )
