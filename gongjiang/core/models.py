@@ -60,7 +60,7 @@ class Role(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation user")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
-    WORKER = "worker", _("Worker")
+    WORKER = "worker", _("Worker account")
 
 
 class User(AbstractUser):

@@ -79,8 +79,8 @@ def _client(request: HttpRequest) -> str:
 
 
 def _refused(request: HttpRequest, template: str, form: forms.Form, exc: Exception) -> HttpResponse:
-    form.add_error(None, str(exc))
-    return render(request, template, {"form": form}, status=429)
+    """A throttled step: a blank form (nothing typed is written back) and the reason."""
+    return render(request, template, {"form": form, "refusal": str(exc)}, status=429)
 
 
 @never_cache

@@ -52,12 +52,12 @@ class TooManyTries(Exception):
 
 
 def code_hash(person_id: int, code: str) -> str:
-    return salted_hmac("gongjiang.portal.signin.code", f"{person_id}:{code}").hexdigest()
+    return salted_hmac("gongjiang.portal.signin.code", f"{person_id}:{code}", algorithm="sha256").hexdigest()
 
 
 def invitation_hash(code: str) -> str:
     normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return salted_hmac("gongjiang.portal.signin.invitation", normal).hexdigest()
+    return salted_hmac("gongjiang.portal.signin.invitation", normal, algorithm="sha256").hexdigest()
 
 
 def new_invitation_code() -> str:
@@ -133,30 +133,33 @@ def _worker_account(person: Person) -> User:
     return account
 
 
-@transaction.atomic
 def code_check(*, sent: Sent, code: str, client: str, now: datetime.datetime | None = None) -> User:
     """The account of the person the code was sent to, if ``code`` is their live code; a wrong code costs a
-    try, and the code is dead once used, expired or out of tries."""
+    try (kept even though the answer is a refusal), and the code is dead once used, expired or out of tries."""
     _client_throttle(client)
     now = now or timezone.now()
     wrong = ValidationError({"code": _("The code is not correct or has expired; ask for a new one.")})
     if sent.person_id is None:
         raise wrong
-    live = (
-        SignInCode.objects.select_for_update()
-        .filter(person_id=sent.person_id, used=False, expires__gt=now, tries_left__gt=0)
-        .order_by("-id")
-        .first()
-    )
-    if live is None:
+    with transaction.atomic():
+        live = (
+            SignInCode.objects.select_for_update()
+            .filter(person_id=sent.person_id, used=False, expires__gt=now, tries_left__gt=0)
+            .order_by("-id")
+            .first()
+        )
+        if live is None:
+            raise wrong
+        matches = constant_time_compare(live.code_hash, code_hash(sent.person_id, (code or "").strip()))
+        if matches:
+            live.used = True
+            live.save(update_fields=["used"])
+            account = _worker_account(Person.objects.get(pk=sent.person_id))
+        else:
+            live.tries_left -= 1
+            live.save(update_fields=["tries_left"])
+    if not matches:
         raise wrong
-    if not constant_time_compare(live.code_hash, code_hash(sent.person_id, (code or "").strip())):
-        live.tries_left -= 1
-        live.save(update_fields=["tries_left"])
-        raise wrong
-    live.used = True
-    live.save(update_fields=["used"])
-    account = _worker_account(Person.objects.get(pk=sent.person_id))
     log.info("self-service sign-in by code: person %s, account %s", sent.person_id, account.pk)
     return account
 

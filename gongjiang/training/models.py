@@ -327,7 +327,7 @@ class Programme(models.TextChoices):
     ELDERLY_CARE = "elderly_care", _("Elderly care and childcare")
     YOUTH = "youth", _("Youth employment and entrepreneurship")
     RURAL_CRAFTSMEN = "rural_craftsmen", _("Rural craftsmen")
-    TECHNICIAN_STUDY = "technician_study", _("Technician study (技师研修)")
+    TECHNICIAN_STUDY = "technician_study", _("Technician advanced study")
     UNEMPLOYED = "unemployed", _("Training for the unemployed")
 
 

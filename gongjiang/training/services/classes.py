@@ -245,7 +245,7 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
     for row, group in enumerate(groups, start=2):
         if group is None:
             errors.append(
-                (row, "trainee_group", str(_("unknown trainee group (青年, 失业人员, 农村劳动力, 企业职工)")))
+                (row, "trainee_group", str(_("unknown trainee group (use 青年, 失业人员, 农村劳动力 or 企业职工)")))
             )
     for condition, column, message in checks:
         for row in frame.filter(condition)["row"].to_list():
