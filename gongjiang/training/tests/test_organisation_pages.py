@@ -64,12 +64,18 @@ def test_an_institution_applies_for_designation_and_reads_the_reason_of_a_refusa
     request = DesignationRequest.objects.get(institution=school)
     assert response["Location"] == f"/training/designation-applications/{request.pk}/"
     # The institution cannot decide its own application.
-    assert client.post(f"/training/designation-applications/{request.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert (
+        client.post(f"/training/designation-applications/{request.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
 
     sign_in(client, tw.zjg)
-    assert client.post(
-        f"/training/designation-applications/{request.pk}/decide/", {"decision": "reject", "comment": ""}
-    ).status_code == 200  # a rejection without its reason is refused
+    assert (
+        client.post(
+            f"/training/designation-applications/{request.pk}/decide/", {"decision": "reject", "comment": ""}
+        ).status_code
+        == 200
+    )  # a rejection without its reason is refused
     client.post(
         f"/training/designation-applications/{request.pk}/decide/",
         {"decision": "reject", "comment": "实训场地面积不足招标要求"},
@@ -170,9 +176,7 @@ def test_an_enterprise_claims_its_training_subsidy_and_sees_the_state_and_reason
     assert str(claims[0].pk) in listing
 
 
-def test_an_institution_opens_a_designated_class_only_under_its_designation(
-    client, sign_in, tw: TrainingWorld
-) -> None:
+def test_an_institution_opens_a_designated_class_only_under_its_designation(client, sign_in, tw: TrainingWorld) -> None:
     sign_in(client, tw.inst_user)
     tc = _open_class(client, "designated", "电工中级定点培训", "2025-03-03", "2025-04-25", "digital")
     assert tc.kind == "designated" and tc.programme == "digital"
