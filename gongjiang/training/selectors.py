@@ -83,6 +83,22 @@ def claims_with_findings(claims: QuerySet) -> QuerySet:
     )
 
 
+def designated_on(organisation_id: int, region_code: str, on: datetime.date) -> bool:
+    """Was the organisation designated by ``region_code`` (or a region above it) on ``on``: within a
+    designation's period, and not yet revoked that day (a later revocation does not undo a training
+    given while designated)."""
+    return (
+        Designation.objects.filter(
+            organisation_id=organisation_id,
+            region_code__in=set(lineage(region_code)),
+            period_start__lte=on,
+            period_end__gte=on,
+        )
+        .filter(Q(status=DesignationStatus.ACTIVE) | Q(revoked_on__gt=on))
+        .exists()
+    )
+
+
 def designation_covering(organisation: Organisation, region_code: str, on: datetime.date) -> Designation | None:
     """An active designation of ``organisation`` on ``on`` by ``region_code`` or a region above it."""
     ancestors = set(lineage(region_code))

@@ -199,3 +199,53 @@ def test_an_institution_opens_a_designated_class_only_under_its_designation(clie
         },
     )
     assert refused.status_code == 200 and not TrainingClass.objects.filter(name="未获定点").exists()
+
+
+def _designated_class_claims(tw: TrainingWorld, make_certificate, revoked_on: datetime.date) -> list[Claim]:  # type: ignore[no-untyped-def]
+    """A designated 电工 初级 class from 2025-03-03, its designation revoked on ``revoked_on``; the claims."""
+    from gongjiang.training.tests.conftest import roster_frame
+
+    with audit_context(source="web", actor=tw.inst_user):
+        tc = services.class_create(
+            actor=tw.inst_user,
+            kind="designated",
+            institution=tw.institution,
+            region_code=ZJG,
+            name="电工初级定点培训",
+            occupation_code="6-31-01-03",
+            level_code="level5",
+            start_date=datetime.date(2025, 3, 3),
+            end_date=datetime.date(2025, 4, 25),
+            class_hours=60,
+            practical_hours=40,
+            fee_fen=90000,
+        )
+        services.roster_upload(actor=tw.inst_user, training_class=tc, frame=roster_frame(tw.persons[:2]))
+        services.class_end(actor=tw.inst_user, training_class=tc, today=datetime.date(2025, 4, 30))
+    with audit_context(source="web", actor=tw.zjg):
+        services.designation_revoke(
+            actor=tw.zjg, designation=tw.designation, reason="质量督导不合格", revoked_on=revoked_on
+        )
+    for p in tw.persons[:2]:
+        make_certificate(p, level="level5", national_level=5, issue_date=datetime.date(2025, 5, 20))
+    with audit_context(source="web", actor=tw.inst_user):
+        services.class_claim_submit(actor=tw.inst_user, training_class=tc)
+    return list(Claim.objects.filter(training_class=tc))
+
+
+def test_the_designated_rule_pays_only_where_the_institution_was_designated_on_the_training_date(
+    tw: TrainingWorld, make_certificate, policy_sets
+) -> None:
+    # Revoked the day before the class began: not designated on the training date, nothing is paid.
+    claims = _designated_class_claims(tw, make_certificate, datetime.date(2025, 3, 2))
+    assert len(claims) == 2
+    assert all(not c.eligible and c.reason == "not_designated" and c.amount_fen == 0 for c in claims)
+    assert all("定点" in c.trace for c in claims)
+
+
+def test_a_revocation_after_the_training_date_does_not_undo_the_designated_rule(
+    tw: TrainingWorld, make_certificate, policy_sets
+) -> None:
+    claims = _designated_class_claims(tw, make_certificate, datetime.date(2025, 6, 1))
+    # Locals (the registry persons live in 张家港) train free at 初级 (ZJG-opinion 二(六)): the whole fee.
+    assert all(c.eligible and c.amount_fen == 90000 for c in claims)
