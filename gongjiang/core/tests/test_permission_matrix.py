@@ -39,8 +39,8 @@ from gongjiang.evaluation.tests.matrix import (
     add_evaluation_world,
 )
 from gongjiang.imports.models import ImportJob
-from gongjiang.portal.models import WorkerInvitation
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
+from gongjiang.portal.models import WorkerInvitation
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
 from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
