@@ -23,13 +23,13 @@ from typing import Any
 from django.db.models import Count, Q
 
 from gongjiang.competitions import selectors as competition_selectors
-from gongjiang.training import selectors as training_selectors
 from gongjiang.evaluation import selectors as evaluation_selectors
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.models import Carrier, DataSource, Indicator, RegionFact, RollupState
 from gongjiang.reference.regions import city_of, level_of, lineage, province_of, scope_prefix
 from gongjiang.registry.models import EmploymentStat, Organisation
+from gongjiang.training import selectors as training_selectors
 
 CARRY_FORWARD_YEARS = 2
 

@@ -14,8 +14,8 @@ from gongjiang.core.scope import can, restrict
 from gongjiang.reference.models import SkillLevel
 from gongjiang.reference.regions import lineage, scope_prefix
 from gongjiang.registry.models import Organisation
-from gongjiang.training import rules
 from gongjiang.training import models as tm
+from gongjiang.training import rules
 from gongjiang.training.models import (
     BLOCKING_FINDING_STATUSES,
     MIN_HOURS_HIGHER,
