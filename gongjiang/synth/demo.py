@@ -42,6 +42,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),
     DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
     DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
+    # Bound to a trainee of the training demo (gongjiang/synth/training_demo.py), who also signs in with the
+    # ID number and a code sent to the phone on file.
+    DemoAccount("worker", Role.WORKER, "", "张家港一名参加过四次培训的职工"),
 ]
 
 

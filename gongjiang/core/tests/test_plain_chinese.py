@@ -26,6 +26,7 @@ ROLES = {
     "enterprise": ("organisation", ""),
     "school": ("organisation", ""),
     "evaluator": ("organisation", ""),
+    "worker": ("worker", ""),
 }
 # Addresses that are no page of the platform's own: the Django admin (system administrators), the API and
 # its developer documentation, the language switch and sign-out (POST only), static files.
