@@ -265,6 +265,19 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 LOOKUP_MISS_LIMIT = int(os.environ.get("GONGJIANG_LOOKUP_MISS_LIMIT", "20"))
 LOOKUP_MISS_WINDOW = int(os.environ.get("GONGJIANG_LOOKUP_MISS_WINDOW", "600"))  # seconds
 
+# Workers' self-service sign-in (gongjiang.portal.signin): a one-time code sent to the phone on file by a
+# pluggable sender (a dotted path to a class with ``send(phone, text)``; the console sender prints the
+# message, with the phone masked, for development). Codes live SIGN_IN_CODE_TTL seconds, take
+# SIGN_IN_CODE_ATTEMPTS wrong tries, and are sent at most once a SIGN_IN_CODE_INTERVAL and
+# SIGN_IN_CODE_PER_HOUR times an hour per person; an officer's invitation lives WORKER_INVITATION_DAYS days.
+SMS_SENDER = os.environ.get("GONGJIANG_SMS_SENDER", "gongjiang.portal.sms.ConsoleSender")
+SIGN_IN_CODE_TTL = int(os.environ.get("GONGJIANG_SIGN_IN_CODE_TTL", "300"))
+SIGN_IN_CODE_ATTEMPTS = int(os.environ.get("GONGJIANG_SIGN_IN_CODE_ATTEMPTS", "5"))
+SIGN_IN_CODE_INTERVAL = int(os.environ.get("GONGJIANG_SIGN_IN_CODE_INTERVAL", "60"))
+SIGN_IN_CODE_PER_HOUR = int(os.environ.get("GONGJIANG_SIGN_IN_CODE_PER_HOUR", "5"))
+SIGN_IN_LOOKUP_LIMIT = int(os.environ.get("GONGJIANG_SIGN_IN_LOOKUP_LIMIT", "10"))  # per client per 10 minutes
+WORKER_INVITATION_DAYS = int(os.environ.get("GONGJIANG_WORKER_INVITATION_DAYS", "14"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("wages/", include("gongjiang.wages.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
+    path("me/", include("gongjiang.portal.me_urls")),
     path("healthz/", portal_views.healthz, name="healthz"),
     path("monitoring/", include("gongjiang.monitoring.urls")),
     path("policy/", include("gongjiang.policy.urls")),

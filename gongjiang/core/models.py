@@ -60,6 +60,7 @@ class Role(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation user")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    WORKER = "worker", _("Worker account")
 
 
 class User(AbstractUser):
@@ -77,6 +78,16 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
+    )
+    # A worker's account is bound to their person record (by an officer's invitation, or by their ID number
+    # and a one-time code sent to the phone on file): the self-service pages show that person only.
+    person = models.OneToOneField(
+        "registry.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
     )
 
     class Meta:

@@ -29,6 +29,7 @@ from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.models import Carrier, DataSource, Indicator, RegionFact, RollupState
 from gongjiang.reference.regions import city_of, level_of, lineage, province_of, scope_prefix
 from gongjiang.registry.models import EmploymentStat, Organisation
+from gongjiang.training import selectors as training_selectors
 
 CARRY_FORWARD_YEARS = 2
 
@@ -54,6 +55,8 @@ class Store:
     digital_resources: list[tuple[str, int, datetime.date, datetime.date | None]] = field(default_factory=list)
     # Competitions held (region, level, start date, participants), drafts left out.
     competitions: list[tuple[str, str, datetime.date, int]] = field(default_factory=list)
+    # Real-name rosters (region, class end, programme, digital, elderly care, youth, passed, trainees).
+    trained: list[tuple[str, datetime.date, str, bool, bool, bool, bool, int]] = field(default_factory=list)
     regions: set[str] = field(default_factory=set)
     # A year cut short (values as of a quarter's end): the year's label and its quarters so far.
     partial_year: tuple[str, list[str]] | None = None
@@ -160,6 +163,31 @@ class Store:
             return float(sum(1 for level, _ in held if level == "municipal"))
         return float(sum(n for _, n in held))
 
+    def training_count(self, region: str, measure: str, period: engine.Period) -> float:
+        """Trainees (person-times) on the real-name rosters of classes in the region's subtree that ended
+        during the period (up to the data's date): every one (subsidised), or those of digital, elderly-care
+        or youth training; digital_passed counts the digital trainees who passed (matched a certificate)."""
+        prefix = scope_prefix(region)
+        first = (
+            datetime.date(period.end.year, 1, 1)
+            if period.kind == "Y"
+            else datetime.date(period.end.year, period.end.month - 2, 1)
+        )
+        last = min(period.end, self.as_of)
+        total = 0
+        for code, end, _programme, digital, care, youth, passed, n in self.trained:
+            if not (code.startswith(prefix) and first <= end <= last):
+                continue
+            if (
+                measure == "subsidised"
+                or (measure == "digital" and digital)
+                or (measure == "digital_passed" and digital and passed)
+                or (measure == "elderly_care" and care)
+                or (measure == "youth" and youth)
+            ):
+                total += n
+        return float(total)
+
     def measure(self, spec: dict[str, Any], region: str, period: str) -> tuple[float | None, str]:
         source = spec.get("source")
         p = self.period_by_label.get(period)
@@ -177,6 +205,8 @@ class Store:
             return self.evaluation_count(region, spec["measure"], min(p.end, self.as_of)), ""
         if source == DataSource.COMPETITIONS:
             return self.competition_count(region, spec["measure"], p), ""
+        if source == DataSource.TRAINING:
+            return self.training_count(region, spec["measure"], p), ""
         if source == DataSource.ORGANISATIONS:
             if self.organisations is None or period not in (str(self.latest_year), self.latest_quarter):
                 return None, ""
@@ -300,6 +330,7 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
         (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
     ]
     store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
+    store.trained = [(current_code(c), *rest) for c, *rest in training_selectors.trained()]
     if with_organisations:
         store.organisations = _organisation_counts(wanted)
     return store

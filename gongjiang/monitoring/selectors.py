@@ -288,6 +288,11 @@ MEASURES = {
     "digital_occupations": gettext_lazy("digital occupations open to evaluation"),
     "municipal_competitions": gettext_lazy("municipal skill competitions held"),
     "participants": gettext_lazy("skill competition participants"),
+    "subsidised": gettext_lazy("trainees of subsidised training"),
+    "digital": gettext_lazy("trainees of digital-skills training"),
+    "digital_passed": gettext_lazy("digital-skills trainees who passed"),
+    "elderly_care": gettext_lazy("trainees of elderly-care and childcare training"),
+    "youth": gettext_lazy("trainees of youth employment and entrepreneurship training"),
 }
 SCOPES = {
     "all": "",

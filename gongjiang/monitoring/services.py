@@ -46,6 +46,7 @@ SCOPES = {"all", "digital", "school_digital"}
 ORGANISATION_MEASURES = {"evaluation_institutions", "self_evaluating_enterprises"}
 EVALUATION_MEASURES = {"filed_institutions", "self_evaluating_enterprises", "digital_occupations"}
 COMPETITION_MEASURES = {"municipal_competitions", "participants"}
+TRAINING_MEASURES = {"subsidised", "digital", "digital_passed", "elderly_care", "youth"}
 
 
 @dataclass
@@ -88,6 +89,8 @@ def _check_measure(spec: Any, where: str, errors: list[str]) -> None:
         errors.append(_("%(w)s: unknown evaluation measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.COMPETITIONS and spec.get("measure") not in COMPETITION_MEASURES:
         errors.append(_("%(w)s: unknown competition measure %(m)r.") % {"w": where, "m": spec.get("measure")})
+    elif source == DataSource.TRAINING and spec.get("measure") not in TRAINING_MEASURES:
+        errors.append(_("%(w)s: unknown training measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.EMPLOYMENT_STATS and spec.get("measure") != "employed":
         errors.append(_("%(w)s: employment statistics have one measure, employed.") % {"w": where})
 

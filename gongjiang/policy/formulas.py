@@ -246,7 +246,7 @@ TABLE_SHAPES: dict[str, dict[str, tuple[str, ...] | str]] = {
     "tier_by_occupation": {"inputs": ("occ_major", "occ_medium"), "outputs": ("tier",)},
     "shortage_uplift": {"inputs": ("shortage", "digital", "level"), "outputs": ("uplift",)},
     "training_checks": {"inputs": ("level", "class_hours"), "outputs": (), "hit_policy": "collect"},
-    "designated_share": {"inputs": ("level", "hukou_local", "insured_months"), "outputs": ("share",)},
+    "designated_share": {"inputs": ("designated", "level", "hukou_local", "insured_months"), "outputs": ("share",)},
     "shortage_grant": {"inputs": ("shortage", "level"), "outputs": ("amount",)},
     "talent_introduction": {"inputs": ("talent_title", "level", "shortage"), "outputs": ("amount",)},
     "partner_unit_reward": {"inputs": ("headcount",), "outputs": ("amount",)},
@@ -255,7 +255,7 @@ TABLE_SHAPES: dict[str, dict[str, tuple[str, ...] | str]] = {
 # Event columns a table input can read, and how: enumerations, booleans and numbers.
 ENUM_INPUTS = {"level": LEVELS, "tier": TIERS, "talent_title": TITLES, "occ_major": tuple("12345678")}
 OPEN_ENUM_INPUTS = ("occ_medium",)
-BOOL_INPUTS = ("shortage", "digital", "hukou_local", "student")
+BOOL_INPUTS = ("shortage", "digital", "hukou_local", "designated", "student")
 RANGE_INPUTS = ("class_hours", "insured_months", "headcount")
 
 REASONS = {
@@ -265,6 +265,7 @@ REASONS = {
     "level_not_covered": "该等级不在补贴范围",
     "class_hours_short": "课时不足",
     "not_local": "非本地户籍且本地社保不满6个月",
+    "not_designated": "培训日期培训机构不是定点机构",
     "not_shortage": "非紧缺职业（工种）",
     "no_qualifying_title": "无符合条件的称号或等级",
     "not_high_skilled": "非高技能人才（高级工及以上）",

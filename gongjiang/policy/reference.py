@@ -97,6 +97,7 @@ class RowEvaluator:
             "shortage": e["shortage"],
             "digital": e["digital"],
             "hukou_local": e["hukou_local"],
+            "designated": e["designated"],
             "student": e["student"],
             "class_hours": e["class_hours"],
             "insured_months": e["insured_months"],
@@ -353,7 +354,7 @@ def rows_from_frame(frame: Any, nh: int = 0) -> tuple[list[dict[str, Any]], list
         e["level_rank"] = LEVELS.index(e["level"]) if e["level"] else -1
         e["person_key"] = e["person_id"]
         e["org_key"] = e["org_id"]
-        for c in ("shortage", "digital", "hukou_local", "student"):
+        for c in ("shortage", "digital", "hukou_local", "designated", "student"):
             e[c] = bool(e[c])
         out.append(e)
     return out[:nh], out[nh:]

@@ -93,6 +93,7 @@ def synthetic_events(
     requested = rng.integers(1, 80, size=n) * 2_000_000
     org = rng.integers(0, max(1, persons // 20), size=n)
     student = rng.random(n) < 0.8
+    designated = rng.random(n) < 0.9  # drawn last: the columns above are as before
     tier_s = pl.Series("tier", np.asarray(TIERS, dtype=object)[np.maximum(tier, 0)], dtype=pl.String)
     return pl.DataFrame(
         {
@@ -109,6 +110,7 @@ def synthetic_events(
             "digital": digital,
             "class_hours": hours.astype(np.int64),
             "hukou_local": hukou,
+            "designated": designated,
             "insured_months": insured.astype(np.int64),
             "fee_fen": fee.astype(np.int64),
             "project_price_fen": price.astype(np.int64),

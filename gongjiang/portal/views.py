@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,7 +31,10 @@ from gongjiang.portal import ratelimit
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in home page: what waits for the user (待办), then the counts of the user's scope."""
+    """The signed-in home page: what waits for the user (待办), then the counts of the user's scope. A
+    worker's home is their self-service page."""
+    if getattr(request.user, "role", "") == "worker":
+        return redirect("self-service")
     return render(request, "core/home.html", {"counts": overview_counts(request.user), "todos": todos(request.user)})
 
 

@@ -43,6 +43,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
     DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
     DemoAccount("survey", Role.ORGANISATION, "", "苏州一家抽中企业薪酬调查的企业"),
+    # Bound to a trainee of the training demo (gongjiang/synth/training_demo.py), who also signs in with the
+    # ID number and a code sent to the phone on file.
+    DemoAccount("worker", Role.WORKER, "", "张家港一名参加过四次培训的职工"),
 ]
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
+from django.db.models import Count
 
 from gongjiang.core.audit import audit_context, record_change, snapshot
 from gongjiang.core.models import Role, User
@@ -138,6 +139,19 @@ def _bind_school(org: Organisation) -> User | None:
     return user
 
 
+def _bind_worker() -> User | None:
+    """The demo account ``worker`` is the trainee with the most claims (four trainings in 2025)."""
+    user = User.objects.filter(username="worker").first()
+    top = Claim.objects.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id").first()
+    if user is None or top is None or user.person_id == top["person_id"]:
+        return user
+    before = snapshot(user)
+    user.role, user.person_id = Role.WORKER, top["person_id"]
+    user.save()
+    record_change(action="update", instance=user, before=before)
+    return user
+
+
 def _trainees(count: int) -> list[Person]:
     """Synthetic 张家港 residents aged about 22–50, in a fixed order."""
     persons = list(
@@ -218,6 +232,7 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
     if Designation.objects.filter(tender_reference=TENDER).exists():
         with audit_context(source="cli", request_id=run):
             _bind_school(Designation.objects.get(tender_reference=TENDER).organisation)
+            _bind_worker()
         say("training: already present")
         return {}
     zjg = User.objects.get(username="zhangjiagang")
@@ -442,6 +457,52 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
         if age is not None:
             services.finding_review(actor=zjg, finding=age, status="confirmed", note="出生年份核实无误，超龄参训")
         services.payment_batch_create(actor=zjg, region_code=ZJG, purpose="2025年项目制及定点培训补贴（第二批）")
+    # The demo enterprise trained its own workers; the class has ended and its certificates are issued, so
+    # that the enterprise can claim the subsidies on the class's page. Another institution applies to be
+    # designated for the next tender period (the 张家港 officer decides).
+    enterprise_user = User.objects.filter(username="enterprise").first()
+    if enterprise_user is not None and enterprise_user.organisation is not None:
+        staff = (
+            list(
+                Person.objects.filter(employments__organisation=enterprise_user.organisation)
+                .exclude(enrolments__isnull=False)
+                .order_by("pk")[:6]
+            )
+            or people[82:88]
+        )
+        with acting(enterprise_user, run):
+            ec = services.class_create(
+                actor=enterprise_user,
+                kind="enterprise",
+                institution=enterprise_user.organisation,
+                region_code=enterprise_user.organisation.region_code,
+                name="电工中级岗位技能提升培训",
+                occupation_code="6-31-01-03",
+                level_code="level4",
+                start_date=D(2025, 9, 1),
+                end_date=D(2025, 10, 24),
+                class_hours=80,
+                practical_hours=50,
+            )
+            frame = _roster(staff, accounts).with_columns(
+                pl.Series("trainee_group", ["青年" if i % 3 == 0 else "企业职工" for i in range(len(staff))])
+            )
+            services.roster_upload(actor=enterprise_user, training_class=ec, frame=frame)
+            services.class_end(actor=enterprise_user, training_class=ec)
+        _certify(serials, ec, staff[:-1], D(2025, 11, 14), run)
+    with acting(other, run):
+        services.designation_request_submit(
+            actor=other,
+            institution=other_org,
+            region_code=ZJG,
+            period_start=D(2027, 1, 1),
+            tender_reference="ZJGCG-2026-087",
+            occupations="养老护理员、电工",
+            statement="实训工位 60 个，双师型教师 12 名",
+        )
+    with audit_context(source="cli", request_id=run):
+        _bind_worker()
+
     counts = {
         "classes": TrainingClass.objects.count(),
         "claims": Claim.objects.count(),

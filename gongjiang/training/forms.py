@@ -19,7 +19,7 @@ from gongjiang.core.uploads import DateInput, TableUploadForm, read_table, templ
 from gongjiang.reference.models import SkillLevel
 from gongjiang.registry.import_columns import ID_ALIASES
 from gongjiang.registry.models import Organisation
-from gongjiang.training.models import STAGE_LABELS, Decision, FindingStatus, SampleResult
+from gongjiang.training.models import STAGE_LABELS, ClassKind, Decision, FindingStatus, Programme, SampleResult
 
 __all__ = ["DateInput", "TableUploadForm", "read_table", "template_xlsx"]
 
@@ -54,6 +54,12 @@ ROSTER_COLUMNS = (
         required=True,
     ),
     Column("bank_name", "开户银行", gettext_lazy("Bank"), ("开户行", "银行名称", "bankname", "bank")),
+    Column(
+        "trainee_group",
+        "学员群体",
+        gettext_lazy("Trainee group"),
+        ("人员类别", "群体", "traineegroup", "group"),
+    ),
 )
 
 CATALOG_COLUMNS = (
@@ -170,3 +176,38 @@ class SampleItemForm(BootstrapForm):
         ],
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class DesignationRequestForm(BootstrapForm):
+    """An institution's application to be designated (ZJG-opinion 二(六))."""
+
+    region_code = forms.CharField(label=_("Designating region code"), max_length=6, widget=Picker("regions"))
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput)
+    tender_reference = forms.CharField(label=_("Tender reference"), max_length=100)
+    occupations = forms.CharField(label=_("Occupations offered"), max_length=300)
+    statement = forms.CharField(
+        label=_("Facilities and teachers"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class OrganisationClassForm(BootstrapForm):
+    """A class an institution opens under its designation, or an enterprise's own training."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (ClassKind.DESIGNATED, ClassKind.DESIGNATED.label),
+            (ClassKind.ENTERPRISE, ClassKind.ENTERPRISE.label),
+        ],
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    programme = forms.ChoiceField(label=_("Programme"), choices=Programme.choices, initial=Programme.GENERAL)
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
+    )
+    start_date = forms.DateField(label=_("Start"), widget=DateInput)
+    end_date = forms.DateField(label=_("End"), widget=DateInput)
+    class_hours = forms.IntegerField(label=_("Class hours"), min_value=1, max_value=2000)
+    practical_hours = forms.IntegerField(label=_("Practical hours"), min_value=0, max_value=2000)
+    fee = YuanField(label=_("Fee per trainee (yuan)"), required=False)

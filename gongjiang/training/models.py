@@ -74,6 +74,65 @@ class Designation(Scoped):
         return f"{self.organisation} {self.period_start:%Y}–{self.period_end:%Y}"
 
 
+class DesignationRequestStatus(models.TextChoices):
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class DesignationRequest(Scoped):
+    """A training institution's application to be designated in a region (ZJG-opinion 二(六)), decided by an
+    officer of that region: approval designates it for the period, a refusal gives the reason."""
+
+    SCOPE = Scope(
+        "region_code",
+        "institution",
+        organisation_acts=frozenset({"add", "withdraw"}),
+        steps=frozenset({"decide", "withdraw"}),
+    )
+
+    institution = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="designation_requests",
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    period_start = models.DateField(_("period start"))
+    tender_reference = models.CharField(_("tender reference"), max_length=100)
+    occupations = models.CharField(_("occupations offered"), max_length=300)
+    statement = models.TextField(_("facilities and teachers"), blank=True, default="")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DesignationRequestStatus.choices,
+        default=DesignationRequestStatus.IN_REVIEW,
+    )
+    decided_by = models.ForeignKey(
+        "core.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason for the decision"), max_length=500, blank=True, default="")
+    designation = models.OneToOneField(
+        Designation,
+        verbose_name=_("designation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="request",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("designation application")
+        verbose_name_plural = _("designation applications")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.period_start:%Y}"
+
+
 class Tier(models.TextChoices):
     A = "A", _("A (manufacturing)")
     B = "B", _("B (production services, clerical)")
@@ -259,6 +318,29 @@ class ClassKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise training")
 
 
+class Programme(models.TextChoices):
+    """The training programme a class belongs to, as the indicators count them (CZ-2025-14 二(一)2, 二(一)4;
+    SZ-digital-10)."""
+
+    GENERAL = "general", _("General vocational skills")
+    DIGITAL = "digital", _("Digital skills")
+    ELDERLY_CARE = "elderly_care", _("Elderly care and childcare")
+    YOUTH = "youth", _("Youth employment and entrepreneurship")
+    RURAL_CRAFTSMEN = "rural_craftsmen", _("Rural craftsmen")
+    TECHNICIAN_STUDY = "technician_study", _("Technician advanced study")
+    UNEMPLOYED = "unemployed", _("Training for the unemployed")
+
+
+class TraineeGroup(models.TextChoices):
+    """The trainee's group on a roster row (CZ-2025-14 二(一)4 names the youth groups)."""
+
+    NONE = "", _("Not given")
+    YOUTH = "youth", _("Young person (graduate or young unemployed)")
+    UNEMPLOYED = "unemployed", _("Registered unemployed")
+    RURAL = "rural", _("Rural labour")
+    EMPLOYEE = "employee", _("Employee")
+
+
 class ClassStatus(models.TextChoices):
     OPEN = "open", _("Open (roster editable)")
     ENDED = "ended", _("Ended")
@@ -272,8 +354,8 @@ class TrainingClass(Scoped):
     SCOPE = Scope(
         "region_code",
         "institution",
-        organisation_acts=frozenset({"add", "roster", "end"}),
-        steps=frozenset({"roster", "end", "match", "compute"}),
+        organisation_acts=frozenset({"add", "roster", "end", "claim"}),
+        steps=frozenset({"roster", "end", "match", "compute", "claim"}),
     )
 
     code = models.CharField(_("class code"), max_length=30, unique=True)
@@ -301,6 +383,9 @@ class TrainingClass(Scoped):
     class_hours = models.PositiveSmallIntegerField(_("class hours"))
     practical_hours = models.PositiveSmallIntegerField(_("practical hours"))
     fee_fen = models.PositiveIntegerField(_("fee per trainee (fen)"), default=0)
+    programme = models.CharField(
+        _("programme"), max_length=20, choices=Programme.choices, default=Programme.GENERAL, db_index=True
+    )
     status = models.CharField(_("status"), max_length=10, choices=ClassStatus.choices, default=ClassStatus.OPEN)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -338,6 +423,9 @@ class Enrolment(Scoped):
     bank_account_enc = models.TextField(_("bank account (encrypted)"), blank=True, default="")
     bank_account_index = models.CharField(
         _("bank account blind index"), max_length=32, blank=True, default="", db_index=True
+    )
+    trainee_group = models.CharField(
+        _("trainee group"), max_length=12, choices=TraineeGroup.choices, blank=True, default=TraineeGroup.NONE
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.ENROLLED)
     certificate = models.ForeignKey(
@@ -430,6 +518,7 @@ class Claim(Scoped):
         "core.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason for the decision"), max_length=500, blank=True, default="")
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
 
     class Meta:

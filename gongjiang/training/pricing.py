@@ -5,6 +5,9 @@ the engine as ``history`` (so the three-trainings and same-occupation-and-level 
 folds the engine's rows back into one result per trainee: eligibility, amount in fen, clauses and the
 trace sentence.
 
+Every event carries the institution that trained (``org_id``) and whether it was designated on the
+class's first day (``designated``), which the designated-institution rule requires.
+
 Event per class kind: project-based classes are ``project_training`` (priced per project, 一项一价),
 designated-institution classes ``designated_training``, enterprise classes ``enterprise_training``.
 A class in a shortage occupation of its region's catalog adds a ``shortage_grant`` event for the same
@@ -26,7 +29,7 @@ from gongjiang.policy.inputs import PolicyInputError
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.registry.models import Employment
 from gongjiang.training.models import Claim, ClaimStatus, ClassKind, Enrolment, Outcome, TrainingClass
-from gongjiang.training.selectors import catalog_lookup
+from gongjiang.training.selectors import catalog_lookup, designated_on
 
 EVENT_TYPES = {
     ClassKind.PROJECT: "project_training",
@@ -51,6 +54,7 @@ EVENT_SCHEMA: dict[str, Any] = {
     "digital": pl.Boolean,
     "class_hours": pl.Int64,
     "hukou_local": pl.Boolean,
+    "designated": pl.Boolean,
     "insured_months": pl.Int64,
     "fee_fen": pl.Int64,
     "project_price_fen": pl.Int64,
@@ -132,6 +136,8 @@ def class_events(training_class: TrainingClass) -> tuple[pl.DataFrame, pl.DataFr
         pl.col("digital").fill_null(tc.occupation.digital),
         pl.lit(tc.class_hours, dtype=pl.Int64).alias("class_hours"),
         pl.col("household").str.starts_with(prefix).alias("hukou_local"),
+        # 普惠制 (ZJG-opinion 二(六)) pays only where the institution was designated on the training date.
+        pl.lit(designated_on(tc.institution_id, tc.region_code, tc.start_date)).alias("designated"),
         pl.col("person_id").replace_strict(months, default=0, return_dtype=pl.Int64).alias("insured_months"),
         pl.lit(tc.fee_fen, dtype=pl.Int64).alias("fee_fen"),
         pl.lit(tc.fee_fen, dtype=pl.Int64).alias("project_price_fen"),

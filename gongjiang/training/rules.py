@@ -68,6 +68,12 @@ def _decides_this_stage(user: Any, application: Any) -> str | None:
     return None
 
 
+def _officer_decides(user: Any, target: Any) -> str | None:
+    if user.is_superuser or user.role == Role.OFFICER:
+        return None
+    return _("An officer of the region decides.")
+
+
 def _four_eyes(user: Any, batch: Any) -> str | None:
     if batch.created_by_id == user.pk:
         return _("A batch is approved by someone other than the officer who drafted it.")
@@ -82,4 +88,14 @@ def register() -> None:
         _institution_itself(_("Only the institution itself may withdraw its application.")),
     )
     register_rule("training.Application", "decide", _decides_this_stage)
+    register_rule(
+        "training.DesignationRequest", "add", _institution_itself(_("Only the institution itself may apply."))
+    )
+    register_rule(
+        "training.DesignationRequest",
+        "withdraw",
+        _institution_itself(_("Only the institution itself may withdraw its application.")),
+    )
+    register_rule("training.DesignationRequest", "decide", _officer_decides)
+    register_rule("training.TrainingClass", "claim", _institution_itself(_("The class's own institution claims.")))
     register_rule("training.PaymentBatch", "approve", _four_eyes)

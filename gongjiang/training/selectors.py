@@ -14,6 +14,7 @@ from gongjiang.core.scope import can, restrict
 from gongjiang.reference.models import SkillLevel
 from gongjiang.reference.regions import lineage, scope_prefix
 from gongjiang.registry.models import Organisation
+from gongjiang.training import models as tm
 from gongjiang.training import rules
 from gongjiang.training.models import (
     BLOCKING_FINDING_STATUSES,
@@ -83,6 +84,22 @@ def claims_with_findings(claims: QuerySet) -> QuerySet:
     )
 
 
+def designated_on(organisation_id: int, region_code: str, on: datetime.date) -> bool:
+    """Was the organisation designated by ``region_code`` (or a region above it) on ``on``: within a
+    designation's period, and not yet revoked that day (a later revocation does not undo a training
+    given while designated)."""
+    return (
+        Designation.objects.filter(
+            organisation_id=organisation_id,
+            region_code__in=set(lineage(region_code)),
+            period_start__lte=on,
+            period_end__gte=on,
+        )
+        .filter(Q(status=DesignationStatus.ACTIVE) | Q(revoked_on__gt=on))
+        .exists()
+    )
+
+
 def designation_covering(organisation: Organisation, region_code: str, on: datetime.date) -> Designation | None:
     """An active designation of ``organisation`` on ``on`` by ``region_code`` or a region above it."""
     ancestors = set(lineage(region_code))
@@ -145,3 +162,43 @@ def batchable_claims(region_code: str) -> models.QuerySet:
     qs = Claim.objects.filter(status=ClaimStatus.APPROVED)
     qs = qs.filter(region_code=prefix) if len(prefix) == 6 else qs.filter(region_code__startswith=prefix)
     return qs.filter(payment_line__isnull=True).exclude(blocked_claims_q())
+
+
+# Occupations counted as elderly care and childcare (康养, CZ-2025-14 二(一)2) whatever the class's programme.
+CARE_OCCUPATIONS = ("4-10-01-05", "4-10-01-06", "4-10-01-03")
+
+
+def trained() -> list[tuple[str, datetime.date, str, bool, bool, bool, bool, int]]:
+    """The platform's real-name rosters, counted for the indicators: (class region, class end date,
+    programme, digital, elderly care, youth, passed, trainees), one row per group, summed in the database.
+    Digital: a digital-skills class or a digital occupation; elderly care: an elderly-care class or a care
+    occupation; youth: a youth class or a trainee whose roster row names the youth group."""
+    rows = (
+        tm.Enrolment.objects.values(
+            "training_class__region_code",
+            "training_class__end_date",
+            "training_class__programme",
+            "training_class__occupation__digital",
+            "training_class__occupation__code",
+            "trainee_group",
+            "outcome",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out = []
+    for r in rows:
+        programme = r["training_class__programme"]
+        out.append(
+            (
+                r["training_class__region_code"],
+                r["training_class__end_date"],
+                programme,
+                programme == tm.Programme.DIGITAL or bool(r["training_class__occupation__digital"]),
+                programme == tm.Programme.ELDERLY_CARE or r["training_class__occupation__code"] in CARE_OCCUPATIONS,
+                programme == tm.Programme.YOUTH or r["trainee_group"] == tm.TraineeGroup.YOUTH,
+                r["outcome"] == tm.Outcome.PASSED,
+                int(r["n"]),
+            )
+        )
+    return out

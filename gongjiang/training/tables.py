@@ -71,6 +71,16 @@ class DesignationTable(RegionTable):
         empty_text = _("No designations.")
 
 
+class DesignationRequestTable(RegionTable):
+    institution = tables.Column(linkify=detail("designation-request"), order_by=("institution__name",))
+
+    class Meta:
+        model = models.DesignationRequest
+        fields = ("institution", "region_code", "period_start", "tender_reference", "status", "decision_note")
+        attrs = listing("designation-request-table")
+        empty_text = _("No designation applications.")
+
+
 class CatalogTable(RegionTable):
     occupation = tables.Column(linkify=detail("catalog"))
     digital = tables.BooleanColumn(yesno=(_("Yes"), _("No")))
@@ -116,7 +126,7 @@ class ClassTable(RegionTable):
 
     class Meta:
         model = models.TrainingClass
-        fields = ("code", "name", "kind", "region_code", "dates", "status")
+        fields = ("code", "name", "kind", "programme", "region_code", "dates", "status")
         attrs = listing("class-table")
         empty_text = _("No classes match.")
 
@@ -183,7 +193,7 @@ class EnrolmentTable(tables.Table):
 
     class Meta:
         model = models.Enrolment
-        fields = ("person", "id_number", "bank_account", "outcome", "certificate")
+        fields = ("person", "id_number", "bank_account", "trainee_group", "outcome", "certificate")
         attrs = nested("roster-table")
         orderable = False
         empty_text = _("The roster is empty.")

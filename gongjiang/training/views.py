@@ -139,6 +139,66 @@ class CatalogRegister(TrainingRegister):
     )
 
 
+class DesignationRequestRegister(TrainingRegister):
+    """Institutions apply to be designated; an officer of the region approves (designating them) or
+    rejects with the reason the institution reads here."""
+
+    model = models.DesignationRequest
+    path = "designation-applications"
+    name = "designation-request"
+    table = tables.DesignationRequestTable
+    related = ("institution", "decided_by", "designation")
+    create_form = forms.DesignationRequestForm
+    heading = _("Designation applications")
+    add_label = _("Apply for designation")
+    created_message = _("Application submitted for review.")
+    fields = (
+        "institution",
+        "region_code",
+        "period_start",
+        "tender_reference",
+        "occupations",
+        "statement",
+        "status",
+        Field(_("Decided by"), lambda r: _by(r.decided_by, r.decided_at)),
+        "decision_note",
+        Field(_("Designation"), lambda r: _link(DESIGNATIONS, r.designation_id, r.designation)),
+    )
+    steps = (
+        Step(
+            "decide",
+            _("Decide"),
+            _on(services.designation_request_decide, "request"),
+            form=forms.DecisionForm,
+            when=lambda r: r.status == models.DesignationRequestStatus.IN_REVIEW,
+            confirm=_(
+                "Approval designates the institution for the tender period; a rejection needs its reason, "
+                "which the institution reads."
+            ),
+            done=_("Decision recorded."),
+            danger=False,
+        ),
+        Step(
+            "withdraw",
+            _("Withdraw"),
+            _on(services.designation_request_withdraw, "request"),
+            when=lambda r: r.status == models.DesignationRequestStatus.IN_REVIEW,
+            confirm=_("A withdrawn application leaves the review."),
+            done=_("Withdrawn."),
+        ),
+    )
+
+    def create_initial(self, request: HttpRequest) -> dict[str, Any]:
+        org = getattr(request.user, "organisation", None)
+        return {"region_code": org.region_code if org is not None else ""}
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.DesignationRequest:
+        return services.designation_request_submit(actor=actor, institution=actor.organisation, **data)
+
+    def object_title(self, obj: Any) -> str:
+        return _("Designation application #%(pk)s: %(institution)s") % {"pk": obj.pk, "institution": obj.institution}
+
+
 # --- needs and applications --------------------------------------------------------------------
 
 
@@ -270,6 +330,17 @@ class ApplicationRegister(TrainingRegister):
         return {"stages": [(i, region, decisions.get(i)) for i, region in enumerate(regions)]}
 
 
+def _organisation_opens(user: Any) -> bool:
+    """An organisation user whose organisation may open a class: a designated institution or an enterprise."""
+    org = getattr(user, "organisation", None)
+    return (
+        getattr(user, "role", "") == "organisation"
+        and org is not None
+        and (org.kind == "enterprise" or org.kind in rules.INSTITUTION_KINDS)
+        and can(user, "add", models.TrainingClass)
+    )
+
+
 def _class_link(training_class: models.TrainingClass | None) -> str | None:
     if training_class is None:
         return None
@@ -298,6 +369,7 @@ class ClassRegister(TrainingRegister):
     table = tables.ClassTable
     filterset = filtersets.ClassFilter
     related = ("institution", "occupation", "level", "application")
+    list_template = "training/class_list.html"
     detail_template = "training/class_detail.html"
     fields = (
         "name",
@@ -309,6 +381,7 @@ class ClassRegister(TrainingRegister):
         DATES,
         HOURS,
         Field(_("Fee per trainee"), lambda c: _yuan(c.fee_fen)),
+        "programme",
         "status",
     )
     steps = (
@@ -346,6 +419,35 @@ class ClassRegister(TrainingRegister):
         ),
     )
     actions = (
+        # An institution opens a class under its designation; an enterprise opens its own training.
+        Action(
+            "open",
+            lambda actor, level, fee, **data: services.class_create(
+                actor=actor,
+                institution=actor.organisation,
+                region_code=actor.organisation.region_code,
+                level_code=level.code,
+                fee_fen=fee or 0,
+                **data,
+            ),
+            form=forms.OrganisationClassForm,
+            show=lambda user, _: _organisation_opens(user),
+            done=_("Class opened; upload its real-name roster."),
+            to=lambda _, tc: CLASSES.url("detail", tc.pk),
+            on_list=True,
+        ),
+        # The class's own institution or enterprise claims the subsidies of an ended class.
+        Action(
+            "claim",
+            lambda actor, tc: services.class_claim_submit(actor=actor, training_class=tc),
+            label=_("Claim the subsidies"),
+            show=lambda user, tc: (
+                tc.status == models.ClassStatus.ENDED
+                and tc.kind != models.ClassKind.PROJECT
+                and allowed(user, "claim", tc)
+            ),
+            done=lambda n: _("%(n)d claims computed and sent for approval.") % {"n": n},
+        ),
         # The institution's real-name roster, uploaded as a file (CSV or XLSX, read by forms.read_table).
         Action(
             "roster",
@@ -411,6 +513,7 @@ class ClaimRegister(TrainingRegister):
         Field(_("Clauses"), lambda c: "、".join(clause_citation(k) for k in c.clauses) or None),
         "status",
         Field(_("Decided by"), lambda c: _by(c.decided_by, c.decided_at)),
+        "decision_note",
     )
     steps = (
         Step(
@@ -628,6 +731,7 @@ class FindingRegister(TrainingRegister):
 
 
 DESIGNATIONS: Register = DesignationRegister()
+DESIGNATION_REQUESTS: Register = DesignationRequestRegister()
 CATALOG: Register = CatalogRegister()
 NEEDS: Register = NeedRegister()
 APPLICATIONS: Register = ApplicationRegister()
@@ -636,7 +740,18 @@ CLAIMS: Register = ClaimRegister()
 BATCHES: Register = BatchRegister()
 SAMPLES: Register = SampleRegister()
 FINDINGS: Register = FindingRegister()
-REGISTERS = (DESIGNATIONS, CATALOG, NEEDS, APPLICATIONS, CLASSES, CLAIMS, BATCHES, SAMPLES, FINDINGS)
+REGISTERS = (
+    DESIGNATIONS,
+    DESIGNATION_REQUESTS,
+    CATALOG,
+    NEEDS,
+    APPLICATIONS,
+    CLASSES,
+    CLAIMS,
+    BATCHES,
+    SAMPLES,
+    FINDINGS,
+)
 
 
 @login_required

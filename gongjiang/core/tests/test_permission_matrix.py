@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -39,6 +40,7 @@ from gongjiang.evaluation.tests.matrix import (
 )
 from gongjiang.imports.models import ImportJob
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
+from gongjiang.portal.models import WorkerInvitation
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
 from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
@@ -59,6 +61,8 @@ ROLES: dict[str, dict[str, Any] | None] = {
     # An officer account not yet bound to a region: sees nothing (an empty prefix must not match all).
     "unplaced": {"role": "officer", "region_code": ""},
     "organisation": {"role": "organisation"},  # bound to the enterprise "org_own" in 320582
+    # A worker's self-service account: reads only through its own person (portal.selectors), never a register.
+    "worker": {"role": "worker"},
     "superuser": {"role": "admin", "superuser": True},
     "anonymous": None,
 }
@@ -84,6 +88,7 @@ ORG_VIEW: dict[str, set[str]] = {
     "credentials.Certificate": {"c_own", "c_cross", "c_issued"},
     "core.ChangeRecord": set(),
     "imports.ImportJob": set(),
+    "portal.WorkerInvitation": set(),
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
@@ -105,6 +110,7 @@ MODELS: dict[str, type] = {
     "credentials.Certificate": Certificate,
     "core.ChangeRecord": ChangeRecord,
     "imports.ImportJob": ImportJob,
+    "portal.WorkerInvitation": WorkerInvitation,
     **TRAINING_MODELS,
     **MONITORING_MODELS,
     **EVALUATION_MODELS,
@@ -214,6 +220,16 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     # Held by a 虎丘 resident, issued by the 张家港 enterprise (self-evaluation): the issuer sees it.
     w.add("c_issued", make_certificate(p_hq, issuer=org_own), HUQIU)
 
+    # Self-service invitations are scoped by the invited person's residence.
+    inviter = make_user("matrix_inviter", role="officer", region_code=JIANGSU)
+    with audit_context(source="cli"):
+        for key, person, region in (("inv_own", p_own, ZJG), ("inv_hq", p_hq, HUQIU), ("inv_cz", p_cz, WUJIN)):
+            invitation = WorkerInvitation.objects.create(
+                person=person, code_hash=key, created_by=inviter, expires=timezone.now()
+            )
+            record_change(action="create", instance=invitation)
+            w.add(key, invitation, region)
+
     add_training_world(w, make_user)
     add_monitoring_world(w)
     add_evaluation_world(w)
@@ -245,7 +261,7 @@ def expected_pks(w: World, role: str, label: str, action: str) -> list[int]:
     model = MODELS[label]
     entries = w.objects.get(label, {})
     writes = action != "view"
-    if role == "anonymous" or (writes and label in READ_ONLY_MODELS):
+    if role in ("anonymous", "worker") or (writes and label in READ_ONLY_MODELS):
         return []
     if role == "superuser":
         return sorted(model._default_manager.values_list("pk", flat=True))
@@ -269,7 +285,7 @@ def test_matrix_covers_every_scoped_model() -> None:
     # Every organisation step a model declares is listed, and nothing else.
     declared = {(label, a) for label in MODELS for a in scope_of(MODELS[label]).organisation_acts}
     assert declared == {(label, a) for label, acts in ORG_ACTS.items() for a in acts}
-    assert set(VIEW_REGIONS) | WRITERS | {"organisation", "superuser", "anonymous"} == set(ROLES)
+    assert set(VIEW_REGIONS) | WRITERS | {"organisation", "superuser", "anonymous", "worker"} == set(ROLES)
 
 
 def test_world_is_the_whole_table(world: World) -> None:
@@ -358,6 +374,7 @@ def test_every_model_is_scoped_or_declared_unscoped() -> None:
         "policy.PolicySetVersion": "published policy, read by everyone",
         "policy.Parameter": "published policy, read by everyone",
         "policy.DecisionTable": "published policy, read by everyone",
+        "portal.SignInCode": "short-lived sign-in secrets, read only by the sign-in steps",
     }
     from django.apps import apps
 

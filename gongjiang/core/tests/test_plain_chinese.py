@@ -27,6 +27,7 @@ ROLES = {
     "school": ("organisation", ""),
     "evaluator": ("organisation", ""),
     "survey": ("organisation", ""),
+    "worker": ("worker", ""),
 }
 # Addresses that are no page of the platform's own: the Django admin (system administrators), the API and
 # its developer documentation, the language switch and sign-out (POST only), static files.

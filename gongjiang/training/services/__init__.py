@@ -22,13 +22,24 @@ from gongjiang.training.services.applications import (
 )
 from gongjiang.training.services.audits import audit_sample_draw, finding_review, sample_item_record
 from gongjiang.training.services.catalogs import catalog_import, designation_create, designation_revoke
-from gongjiang.training.services.claims import claim_approve, claim_reject, claims_approve, claims_compute
+from gongjiang.training.services.claims import (
+    claim_approve,
+    claim_reject,
+    claims_approve,
+    claims_compute,
+    class_claim_submit,
+)
 from gongjiang.training.services.classes import (
     class_create,
     class_end,
     class_update_dates,
     results_match,
     roster_upload,
+)
+from gongjiang.training.services.designation_requests import (
+    designation_request_decide,
+    designation_request_submit,
+    designation_request_withdraw,
 )
 from gongjiang.training.services.payments import (
     payment_batch_approve,
@@ -47,10 +58,14 @@ __all__ = [
     "claim_reject",
     "claims_approve",
     "claims_compute",
+    "class_claim_submit",
     "class_create",
     "class_end",
     "class_update_dates",
     "designation_create",
+    "designation_request_decide",
+    "designation_request_submit",
+    "designation_request_withdraw",
     "designation_revoke",
     "finding_review",
     "need_close",

@@ -18,10 +18,11 @@ from gongjiang.training.checks import checks_run
 from gongjiang.training.models import (
     Claim,
     ClaimStatus,
+    ClassKind,
     ClassStatus,
     TrainingClass,
 )
-from gongjiang.training.services.classes import class_for_update, set_class_status
+from gongjiang.training.services.classes import class_for_update, results_match, set_class_status
 
 
 @transaction.atomic
@@ -155,7 +156,20 @@ def claim_reject(*, actor: Any, claim: Claim, reason: str) -> Claim:
     claim.status = ClaimStatus.REJECTED
     claim.decided_by = actor
     claim.decided_at = timezone.now()
+    claim.decision_note = reason[:500]
     claim.save()
     record_change(action="update", instance=claim, before=before)
-    # The reason is kept with the change record's request; the claim carries the decision.
     return claim
+
+
+@transaction.atomic
+def class_claim_submit(*, actor: Any, training_class: TrainingClass) -> int:
+    """The institution or enterprise that ran an ended class claims its subsidies: each trainee is matched
+    to a certificate and a claim is computed for every one who passed, by the policy engine with its
+    trace (the officer then approves or rejects them)."""
+    authorize(actor, "claim", training_class)
+    if training_class.kind == ClassKind.PROJECT:
+        raise ValidationError({"kind": _("Project-based classes are claimed by the bureau after review.")})
+    results_match(actor=None, training_class=training_class)
+    training_class.refresh_from_db()
+    return claims_compute(actor=None, training_class=training_class)

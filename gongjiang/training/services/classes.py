@@ -26,6 +26,8 @@ from gongjiang.training.models import (
     ClassStatus,
     Enrolment,
     Outcome,
+    Programme,
+    TraineeGroup,
     TrainingClass,
 )
 from gongjiang.training.selectors import designation_covering
@@ -88,8 +90,11 @@ def class_create(
     class_hours: int,
     practical_hours: int,
     fee_fen: int = 0,
+    programme: str = Programme.GENERAL,
 ) -> TrainingClass:
     """A class outside project-based training: at a designated institution, or an enterprise's own."""
+    if programme not in Programme.values:
+        raise ValidationError({"programme": _("Choose a programme from the list.")})
     region_code = validate_region_code(region_code, field="region_code")
     authorize(actor, "add", TrainingClass(institution=institution, region_code=region_code), field="region_code")
     if kind == ClassKind.DESIGNATED:
@@ -117,7 +122,8 @@ def class_create(
             end_date=end_date,
             class_hours=class_hours,
             practical_hours=practical_hours,
-            fee_fen=int(fee_fen),
+            fee_fen=int(fee_fen or 0),
+            programme=programme,
         )
     )
 
@@ -157,7 +163,19 @@ def set_class_status(training_class: TrainingClass, status: str) -> None:
     record_change(action="update", instance=training_class, before=before)
 
 
-ROSTER_COLUMNS = ("id_number", "name", "bank_account", "bank_name")
+ROSTER_COLUMNS = ("id_number", "name", "bank_account", "bank_name", "trainee_group")
+# The trainee group as written on rosters: the code, its Chinese name, or the English label.
+GROUP_WORDS = {
+    **{g.value: g.value for g in TraineeGroup},
+    "青年": TraineeGroup.YOUTH,
+    "高校毕业生": TraineeGroup.YOUTH,
+    "登记失业青年": TraineeGroup.YOUTH,
+    "失业人员": TraineeGroup.UNEMPLOYED,
+    "登记失业人员": TraineeGroup.UNEMPLOYED,
+    "农村劳动力": TraineeGroup.RURAL,
+    "企业职工": TraineeGroup.EMPLOYEE,
+    "职工": TraineeGroup.EMPLOYEE,
+}
 
 
 def _clean_account(value: str) -> str:
@@ -178,8 +196,9 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
     frame = frame.select(
         [pl.col(c).cast(pl.Utf8).fill_null("").str.strip_chars() for c in frame.columns if c in ROSTER_COLUMNS]
     )
-    if "bank_name" not in frame.columns:
-        frame = frame.with_columns(pl.lit("").alias("bank_name"))
+    for optional in ("bank_name", "trainee_group"):
+        if optional not in frame.columns:
+            frame = frame.with_columns(pl.lit("").alias(optional))
     errors: list[tuple[int, str, str]] = []
     numbers: list[str] = []
     for i, raw in enumerate(frame["id_number"].to_list(), start=2):
@@ -220,6 +239,14 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
         ((pl.col("id_index") != "") & pl.col("id_index").is_duplicated(), "id_number", _("listed twice")),
         (pl.col("person_id").is_in(list(enrolled)), "id_number", _("already on the roster")),
     ]
+    groups = [
+        GROUP_WORDS.get(g.strip().lower() if g.isascii() else g.strip()) for g in frame["trainee_group"].to_list()
+    ]
+    for row, group in enumerate(groups, start=2):
+        if group is None:
+            errors.append(
+                (row, "trainee_group", str(_("unknown trainee group (use 青年, 失业人员, 农村劳动力 or 企业职工)")))
+            )
     for condition, column, message in checks:
         for row in frame.filter(condition)["row"].to_list():
             errors.append((row, column, str(message)))
@@ -237,10 +264,16 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
             bank_name=bank[:100],
             bank_account_enc=enc,
             bank_account_index=idx,
+            trainee_group=group or "",
             created=now,
         )
-        for person_id, bank, enc, idx in zip(
-            frame["person_id"].to_list(), frame["bank_name"].to_list(), protected[0], protected[1], strict=True
+        for person_id, bank, enc, idx, group in zip(
+            frame["person_id"].to_list(),
+            frame["bank_name"].to_list(),
+            protected[0],
+            protected[1],
+            groups,
+            strict=True,
         )
     ]
     Enrolment.objects.bulk_create(rows)

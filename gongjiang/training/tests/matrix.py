@@ -19,6 +19,7 @@ from gongjiang.training.models import (
     CatalogEntry,
     Claim,
     Designation,
+    DesignationRequest,
     Enrolment,
     Finding,
     PaymentBatch,
@@ -33,6 +34,7 @@ ZJG, HUQIU, WUJIN, SUZHOU, JIANGSU = "320582", "320505", "320412", "320500", "32
 
 TRAINING_MODELS: dict[str, type] = {
     "training.Designation": Designation,
+    "training.DesignationRequest": DesignationRequest,
     "training.CatalogEntry": CatalogEntry,
     "training.TrainingNeed": TrainingNeed,
     "training.Application": Application,
@@ -50,6 +52,7 @@ TRAINING_MODELS: dict[str, type] = {
 # What the organisation user (bound to org_own) views of the training models.
 TRAINING_ORG_VIEW: dict[str, set[str]] = {
     "training.Designation": {"d_own"},
+    "training.DesignationRequest": {"desreq_own"},
     "training.CatalogEntry": set(),
     "training.TrainingNeed": {"n_sz"},  # published: every institution sees it
     "training.Application": {"a_own"},
@@ -68,7 +71,8 @@ TRAINING_ORG_VIEW: dict[str, set[str]] = {
 # What the organisation user may do to its own records beyond viewing (the models' organisation_acts).
 TRAINING_ORG_ACTS: dict[str, dict[str, set[str]]] = {
     "training.Application": {"add": {"a_own"}, "withdraw": {"a_own"}},
-    "training.TrainingClass": {a: {"tc_own", "tc_away"} for a in ("add", "roster", "end")},
+    "training.DesignationRequest": {"add": {"desreq_own"}, "withdraw": {"desreq_own"}},
+    "training.TrainingClass": {a: {"tc_own", "tc_away"} for a in ("add", "roster", "end", "claim")},
 }
 
 
@@ -122,6 +126,17 @@ def add_training_world(w: Any, make_user: Any) -> None:
                     period_start=start,
                     period_end=datetime.date(2027, 12, 31),
                     tender_reference=f"T-{t}",
+                ),
+                region,
+            )
+            put(
+                f"desreq_{t}",
+                DesignationRequest(
+                    institution=org,
+                    region_code=region,
+                    period_start=start,
+                    tender_reference=f"TR-{t}",
+                    occupations="电工",
                 ),
                 region,
             )

@@ -240,10 +240,10 @@ def test_roster_with_chinese_headers_from_its_template(client, tw, open_class) -
     template = client.get("/training/classes/roster-template.xlsx")
     workbook = load_workbook(io.BytesIO(template.content))
     sheet = workbook.active
-    assert [c.value for c in next(sheet.iter_rows())] == ["身份证号码", "姓名", "银行账号", "开户银行"]
+    assert [c.value for c in next(sheet.iter_rows())] == ["身份证号码", "姓名", "银行账号", "开户银行", "学员群体"]
     for i, person in enumerate(tw.persons[:2], start=1):
         sheet.append([person.id_number, person.name, f"62220215{i:011d}", "中国工商银行张家港支行"])
-    sheet.append([tw.persons[2].id_number, tw.persons[2].name, "6222021500000000009", "", "多余"])
+    sheet.append([tw.persons[2].id_number, tw.persons[2].name, "6222021500000000009", "", "", "多余"])
     buf = io.BytesIO()
     workbook.save(buf)
     upload = io.BytesIO(buf.getvalue())
