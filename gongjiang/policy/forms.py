@@ -77,7 +77,10 @@ class DiffForm(forms.Form):
             if number is not None and number not in numbers:
                 message: Any
                 if len(numbers) < 2:
-                    message = _("This policy set has only one version so far; there is nothing to compare it with.")
+                    message = _(
+                        "This policy set has only one version so far; draft a new version on the drafts' pages to "
+                        "see what it would change."
+                    )
                 else:
                     message = _("This policy set has no version %(n)s; its versions are %(versions)s.") % {
                         "n": number,

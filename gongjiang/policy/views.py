@@ -8,6 +8,7 @@ by an officer of the set's region, and adopted by another.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from gongjiang.core.pages import Action, Field, Register, Step
-from gongjiang.core.scope import allowed, region_within
+from gongjiang.core.scope import allowed, can, region_within
 from gongjiang.policy import drafts, labels, services
 from gongjiang.policy.engine import evaluate
 from gongjiang.policy.forms import (
@@ -46,7 +47,8 @@ def index(request: HttpRequest) -> HttpResponse:
     for ps in PolicySet.objects.prefetch_related("versions").order_by("name"):
         sets.append({"set": ps, "current": ps.current_version(), "versions": ps.versions.count()})
     documents = PolicyDocument.objects.prefetch_related("clauses").order_by("code")
-    return render(request, "policy/index.html", {"sets": sets, "documents": documents})
+    may_draft = can(request.user, "add", PolicyDraft)
+    return render(request, "policy/index.html", {"sets": sets, "documents": documents, "may_draft": may_draft})
 
 
 @login_required
@@ -198,6 +200,7 @@ def diff_page(request: HttpRequest) -> HttpResponse:
             shown = PolicySet.objects.filter(name=report.policy_set).first()
             context.update(report=report, rows=rows, source=source, set_title=str(shown or report.policy_set))
     context["form"] = form
+    context["may_draft"] = can(request.user, "add", PolicyDraft)
     return render(request, "policy/diff.html", context)
 
 
@@ -353,12 +356,16 @@ def _signed_yuan(fen: int, *, sign: bool = True) -> str:
     return ("+" if fen >= 0 else "-") + text
 
 
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
 @login_required
 def draft_diff(request: HttpRequest, pk: int) -> HttpResponse:
     """What the draft would change over the registry's real events of the last year in the set's region."""
     draft = DRAFTS.get(request, pk)
     assert isinstance(draft, PolicyDraft)
-    found = drafts.draft_diff(draft, today=timezone.localdate())
+    found = drafts.draft_diff(draft, today=today())
     context: dict[str, Any] = {"draft": draft, "found": found, "links": DRAFTS.links(draft)}
     if found is not None:
         report = found.report

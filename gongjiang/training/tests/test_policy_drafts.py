@@ -138,3 +138,51 @@ def test_an_officer_drafts_only_the_sets_of_the_region(tw: Any, policy_sets: Non
         policy.policy_draft_discard(actor=changzhou, draft=draft)
     with audit_context(source="web", actor=tw.suzhou):
         assert policy.policy_draft_discard(actor=tw.suzhou, draft=draft).status == DraftStatus.DISCARDED
+
+
+def test_the_pages_draft_change_measure_and_adopt(
+    tw: Any, claimed_class: Any, make_user: Any, client: Any, sign_in: Any, monkeypatch: Any
+) -> None:
+    from gongjiang.policy import views
+
+    monkeypatch.setattr(views, "today", lambda: datetime.date(2025, 12, 31))
+    second = make_user("t_zjg2", role="officer", region_code=ZJG)
+    ps = PolicySet.objects.get(name="zhangjiagang")
+    sign_in(client, tw.zjg)
+    assert client.get("/policy/").context["may_draft"] is True
+    listed = client.get("/policy/drafts/new/")
+    assert list(listed.context["form"].fields["policy_set"].queryset) == [ps]  # 张家港 only: its officer's scope
+    response = client.post("/policy/drafts/new/", {"policy_set": ps.pk, "title": "张家港2025年调整"})
+    draft = PolicyDraft.objects.get()
+    assert response.url == f"/policy/drafts/{draft.pk}/"
+    page = client.get(response.url)
+    assert "project_training.share|320000" in dict(page.context["parameter_choices"])
+    assert [s.name for s in page.context["steps"]] == ["discard"]  # nothing to adopt yet
+    refused = client.post(
+        f"/policy/drafts/{draft.pk}/parameter/",
+        {"parameter": "project_training.share|320000", "value": "12.345", "effective_from": "2025-05-01"},
+    )
+    assert refused.status_code == 200 and "two decimals" in str(refused.context["actions"]["parameter"].errors)
+    done = client.post(
+        f"/policy/drafts/{draft.pk}/parameter/",
+        {"parameter": "project_training.share|320000", "value": "80", "effective_from": "2025-05-01"},
+    )
+    assert done.status_code == 302
+    draft.refresh_from_db()
+    assert len(draft.edits) == 1
+    diff = client.get(f"/policy/drafts/{draft.pk}/diff/")
+    assert diff.status_code == 200
+    assert diff.context["report"].delta_fen == -3 * 36000
+    assert {r["who"] for r in diff.context["rows"]} == {p.name for p in tw.persons[:3]}
+    assert "-1080.00" in diff.content.decode()
+    # The drafter is not offered adoption; asked anyway, refused with the reason.
+    assert "adopt" not in [s.name for s in client.get(f"/policy/drafts/{draft.pk}/").context["steps"]]
+    own = client.post(f"/policy/drafts/{draft.pk}/adopt/", {"adoption_document": "张人社发〔2025〕9号"})
+    assert own.status_code == 403
+    client.logout()
+    sign_in(client, second)
+    assert "adopt" in [s.name for s in client.get(f"/policy/drafts/{draft.pk}/").context["steps"]]
+    adopted = client.post(f"/policy/drafts/{draft.pk}/adopt/", {"adoption_document": "张人社发〔2025〕9号"})
+    assert adopted.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == DraftStatus.ADOPTED and ps.current_version().number == 2
