@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context, record_change, snapshot
 from gongjiang.core.models import Role, User
@@ -281,7 +282,9 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
     with acting(suzhou, run):
         services.payment_batch_approve(actor=suzhou, batch=batch)
         services.payment_batch_export(actor=suzhou, batch=batch, reason="演示：生成代发文件")
-        services.payment_batch_mark_paid(actor=suzhou, batch=batch)
+        services.payment_batch_mark_paid(
+            actor=suzhou, batch=batch, voucher="ICBC-ZJG-20250318-0042", paid_on=timezone.localdate()
+        )
         services.audit_sample_draw(actor=suzhou, region_code=SUZHOU, batch=batch, size=3, seed=20250320)
 
     # 2025: four classes.

@@ -155,6 +155,11 @@ class FindingReviewForm(BootstrapForm):
     note = forms.CharField(label=_("Note"), max_length=500)
 
 
+class PaidForm(BootstrapForm):
+    voucher = forms.CharField(label=_("Bank voucher number"), max_length=60)
+    paid_on = forms.DateField(label=_("Transfer date"), widget=DateInput, initial=datetime.date.today)
+
+
 class SampleForm(BootstrapForm):
     size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=10000)
     seed = forms.IntegerField(label=_("Seed (empty: random, recorded)"), required=False, min_value=0)

@@ -475,6 +475,7 @@ class BatchRegister(TrainingRegister):
         Field(_("Drafted by"), lambda b: _by(b.created_by, b.created)),
         Field(_("Approved by"), lambda b: _by(b.approved_by, b.approved_at)),
         "status",
+        Field(_("Paid"), lambda b: f"{b.paid_on:%Y-%m-%d} · {b.bank_voucher}" if b.paid_on else None),
     )
     steps = (
         Step(
@@ -490,10 +491,13 @@ class BatchRegister(TrainingRegister):
             "pay",
             _("Mark as paid"),
             _on(services.payment_batch_mark_paid, "batch"),
+            form=forms.PaidForm,
             when=lambda b: b.status == models.BatchStatus.EXPORTED,
-            confirm=_("Confirm only once the bank has made the transfers: every claim of the batch becomes paid."),
+            confirm=_(
+                "Confirm only once the bank has made the transfers: every claim of the batch becomes paid, which "
+                "cannot be undone."
+            ),
             done=_("Marked as paid."),
-            danger=False,
         ),
         Step(
             "sample",
