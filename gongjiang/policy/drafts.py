@@ -15,7 +15,7 @@ from gongjiang.policy.models import PolicyDraft
 from gongjiang.policy.outputs import DiffReport, diff_compiled
 from gongjiang.policy.parsing import check_expanded
 from gongjiang.policy.selectors import compiled_version, documents
-from gongjiang.policy.sources import last_year, registry_events
+from gongjiang.policy.sources import registry_events
 from gongjiang.reference.selectors import region_name
 
 
@@ -80,10 +80,10 @@ class DraftDiff:
     end: datetime.date
 
 
-def draft_diff(draft: PolicyDraft, *, today: datetime.date) -> DraftDiff | None:
-    """The draft against the version it was copied from, over the registry's events of the year up to
-    ``today`` in the set's region; None when the registry holds no such event."""
-    start, end = last_year(today)
+def draft_diff(draft: PolicyDraft, *, year: int) -> DraftDiff | None:
+    """The draft against the version it was copied from, over the registry's events of calendar year ``year``
+    in the set's region; None when the registry holds no such event."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     found = registry_events(draft.region_code, start, end)
     if not found.events.height:
         return None

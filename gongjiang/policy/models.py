@@ -226,7 +226,7 @@ class DecisionTable(Bilingual, models.Model):
 
 class DraftStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ADOPTED = "adopted", _("Adopted")
+    ADOPTED = "adopted", _("Adopted (in force)")
     DISCARDED = "discarded", _("Discarded")
 
 

@@ -41,12 +41,3 @@ def registry_events(region_code: str, start: datetime.date, end: datetime.date) 
         names.update(who)
     events = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     return RegistryEvents(events, names, start, end)
-
-
-def last_year(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The year up to ``today``: from the same day a year before, the day after it, to today."""
-    try:
-        start = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        start = today.replace(year=today.year - 1, day=28)
-    return start + datetime.timedelta(days=1), today

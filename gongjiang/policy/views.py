@@ -8,7 +8,6 @@ by an officer of the set's region, and adopted by another.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -356,17 +355,23 @@ def _signed_yuan(fen: int, *, sign: bool = True) -> str:
     return ("+" if fen >= 0 else "-") + text
 
 
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
 @login_required
 def draft_diff(request: HttpRequest, pk: int) -> HttpResponse:
-    """What the draft would change over the registry's real events of the last year in the set's region."""
+    """What the draft would change over the registry's real events of last year (or of the year asked for) in
+    the set's region."""
     draft = DRAFTS.get(request, pk)
     assert isinstance(draft, PolicyDraft)
-    found = drafts.draft_diff(draft, today=today())
-    context: dict[str, Any] = {"draft": draft, "found": found, "links": DRAFTS.links(draft)}
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year else this_year - 1
+    found = drafts.draft_diff(draft, year=year)
+    context: dict[str, Any] = {
+        "draft": draft,
+        "found": found,
+        "links": DRAFTS.links(draft),
+        "year": year,
+        "years": list(range(this_year, this_year - 4, -1)),
+    }
     if found is not None:
         report = found.report
         for c in report.by_clause + report.by_type:

@@ -19,6 +19,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -29,8 +30,8 @@ from gongjiang.core.audit import audit_context, record_change, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.services import certificate_issue
-from gongjiang.policy.models import PolicySetVersion
-from gongjiang.policy.services import policy_set_load
+from gongjiang.policy.models import PolicySet, PolicySetVersion
+from gongjiang.policy.services import policy_draft_create, policy_draft_parameter_set, policy_set_load
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.registry.services import organisation_create, person_create, person_update
@@ -445,6 +446,20 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
         if age is not None:
             services.finding_review(actor=zjg, finding=age, status="confirmed", note="出生年份核实无误，超龄参训")
         services.payment_batch_create(actor=zjg, region_code=ZJG, purpose="2025年项目制及定点培训补贴（第二批）")
+        # A draft version of the 张家港 rules awaiting a second officer's adoption (zhangjiagang2).
+        draft = policy_draft_create(
+            actor=zjg,
+            policy_set=PolicySet.objects.get(name="zhangjiagang"),
+            title="2026年项目制培训补贴比例调整（草案）",
+        )
+        policy_draft_parameter_set(
+            actor=zjg,
+            draft=draft,
+            name="project_training.share",
+            region_code="320000",
+            value=Decimal(90),
+            effective_from=D(2026, 1, 1),
+        )
     counts = {
         "classes": TrainingClass.objects.count(),
         "claims": Claim.objects.count(),

@@ -19,7 +19,7 @@ from gongjiang.core.uploads import DateInput, TableUploadForm, read_table, templ
 from gongjiang.reference.models import SkillLevel
 from gongjiang.registry.import_columns import ID_ALIASES
 from gongjiang.registry.models import Organisation
-from gongjiang.training.models import STAGE_LABELS, Decision, FindingStatus, SampleResult
+from gongjiang.training.models import STAGE_LABELS, ClassKind, Decision, FindingStatus, SampleResult
 
 __all__ = ["DateInput", "TableUploadForm", "read_table", "template_xlsx"]
 
@@ -132,6 +132,32 @@ class DecisionForm(BootstrapForm):
 class BatchForm(BootstrapForm):
     region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     purpose = forms.CharField(label=_("Purpose"), max_length=100)
+
+
+class ClassForm(BootstrapForm):
+    """A class opened by an officer outside project-based training: at a designated institution, or an
+    enterprise's own."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of training"),
+        choices=[(k, v) for k, v in ClassKind.choices if k != ClassKind.PROJECT],
+        widget=forms.RadioSelect,
+        initial=ClassKind.DESIGNATED,
+    )
+    institution = forms.IntegerField(
+        label=_("Institution or enterprise"), widget=Picker("organisations"), help_text=_("Type the start of a name.")
+    )
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    name = forms.CharField(label=_("Class name"), max_length=200)
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput)
+    end_date = forms.DateField(label=_("End date"), widget=DateInput)
+    class_hours = forms.IntegerField(label=_("Class hours"), min_value=1)
+    practical_hours = forms.IntegerField(label=_("Practical hours"), min_value=0)
+    fee = YuanField(label=_("Fee per trainee (yuan)"), required=False)
 
 
 class ReasonForm(BootstrapForm):

@@ -299,6 +299,9 @@ class ClassRegister(TrainingRegister):
     filterset = filtersets.ClassFilter
     related = ("institution", "occupation", "level", "application")
     detail_template = "training/class_detail.html"
+    create_form = forms.ClassForm
+    add_label = _("Open a designated-institution or enterprise class")
+    created_message = _("The class is open; the institution uploads its real-name roster.")
     fields = (
         "name",
         "kind",
@@ -367,6 +370,13 @@ class ClassRegister(TrainingRegister):
             done=_approved,
         ),
     )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.TrainingClass:
+        institution = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data.pop("institution"))
+        level, fee = data.pop("level"), data.pop("fee")
+        return services.class_create(
+            actor=actor, institution=institution, level_code=level.code, fee_fen=fee or 0, **data
+        )
 
     def object_title(self, obj: Any) -> str:
         return str(obj.code)
