@@ -176,6 +176,7 @@ def batch_issue(
             pl.lit("valid").alias("status"),
             pl.lit(None, dtype=pl.Date).alias("revoked_on"),
             pl.lit("").alias("revoke_reason"),
+            pl.lit("").alias("revoke_document"),
             pl.lit(source).alias("source"),
             pl.lit(batch.pk, dtype=pl.Int64).alias("batch_id"),
             pl.col("batch_index").cast(pl.Int64),

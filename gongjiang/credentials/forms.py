@@ -16,7 +16,12 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class CertificateIssueForm(BootstrapForm):
-    number = forms.CharField(label=_("Certificate number"), max_length=22)
+    number = forms.CharField(
+        label=_("Certificate number"),
+        max_length=22,
+        required=False,
+        help_text=_("Empty: the platform gives the next national number of the evaluation station below."),
+    )
     person = forms.IntegerField(label=_("Holder"), widget=Picker("persons"), help_text=_("Type the start of a name."))
     occupation_code = forms.CharField(label=_("Occupation"), max_length=10, widget=Picker("occupations"))
     level_code = forms.ModelChoiceField(
@@ -25,8 +30,17 @@ class CertificateIssueForm(BootstrapForm):
     issue_date = forms.DateField(label=_("Issue date"), widget=DATE)
     source = forms.ChoiceField(label=_("Source"), choices=CertificateSource.choices)
     issuer = forms.IntegerField(label=_("Issuer"), required=False, widget=Picker("organisations"))
+    station_code = forms.CharField(
+        label=_("Evaluation station code"),
+        max_length=6,
+        required=False,
+        help_text=_("Six digits; needed only when the platform gives the number."),
+    )
 
 
 class CertificateRevokeForm(BootstrapForm):
     revoked_on = forms.DateField(label=_("Revoked on"), widget=DATE, initial=datetime.date.today)
     reason = forms.CharField(label=_("Reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+    document = forms.CharField(
+        label=_("Deciding document"), max_length=100, help_text=_("The number of the decision to revoke")
+    )

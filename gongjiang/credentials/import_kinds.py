@@ -233,6 +233,7 @@ def prepare_certificates(v: Validation, ctx: Context) -> Prepared:
             pl.lit("valid").alias("status"),
             pl.lit(None, dtype=pl.Date).alias("revoked_on"),
             pl.lit("").alias("revoke_reason"),
+            pl.lit("").alias("revoke_document"),
             pl.col("source_code").alias("source"),
             *fields.now_columns(ctx),
         )

@@ -48,6 +48,7 @@ class Certificate(Scoped):
     )
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoke_reason = models.CharField(_("revocation reason"), max_length=200, blank=True, default="")
+    revoke_document = models.CharField(_("revocation document"), max_length=100, blank=True, default="", db_default="")
     source = models.CharField(_("source"), max_length=20, choices=CertificateSource.choices)
     batch = models.ForeignKey(
         "credentials.CertificateBatch",

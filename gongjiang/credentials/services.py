@@ -13,6 +13,7 @@ from gongjiang.core import lookups
 from gongjiang.core.audit import record_change, snapshot
 from gongjiang.core.plausible import check_date
 from gongjiang.core.scope import authorize, in_scope
+from gongjiang.credentials.batches import evaluator_letter, number_prefix, serials_take
 from gongjiang.credentials.models import Certificate, CertificateSource, CertificateStatus
 from gongjiang.credentials.numbers import check_number_against
 from gongjiang.reference.models import Occupation, SkillLevel
@@ -30,7 +31,11 @@ def certificate_issue(
     issue_date: datetime.date,
     source: str,
     issuer: Organisation | None = None,
+    station_code: str = "",
 ) -> Certificate:
+    """One certificate. Without a ``number``, the platform gives the next one of the national format for the
+    evaluation station ``station_code`` (Y or S by the source, the issue year and the level), from the same
+    locked counter as the batches."""
     level = SkillLevel.objects.filter(code=level_code).first()
     if level is None:
         raise ValidationError({"level": _("Unknown skill level %(c)s.") % {"c": level_code}})
@@ -42,6 +47,8 @@ def certificate_issue(
     check_date(issue_date, field="issue_date")
     if issue_date < person.birth_date:
         raise ValidationError({"issue_date": _("The issue date is before the holder was born.")})
+    if not (number or "").strip():
+        number = _next_number(source=source, level=level, issue_date=issue_date, station_code=station_code)
     clean_number = check_number_against(number=number, level=level, issue_date=issue_date, source=source)
     holder = Certificate.objects.filter(number=clean_number).first()
     if holder is not None:
@@ -65,8 +72,30 @@ def certificate_issue(
     return cert
 
 
+def _next_number(*, source: str, level: SkillLevel, issue_date: datetime.date, station_code: str) -> str:
+    station = (station_code or "").strip()
+    if not (len(station) == 6 and station.isascii() and station.isdigit()):
+        raise ValidationError(
+            {"station_code": _("Give the certificate number, or the six-digit evaluation station code to number it.")}
+        )
+    if source in (CertificateSource.LEGACY, CertificateSource.FOREIGN) or not level.national_level:
+        raise ValidationError({"number": _("A certificate of this source or level is entered with its own number.")})
+    prefix = number_prefix(
+        evaluator=evaluator_letter(source),
+        body_code="0000",
+        station_code=station,
+        year=issue_date.year,
+        national_level=level.national_level,
+    )
+    return f"{prefix}{serials_take(prefix, 1):06d}"
+
+
 @transaction.atomic
-def certificate_revoke(*, actor: Any, certificate: Certificate, revoked_on: datetime.date, reason: str) -> Certificate:
+def certificate_revoke(
+    *, actor: Any, certificate: Certificate, revoked_on: datetime.date, reason: str, document: str = ""
+) -> Certificate:
+    """Revoke a valid certificate, with the reason and the number of the document deciding it (required on the
+    pages; imports and older callers may not have one)."""
     cert = Certificate.objects.select_for_update().get(pk=certificate.pk)
     authorize(actor, "revoke", cert)
     if cert.status == CertificateStatus.REVOKED:
@@ -82,6 +111,7 @@ def certificate_revoke(*, actor: Any, certificate: Certificate, revoked_on: date
     cert.status = CertificateStatus.REVOKED
     cert.revoked_on = revoked_on
     cert.revoke_reason = reason
+    cert.revoke_document = (document or "").strip()[:100]
     cert.full_clean()
     cert.save()
     record_change(action="update", instance=cert, before=before)

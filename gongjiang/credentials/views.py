@@ -57,6 +57,7 @@ class CertificateRegister(Register):
             issue_date=data["issue_date"],
             source=data["source"],
             issuer=issuer,
+            station_code=data.get("station_code", ""),
         )
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:

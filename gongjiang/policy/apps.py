@@ -6,3 +6,8 @@ class PolicyConfig(AppConfig):
     name = "gongjiang.policy"
     label = "policy"
     verbose_name = _("Policy")
+
+    def ready(self) -> None:
+        from gongjiang.policy import rules  # the models must be loaded first
+
+        rules.register()

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjiang.core.pages import BootstrapForm
 from gongjiang.policy.models import PolicySet, PolicySetVersion
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -76,7 +77,10 @@ class DiffForm(forms.Form):
             if number is not None and number not in numbers:
                 message: Any
                 if len(numbers) < 2:
-                    message = _("This policy set has only one version so far; there is nothing to compare it with.")
+                    message = _(
+                        "This policy set has only one version so far; draft a new version on the drafts' pages to "
+                        "see what it would change."
+                    )
                 else:
                     message = _("This policy set has no version %(n)s; its versions are %(versions)s.") % {
                         "n": number,
@@ -84,3 +88,43 @@ class DiffForm(forms.Form):
                     }
                 self.add_error(field, message)
         return data
+
+
+class DraftCreateForm(BootstrapForm):
+    policy_set = forms.ModelChoiceField(label=_("Policy set"), queryset=PolicySet.objects.none())
+    title = forms.CharField(
+        label=_("Title"), max_length=200, required=False, help_text=_("Empty: the set's name and version")
+    )
+
+    def __init__(self, *args: Any, sets: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["policy_set"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = sets if sets is not None else PolicySet.objects.none()
+
+
+class DraftParameterForm(BootstrapForm):
+    """A parameter's new value from a date; the parameter is chosen from the draft's (listed by the page)."""
+
+    parameter = forms.CharField(label=_("Parameter"), max_length=140)
+    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4)
+    effective_from = forms.DateField(label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DraftCellForm(BootstrapForm):
+    """A decision-table cell's new value, for the table's period or from a date within it."""
+
+    cell = forms.CharField(label=_("Table row and column"), max_length=40)
+    value = forms.CharField(label=_("New value"), max_length=40)
+    effective_from = forms.DateField(
+        label=_("In force from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the table's whole period"),
+    )
+
+
+class DraftAdoptForm(BootstrapForm):
+    adoption_document = forms.CharField(
+        label=_("Deciding document"), max_length=100, help_text=_("The number of the document adopting the rules")
+    )

@@ -9,9 +9,12 @@ region; they are written only by the load command.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from gongjiang.core.models import Scope, Scoped
 
 
 def in_english() -> bool:
@@ -219,3 +222,65 @@ class DecisionTable(Bilingual, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.region_code} from {self.effective_from}"
+
+
+class DraftStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ADOPTED = "adopted", _("Adopted (in force)")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class PolicyDraft(Scoped):
+    """A new version of a policy set prepared on the pages: a copy of a version's expanded set (``spec``,
+    the JSON form a version stores) whose parameters and table rows an officer of the set's region edits,
+    each edit checked by the loader's own checks. Another officer adopts it (four eyes): the draft becomes
+    the set's newest version, current from then on. The YAML files stay the shipped default."""
+
+    SCOPE = Scope(region="region_code", steps=frozenset({"adopt", "discard"}))
+
+    policy_set = models.ForeignKey(
+        PolicySet, verbose_name=_("policy set"), on_delete=models.PROTECT, related_name="drafts"
+    )
+    base = models.ForeignKey(
+        PolicySetVersion, verbose_name=_("copied from version"), on_delete=models.PROTECT, related_name="drafts"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    spec = models.JSONField(_("expanded set"))
+    edits = models.JSONField(_("edits"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=DraftStatus.choices, default=DraftStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("drafted at"), auto_now_add=True)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("adopted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
+    adoption_document = models.CharField(_("adoption document"), max_length=100, blank=True, default="")
+    version = models.ForeignKey(
+        PolicySetVersion,
+        verbose_name=_("adopted as version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("policy draft")
+        verbose_name_plural = _("policy drafts")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.title

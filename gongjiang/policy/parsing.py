@@ -206,6 +206,18 @@ def spec_from_json(data: dict[str, Any]) -> SetSpec:
     return SetSpec(**{**spec.__dict__, "digest": digest})
 
 
+def check_expanded(data: dict[str, Any], documents: dict[str, DocumentSpec]) -> SetSpec:
+    """Check an expanded set in its JSON form (a draft edited on the pages) exactly as :func:`read_set` checks
+    a file: every entry (values, units, dates, regions, table rows and their gaps, overlaps and shadowed
+    rows), then the checks across entries (clauses registered, one value per name, region and day, limits).
+    Raises :class:`SpecError` listing every problem."""
+    spec = spec_from_json(data)
+    problems = check_set(spec, clause_index(documents))
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
 def _rule(et: str, r: dict[str, Any], ctx: _Ctx, origin: str) -> RuleSpec | None:
     where = f"rule {et}"
     if et not in FORMULAS:

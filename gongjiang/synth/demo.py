@@ -37,6 +37,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("province", Role.OFFICER, "320000", "江苏省人社厅 省级经办人员"),
     DemoAccount("suzhou", Role.OFFICER, "320500", "苏州市人社局 市级经办人员"),
     DemoAccount("zhangjiagang", Role.OFFICER, "320582", "张家港市人社局 县级经办人员"),
+    # A second officer of the same district: approves what the first drafted (a policy version, say).
+    DemoAccount("zhangjiagang2", Role.OFFICER, "320582", "张家港市人社局 县级复核人员"),
     DemoAccount("changzhou", Role.OFFICER, "320400", "常州市人社局 市级经办人员"),
     DemoAccount("enterprise", Role.ORGANISATION, "", "张家港一家自主评价企业"),
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),

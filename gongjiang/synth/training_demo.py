@@ -19,18 +19,20 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context, record_change, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.credentials.models import Certificate
 from gongjiang.credentials.services import certificate_issue
-from gongjiang.policy.models import PolicySetVersion
-from gongjiang.policy.services import policy_set_load
+from gongjiang.policy.models import PolicySet, PolicySetVersion
+from gongjiang.policy.services import policy_draft_create, policy_draft_parameter_set, policy_set_load
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.registry.services import organisation_create, person_create, person_update
@@ -296,7 +298,9 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
     with acting(suzhou, run):
         services.payment_batch_approve(actor=suzhou, batch=batch)
         services.payment_batch_export(actor=suzhou, batch=batch, reason="演示：生成代发文件")
-        services.payment_batch_mark_paid(actor=suzhou, batch=batch)
+        services.payment_batch_mark_paid(
+            actor=suzhou, batch=batch, voucher="ICBC-ZJG-20250318-0042", paid_on=timezone.localdate()
+        )
         services.audit_sample_draw(actor=suzhou, region_code=SUZHOU, batch=batch, size=3, seed=20250320)
 
     # 2025: four classes.
@@ -457,6 +461,20 @@ def training_demo(say: Callable[[str], None] = print) -> dict[str, int]:
         if age is not None:
             services.finding_review(actor=zjg, finding=age, status="confirmed", note="出生年份核实无误，超龄参训")
         services.payment_batch_create(actor=zjg, region_code=ZJG, purpose="2025年项目制及定点培训补贴（第二批）")
+        # A draft version of the 张家港 rules awaiting a second officer's adoption (zhangjiagang2).
+        draft = policy_draft_create(
+            actor=zjg,
+            policy_set=PolicySet.objects.get(name="zhangjiagang"),
+            title="2026年项目制培训补贴比例调整（草案）",
+        )
+        policy_draft_parameter_set(
+            actor=zjg,
+            draft=draft,
+            name="project_training.share",
+            region_code="320000",
+            value=Decimal(90),
+            effective_from=D(2026, 1, 1),
+        )
     # The demo enterprise trained its own workers; the class has ended and its certificates are issued, so
     # that the enterprise can claim the subsidies on the class's page. Another institution applies to be
     # designated for the next tender period (the 张家港 officer decides).

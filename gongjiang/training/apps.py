@@ -9,7 +9,9 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         from gongjiang.core.todo import register_todo
-        from gongjiang.training import rules, todo  # the models must be loaded first
+        from gongjiang.policy.sources import register_event_source
+        from gongjiang.training import pricing, rules, todo  # the models must be loaded first
 
         rules.register()
+        register_event_source(pricing.region_events)
         register_todo(todo.training_todos)

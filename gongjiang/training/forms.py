@@ -140,6 +140,32 @@ class BatchForm(BootstrapForm):
     purpose = forms.CharField(label=_("Purpose"), max_length=100)
 
 
+class ClassForm(BootstrapForm):
+    """A class opened by an officer outside project-based training: at a designated institution, or an
+    enterprise's own."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of training"),
+        choices=[(k, v) for k, v in ClassKind.choices if k != ClassKind.PROJECT],
+        widget=forms.RadioSelect,
+        initial=ClassKind.DESIGNATED,
+    )
+    institution = forms.IntegerField(
+        label=_("Institution or enterprise"), widget=Picker("organisations"), help_text=_("Type the start of a name.")
+    )
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    name = forms.CharField(label=_("Class name"), max_length=200)
+    occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=SkillLevel.objects.filter(national_level__isnull=False), to_field_name="code"
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput)
+    end_date = forms.DateField(label=_("End date"), widget=DateInput)
+    class_hours = forms.IntegerField(label=_("Class hours"), min_value=1)
+    practical_hours = forms.IntegerField(label=_("Practical hours"), min_value=0)
+    fee = YuanField(label=_("Fee per trainee (yuan)"), required=False)
+
+
 class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
@@ -159,6 +185,11 @@ class FindingReviewForm(BootstrapForm):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), max_length=500)
+
+
+class PaidForm(BootstrapForm):
+    voucher = forms.CharField(label=_("Bank voucher number"), max_length=60)
+    paid_on = forms.DateField(label=_("Transfer date"), widget=DateInput, initial=datetime.date.today)
 
 
 class SampleForm(BootstrapForm):

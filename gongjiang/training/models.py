@@ -581,6 +581,8 @@ class PaymentBatch(Scoped):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_on = models.DateField(_("transfer date"), null=True, blank=True)
+    bank_voucher = models.CharField(_("bank voucher number"), max_length=60, blank=True, default="", db_default="")
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from gongjiang.policy.engine import evaluate
 from gongjiang.policy.inputs import PolicyInputError
 from gongjiang.reference.regions import scope_prefix
-from gongjiang.registry.models import Employment
+from gongjiang.registry.models import Employment, Person
 from gongjiang.training.models import Claim, ClaimStatus, ClassKind, Enrolment, Outcome, TrainingClass
 from gongjiang.training.selectors import catalog_lookup, designated_on
 
@@ -276,3 +276,30 @@ def fold_results(results: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
             pl.col("trace_text").drop_nulls().str.join("；").alias("trace"),
         )
     )
+
+
+def region_events(region_code: str, start: datetime.date, end: datetime.date) -> tuple[pl.DataFrame, dict[int, str]]:
+    """The engine events of every class in the region's subtree whose passed trainees' certificates were issued
+    from ``start`` to ``end``, and the trainees' names by id: the registry's real training events, for
+    measuring a draft policy version (``policy.sources``)."""
+    prefix = scope_prefix(region_code)
+    classes = (
+        TrainingClass.objects.filter(
+            region_code__startswith=prefix,
+            enrolments__outcome=Outcome.PASSED,
+            enrolments__certificate__issue_date__range=(start, end),
+        )
+        .select_related("occupation", "level")
+        .distinct()
+        .order_by("pk")
+    )
+    frames = []
+    for tc in classes:
+        events, _index = class_events(tc)
+        frames.append(events.filter(pl.col("event_date").is_between(start, end)))
+    if not frames:
+        return pl.DataFrame(schema=EVENT_SCHEMA), {}
+    events = pl.concat(frames)
+    ids = events["person_id"].unique().to_list()
+    names = dict(Person.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return events, names

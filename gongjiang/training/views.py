@@ -371,6 +371,9 @@ class ClassRegister(TrainingRegister):
     related = ("institution", "occupation", "level", "application")
     list_template = "training/class_list.html"
     detail_template = "training/class_detail.html"
+    create_form = forms.ClassForm
+    add_label = _("Open a designated-institution or enterprise class")
+    created_message = _("The class is open; the institution uploads its real-name roster.")
     fields = (
         "name",
         "kind",
@@ -469,6 +472,13 @@ class ClassRegister(TrainingRegister):
             done=_approved,
         ),
     )
+
+    def create(self, actor: Any, data: dict[str, Any]) -> models.TrainingClass:
+        institution = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data.pop("institution"))
+        level, fee = data.pop("level"), data.pop("fee")
+        return services.class_create(
+            actor=actor, institution=institution, level_code=level.code, fee_fen=fee or 0, **data
+        )
 
     def object_title(self, obj: Any) -> str:
         return str(obj.code)
@@ -578,6 +588,7 @@ class BatchRegister(TrainingRegister):
         Field(_("Drafted by"), lambda b: _by(b.created_by, b.created)),
         Field(_("Approved by"), lambda b: _by(b.approved_by, b.approved_at)),
         "status",
+        Field(_("Paid"), lambda b: f"{b.paid_on:%Y-%m-%d} · {b.bank_voucher}" if b.paid_on else None),
     )
     steps = (
         Step(
@@ -593,10 +604,13 @@ class BatchRegister(TrainingRegister):
             "pay",
             _("Mark as paid"),
             _on(services.payment_batch_mark_paid, "batch"),
+            form=forms.PaidForm,
             when=lambda b: b.status == models.BatchStatus.EXPORTED,
-            confirm=_("Confirm only once the bank has made the transfers: every claim of the batch becomes paid."),
+            confirm=_(
+                "Confirm only once the bank has made the transfers: every claim of the batch becomes paid, which "
+                "cannot be undone."
+            ),
             done=_("Marked as paid."),
-            danger=False,
         ),
         Step(
             "sample",

@@ -209,7 +209,7 @@ def test_project_based_training_from_listing_to_payment(world, page, login, live
     ]
     assert PiiAccess.objects.filter(user__username="suzhou", model="training.PaymentBatch").count() == 1
     page.goto(f"{url}/training/batches/{batch.pk}/")
-    step(page, "pay")
+    step(page, "pay", voucher="ICBC-ZJG-0042")
     page.wait_for_selector("#step-sample")
     batch.refresh_from_db()
     assert batch.status == "paid" and batch.approved_by.username == "suzhou"

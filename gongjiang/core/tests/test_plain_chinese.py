@@ -21,6 +21,7 @@ ROLES = {
     "province": ("officer", "320000"),
     "suzhou": ("officer", "320500"),
     "zhangjiagang": ("officer", "320582"),
+    "zhangjiagang2": ("officer", "320582"),
     "changzhou": ("officer", "320400"),
     "auditor": ("auditor", "320500"),
     "enterprise": ("organisation", ""),

@@ -33,11 +33,12 @@ class CertificateSerializer(serializers.ModelSerializer):
             "status",
             "revoked_on",
             "revoke_reason",
+            "revoke_document",
             "source",
             "created",
             "updated",
         ]
-        read_only_fields = ["status", "revoked_on", "revoke_reason", "created", "updated"]
+        read_only_fields = ["status", "revoked_on", "revoke_reason", "revoke_document", "created", "updated"]
         extra_kwargs: dict[str, Any] = {"number": {"validators": []}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -55,3 +56,4 @@ class CertificateSerializer(serializers.ModelSerializer):
 class CertificateRevokeSerializer(serializers.Serializer):
     revoked_on = serializers.DateField()
     reason = serializers.CharField(max_length=200)
+    document = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -45,5 +45,6 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             certificate=cert,
             revoked_on=ser.validated_data["revoked_on"],
             reason=ser.validated_data["reason"],
+            document=ser.validated_data.get("document", ""),
         )
         return Response(CertificateSerializer(cert, context={"request": request}).data)

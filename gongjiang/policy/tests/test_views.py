@@ -107,7 +107,8 @@ def test_diff_page_with_a_sample(client, officer, load_sets) -> None:  # type: i
         "/policy/diff/", {"policy_set": "changzhou", "from_version": 1, "to_version": 5, "sample_size": 10}
     )
     assert response.context["form"].errors["to_version"] == [
-        "This policy set has only one version so far; there is nothing to compare it with."
+        "This policy set has only one version so far; draft a new version on the drafts' pages to see what it would "
+        "change."
     ]
 
 

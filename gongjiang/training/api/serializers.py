@@ -267,6 +267,11 @@ class ExportSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class PaidSerializer(serializers.Serializer):
+    voucher = serializers.CharField(max_length=60)
+    paid_on = serializers.DateField()
+
+
 class BatchSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField = _username()
     approved_by: serializers.SlugRelatedField = _username()
@@ -287,6 +292,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "approved_at",
             "exported_at",
             "paid_at",
+            "paid_on",
+            "bank_voucher",
             "created",
             "claims",
         ]

@@ -265,10 +265,15 @@ class BatchViewSet(TrainingViewSet):
         response["Content-Disposition"] = f'attachment; filename="{batch.reference}.xlsx"'
         return response
 
-    @extend_schema(request=None, responses={200: s.BatchSerializer})
+    @extend_schema(request=s.PaidSerializer, responses={200: s.BatchSerializer})
     @action(detail=True, methods=["post"])
     def paid(self, request: Request, pk: str | None = None) -> Response:
-        return self.answer(services.payment_batch_mark_paid(actor=request.user, batch=self.get_object()))
+        data = self.valid(s.PaidSerializer)
+        return self.answer(
+            services.payment_batch_mark_paid(
+                actor=request.user, batch=self.get_object(), voucher=data["voucher"], paid_on=data["paid_on"]
+            )
+        )
 
 
 class FindingViewSet(TrainingViewSet):

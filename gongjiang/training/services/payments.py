@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import Any
 
@@ -132,14 +133,25 @@ def payment_batch_export(*, actor: Any, batch: PaymentBatch, reason: str = "") -
 
 
 @transaction.atomic
-def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
+def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch, voucher: str, paid_on: datetime.date) -> PaymentBatch:
+    """The bank has made the transfers: the batch and its claims become paid, with the bank's voucher number
+    and the date of the transfer as evidence."""
     batch, before = _batch_step(actor=actor, batch=batch, step="pay", allowed_from=(BatchStatus.EXPORTED,))
+    voucher = (voucher or "").strip()
+    if not voucher:
+        raise ValidationError({"voucher": _("Give the bank voucher number of the transfer.")})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The transfer date is in the future.")})
+    if batch.exported_at is not None and paid_on < timezone.localdate(batch.exported_at):
+        raise ValidationError({"paid_on": _("The transfer date is before the bank-transfer file was exported.")})
     ids = list(batch.lines.values_list("claim_id", flat=True))
     moved = Claim.objects.filter(pk__in=ids, status=ClaimStatus.BATCHED).update(status=ClaimStatus.PAID)
     if moved != len(ids):
         raise ValidationError({"status": _("Some claims of the batch are not awaiting payment.")})
     batch.status = BatchStatus.PAID
     batch.paid_at = timezone.now()
+    batch.paid_on = paid_on
+    batch.bank_voucher = voucher
     batch.save()
     record_change(action="update", instance=batch, before=before)
     record_set(

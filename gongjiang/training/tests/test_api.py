@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from datetime import date
 from typing import Any
 
 from openpyxl import load_workbook
@@ -109,7 +110,9 @@ def test_workflow_through_the_api(tw, make_certificate, policy_sets) -> None:
         "6222021500000000001",
         "6222021500000000002",
     ]
-    assert city.post(f"{BASE}/batches/{batch['id']}/paid/").json()["status"] == "paid"
+    assert city.post(f"{BASE}/batches/{batch['id']}/paid/").status_code == 400  # no voucher: refused
+    paid = city.post(f"{BASE}/batches/{batch['id']}/paid/", {"voucher": "ICBC-0042", "paid_on": str(date.today())})
+    assert paid.json()["status"] == "paid" and paid.json()["bank_voucher"] == "ICBC-0042"
     r = officer.post(
         f"{BASE}/samples/", {"region_code": ZJG, "size": 1, "batch": batch["id"], "seed": 11}, format="json"
     )

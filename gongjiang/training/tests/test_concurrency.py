@@ -8,6 +8,7 @@ locked"); either way exactly one wins, which is what is asserted, together with 
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -147,8 +148,18 @@ def test_concurrent_approvals_and_payments(tw, claimed_class, make_user) -> None
     assert batch.status == BatchStatus.APPROVED and batch.approved_by_id == winner.approved_by_id
     services.payment_batch_export(actor=tw.suzhou, batch=batch)
     results = race(
-        (tw.suzhou, lambda: services.payment_batch_mark_paid(actor=tw.suzhou, batch=batch)),
-        (suzhou_2, lambda: services.payment_batch_mark_paid(actor=suzhou_2, batch=batch)),
+        (
+            tw.suzhou,
+            lambda: services.payment_batch_mark_paid(
+                actor=tw.suzhou, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+            ),
+        ),
+        (
+            suzhou_2,
+            lambda: services.payment_batch_mark_paid(
+                actor=suzhou_2, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+            ),
+        ),
     )
     _one_winner(results)
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}

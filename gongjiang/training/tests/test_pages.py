@@ -152,7 +152,7 @@ def test_the_workflow_through_the_pages(client, tw, make_certificate, policy_set
     assert wb.active.max_row == 3
     assert PiiAccess.objects.filter(model="training.PaymentBatch", user=tw.suzhou).count() == 1
     assert client.get(f"/training/batches/{batch.pk}/export/").status_code == 405  # never a GET link
-    _post(client, f"/training/batches/{batch.pk}/pay/", {})
+    _post(client, f"/training/batches/{batch.pk}/pay/", {"voucher": "ICBC-0042", "paid_on": datetime.date.today()})
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PAID
 
@@ -290,7 +290,9 @@ def test_sample_results_recorded_on_the_page(client, tw, claimed_class, make_use
     with audit_context(source="web", actor=tw.suzhou):
         services.payment_batch_approve(actor=tw.suzhou, batch=batch)
         services.payment_batch_export(actor=tw.suzhou, batch=batch)
-        services.payment_batch_mark_paid(actor=tw.suzhou, batch=batch)
+        services.payment_batch_mark_paid(
+            actor=tw.suzhou, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+        )
         sample = services.audit_sample_draw(actor=tw.suzhou, region_code=ZJG, batch=batch, size=2, seed=5)
     item = sample.items.order_by("pk").first()
     url = f"/training/samples/{sample.pk}/record/"

@@ -72,7 +72,9 @@ def test_payment_from_approval_to_paid(tw, claimed_class) -> None:
         batch = services.payment_batch_approve(actor=tw.suzhou, batch=batch)
     assert batch.status == BatchStatus.APPROVED and batch.approved_by == tw.suzhou
     with pytest.raises(ValidationError):
-        services.payment_batch_mark_paid(actor=tw.zjg, batch=batch)  # export first
+        services.payment_batch_mark_paid(
+            actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+        )  # export first
     with audit_context(source="web", actor=tw.zjg):
         content = services.payment_batch_export(actor=tw.zjg, batch=batch)
     batch.refresh_from_db()
@@ -95,10 +97,10 @@ def test_payment_from_approval_to_paid(tw, claimed_class) -> None:
     assert float(summary["合计金额（元）"]) == total / 100 and summary["笔数"] == 3
 
     with audit_context(source="web", actor=tw.zjg):
-        services.payment_batch_mark_paid(actor=tw.zjg, batch=batch)
+        services.payment_batch_mark_paid(actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today())
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
     with pytest.raises(ValidationError):
-        services.payment_batch_mark_paid(actor=tw.zjg, batch=batch)
+        services.payment_batch_mark_paid(actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today())
 
     # Account numbers never reach the change log, in any form.
     log = json.dumps(list(ChangeRecord.objects.values("before", "after", "object_repr")), ensure_ascii=False)
@@ -112,7 +114,7 @@ def test_post_audit_sample_is_reproducible_from_its_seed(tw, claimed_class) -> N
     services.payment_batch_export(actor=tw.zjg, batch=batch)
     with pytest.raises(ValidationError):  # nothing paid yet
         services.audit_sample_draw(actor=tw.zjg, region_code=ZJG, size=2)
-    services.payment_batch_mark_paid(actor=tw.zjg, batch=batch)
+    services.payment_batch_mark_paid(actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today())
     first = services.audit_sample_draw(actor=tw.suzhou, region_code="320500", size=2, seed=20250601)
     second = services.audit_sample_draw(actor=tw.zjg, region_code=ZJG, size=2, batch=batch, seed=20250601)
     picked = [list(SampleItem.objects.filter(sample=s).values_list("claim_id", flat=True)) for s in (first, second)]

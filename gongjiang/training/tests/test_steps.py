@@ -79,7 +79,9 @@ def _batch(tw: TrainingWorld, fixtures: Any, *, until: str = "draft") -> Any:
             services.payment_batch_export(actor=tw.suzhou, batch=batch)
     if until == "paid":
         with _as(tw.zjg):
-            services.payment_batch_mark_paid(actor=tw.zjg, batch=batch)
+            services.payment_batch_mark_paid(
+                actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+            )
     batch.refresh_from_db()
     return batch
 
@@ -167,8 +169,8 @@ CASES = {
         "zjg",
         "auditor",
         ANY_ACCOUNT,
-        {},
-        lambda b: b.status == "paid",
+        {"voucher": "ICBC-0042", "paid_on": datetime.date.today().isoformat()},
+        lambda b: b.status == "paid" and b.bank_voucher == "ICBC-0042",
     ),
     "batch sample": Case(
         lambda tw, f: _batch(tw, f, until="paid"),
