@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gongjiang.portal",
     "gongjiang.synth",
     "gongjiang.training",
+    "gongjiang.honours",
     "gongjiang.monitoring",
     "gongjiang.policy",
 ]
