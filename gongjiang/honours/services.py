@@ -18,7 +18,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -664,7 +664,12 @@ def award_decide(*, actor: Any, application: AwardApplication, decision: str, co
             application.decided_at = timezone.now()
             application.status = AwardStatus.APPROVED if priced.eligible else AwardStatus.INELIGIBLE
     application.full_clean(validate_constraints=False)
-    application.save()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        # Another decision gave the same once-only award meanwhile (honours_award_once).
+        raise ValidationError({"status": _("This award was already given to the person.")}) from None
     record_change(action="update", instance=application, before=before)
     if application.status == AwardStatus.APPROVED:
         _schedule(application, timezone.localdate())
