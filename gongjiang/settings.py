@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "gongjiang.portal",
     "gongjiang.synth",
     "gongjiang.training",
+    "gongjiang.honours",
     "gongjiang.monitoring",
     "gongjiang.policy",
 ]

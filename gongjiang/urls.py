@@ -26,6 +26,7 @@ urlpatterns = [
     path("evaluation/", include("gongjiang.evaluation.urls")),
     path("competitions/", include("gongjiang.competitions.urls")),
     path("wages/", include("gongjiang.wages.urls")),
+    path("honours/", include("gongjiang.honours.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("me/", include("gongjiang.portal.me_urls")),

@@ -37,14 +37,14 @@ def batch_workbook(batch: PaymentBatch) -> bytes:
     ws.append(TRANSFER_COLUMNS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    accounts = [pii.decrypt(line.claim.enrolment.bank_account_enc) for line in lines]
+    accounts = [pii.decrypt(line.bank_account_enc_of_payee) for line in lines]
     for line, account in zip(lines, accounts, strict=True):
         ws.append(
             [
                 line.line_no,
-                line.claim.person.name,
+                line.payee,
                 account,
-                line.claim.enrolment.bank_name,
+                line.bank,
                 yuan(line.amount_fen),
                 batch.purpose,
                 f"{batch.reference}-{line.line_no:05d}",

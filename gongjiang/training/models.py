@@ -606,23 +606,63 @@ class PaymentBatch(Scoped):
 
 
 class PaymentLine(Scoped):
-    """One claim in one batch. ``claim`` is unique: a claim is in at most one batch, ever."""
+    """One payment in one batch: a training claim (``kind`` "claim"), or one item of another payable kind
+    (an award instalment: ``kind`` and ``source_id``, with the payee and account copied onto the line).
+    ``claim`` is unique and (kind, source id) is unique: an item is in at most one batch, ever."""
 
     SCOPE = Scope("batch__region_code")
 
     batch = models.ForeignKey(PaymentBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="lines")
-    claim = models.OneToOneField(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="payment_line")
+    claim = models.OneToOneField(
+        Claim, verbose_name=_("claim"), null=True, blank=True, on_delete=models.PROTECT, related_name="payment_line"
+    )
+    kind = models.CharField(_("kind of payment"), max_length=20, default="claim")
+    source_id = models.PositiveBigIntegerField(_("paid item"), null=True, blank=True)
+    payee_name = models.CharField(_("payee"), max_length=100, blank=True, default="")
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True, default="")
+    bank_account_enc = models.TextField(_("bank account (encrypted)"), blank=True, default="")
     line_no = models.PositiveIntegerField(_("line"))
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+
+    PII_FIELDS = ("bank_account_enc",)
+    AUDIT_MASK = {"payee_name": pii.mask_name}
+    AUDIT_LABELS = {"bank_account_enc": _("Bank account")}
 
     class Meta:
         verbose_name = _("payment line")
         verbose_name_plural = _("payment lines")
         ordering = ["batch_id", "line_no"]
-        constraints = [models.UniqueConstraint(fields=["batch", "line_no"], name="training_line_no")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line_no"], name="training_line_no"),
+            models.CheckConstraint(
+                condition=(Q(kind="claim") & Q(claim__isnull=False) & Q(source_id__isnull=True))
+                | (~Q(kind="claim") & Q(claim__isnull=True) & Q(source_id__isnull=False)),
+                name="training_line_claim_or_item",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "source_id"], condition=Q(source_id__isnull=False), name="training_line_source_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.line_no}"
+
+    @property
+    def payee(self) -> str:
+        return self.claim.person.name if self.claim is not None else self.payee_name
+
+    @property
+    def bank(self) -> str:
+        return self.claim.enrolment.bank_name if self.claim is not None else self.bank_name
+
+    @property
+    def bank_account_enc_of_payee(self) -> str:
+        return self.claim.enrolment.bank_account_enc if self.claim is not None else self.bank_account_enc
+
+    @property
+    def bank_account_masked(self) -> str:
+        encrypted = self.bank_account_enc_of_payee
+        return mask_account(pii.decrypt(encrypted)) if encrypted else ""
 
 
 class AuditSample(Scoped):

@@ -14,6 +14,7 @@ from gongjiang.core.scope import can
 from gongjiang.policy.selectors import clause_citation
 from gongjiang.registry.tables import TABLE_CLASS, RegionColumn
 from gongjiang.training import models
+from gongjiang.training.payables import payable
 
 MASKED = {"td": {"class": "masked"}}
 RIGHT = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
@@ -240,11 +241,11 @@ class FindingClaimTable(ClaimTable):
 class LineTable(tables.Table):
     """A payment batch's lines: payee, masked account, amount."""
 
-    payee = tables.Column(accessor="claim__person__name", verbose_name=_("Payee"))
-    account = tables.Column(accessor="claim__enrolment__bank_account_masked", verbose_name=_("Account"), attrs=MASKED)
-    bank = tables.Column(accessor="claim__enrolment__bank_name", verbose_name=_("Bank"))
+    payee = tables.Column(accessor="payee", verbose_name=_("Payee"))
+    account = tables.Column(accessor="bank_account_masked", verbose_name=_("Account"), attrs=MASKED)
+    bank = tables.Column(accessor="bank", verbose_name=_("Bank"))
     amount_fen = YuanColumn(_("Amount (yuan)"))
-    claim = tables.Column(linkify=detail("claim", "claim_id"))
+    claim = tables.Column(verbose_name=_("Paid for"), empty_values=())
 
     class Meta:
         model = models.PaymentLine
@@ -252,5 +253,12 @@ class LineTable(tables.Table):
         attrs = listing("line-table")
         orderable = False
 
-    def render_claim(self, record: models.PaymentLine) -> str:
-        return f"#{record.claim_id} {record.claim.training_class.code}"
+    def render_claim(self, record: models.PaymentLine) -> Any:
+        if record.claim is not None:
+            url = reverse("training:claim-detail", args=[record.claim_id])
+            return format_html('<a href="{}">#{} {}</a>', url, record.claim_id, record.claim.training_class.code)
+        kind = payable(record.kind)
+        label = f"{kind.label if kind else record.kind} #{record.source_id}"
+        if kind is not None and kind.link is not None:
+            return format_html('<a href="{}">{}</a>', kind.link(int(record.source_id or 0)), label)
+        return label

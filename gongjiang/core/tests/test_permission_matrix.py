@@ -31,6 +31,7 @@ from gongjiang.core.audit import audit_context, record_change
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import actions_of, in_scope, restrict, scope_of, scoped_models
 from gongjiang.credentials.models import Certificate
+from gongjiang.honours.tests.matrix import HONOURS_MODELS, HONOURS_ORG_ACTS, HONOURS_ORG_VIEW, add_honours_world
 from gongjiang.evaluation.tests.matrix import (
     EVALUATION_MODELS,
     EVALUATION_ORG_ACTS,
@@ -94,10 +95,16 @@ ORG_VIEW: dict[str, set[str]] = {
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
     **WAGES_ORG_VIEW,
+    **HONOURS_ORG_VIEW,
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
-ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS, **WAGES_ORG_ACTS}
+ORG_ACTS: dict[str, dict[str, set[str]]] = {
+    **TRAINING_ORG_ACTS,
+    **EVALUATION_ORG_ACTS,
+    **WAGES_ORG_ACTS,
+    **HONOURS_ORG_ACTS,
+}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
 READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
@@ -116,6 +123,7 @@ MODELS: dict[str, type] = {
     **EVALUATION_MODELS,
     **COMPETITIONS_MODELS,
     **WAGES_MODELS,
+    **HONOURS_MODELS,
 }
 
 
@@ -235,6 +243,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     add_evaluation_world(w)
     add_competitions_world(w)
     add_wages_world(w)
+    add_honours_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):

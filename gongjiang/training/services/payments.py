@@ -24,6 +24,7 @@ from gongjiang.training.models import (
     PaymentBatch,
     PaymentLine,
 )
+from gongjiang.training.payables import CLAIM, PayableRow, payable, payables
 from gongjiang.training.selectors import batchable_claims
 
 
@@ -52,43 +53,75 @@ def payment_batch_create(
                     % {"ids": ", ".join(map(str, missing))}
                 }
             )
-    if not locked:
+    # The other payable kinds (award instalments, …) join a batch drafted over the whole region.
+    items: list[tuple[str, PayableRow]] = []
+    if claim_ids is None:
+        for kind in payables():
+            items += [(kind.kind, row) for row in kind.batchable(region_code)]
+    if not locked and not items:
         raise ValidationError({"claims": _("There are no approved claims free of open findings to pay.")})
     batch = PaymentBatch(
         reference=f"tmp-{secrets.token_hex(8)}",
         region_code=region_code,
         purpose=purpose,
         created_by=actor,
-        line_count=len(locked),
-        total_fen=sum(a for _, a in locked),
+        line_count=len(locked) + len(items),
+        total_fen=sum(a for _, a in locked) + sum(row.amount_fen for _, row in items),
     )
     batch.full_clean()
     batch.save()
     batch.reference = f"PB{region_code}-{timezone.localdate():%Y%m%d}-{batch.pk:05d}"
     batch.save(update_fields=["reference"])
-    PaymentLine.objects.bulk_create(
-        [PaymentLine(batch=batch, claim_id=pk, line_no=i, amount_fen=a) for i, (pk, a) in enumerate(locked, start=1)]
-    )
+    lines = [
+        PaymentLine(batch=batch, claim_id=pk, line_no=i, amount_fen=a) for i, (pk, a) in enumerate(locked, start=1)
+    ]
+    lines += [
+        PaymentLine(
+            batch=batch,
+            kind=kind,
+            source_id=row.source_id,
+            payee_name=row.payee_name,
+            bank_name=row.bank_name,
+            bank_account_enc=row.bank_account_enc,
+            line_no=i,
+            amount_fen=row.amount_fen,
+        )
+        for i, (kind, row) in enumerate(items, start=len(locked) + 1)
+    ]
+    PaymentLine.objects.bulk_create(lines)
     ids = [pk for pk, _ in locked]
     moved = Claim.objects.filter(pk__in=ids, status=ClaimStatus.APPROVED).update(status=ClaimStatus.BATCHED)
     if moved != len(ids):
         raise ValidationError({"claims": _("Some claims changed while the batch was drafted; try again.")})
+    _mark_items(items, "batched")
     record_change(action="create", instance=batch)
     record_set(
         action=ChangeRecord.Action.BULK_CREATE,
         model=PaymentLine,
-        count=len(ids),
+        count=len(lines),
         detail={"batch": batch.reference, "total_fen": batch.total_fen},
         region_code=region_code,
     )
-    record_set(
-        action=ChangeRecord.Action.UPDATE,
-        model=Claim,
-        count=moved,
-        detail={"batch": batch.reference, "status": ClaimStatus.BATCHED.value},
-        region_code=region_code,
-    )
+    if ids:
+        record_set(
+            action=ChangeRecord.Action.UPDATE,
+            model=Claim,
+            count=moved,
+            detail={"batch": batch.reference, "status": ClaimStatus.BATCHED.value},
+            region_code=region_code,
+        )
     return batch
+
+
+def _mark_items(items: list[tuple[str, PayableRow]], status: str) -> None:
+    """Move each payable kind's items of a batch to ``status``; refuse when any was not free to move."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, row in items:
+        by_kind.setdefault(kind, []).append(row.source_id)
+    for kind, source_ids in by_kind.items():
+        handler = payable(kind)
+        if handler is None or handler.mark(source_ids, status) != len(source_ids):
+            raise ValidationError({"status": _("Some payments of the batch changed meanwhile; try again.")})
 
 
 def _batch_step(
@@ -144,10 +177,12 @@ def payment_batch_mark_paid(*, actor: Any, batch: PaymentBatch, voucher: str, pa
         raise ValidationError({"paid_on": _("The transfer date is in the future.")})
     if batch.exported_at is not None and paid_on < timezone.localdate(batch.exported_at):
         raise ValidationError({"paid_on": _("The transfer date is before the bank-transfer file was exported.")})
-    ids = list(batch.lines.values_list("claim_id", flat=True))
+    ids = list(batch.lines.filter(kind=CLAIM).values_list("claim_id", flat=True))
     moved = Claim.objects.filter(pk__in=ids, status=ClaimStatus.BATCHED).update(status=ClaimStatus.PAID)
     if moved != len(ids):
         raise ValidationError({"status": _("Some claims of the batch are not awaiting payment.")})
+    others = batch.lines.exclude(kind=CLAIM).values_list("kind", "source_id", "amount_fen")
+    _mark_items([(kind, PayableRow(int(source or 0), amount, "", "", "")) for kind, source, amount in others], "paid")
     batch.status = BatchStatus.PAID
     batch.paid_at = timezone.now()
     batch.paid_on = paid_on
