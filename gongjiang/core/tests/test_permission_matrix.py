@@ -38,7 +38,13 @@ from gongjiang.evaluation.tests.matrix import (
     add_evaluation_world,
 )
 from gongjiang.imports.models import ImportJob
-from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
+from gongjiang.monitoring.tests.matrix import (
+    MONITORING_MODELS,
+    MONITORING_ORG_ACTS,
+    MONITORING_ORG_VIEW,
+    MONITORING_READ_ONLY,
+    add_monitoring_world,
+)
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
 from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
@@ -90,10 +96,10 @@ ORG_VIEW: dict[str, set[str]] = {
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
-ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS}
+ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS, **MONITORING_ORG_ACTS}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
-READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
+READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY, *MONITORING_READ_ONLY}
 
 MODELS: dict[str, type] = {
     "registry.Person": Person,
