@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
+import polars as pl
 from django.db.models import Count
 
 from gongjiang.competitions import rules
@@ -21,27 +23,52 @@ def held() -> list[tuple[str, str, datetime.date, int]]:
 
 
 def results_of(competition: Competition) -> list[rules.Result]:
-    """The results the marks give now (a read: the preview while marking, the record on publishing)."""
-    rows = [
-        rules.MarkRow(
-            participant_id=p,
-            person_id=person,
-            judge_id=j,
-            aspect_id=a,
-            kind=kind,
-            max_mark=float(mx),
-            value=float(v),
+    """The results the marks give now (a read: the preview while marking, the record on publishing),
+    computed on arrays (``rules.score_season``)."""
+    marks = pl.DataFrame(
+        [
+            (c, p, person, j, a, kind == "judgement", float(mx), float(v))
+            for c, p, person, j, a, kind, mx, v in Mark.objects.filter(participant__competition=competition)
+            .order_by("id")
+            .values_list(
+                "participant__competition_id",
+                "participant_id",
+                "participant__person_id",
+                "judge_id",
+                "aspect_id",
+                "aspect__kind",
+                "aspect__max_mark",
+                "value",
+            )
+        ],
+        schema=rules.MARK_SCHEMA,
+        orient="row",
+    )
+    if marks.height == 0:
+        return []
+    params = pl.DataFrame(
+        {
+            "competition": [competition.pk],
+            "spread": [competition.spread],
+            "recognised_ranks": [competition.recognised_ranks],
+        },
+        schema={"competition": pl.Int64, "spread": pl.Int64, "recognised_ranks": pl.Int64},
+    )
+    results, flags = rules.score_season(marks, params)
+    flagged: dict[int, list[int]] = {}
+    for participant, aspect in flags.sort("participant", "aspect").iter_rows():
+        flagged.setdefault(participant, []).append(aspect)
+    return [
+        rules.Result(
+            participant_id=row["participant"],
+            person_id=row["person"],
+            total=row["total"],
+            measurement=row["measurement"],
+            score=Decimal(row["score_h"]).scaleb(-2),
+            rank=row["rank"],
+            medal=row["medal"],
+            recognised=row["recognised"],
+            flagged_aspects=flagged.get(row["participant"], []),
         )
-        for p, person, j, a, kind, mx, v in Mark.objects.filter(participant__competition=competition)
-        .order_by("id")
-        .values_list(
-            "participant_id",
-            "participant__person_id",
-            "judge_id",
-            "aspect_id",
-            "aspect__kind",
-            "aspect__max_mark",
-            "value",
-        )
+        for row in results.iter_rows(named=True)
     ]
-    return rules.compute_results(rows, spread=competition.spread, recognised_ranks=competition.recognised_ranks)

@@ -8,7 +8,8 @@ under their successors (:mod:`gongjiang.monitoring.crosswalk`).
 * Employed persons of a region and year: the region's own figure when there is one, otherwise the sum
   of its subregions' figures. A year without a figure takes the latest earlier year's (at most two
   years back); the value is then marked as carried forward.
-* Carriers count on a day if recognised on or before it and not withdrawn by it.
+* Carriers count on a day that falls within a span of their recognised history: recognised on or before
+  it, within its term or renewed, and not withdrawn by it (``monitoring.carriers``).
 * Organisations carry no filing dates, so their counts are today's and belong to the latest period only.
 """
 
@@ -25,8 +26,9 @@ from django.db.models import Count, Q
 from gongjiang.competitions import selectors as competition_selectors
 from gongjiang.evaluation import selectors as evaluation_selectors
 from gongjiang.monitoring import engine
+from gongjiang.monitoring.carriers import counted_spans
 from gongjiang.monitoring.crosswalk import current_code
-from gongjiang.monitoring.models import Carrier, DataSource, Indicator, RegionFact, RollupState
+from gongjiang.monitoring.models import DataSource, Indicator, RegionFact, RollupState
 from gongjiang.reference.regions import city_of, level_of, lineage, province_of, scope_prefix
 from gongjiang.registry.models import EmploymentStat, Organisation
 from gongjiang.training import selectors as training_selectors
@@ -320,10 +322,7 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
         store.regions.add(region)
     store.employed = _employed_table(wanted)
     store.carriers = [
-        (current_code(code), kind, digital, since, until)
-        for code, kind, digital, since, until in Carrier.objects.values_list(
-            "region_code", "kind", "digital", "since", "until"
-        )
+        (current_code(code), kind, digital, start, end) for code, kind, digital, start, end in counted_spans()
     ]
     store.filings = [(current_code(c), k, a, b) for c, k, a, b in evaluation_selectors.filing_spans()]
     store.digital_resources = [

@@ -142,10 +142,18 @@ class Target(Scoped):
 
 
 class CarrierKind(models.TextChoices):
+    """The carriers (载体) the documents name: 苏政办发〔2024〕37号 (八), 常政办发〔2025〕14号 二(一)3,
+    SZ-digital-10."""
+
     PUBLIC_TRAINING_BASE = "public_training_base", _("Public training base")
     MASTER_STUDIO = "master_studio", _("Skill master studio")
     CRAFTSMAN_COLLEGE = "craftsman_college", _("Craftsman college")
     ENTERPRISE_TRAINING_CENTRE = "enterprise_training_centre", _("Enterprise training centre")
+    MODEL_WORKER_STUDIO = "model_worker_studio", _("Model-worker and craftsman innovation studio")
+    RURAL_CRAFTSMAN_STATION = "rural_craftsman_station", _("Rural craftsman workstation")
+    CHIEF_TECHNICIAN_STUDIO = "chief_technician_studio", _("Chief technician studio")
+    DIGITAL_INTEGRATION_CENTRE = "digital_integration_centre", _("Digital-skill integration centre")
+    INDUSTRY_EDUCATION_BASE = "industry_education_base", _("Industry-education training base")
 
 
 class CarrierLevel(models.TextChoices):
@@ -154,21 +162,42 @@ class CarrierLevel(models.TextChoices):
     MUNICIPAL = "municipal", _("Municipal")
 
 
-class Carrier(Scoped):
-    """A carrier (载体) of skill development, counted against targets from the day it was recognised."""
+class CarrierStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied, awaiting review")
+    RECOGNISED = "recognised", _("Recognised")
+    REJECTED = "rejected", _("Not recognised")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    SCOPE = Scope("region_code", steps=frozenset({"withdraw"}))
+
+class Carrier(Scoped):
+    """A carrier (载体) of skill development: applied for by its organisation, recognised, assessed, funded,
+    renewed and withdrawn by the bureau, each step a dated :class:`CarrierDecision`. It is counted against
+    targets from its recognised history (``monitoring.carriers.spans``); ``since``, ``valid_until`` and
+    ``until`` summarise that history for lists."""
+
+    SCOPE = Scope(
+        "region_code",
+        "organisation",
+        organisation_acts=frozenset({"add"}),
+        steps=frozenset({"recognise", "reject", "assess", "fund", "renew", "withdraw"}),
+    )
 
     kind = models.CharField(_("kind"), max_length=30, choices=CarrierKind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=200)
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
-    level = models.CharField(_("level"), max_length=12, choices=CarrierLevel.choices)
-    since = models.DateField(_("recognised on"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=CarrierStatus.choices, default=CarrierStatus.RECOGNISED, db_index=True
+    )
+    level = models.CharField(_("level"), max_length=12, choices=CarrierLevel.choices, blank=True, default="")
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    since = models.DateField(_("recognised on"), null=True, blank=True)
+    valid_until = models.DateField(_("recognised until"), null=True, blank=True)
     until = models.DateField(_("withdrawn on"), null=True, blank=True)
     digital = models.BooleanField(_("digital skills"), default=False)
     organisation = models.ForeignKey(
         "registry.Organisation", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT
     )
+    description = models.TextField(_("what the carrier offers"), blank=True, default="")
     source = models.CharField(_("source"), max_length=200, blank=True, default="")
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -180,12 +209,55 @@ class Carrier(Scoped):
         constraints = [
             models.UniqueConstraint(fields=["kind", "region_code", "name"], name="carrier_natural_key"),
             models.CheckConstraint(
-                condition=models.Q(until__isnull=True) | models.Q(until__gt=models.F("since")), name="carrier_dates"
+                condition=models.Q(until__isnull=True)
+                | models.Q(since__isnull=True)
+                | models.Q(until__gt=models.F("since")),
+                name="carrier_dates",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CarrierDecisionKind(models.TextChoices):
+    APPLY = "apply", _("Application")
+    RECOGNISE = "recognise", _("Recognition")
+    REJECT = "reject", _("Not recognised")
+    ASSESS = "assess", _("Annual assessment")
+    FUND = "fund", _("Funding decision")
+    RENEW = "renew", _("Renewal")
+    WITHDRAW = "withdraw", _("Withdrawal")
+
+
+class CarrierDecision(Scoped):
+    """One dated step of a carrier's history, with the clause it rests on. Never changed or deleted."""
+
+    SCOPE = Scope("carrier__region_code", "carrier__organisation", read_only=True)
+
+    carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField(_("decision"), max_length=12, choices=CarrierDecisionKind.choices)
+    date = models.DateField(_("date"))
+    clause = models.CharField(_("clause"), max_length=120, blank=True, default="")
+    level = models.CharField(_("level"), max_length=12, choices=CarrierLevel.choices, blank=True, default="")
+    valid_until = models.DateField(_("recognised until"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True, default="")
+    amount = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True, default="")
+    decided_by = models.ForeignKey(
+        "core.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("carrier decision")
+        verbose_name_plural = _("carrier decisions")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
 
 
 class RegionFact(models.Model):

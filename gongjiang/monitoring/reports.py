@@ -310,7 +310,7 @@ def carriers_report(carriers: list[Carrier], scope_label: str) -> Report:
                 str(levels.get(c.level, c.level)),
                 f"{region_name(c.region_code)} ({c.region_code})",
                 _("yes") if c.digital else "",
-                c.since.isoformat(),
+                c.since.isoformat() if c.since else str(c.get_status_display()),
                 c.until.isoformat() if c.until else "",
             ]
             for c in carriers

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from gongjiang.core.scope import can, region_within, restrict
 from gongjiang.monitoring import engine
+from gongjiang.monitoring.carriers import counted_spans
+from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import ON_TRACK_FORECAST_MISS, evaluate, forecast_misses, judgement, target_plan
 from gongjiang.monitoring.measures import Store, build_store
 from gongjiang.monitoring.models import (
@@ -701,3 +703,15 @@ def demo_map_collections() -> list[dict[str, Any]]:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".json")
     ]
+
+
+def carrier_indicator_counts(region: str, day: datetime.date) -> list[tuple[Indicator, float]]:
+    """The carrier indicators (``source: carriers``) of ``region`` on ``day``, counted as the evaluation
+    counts them (``Store.carrier_count``) from the carriers' recognised history as it stands now."""
+    store = Store(as_of=day, periods=[])
+    store.carriers = [(current_code(c), k, d, a, b) for c, k, d, a, b in counted_spans()]
+    out = []
+    for indicator in Indicator.objects.filter(source=DataSource.CARRIERS).order_by("code"):
+        spec = indicator.numerator or {}
+        out.append((indicator, store.carrier_count(region, spec.get("kind", ""), bool(spec.get("digital")), day)))
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, record_set, snapshot
+from gongjiang.core.plausible import check_name, name_error
 from gongjiang.core.scope import authorize
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
@@ -26,8 +28,11 @@ from gongjiang.monitoring.incremental import rollup_update
 from gongjiang.monitoring.models import (
     Boundary,
     Carrier,
+    CarrierDecision,
+    CarrierDecisionKind,
     CarrierKind,
     CarrierLevel,
+    CarrierStatus,
     Comparison,
     DataSource,
     Indicator,
@@ -309,8 +314,9 @@ def _carrier_clean(
     if level not in CarrierLevel.values:
         errors["level"] = _("Unknown carrier level %(l)s.") % {"l": level}
     name = (name or "").strip()
-    if not name:
-        errors["name"] = _("Name is required.")
+    message = name_error(name)
+    if message:
+        errors["name"] = message
     if since > datetime.date.today():
         errors["since"] = _("The recognition date is in the future.")
     if until is not None and until <= since:
@@ -318,6 +324,50 @@ def _carrier_clean(
     if errors:
         raise ValidationError(errors)
     return {"name": name, "region_code": validate_region_code(region_code, as_of=since, field="region_code")}
+
+
+def _decide(actor: Any, carrier: Carrier, kind: str, day: datetime.date, **values: Any) -> CarrierDecision:
+    decision = CarrierDecision(
+        carrier=carrier,
+        kind=kind,
+        date=day,
+        decided_by=actor if getattr(actor, "pk", None) else None,
+        **values,
+    )
+    decision.full_clean()
+    decision.save()
+    record_change(action="create", instance=decision)
+    return decision
+
+
+def _clause(clause: str) -> str:
+    clause = (clause or "").strip()
+    if not clause:
+        raise ValidationError({"clause": _("Name the document and clause the decision rests on.")})
+    if len(clause) > 120:
+        raise ValidationError({"clause": _("At most 120 characters.")})
+    return clause
+
+
+def _decision_day(carrier: Carrier, day: datetime.date, field: str = "date") -> datetime.date:
+    """A decision's date: not in the future, and not before the carrier's last decision."""
+    if day > datetime.date.today():
+        raise ValidationError({field: _("The date is in the future.")})
+    last = carrier.decisions.order_by("-date").values_list("date", flat=True).first()
+    if last is not None and day < last:
+        raise ValidationError(
+            {field: _("The date is before the carrier's last decision (%(d)s).") % {"d": last.isoformat()}}
+        )
+    return day
+
+
+def _carrier_for_update(carrier: Carrier) -> Carrier:
+    return Carrier.objects.select_for_update().get(pk=carrier.pk)
+
+
+def _carrier_status(carrier: Carrier, *allowed: str, message: str) -> None:
+    if carrier.status not in allowed:
+        raise ValidationError({"status": message})
 
 
 @transaction.atomic
@@ -334,6 +384,8 @@ def carrier_create(
     organisation: Organisation | None = None,
     source: str = "",
 ) -> Carrier:
+    """Record a carrier recognised already (a national or provincial list, an earlier decision): the carrier
+    and its recognition (and withdrawal, when ``until`` is given) in its history, ``source`` as the clause."""
     clean = _carrier_clean(kind=kind, name=name, region_code=region_code, level=level, since=since, until=until)
     authorize(actor, "add", Carrier, region_code=clean["region_code"], field="region_code")
     if Carrier.objects.filter(kind=kind, region_code=clean["region_code"], name=clean["name"]).exists():
@@ -341,6 +393,7 @@ def carrier_create(
     carrier = Carrier(
         kind=kind,
         level=level,
+        status=CarrierStatus.WITHDRAWN if until is not None else CarrierStatus.RECOGNISED,
         since=since,
         until=until,
         digital=digital,
@@ -351,19 +404,52 @@ def carrier_create(
     carrier.full_clean()
     carrier.save()
     record_change(action="create", instance=carrier)
+    _decide(actor, carrier, CarrierDecisionKind.RECOGNISE, since, level=level, clause=carrier.source[:120])
+    if until is not None:
+        _decide(actor, carrier, CarrierDecisionKind.WITHDRAW, until, clause=carrier.source[:120], reason="—")
     return carrier
 
 
 @transaction.atomic
-def carrier_withdraw(*, actor: Any, carrier: Carrier, until: datetime.date) -> Carrier:
-    carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)
-    authorize(actor, "withdraw", carrier)
-    if carrier.until is not None:
-        raise ValidationError({"until": _("The carrier is already withdrawn.")})
-    if until <= carrier.since:
-        raise ValidationError({"until": _("The withdrawal date must be after the recognition date.")})
+def carrier_apply(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    kind: str,
+    name: str,
+    digital: bool = False,
+    description: str = "",
+    today: datetime.date | None = None,
+) -> Carrier:
+    """An organisation (an enterprise or school, or the bureau on its behalf) applies for recognition of a
+    carrier in its own region."""
+    day = today or datetime.date.today()
+    if kind not in CarrierKind.values:
+        raise ValidationError({"kind": _("Unknown carrier kind %(k)s.") % {"k": kind}})
+    carrier = Carrier(
+        kind=kind,
+        name=check_name(name),
+        region_code=organisation.region_code,
+        status=CarrierStatus.APPLIED,
+        applied_on=day,
+        digital=digital,
+        organisation=organisation,
+        description=(description or "").strip(),
+    )
+    authorize(actor, "add", carrier)
+    if Carrier.objects.filter(kind=kind, region_code=carrier.region_code, name=carrier.name).exists():
+        raise ValidationError({"name": _("This carrier is already registered in the region.")})
+    carrier.full_clean()
+    carrier.save()
+    record_change(action="create", instance=carrier)
+    _decide(actor, carrier, CarrierDecisionKind.APPLY, day, reason=carrier.description[:300])
+    return carrier
+
+
+def _update(carrier: Carrier, **values: Any) -> Carrier:
     before = snapshot(carrier)
-    carrier.until = until
+    for name, value in values.items():
+        setattr(carrier, name, value)
     carrier.full_clean()
     carrier.save()
     record_change(action="update", instance=carrier, before=before)
@@ -371,10 +457,148 @@ def carrier_withdraw(*, actor: Any, carrier: Carrier, until: datetime.date) -> C
 
 
 @transaction.atomic
+def carrier_recognise(
+    *,
+    actor: Any,
+    carrier: Carrier,
+    date: datetime.date,
+    level: str,
+    clause: str,
+    valid_until: datetime.date | None = None,
+) -> Carrier:
+    """Recognise an application at a level (national, provincial, city), for a term or without one."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "recognise", carrier)
+    _carrier_status(carrier, CarrierStatus.APPLIED, message=_("Only an application awaiting review is recognised."))
+    if level not in CarrierLevel.values:
+        raise ValidationError({"level": _("Unknown carrier level %(l)s.") % {"l": level}})
+    clause = _clause(clause)
+    day = _decision_day(carrier, date)
+    if valid_until is not None and valid_until <= day:
+        raise ValidationError({"valid_until": _("The term must end after the recognition date.")})
+    _decide(actor, carrier, CarrierDecisionKind.RECOGNISE, day, level=level, valid_until=valid_until, clause=clause)
+    return _update(carrier, status=CarrierStatus.RECOGNISED, level=level, since=day, valid_until=valid_until)
+
+
+@transaction.atomic
+def carrier_reject(*, actor: Any, carrier: Carrier, date: datetime.date, reason: str, clause: str) -> Carrier:
+    """Refuse an application, with the reason."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "reject", carrier)
+    _carrier_status(carrier, CarrierStatus.APPLIED, message=_("Only an application awaiting review is refused."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    clause = _clause(clause)
+    day = _decision_day(carrier, date)
+    _decide(actor, carrier, CarrierDecisionKind.REJECT, day, reason=reason[:300], clause=clause)
+    return _update(carrier, status=CarrierStatus.REJECTED)
+
+
+@transaction.atomic
+def carrier_assess(
+    *,
+    actor: Any,
+    carrier: Carrier,
+    year: int,
+    date: datetime.date,
+    score: Decimal,
+    findings: str,
+    clause: str,
+) -> CarrierDecision:
+    """The annual assessment of a recognised carrier: a score from 0 to 100 and the findings, once a year."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "assess", carrier)
+    _carrier_status(carrier, CarrierStatus.RECOGNISED, message=_("Only a recognised carrier is assessed."))
+    if carrier.since is None or not carrier.since.year <= year <= date.year:
+        raise ValidationError({"year": _("The year must be between the recognition and the assessment date.")})
+    if carrier.decisions.filter(kind=CarrierDecisionKind.ASSESS, year=year).exists():
+        raise ValidationError({"year": _("The carrier has been assessed for %(y)d already.") % {"y": year}})
+    try:
+        value = Decimal(str(score))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"score": _("The score is a number from 0 to 100.")}) from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise ValidationError({"score": _("The score is a number from 0 to 100.")})
+    findings = (findings or "").strip()
+    if not findings:
+        raise ValidationError({"findings": _("Write down the findings.")})
+    clause = _clause(clause)
+    day = _decision_day(carrier, date)
+    decision = _decide(
+        actor,
+        carrier,
+        CarrierDecisionKind.ASSESS,
+        day,
+        year=year,
+        score=value.quantize(Decimal("0.1")),
+        findings=findings,
+        clause=clause,
+    )
+    return decision
+
+
+@transaction.atomic
+def carrier_fund(
+    *, actor: Any, carrier: Carrier, date: datetime.date, amount: int, clause: str, reason: str = ""
+) -> CarrierDecision:
+    """A funding decision for a recognised carrier: ``amount`` in fen, above zero."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "fund", carrier)
+    _carrier_status(carrier, CarrierStatus.RECOGNISED, message=_("Only a recognised carrier is funded."))
+    if not isinstance(amount, int) or amount <= 0 or amount > 10**11:
+        raise ValidationError({"amount": _("The amount must be above zero and at most 1,000,000,000 yuan.")})
+    clause = _clause(clause)
+    day = _decision_day(carrier, date)
+    decision = _decide(
+        actor, carrier, CarrierDecisionKind.FUND, day, amount=amount, reason=(reason or "").strip()[:300], clause=clause
+    )
+    return decision
+
+
+@transaction.atomic
+def carrier_renew(
+    *, actor: Any, carrier: Carrier, date: datetime.date, valid_until: datetime.date, clause: str
+) -> Carrier:
+    """Renew a recognised carrier to a new end of term (later than the present one)."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "renew", carrier)
+    _carrier_status(carrier, CarrierStatus.RECOGNISED, message=_("Only a recognised carrier is renewed."))
+    clause = _clause(clause)
+    day = _decision_day(carrier, date)
+    if valid_until <= day or (carrier.valid_until is not None and valid_until <= carrier.valid_until):
+        raise ValidationError({"valid_until": _("The new term must end after the renewal and after the present term.")})
+    _decide(actor, carrier, CarrierDecisionKind.RENEW, day, valid_until=valid_until, clause=clause)
+    return _update(carrier, valid_until=valid_until)
+
+
+@transaction.atomic
+def carrier_withdraw(
+    *, actor: Any, carrier: Carrier, until: datetime.date, reason: str = "", clause: str = ""
+) -> Carrier:
+    """Withdraw a recognised carrier: from ``until`` on it no longer counts in the indicators."""
+    carrier = _carrier_for_update(carrier)
+    authorize(actor, "withdraw", carrier)
+    if carrier.until is not None or carrier.status == CarrierStatus.WITHDRAWN:
+        raise ValidationError({"until": _("The carrier is already withdrawn.")})
+    _carrier_status(carrier, CarrierStatus.RECOGNISED, message=_("Only a recognised carrier is withdrawn."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    clause = _clause(clause)
+    if carrier.since is None or until <= carrier.since:
+        raise ValidationError({"until": _("The withdrawal date must be after the recognition date.")})
+    day = _decision_day(carrier, until, field="until")
+    _decide(actor, carrier, CarrierDecisionKind.WITHDRAW, day, reason=reason[:300], clause=clause)
+    return _update(carrier, status=CarrierStatus.WITHDRAWN, until=day)
+
+
+@transaction.atomic
 def carriers_bulk_create(
     *, actor: Any, rows: list[dict[str, Any]], region_code: str = "", detail: dict[str, Any] | None = None
 ) -> int:
-    """Create many carriers at once (validated row by row first; any error writes nothing)."""
+    """Create many recognised carriers at once, each with its recognition (and withdrawal) in its history
+    (validated row by row first; any error writes nothing)."""
     errors: list[str] = []
     objs: list[Carrier] = []
     seen: set[tuple[str, str, str]] = set()
@@ -406,6 +630,7 @@ def carriers_bulk_create(
             Carrier(
                 kind=row["kind"],
                 level=row["level"],
+                status=CarrierStatus.WITHDRAWN if row.get("until") else CarrierStatus.RECOGNISED,
                 since=row["since"],
                 until=row.get("until"),
                 digital=bool(row.get("digital", False)),
@@ -417,7 +642,27 @@ def carriers_bulk_create(
         raise ValidationError(errors)
     Carrier.objects.bulk_create(objs, batch_size=1000)
     if objs:
+        if any(c.pk is None for c in objs):  # a backend that returns no keys from a bulk insert
+            keys = {(c.kind, c.region_code, c.name): c.pk for c in Carrier.objects.only("kind", "region_code", "name")}
+            for c in objs:
+                c.pk = keys[(c.kind, c.region_code, c.name)]
         record_set(model=Carrier, count=len(objs), detail=detail or {}, region_code=region_code)
+        decisions = [
+            CarrierDecision(
+                carrier_id=c.pk, kind=CarrierDecisionKind.RECOGNISE, date=since, level=c.level, clause=c.source[:120]
+            )
+            for c in objs
+            if (since := c.since) is not None
+        ]
+        decisions += [
+            CarrierDecision(
+                carrier_id=c.pk, kind=CarrierDecisionKind.WITHDRAW, date=c.until, clause=c.source[:120], reason="—"
+            )
+            for c in objs
+            if c.until is not None
+        ]
+        CarrierDecision.objects.bulk_create(decisions, batch_size=1000)
+        record_set(model=CarrierDecision, count=len(decisions), detail=detail or {}, region_code=region_code)
     return len(objs)
 
 

@@ -12,15 +12,16 @@ from gongjiang.reference.selectors import region_name
 class CarrierTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=("carrier-detail", [tables.A("pk")]))
     kind = tables.Column(verbose_name=_("Kind"))
-    level = tables.Column(verbose_name=_("Level"))
+    status = tables.Column(verbose_name=_("Status"))
+    level = tables.Column(verbose_name=_("Level"), default="")
     region_code = tables.Column(verbose_name=_("Region"), attrs={"td": {"class": "region"}})
     digital = tables.BooleanColumn(verbose_name=_("Digital"), yesno=("✓", ""))
-    since = tables.DateColumn(verbose_name=_("Recognised"), format="Y-m-d")
+    since = tables.DateColumn(verbose_name=_("Recognised"), format="Y-m-d", default="")
     until = tables.DateColumn(verbose_name=_("Withdrawn"), format="Y-m-d", default="")
 
     class Meta:
         model = Carrier
-        fields = ("name", "kind", "level", "region_code", "digital", "since", "until")
+        fields = ("name", "kind", "status", "level", "region_code", "digital", "since", "until")
         attrs = {"class": "table table-sm table-striped bg-white", "id": "carriers-table"}
         empty_text = _("No carriers in your scope.")
 

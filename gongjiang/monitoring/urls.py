@@ -12,5 +12,7 @@ urlpatterns = [
     path("indicators/", views.indicators_page, name="monitoring-indicators"),
     path("rollup/", views.rollup_status, name="monitoring-rollup"),
     path("rollup/refresh/", views.rollup_refresh, name="monitoring-rollup-refresh"),
+    # Public, without signing in: the carriers recognised today.
+    path("carriers/recognised/", views.public_carriers, name="carriers-public"),
     *views.CARRIERS.urls(),
 ]

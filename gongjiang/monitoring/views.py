@@ -4,6 +4,8 @@ with the same content."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -11,17 +13,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
-from gongjiang.core.pages import Field, Register, Step
+from gongjiang.core.models import Role
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import can, home_region, restrict
-from gongjiang.monitoring import reports, selectors, services
+from gongjiang.monitoring import forms, models, reports, selectors, services
+from gongjiang.monitoring.carriers import recognised_on
 from gongjiang.monitoring.exports import respond
 from gongjiang.monitoring.filtersets import CarrierFilter
-from gongjiang.monitoring.forms import CarrierForm, CarrierWithdrawForm
+from gongjiang.monitoring.forms import CarrierForm
 from gongjiang.monitoring.models import (
     Carrier,
     Comparison,
@@ -33,6 +39,7 @@ from gongjiang.monitoring.models import (
     forecast_model_label,
 )
 from gongjiang.monitoring.tables import CarrierTable
+from gongjiang.reference.regions import is_code
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation
 from gongjiang.wages.selectors import median_by_level
@@ -246,8 +253,28 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/indicators.html", {"rows": rows})
 
 
+def _fen(amount: Any) -> int:
+    return int((Decimal(str(amount)) * 100).to_integral_value())
+
+
+def _is_organisation(user: Any) -> bool:
+    return getattr(user, "role", "") == Role.ORGANISATION and getattr(user, "organisation_id", None) is not None
+
+
+def _apply(actor: Any, kind: str, name: str, digital: bool, description: str) -> Carrier:
+    organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=actor.organisation_id)
+    return services.carrier_apply(
+        actor=actor, organisation=organisation, kind=kind, name=name, digital=digital, description=description
+    )
+
+
+CarrierStatus = models.CarrierStatus
+
+
 class CarrierRegister(Register):
-    """Carriers (载体): training bases, master studios and the like, recognised and withdrawn by officers."""
+    """Carriers (载体): training bases, master studios and the like. An organisation applies; the bureau
+    recognises (or refuses), assesses every year, funds, renews and withdraws, each a dated decision with
+    its clause, listed in the carrier's history."""
 
     model = Carrier
     path = "carriers"
@@ -257,27 +284,102 @@ class CarrierRegister(Register):
     related = ("organisation",)
     create_form = CarrierForm
     list_template = "monitoring/carrier_list.html"
-    add_label = _l("Register a carrier")
+    detail_template = "monitoring/carrier_detail.html"
+    add_label = _l("Register a recognised carrier")
     ordering = ("region_code", "kind", "name")
     fields = (
         Field(_l("Kind"), lambda c: c.get_kind_display()),
-        Field(_l("Level"), lambda c: c.get_level_display()),
+        Field(_l("Status"), lambda c: c.get_status_display()),
+        Field(_l("Level"), lambda c: c.get_level_display() or None),
         Field(_l("Region"), lambda c: f"{region_name(c.region_code)} ({c.region_code})"),
         Field(_l("Digital skills"), lambda c: _("Yes") if c.digital else _("No")),
         Field(_l("Organisation"), lambda c: c.organisation),
+        Field(_l("What the carrier offers"), lambda c: c.description or None),
+        Field(_l("Applied on"), lambda c: c.applied_on),
         Field(_l("Recognised on"), lambda c: c.since),
+        Field(_l("Recognised until"), lambda c: c.valid_until),
         Field(_l("Withdrawn on"), lambda c: c.until),
-        Field(_l("Source"), lambda c: c.source),
+        Field(_l("Source"), lambda c: c.source or None),
     )
     steps = (
         Step(
+            "recognise",
+            _l("Recognise"),
+            lambda actor, obj, date, level, valid_until, clause: services.carrier_recognise(
+                actor=actor, carrier=obj, date=date, level=level, valid_until=valid_until, clause=clause
+            ),
+            form=forms.CarrierRecogniseForm,
+            when=lambda c: c.status == CarrierStatus.APPLIED,
+            confirm=_l("From the day given the carrier counts in the indicators."),
+            done=_l("The carrier is recognised."),
+            danger=False,
+        ),
+        Step(
+            "reject",
+            _l("Refuse"),
+            lambda actor, obj, date, reason, clause: services.carrier_reject(
+                actor=actor, carrier=obj, date=date, reason=reason, clause=clause
+            ),
+            form=forms.CarrierRejectForm,
+            when=lambda c: c.status == CarrierStatus.APPLIED,
+            confirm=_l("The application is refused with the reason given."),
+            done=_l("The application was refused."),
+        ),
+        Step(
+            "assess",
+            _l("Record the annual assessment"),
+            lambda actor, obj, year, date, score, findings, clause: services.carrier_assess(
+                actor=actor, carrier=obj, year=year, date=date, score=score, findings=findings, clause=clause
+            ),
+            form=forms.CarrierAssessForm,
+            when=lambda c: c.status == CarrierStatus.RECOGNISED,
+            done=_l("The assessment is recorded."),
+            danger=False,
+        ),
+        Step(
+            "fund",
+            _l("Decide funding"),
+            lambda actor, obj, date, amount, reason, clause: services.carrier_fund(
+                actor=actor, carrier=obj, date=date, amount=_fen(amount), reason=reason, clause=clause
+            ),
+            form=forms.CarrierFundForm,
+            when=lambda c: c.status == CarrierStatus.RECOGNISED,
+            done=_l("The funding decision is recorded."),
+            danger=False,
+        ),
+        Step(
+            "renew",
+            _l("Renew"),
+            lambda actor, obj, date, valid_until, clause: services.carrier_renew(
+                actor=actor, carrier=obj, date=date, valid_until=valid_until, clause=clause
+            ),
+            form=forms.CarrierRenewForm,
+            when=lambda c: c.status == CarrierStatus.RECOGNISED,
+            done=_l("The carrier is renewed."),
+            danger=False,
+        ),
+        Step(
             "withdraw",
             _l("Withdraw"),
-            lambda actor, obj, until: services.carrier_withdraw(actor=actor, carrier=obj, until=until),
-            form=CarrierWithdrawForm,
-            when=lambda c: c.until is None,
-            confirm=_l("From the day given the carrier no longer counts in the indicators."),
+            lambda actor, obj, until, reason, clause: services.carrier_withdraw(
+                actor=actor, carrier=obj, until=until, reason=reason, clause=clause
+            ),
+            form=forms.CarrierWithdrawForm,
+            when=lambda c: c.status == CarrierStatus.RECOGNISED,
+            confirm=_l("From the day given the carrier no longer counts in the indicators. This cannot be undone."),
             done=_l("The carrier was withdrawn."),
+        ),
+    )
+    actions = (
+        Action(
+            "apply",
+            lambda actor, kind, name, digital, description: _apply(actor, kind, name, digital, description),
+            label=_l("Apply for recognition"),
+            form=forms.CarrierApplyForm,
+            show=lambda user, obj: _is_organisation(user) and can(user, "add", Carrier),
+            done=_l("The application is submitted; the bureau will review it."),
+            to=lambda obj, carrier: reverse("carrier-detail", args=[carrier.pk]),
+            on_list=True,
         ),
     )
 
@@ -296,6 +398,32 @@ class CarrierRegister(Register):
             organisation=organisation,
             source=data["source"],
         )
+
+    def form_view(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        if pk is None and _is_organisation(request.user):
+            raise PermissionDenied(_("An organisation applies for recognition; the bureau registers carriers."))
+        return super().form_view(request, pk)
+
+    def list_context(self, request: HttpRequest) -> dict[str, Any]:
+        # An organisation applies (the action above); registering a recognised carrier is the bureau's.
+        context: dict[str, Any] = {"can_add": not _is_organisation(request.user) and can(request.user, "add", Carrier)}
+        region = home_region(request.user)
+        if region is not None:
+            try:
+                day = datetime.date.fromisoformat(request.GET.get("as_of", "")[:10])
+            except ValueError:
+                day = timezone.localdate()
+            context["counted"] = {
+                "region": region,
+                "region_name": region_name(region),
+                "day": day,
+                "rows": selectors.carrier_indicator_counts(region, day),
+            }
+        return context
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        decisions = restrict(obj.decisions.select_related("decided_by"), request.user).order_by("date", "id")
+        return {"decisions": [(d, f"{Decimal(d.amount) / 100:,.2f}" if d.amount else "") for d in decisions]}
 
     def list_view(self, request: HttpRequest) -> HttpResponse:
         fmt = _format(request)
@@ -335,3 +463,34 @@ def rollup_refresh(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
     return redirect(target or "monitoring")
+
+
+@require_GET
+def public_carriers(request: HttpRequest) -> HttpResponse:
+    """Public, without signing in: the carriers recognised today (counting against targets), by region and
+    kind, with their organisation and level; no personal data."""
+    region = request.GET.get("region", "").strip()
+    if region and not is_code(region):
+        raise Http404(_("Unknown region."))
+    kind = request.GET.get("kind", "").strip()
+    if kind and kind not in models.CarrierKind.values:
+        raise Http404(_("Unknown carrier kind."))
+    today = timezone.localdate()
+    rows = recognised_on(today, region=region, kind=kind)
+    counts: dict[str, int] = {}
+    for c in rows:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    labels = dict(models.CarrierKind.choices)
+    return render(
+        request,
+        "monitoring/public_carriers.html",
+        {
+            "rows": [(c, f"{region_name(c.region_code)}") for c in rows],
+            "counts": [(labels[k], n) for k, n in sorted(counts.items())],
+            "kinds": models.CarrierKind.choices,
+            "kind": kind,
+            "region": region,
+            "region_label": region_name(region) if region else "",
+            "today": today,
+        },
+    )

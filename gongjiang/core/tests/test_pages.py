@@ -151,9 +151,19 @@ def test_carrier_recognised_and_withdrawn_on_the_pages(client, suzhou, make_user
     )  # fmt: skip
     carrier = Carrier.objects.get(name="张家港焊接技能大师工作室")
     assert carrier.organisation == org
-    client.post(f"/monitoring/carriers/{carrier.pk}/withdraw/", {"until": "2025-01-01"})
+    # A withdrawal names its reason and clause; without them nothing changes.
+    client.post(
+        f"/monitoring/carriers/{carrier.pk}/withdraw/", {"until": "2025-01-01", "clause": "苏政办发〔2024〕37号 (八)"}
+    )
+    carrier.refresh_from_db()
+    assert carrier.until is None
+    client.post(
+        f"/monitoring/carriers/{carrier.pk}/withdraw/",
+        {"until": "2025-01-01", "reason": "年度考核不合格", "clause": "苏政办发〔2024〕37号 (八)"},
+    )
     carrier.refresh_from_db()
     assert carrier.until == datetime.date(2025, 1, 1)
+    assert [d.kind for d in carrier.decisions.all()] == ["recognise", "withdraw"]
     assert "张家港焊接技能大师工作室" in client.get("/monitoring/carriers/").content.decode()
     assert client.get("/monitoring/carriers/", {"current": "true"}).context["records"] == []
 

@@ -40,7 +40,13 @@ from gongjiang.evaluation.tests.matrix import (
     add_evaluation_world,
 )
 from gongjiang.imports.models import ImportJob
-from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
+from gongjiang.monitoring.tests.matrix import (
+    MONITORING_MODELS,
+    MONITORING_ORG_ACTS,
+    MONITORING_ORG_VIEW,
+    MONITORING_READ_ONLY,
+    add_monitoring_world,
+)
 from gongjiang.portal.models import WorkerInvitation
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
@@ -104,10 +110,11 @@ ORG_ACTS: dict[str, dict[str, set[str]]] = {
     **EVALUATION_ORG_ACTS,
     **WAGES_ORG_ACTS,
     **HONOURS_ORG_ACTS,
+    **MONITORING_ORG_ACTS,
 }
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
-READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
+READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY, *MONITORING_READ_ONLY}
 
 MODELS: dict[str, type] = {
     "registry.Person": Person,

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from gongjiang.monitoring.models import Carrier, CarrierKind, CarrierLevel, Target, TargetEvaluation
+from gongjiang.monitoring.models import Carrier, CarrierDecision, CarrierKind, CarrierLevel, Target, TargetEvaluation
 from gongjiang.monitoring.selectors import evaluation_json
 
 
@@ -45,11 +45,39 @@ class TargetSerializer(serializers.ModelSerializer):
         return evaluation_json(ev) if ev else None
 
 
+class CarrierDecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CarrierDecision
+        fields = ["date", "kind", "clause", "level", "valid_until", "year", "score", "findings", "amount", "reason"]
+        read_only_fields = fields
+
+
 class CarrierSerializer(serializers.ModelSerializer):
+    """A carrier with its history. Posting one records a carrier recognised already (with ``since``); an
+    application and the bureau's decisions are taken on the carrier's pages."""
+
     kind = serializers.ChoiceField(choices=CarrierKind.choices)
     level = serializers.ChoiceField(choices=CarrierLevel.choices)
+    since = serializers.DateField()
+    status = serializers.CharField(read_only=True)
+    valid_until = serializers.DateField(read_only=True)
+    decisions = CarrierDecisionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Carrier
-        fields = ["id", "kind", "name", "region_code", "level", "since", "until", "digital", "organisation", "source"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "region_code",
+            "status",
+            "level",
+            "since",
+            "valid_until",
+            "until",
+            "digital",
+            "organisation",
+            "source",
+            "decisions",
+        ]
         validators: list = []  # the service checks the natural key and names the field

@@ -33,7 +33,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
 
 class CarrierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
-    queryset = Carrier.objects.order_by("pk")
+    queryset = Carrier.objects.prefetch_related("decisions").order_by("pk")
     serializer_class = CarrierSerializer
 
     def perform_create(self, serializer: Any) -> None:

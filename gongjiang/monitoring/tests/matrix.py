@@ -2,8 +2,10 @@
 
 ``add_monitoring_world`` places a target and a carrier in 张家港, 虎丘, 武进, 苏州 and 江苏, each with its
 change record (targets directly through the ORM, carriers through their service). Both are located in
-their region; organisation users see neither. The derived tables (facts, evaluations, forecasts,
-warnings) are read only through ``gongjiang.monitoring.selectors``, tested in test_access.py.
+their region; organisation users see neither. The enterprise ``org_own`` of 张家港 has applied for a
+studio: it sees that carrier and its history, and applies (adds) in its own name. The derived tables
+(facts, evaluations, forecasts, warnings) are read only through ``gongjiang.monitoring.selectors``, tested
+in test_access.py.
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ import datetime
 from typing import Any
 
 from gongjiang.core.audit import audit_context, record_change
-from gongjiang.monitoring.models import Carrier, Indicator, Target
-from gongjiang.monitoring.services import carrier_create
+from gongjiang.monitoring.models import Carrier, CarrierDecision, Indicator, Target
+from gongjiang.monitoring.services import carrier_apply, carrier_create
 
 ZJG, HUQIU, WUJIN, SUZHOU, JIANGSU = "320582", "320505", "320412", "320500", "320000"
 
-MONITORING_MODELS: dict[str, type] = {"monitoring.Target": Target, "monitoring.Carrier": Carrier}
-MONITORING_ORG_VIEW: dict[str, set[str]] = {"monitoring.Target": set(), "monitoring.Carrier": set()}
+MONITORING_MODELS: dict[str, type] = {
+    "monitoring.Target": Target,
+    "monitoring.Carrier": Carrier,
+    "monitoring.CarrierDecision": CarrierDecision,
+}
+# The organisation user sees the carrier its organisation applied for, and that carrier's decisions.
+MONITORING_ORG_VIEW: dict[str, set[str]] = {
+    "monitoring.Target": set(),
+    "monitoring.Carrier": {"ca_own"},
+    "monitoring.CarrierDecision": {"cd_own"},
+}
+MONITORING_ORG_ACTS: dict[str, dict[str, set[str]]] = {"monitoring.Carrier": {"add": {"ca_own"}}}
+MONITORING_READ_ONLY = {"monitoring.CarrierDecision"}
 
 
 def add_monitoring_world(w: Any) -> None:
@@ -58,3 +71,13 @@ def add_monitoring_world(w: Any) -> None:
                 since=datetime.date(2020, 5, 1),
             )
             w.add(f"ca_{key}", carrier, region)
+            w.add(f"cd_{key}", carrier.decisions.get(), region)
+        own = carrier_apply(
+            actor=None,
+            organisation=w.get("org_own"),
+            kind="master_studio",
+            name="本企业技能大师工作室",
+            today=datetime.date(2025, 3, 1),
+        )
+        w.add("ca_own", own, ZJG)
+        w.add("cd_own", own.decisions.get(), ZJG)
