@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gongjiang.credentials",
     "gongjiang.evaluation",
     "gongjiang.competitions",
+    "gongjiang.labour",
     "gongjiang.imports",
     "gongjiang.portal",
     "gongjiang.synth",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("training/", include("gongjiang.training.urls")),
     path("evaluation/", include("gongjiang.evaluation.urls")),
     path("competitions/", include("gongjiang.competitions.urls")),
+    path("labour/", include("gongjiang.labour.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("healthz/", portal_views.healthz, name="healthz"),
