@@ -38,6 +38,7 @@ from gongjiang.evaluation.tests.matrix import (
     add_evaluation_world,
 )
 from gongjiang.imports.models import ImportJob
+from gongjiang.labour.tests.matrix import LABOUR_MODELS, LABOUR_ORG_ACTS, LABOUR_ORG_VIEW, add_labour_world
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
@@ -87,10 +88,11 @@ ORG_VIEW: dict[str, set[str]] = {
     **MONITORING_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
+    **LABOUR_ORG_VIEW,
 }
 
 # What it may do beyond viewing: its own records of the models that list the step in organisation_acts.
-ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS}
+ORG_ACTS: dict[str, dict[str, set[str]]] = {**TRAINING_ORG_ACTS, **EVALUATION_ORG_ACTS, **LABOUR_ORG_ACTS}
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
 READ_ONLY_MODELS = {"core.ChangeRecord", *EVALUATION_READ_ONLY}
@@ -107,6 +109,7 @@ MODELS: dict[str, type] = {
     **MONITORING_MODELS,
     **EVALUATION_MODELS,
     **COMPETITIONS_MODELS,
+    **LABOUR_MODELS,
 }
 
 
@@ -215,6 +218,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     add_monitoring_world(w)
     add_evaluation_world(w)
     add_competitions_world(w)
+    add_labour_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):
