@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "gongjiang.evaluation",
     "gongjiang.competitions",
     "gongjiang.wages",
+    "gongjiang.labour",
     "gongjiang.imports",
     "gongjiang.portal",
     "gongjiang.synth",

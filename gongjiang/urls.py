@@ -27,6 +27,7 @@ urlpatterns = [
     path("competitions/", include("gongjiang.competitions.urls")),
     path("wages/", include("gongjiang.wages.urls")),
     path("honours/", include("gongjiang.honours.urls")),
+    path("labour/", include("gongjiang.labour.urls")),
     path("imports/", include("gongjiang.imports.urls")),
     path("verify/", include("gongjiang.portal.urls")),
     path("me/", include("gongjiang.portal.me_urls")),

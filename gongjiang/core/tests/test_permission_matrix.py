@@ -101,6 +101,7 @@ ORG_VIEW: dict[str, set[str]] = {
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
     **WAGES_ORG_VIEW,
+    **LABOUR_ORG_VIEW,
     **HONOURS_ORG_VIEW,
 }
 
@@ -111,6 +112,7 @@ ORG_ACTS: dict[str, dict[str, set[str]]] = {
     **WAGES_ORG_ACTS,
     **HONOURS_ORG_ACTS,
     **MONITORING_ORG_ACTS,
+    **LABOUR_ORG_ACTS,
 }
 
 # Change records are append-only: nobody, not even a superuser, is in scope to change or delete them.
@@ -131,6 +133,7 @@ MODELS: dict[str, type] = {
     **COMPETITIONS_MODELS,
     **WAGES_MODELS,
     **HONOURS_MODELS,
+    **LABOUR_MODELS,
 }
 
 
@@ -251,6 +254,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
     add_competitions_world(w)
     add_wages_world(w)
     add_honours_world(w)
+    add_labour_world(w)
 
     # Every object above wrote its change record, located where the object is scoped.
     for label, entries in list(w.objects.items()):

@@ -1,0 +1,163 @@
+"""Forms of the labour pages. They parse input; the services decide and write. An organisation user's
+own organisation is taken from the account; officers choose one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.pickers import Picker
+from gongjiang.core.uploads import DateInput
+from gongjiang.labour.models import ApprenticeshipKind, ClassKind, SeekerKind
+from gongjiang.reference.models import SkillLevel
+
+
+def _levels(optional: bool) -> list[tuple[str, Any]]:
+    levels = [(lv.code, lv.name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")]
+    return ([("", _("Not stated"))] if optional else []) + levels
+
+
+class _LevelForm(BootstrapForm):
+    level_optional = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "level" in self.fields:
+            self.fields["level"].choices = _levels(self.level_optional)  # type: ignore[attr-defined]
+
+
+OWN_HELP = _("Organisation users need not choose: their own is taken.")
+
+
+class PostForm(_LevelForm):
+    organisation = forms.IntegerField(
+        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
+    )
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    level = forms.ChoiceField(label=_("Skill level"), choices=(), required=False)
+    headcount = forms.IntegerField(label=_("Headcount"), min_value=1, max_value=100_000)
+    wage_offer = forms.IntegerField(label=_("Monthly wage offered (yuan)"), min_value=1, max_value=1_000_000)
+    start = forms.DateField(label=_("Start date"), widget=DateInput)
+    region_code = forms.CharField(
+        label=_("Region of the post"),
+        max_length=6,
+        required=False,
+        widget=Picker("regions"),
+        help_text=_("Empty: the enterprise's own region."),
+    )
+
+
+class SurveyForm(BootstrapForm):
+    organisation = forms.IntegerField(
+        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
+    )
+    year = forms.IntegerField(label=_("Survey year"), min_value=2000, max_value=2100)
+
+
+class SurveyLineForm(_LevelForm):
+    level_optional = False
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    level = forms.ChoiceField(label=_("Skill level"), choices=())
+    staff = forms.IntegerField(label=_("Staff now"), min_value=0)
+    hires_1 = forms.IntegerField(label=_("Planned hires next year"), min_value=0)
+    hires_2 = forms.IntegerField(label=_("Planned hires in two years"), min_value=0)
+    hires_3 = forms.IntegerField(label=_("Planned hires in three years"), min_value=0)
+    hard_to_fill = forms.IntegerField(label=_("Posts hard to fill"), min_value=0, initial=0)
+    open_days = forms.IntegerField(label=_("Days the hard posts stayed open"), min_value=0, initial=0)
+
+
+class CatalogForm(BootstrapForm):
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+
+class ProgrammeForm(BootstrapForm):
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+    name = forms.CharField(label=_("Programme"), max_length=80)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    enrolment = forms.IntegerField(label=_("Enrolment"), min_value=0)
+    expected_graduates = forms.IntegerField(label=_("Expected graduates"), min_value=0)
+
+
+class OrderClassForm(BootstrapForm):
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+    enterprise = forms.IntegerField(label=_("Enterprise"), widget=Picker("organisations"))
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ClassKind.choices)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    places = forms.IntegerField(label=_("Places"), min_value=1, max_value=10_000)
+    funding_per_student = forms.IntegerField(label=_("Enterprise funding per student (yuan)"), min_value=0, initial=0)
+    school_quota = forms.IntegerField(label=_("Most students from one school"), min_value=1, required=False)
+    region_quota = forms.IntegerField(label=_("Most students from one region"), min_value=1, required=False)
+
+
+class ApprenticeshipForm(_LevelForm):
+    level_optional = False
+    kind = forms.ChoiceField(label=_("Kind"), choices=ApprenticeshipKind.choices)
+    enterprise = forms.IntegerField(
+        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
+    )
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"))
+    id_number = forms.CharField(label=_("Apprentice's ID number"), max_length=18)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
+    level = forms.ChoiceField(label=_("Target level"), choices=())
+    start = forms.DateField(label=_("Start date"), widget=DateInput)
+    end = forms.DateField(label=_("End date"), widget=DateInput)
+
+
+class SchoolReportForm(BootstrapForm):
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    teachers = forms.IntegerField(label=_("Teachers"), min_value=1)
+    dual_teachers = forms.IntegerField(label=_("Dual-qualified teachers"), min_value=0)
+    social_trainees = forms.IntegerField(label=_("Persons trained for society"), min_value=0)
+
+
+class SeekerForm(_LevelForm):
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SeekerKind.choices)
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"))
+    graduation_year = forms.IntegerField(label=_("Graduation year"), min_value=2000, max_value=2100, required=False)
+    region_code = forms.CharField(label=_("Region wanted"), max_length=6, widget=Picker("regions"))
+    occupation = forms.CharField(label=_("Occupation wanted"), max_length=20, widget=Picker("occupations"))
+    level = forms.ChoiceField(label=_("Skill level"), choices=(), required=False)
+    wage_expected = forms.IntegerField(label=_("Monthly wage asked (yuan)"), min_value=0, initial=0)
+
+
+class PlaceForm(BootstrapForm):
+    post = forms.IntegerField(label=_("Post number"), min_value=1)
+    start = forms.DateField(label=_("Start date"), widget=DateInput)
+
+
+class RoundForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    region_code = forms.CharField(
+        label=_("Region code"),
+        max_length=6,
+        required=False,
+        widget=Picker("regions"),
+        help_text=_("A bureau's round: the region whose classes it matches. A school's round takes its own."),
+    )
+
+
+class ApplicantForm(BootstrapForm):
+    id_number = forms.CharField(label=_("Student's ID number"), max_length=18)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+    choices = forms.CharField(
+        label=_("Choices"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One line per class: the class number, the student's rank (1 first) and the enterprise's score, "
+            "separated by commas."
+        ),
+    )

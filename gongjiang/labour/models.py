@@ -1,0 +1,466 @@
+"""Labour-market services: enterprises' skill demand and the yearly talent-need survey (苏政办发〔2024〕37号
+(三)), the need catalog a bureau publishes from them with its shortage proposals; schools' programmes,
+order and named classes (订单班、冠名班, 常政办发〔2025〕14号 二(二)7; ZJG opinion 二(八)), apprenticeships
+and school reports (ZJG opinion 五; 常政办发〔2025〕14号 二(二)5); job seekers with their intentions
+(苏政办发〔2024〕37号 (七)); and the rounds that match students to order-class places."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongjiang.core.models import Scope, Scoped
+
+OWN = frozenset({"add", "change"})
+
+
+class PostStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class DemandPost(Scoped):
+    """A skill demand an enterprise posts: occupation, level, headcount, wage offer, region, start."""
+
+    SCOPE = Scope(
+        "region_code",
+        "organisation",
+        organisation_acts=frozenset({"add", "change", "close"}),
+        steps=frozenset({"close"}),
+    )
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.ForeignKey(
+        "reference.SkillLevel",
+        verbose_name=_("skill level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    headcount = models.PositiveIntegerField(_("headcount"))
+    filled = models.PositiveIntegerField(_("filled"), default=0)
+    wage_offer = models.PositiveIntegerField(_("monthly wage offered (yuan)"))
+    start = models.DateField(_("start date"))
+    opened_on = models.DateField(_("posted on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=PostStatus.choices, default=PostStatus.OPEN, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("skill demand")
+        verbose_name_plural = _("skill demand")
+        ordering = ["-opened_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(headcount__gt=0), name="post_headcount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} × {self.headcount}"
+
+
+class NeedSurvey(Scoped):
+    """An enterprise's answer to the yearly talent-need survey (技能人才需求调查, 苏政办发〔2024〕37号 (三))."""
+
+    SCOPE = Scope(
+        "region_code",
+        "organisation",
+        organisation_acts=frozenset({"add", "change", "submit"}),
+        steps=frozenset({"submit"}),
+    )
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    year = models.PositiveSmallIntegerField(_("survey year"))
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("talent-need survey answer")
+        verbose_name_plural = _("talent-need survey answers")
+        ordering = ["-year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="survey_once_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year}"
+
+
+class SurveyLine(Scoped):
+    """One occupation × level of a survey answer: staff now, planned hires for the next three years, posts
+    hard to fill and how long they stayed open."""
+
+    SCOPE = Scope(
+        "survey__region_code", "survey__organisation", organisation_acts=frozenset({"add", "change", "delete"})
+    )
+
+    survey = models.ForeignKey(
+        NeedSurvey, verbose_name=_("survey answer"), on_delete=models.CASCADE, related_name="lines"
+    )
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.ForeignKey(
+        "reference.SkillLevel", verbose_name=_("skill level"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.PositiveIntegerField(_("staff now"))
+    hires_1 = models.PositiveIntegerField(_("planned hires next year"))
+    hires_2 = models.PositiveIntegerField(_("planned hires in two years"))
+    hires_3 = models.PositiveIntegerField(_("planned hires in three years"))
+    hard_to_fill = models.PositiveIntegerField(_("posts hard to fill"), default=0)
+    open_days = models.PositiveIntegerField(_("days the hard posts stayed open"), default=0)
+
+    class Meta:
+        verbose_name = _("survey line")
+        verbose_name_plural = _("survey lines")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["survey", "occupation", "level"], name="survey_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} {self.level}"
+
+
+class CatalogStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class NeedCatalog(Scoped):
+    """A region's need catalog of a year (技能人才需求目录): compiled from posts, survey answers and the
+    schools' expected graduates, with shortage proposals for the training catalog; published."""
+
+    SCOPE = Scope("region_code", organisation_public={"status": "published"}, steps=frozenset({"compile", "publish"}))
+
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=10, choices=CatalogStatus.choices, default=CatalogStatus.DRAFT)
+    compiled_on = models.DateField(_("compiled on"), null=True, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("need catalog")
+        verbose_name_plural = _("need catalogs")
+        ordering = ["-year", "region_code"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="need_catalog_once")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}"
+
+
+class CatalogEntry(Scoped):
+    """One occupation of a need catalog, with the evidence of its shortage index."""
+
+    SCOPE = Scope("catalog__region_code", organisation_public={"catalog__status": "published"})
+
+    catalog = models.ForeignKey(
+        NeedCatalog, verbose_name=_("need catalog"), on_delete=models.CASCADE, related_name="entries"
+    )
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    demand = models.PositiveIntegerField(_("demand (posts and planned hires)"))
+    posted = models.PositiveIntegerField(_("headcount posted"))
+    filled = models.PositiveIntegerField(_("filled"))
+    hard_to_fill = models.PositiveIntegerField(_("posts hard to fill"))
+    open_days = models.PositiveIntegerField(_("average days open"))
+    supply = models.PositiveIntegerField(_("expected graduates"))
+    shortage_index = models.DecimalField(_("shortage index"), max_digits=6, decimal_places=3)
+    proposed = models.BooleanField(_("proposed as a shortage occupation"), default=False)
+
+    class Meta:
+        verbose_name = _("need catalog entry")
+        verbose_name_plural = _("need catalog entries")
+        ordering = ["-shortage_index", "id"]
+        constraints = [models.UniqueConstraint(fields=["catalog", "occupation"], name="catalog_entry_once")]
+
+    def __str__(self) -> str:
+        return str(self.occupation)
+
+    @property
+    def fill_rate(self) -> float | None:
+        return self.filled / self.posted if self.posted else None
+
+
+class Programme(Scoped):
+    """A school's programme (专业) mapped to an occupation, with its enrolment and expected graduates of a year."""
+
+    SCOPE = Scope("region_code", "school", organisation_acts=OWN)
+
+    school = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    name = models.CharField(_("programme"), max_length=80)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    enrolment = models.PositiveIntegerField(_("enrolment"))
+    expected_graduates = models.PositiveIntegerField(_("expected graduates"))
+
+    class Meta:
+        verbose_name = _("school programme")
+        verbose_name_plural = _("school programmes")
+        ordering = ["-year", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name", "year"], name="programme_once_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}"
+
+
+class ClassKind(models.TextChoices):
+    ORDER = "order", _("Order class")
+    NAMED = "named", _("Named class")
+
+
+class OrderClass(Scoped):
+    """An order or named class (订单班、冠名班): a school's class for an enterprise, with its places and the
+    enterprise's funding per student. Its region is the enterprise's, whose bureau matches the funding
+    (ZJG opinion 二(八): a 张家港 class at a school elsewhere)."""
+
+    SCOPE = Scope("region_code", "school", organisation_via=("enterprise",), organisation_acts=OWN)
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=8, choices=ClassKind.choices)
+    school = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    places = models.PositiveIntegerField(_("places"))
+    funding_per_student = models.PositiveIntegerField(_("enterprise funding per student (yuan)"), default=0)
+    school_quota = models.PositiveIntegerField(_("most students from one school"), null=True, blank=True)
+    region_quota = models.PositiveIntegerField(_("most students from one region"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order or named class")
+        verbose_name_plural = _("order and named classes")
+        ordering = ["-year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name", "year"], name="order_class_once_a_year"),
+            models.CheckConstraint(condition=models.Q(places__gt=0), name="order_class_places_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprenticeshipKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("New-type enterprise apprenticeship")
+    MODERN = "modern", _("Modern apprenticeship")
+
+
+class Apprenticeship(Scoped):
+    """An apprenticeship contract (企业新型学徒制、现代学徒制) of an enterprise, with a school where one trains."""
+
+    SCOPE = Scope("region_code", "enterprise", organisation_via=("school",), organisation_acts=OWN)
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ApprenticeshipKind.choices)
+    enterprise = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    school = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("apprentice"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.ForeignKey(
+        "reference.SkillLevel", verbose_name=_("target level"), on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.DateField(_("start date"))
+    end = models.DateField(_("end date"))
+
+    class Meta:
+        verbose_name = _("apprenticeship")
+        verbose_name_plural = _("apprenticeships")
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="apprenticeship_dates")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start.isoformat()}"
+
+
+class SchoolReport(Scoped):
+    """A school's yearly figures the platform does not hold as records: teachers and 双师型 teachers, and
+    persons it trained for society (ZJG opinion 五; 常政办发〔2025〕14号 二(二)5)."""
+
+    SCOPE = Scope("region_code", "school", organisation_acts=OWN)
+
+    school = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    teachers = models.PositiveIntegerField(_("teachers"))
+    dual_teachers = models.PositiveIntegerField(_("dual-qualified teachers"))
+    social_trainees = models.PositiveIntegerField(_("persons trained for society"))
+
+    class Meta:
+        verbose_name = _("school report")
+        verbose_name_plural = _("school reports")
+        ordering = ["-year", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="school_report_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(dual_teachers__lte=models.F("teachers")), name="dual_within_teachers"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year}"
+
+
+class SeekerKind(models.TextChoices):
+    GRADUATE = "graduate", _("Graduate")
+    UNEMPLOYED = "unemployed", _("Unemployed")
+    CHANGING = "changing", _("Worker changing jobs")
+
+
+class SeekerStatus(models.TextChoices):
+    SEEKING = "seeking", _("Seeking")
+    PLACED = "placed", _("Placed")
+
+
+class Seeker(Scoped):
+    """A job seeker and the intention identified with them (就业意向): occupation, level, region, wage."""
+
+    SCOPE = Scope("region_code", "school", organisation_acts=OWN, steps=frozenset({"place"}))
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=SeekerKind.choices)
+    school = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    graduation_year = models.PositiveSmallIntegerField(_("graduation year"), null=True, blank=True)
+    region_code = models.CharField(_("region wanted"), max_length=6, db_index=True)
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation wanted"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.ForeignKey(
+        "reference.SkillLevel",
+        verbose_name=_("skill level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    wage_expected = models.PositiveIntegerField(_("monthly wage asked (yuan)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=SeekerStatus.choices, default=SeekerStatus.SEEKING, db_index=True
+    )
+    placed_post = models.ForeignKey(
+        DemandPost, verbose_name=_("placed in"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_on = models.DateField(_("placed on"), null=True, blank=True)
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("job seeker")
+        verbose_name_plural = _("job seekers")
+        ordering = ["-registered_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "registered_on"], name="seeker_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("Taking applications")
+    MATCHED = "matched", _("Matched")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class MatchRound(Scoped):
+    """A round matching students to the places of a year's order and named classes: the classes of the
+    organising school (or, organised by the bureau, of every school in its region), students' ranked
+    choices and the enterprises' scores, deferred acceptance, and the certificate of stability."""
+
+    SCOPE = Scope(
+        "region_code",
+        "organiser",
+        organisation_acts=frozenset({"add", "change", "run", "confirm"}),
+        steps=frozenset({"run", "confirm"}),
+    )
+
+    name = models.CharField(_("name"), max_length=80)
+    organiser = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organising school"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+    certificate = models.JSONField(_("stability certificate"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("matching round")
+        verbose_name_plural = _("matching rounds")
+        ordering = ["-year", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Applicant(Scoped):
+    """A student in a matching round: her school, and her choices (class id, her rank, the enterprise's score)."""
+
+    SCOPE = Scope("round__region_code", "round__organiser", organisation_via=("school",))
+
+    round = models.ForeignKey(
+        MatchRound, verbose_name=_("matching round"), on_delete=models.CASCADE, related_name="applicants"
+    )
+    person = models.ForeignKey("registry.Person", verbose_name=_("student"), on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    choices = models.JSONField(_("choices"), default=list)
+    placed = models.ForeignKey(
+        OrderClass,
+        verbose_name=_("placed in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="students",
+    )
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["round", "person"], name="applicant_once_a_round")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.pk}"

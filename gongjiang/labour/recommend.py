@@ -1,0 +1,170 @@
+"""Ranked recommendations of posts to job seekers (and of seekers to posts), each with the reasons.
+
+Only posts of the seeker's own occupation or an adjacent one are recommended: adjacent is the same minor
+group (小类, the first three parts of the code, ``6-18-01``) of the 2022 occupational classification,
+as ESCO and JobTech relate occupations by their place in one taxonomy. Within that, a post scores points
+(0 to 100) on four parts, each of which gives one phrase of the explanation:
+
+* occupation: the same occupation 40, an adjacent one 25;
+* level: the post's level equal to the seeker's 25, one below 15, one above (a step up) 10, further 0;
+  an unknown level on either side 10;
+* region: the same district (county) 20, the same city 12, the same province 5, elsewhere 0;
+* wage: an offer at or above what the seeker asks 15, within 10 % below it 8, further below 0; no
+  wage asked 8.
+
+Equal scores are ordered by the higher wage offer, then by the post's number (the earlier post first).
+The computation runs by minor group: a block of the group's seekers against the group's posts, scored
+with numpy and cut to the best ``k`` with ``argpartition``; so its cost is the sum over groups of
+seekers × posts, not all seekers × all posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+OCC_SAME, OCC_ADJACENT = 40, 25
+LEVEL_POINTS = {0: 25, -1: 15, 1: 10}  # post level − seeker level (levels numbered 1 初级 … 5 高级技师)
+LEVEL_FAR, LEVEL_UNKNOWN = 0, 10
+REGION_POINTS = (0, 5, 12, 20)  # elsewhere, same province, same city, same district
+WAGE_POINTS = (0, 8, 15)  # below, within 10 %, at or above
+WAGE_UNKNOWN = 8
+BLOCK = 2_000_000  # scored pairs per block (memory bound)
+
+# Explanation codes: occupation tier (1 adjacent, 2 same) × 25 + level tier (0 far, 1 one above,
+# 2 one below, 3 equal, 4 unknown) × 5 ... packed into one small integer per recommendation.
+LEVEL_TIERS = ("far", "step_up", "one_below", "equal", "unknown")
+REGION_TIERS = ("elsewhere", "province", "city", "district")
+WAGE_TIERS = ("below", "near", "at_or_above", "unknown")
+
+
+@dataclass
+class Side:
+    """Seekers or posts as arrays. ``region`` is the six-digit region code as an integer."""
+
+    occupation: np.ndarray  # (N,) occupation number (any consistent numbering)
+    minor_group: np.ndarray  # (N,) minor-group number
+    level: np.ndarray  # (N,) 1..5, 0 unknown
+    region: np.ndarray  # (N,) int region code
+    wage: np.ndarray  # (N,) monthly yuan: asked by a seeker, offered by a post; 0 unknown
+
+    def __post_init__(self) -> None:
+        self.occupation = np.asarray(self.occupation, dtype=np.int32)
+        self.minor_group = np.asarray(self.minor_group, dtype=np.int32)
+        self.level = np.asarray(self.level, dtype=np.int8)
+        self.region = np.asarray(self.region, dtype=np.int32)
+        self.wage = np.asarray(self.wage, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.occupation)
+
+
+@dataclass
+class Recommendations:
+    """Per seeker, the best ``k`` posts (−1 where fewer), their scores and explanation codes."""
+
+    post: np.ndarray  # (N, k) post index, −1 for none
+    score: np.ndarray  # (N, k) points 0..100
+    code: np.ndarray  # (N, k) explanation code (see :func:`decode`)
+
+
+def encode(occ: np.ndarray, level: np.ndarray, region: np.ndarray, wage: np.ndarray) -> np.ndarray:
+    return (occ.astype(np.int16) * 5 + level) * 16 + region * 4 + wage
+
+
+def decode(code: int) -> tuple[str, str, str, str]:
+    """(occupation tier, level tier, region tier, wage tier) of an explanation code."""
+    code = int(code)
+    wage, region, rest = code % 4, (code // 4) % 4, code // 16
+    level, occ = rest % 5, rest // 5
+    return ("same" if occ == 2 else "adjacent"), LEVEL_TIERS[level], REGION_TIERS[region], WAGE_TIERS[wage]
+
+
+def _parts(seekers: Side, si: np.ndarray, posts: Side, pj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points and explanation codes of seekers ``si`` (column) × posts ``pj`` (row), broadcast."""
+    s_occ, p_occ = seekers.occupation[si][:, None], posts.occupation[pj][None, :]
+    same = s_occ == p_occ
+    occ_tier = np.where(same, 2, 1).astype(np.int16)
+    s_lv, p_lv = seekers.level[si][:, None].astype(np.int16), posts.level[pj][None, :].astype(np.int16)
+    diff = p_lv - s_lv
+    unknown = (s_lv == 0) | (p_lv == 0)
+    level_tier = np.where(
+        unknown, 4, np.where(diff == 0, 3, np.where(diff == -1, 2, np.where(diff == 1, 1, 0)))
+    ).astype(np.int16)
+    s_rg, p_rg = seekers.region[si][:, None], posts.region[pj][None, :]
+    region_tier = np.where(
+        s_rg == p_rg, 3, np.where(s_rg // 100 == p_rg // 100, 2, np.where(s_rg // 10000 == p_rg // 10000, 1, 0))
+    ).astype(np.int16)
+    ask, offer = seekers.wage[si][:, None], posts.wage[pj][None, :]
+    wage_tier = np.where(ask <= 0, 3, np.where(offer >= ask, 2, np.where(offer * 10 >= ask * 9, 1, 0))).astype(np.int16)
+    level_points = np.array([LEVEL_FAR, LEVEL_POINTS[1], LEVEL_POINTS[-1], LEVEL_POINTS[0], LEVEL_UNKNOWN], np.int16)
+    points = (
+        np.where(same, OCC_SAME, OCC_ADJACENT).astype(np.int16)
+        + level_points[level_tier]
+        + np.array(REGION_POINTS, np.int16)[region_tier]
+        + np.array((*WAGE_POINTS, WAGE_UNKNOWN), np.int16)[wage_tier]
+    )
+    return points, encode(occ_tier, level_tier, region_tier, wage_tier)
+
+
+def recommend(seekers: Side, posts: Side, k: int = 10) -> Recommendations:
+    """The best ``k`` posts for every seeker (only posts of the same or an adjacent occupation)."""
+    n = len(seekers)
+    out_post = np.full((n, k), -1, dtype=np.int64)
+    out_score = np.zeros((n, k), dtype=np.int16)
+    out_code = np.zeros((n, k), dtype=np.int16)
+    if not n or not len(posts):
+        return Recommendations(out_post, out_score, out_code)
+    # Order of equal scores: higher wage, then lower post number. A post's tie rank in its group.
+    p_order = np.lexsort((np.arange(len(posts)), -posts.wage.astype(np.int64), posts.minor_group))
+    p_groups, p_start, p_count = np.unique(posts.minor_group[p_order], return_index=True, return_counts=True)
+    s_order = np.argsort(seekers.minor_group, kind="stable")
+    s_groups, s_start, s_count = np.unique(seekers.minor_group[s_order], return_index=True, return_counts=True)
+    where = np.searchsorted(p_groups, s_groups)
+    for g in range(len(s_groups)):
+        gi = where[g]
+        if gi >= len(p_groups) or p_groups[gi] != s_groups[g]:
+            continue
+        pj = p_order[p_start[gi] : p_start[gi] + p_count[gi]]  # the group's posts in tie order
+        m = len(pj)
+        rows = max(1, BLOCK // m)
+        members = s_order[s_start[g] : s_start[g] + s_count[g]]
+        kk = min(k, m)
+        tie = np.arange(m - 1, -1, -1, dtype=np.int64)  # earlier in tie order ranks higher
+        for b in range(0, len(members), rows):
+            si = members[b : b + rows]
+            points, codes = _parts(seekers, si, posts, pj)
+            key = points.astype(np.int64) * (m + 1) + tie[None, :]
+            if kk < m:
+                top = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+            else:
+                top = np.broadcast_to(np.arange(m), (len(si), m)).copy()
+            top_key = np.take_along_axis(key, top, axis=1)
+            top = np.take_along_axis(top, np.argsort(-top_key, axis=1), axis=1)
+            out_post[si, :kk] = pj[top]
+            out_score[si, :kk] = np.take_along_axis(points, top, axis=1)
+            out_code[si, :kk] = np.take_along_axis(codes, top, axis=1)
+    return Recommendations(out_post, out_score, out_code)
+
+
+def recommend_seekers(posts: Side, seekers: Side, k: int = 10) -> Recommendations:
+    """The best ``k`` seekers for every post: the same scoring, read from the post's side (the seeker's
+    asked wage against the post's offer, the level difference the same way round)."""
+    n = len(posts)
+    out_seeker = np.full((n, k), -1, dtype=np.int64)
+    out_score = np.zeros((n, k), dtype=np.int16)
+    out_code = np.zeros((n, k), dtype=np.int16)
+    if not n or not len(seekers):
+        return Recommendations(out_seeker, out_score, out_code)
+    for i in range(n):
+        cand = np.flatnonzero(seekers.minor_group == posts.minor_group[i])
+        if not len(cand):
+            continue
+        points, codes = _parts(seekers, cand, posts, np.array([i]))
+        points, codes = points[:, 0], codes[:, 0]
+        order = np.lexsort((cand, -points.astype(np.int64)))[:k]
+        out_seeker[i, : len(order)] = cand[order]
+        out_score[i, : len(order)] = points[order]
+        out_code[i, : len(order)] = codes[order]
+    return Recommendations(out_seeker, out_score, out_code)
