@@ -66,7 +66,9 @@ def test_outstanding_talent_three_instalments_paid_through_a_batch(hw) -> None:
     with audit_context(source="web", actor=hw.zjg_2):
         payments.payment_batch_approve(actor=hw.zjg_2, batch=first)
         content = payments.payment_batch_export(actor=hw.zjg_2, batch=first)
-        payments.payment_batch_mark_paid(actor=hw.zjg_2, batch=first, voucher="ICBC-2025-0001", paid_on=datetime.date.today())
+        payments.payment_batch_mark_paid(
+            actor=hw.zjg_2, batch=first, voucher="ICBC-2025-0001", paid_on=datetime.date.today()
+        )
     assert b"PK" == content[:2]
     # The second year: released today, paid in a second batch; the third is not yet due.
     with audit_context(source="web", actor=hw.zjg):
@@ -75,7 +77,9 @@ def test_outstanding_talent_three_instalments_paid_through_a_batch(hw) -> None:
     with audit_context(source="web", actor=hw.zjg_2):
         payments.payment_batch_approve(actor=hw.zjg_2, batch=second)
         workbook = payments.payment_batch_export(actor=hw.zjg_2, batch=second)
-        payments.payment_batch_mark_paid(actor=hw.zjg_2, batch=second, voucher="ICBC-2026-0002", paid_on=datetime.date.today())
+        payments.payment_batch_mark_paid(
+            actor=hw.zjg_2, batch=second, voucher="ICBC-2026-0002", paid_on=datetime.date.today()
+        )
     statuses = list(award.instalment_set.order_by("year_no").values_list("status", flat=True))
     assert statuses == ["paid", "paid", "scheduled"]
     line = PaymentLine.objects.get(batch=second)
