@@ -34,7 +34,7 @@ SUZHOU = "320500"
 CHANGZHOU = "320400"
 SURVEY_ACCOUNT = "survey"
 # (city, year, seed, publish?) — a generated survey of Jiangsu per seed, of which the city's part is loaded.
-SURVEYS = ((SUZHOU, 2024, 24, True), (SUZHOU, 2025, 25, True), (CHANGZHOU, 2025, 25, False))
+SURVEYS = ((SUZHOU, 2024, 22, True), (SUZHOU, 2025, 25, True), (CHANGZHOU, 2025, 25, False))
 OPEN_YEAR = 2026
 REPLICATES = 40
 ENTERPRISES, EMPLOYEES = 300, 15_000  # of the generated Jiangsu survey, of which a city is loaded
