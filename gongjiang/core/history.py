@@ -60,12 +60,17 @@ SET_DETAIL_LABELS = {
     "published": gettext_lazy("Results published"),
     "new": gettext_lazy("Rows added"),
     "changed": gettext_lazy("Rows changed"),
+    "survey": gettext_lazy("Salary survey"),
+    "response": gettext_lazy("Survey response"),
+    "edition": gettext_lazy("Wage price edition"),
+    "replaced": gettext_lazy("Rows replaced"),
 }
 # The values of a set operation's detail that are words of the code.
 SET_DETAIL_VALUES = {
     ("mode", "full"): gettext_lazy("full rebuild"),
     ("mode", "incremental"): gettext_lazy("incremental update"),
     ("step", "results matched"): gettext_lazy("results matched"),
+    ("synthetic", "wage survey"): gettext_lazy("synthetic salary survey"),
 }
 
 

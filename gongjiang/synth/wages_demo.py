@@ -34,10 +34,10 @@ SUZHOU = "320500"
 CHANGZHOU = "320400"
 SURVEY_ACCOUNT = "survey"
 # (city, year, seed, publish?) — a generated survey of Jiangsu per seed, of which the city's part is loaded.
-SURVEYS = ((SUZHOU, 2024, 24, True), (SUZHOU, 2025, 25, True), (CHANGZHOU, 2025, 25, False))
+SURVEYS = ((SUZHOU, 2024, 22, True), (SUZHOU, 2025, 25, True), (CHANGZHOU, 2025, 25, False))
 OPEN_YEAR = 2026
 REPLICATES = 40
-SIZE = {"enterprises": 300, "employees": 15_000}
+ENTERPRISES, EMPLOYEES = 300, 15_000  # of the generated Jiangsu survey, of which a city is loaded
 
 
 def _register(sample: pl.DataFrame, city: str) -> None:
@@ -70,7 +70,7 @@ def _register(sample: pl.DataFrame, city: str) -> None:
 
 
 def _survey(officer: User, city: str, year: int, seed: int, pending: frozenset[str] = frozenset()) -> Survey:
-    generated = wage_survey.generate(seed=seed, **SIZE)
+    generated = wage_survey.generate(seed=seed, enterprises=ENTERPRISES, employees=EMPLOYEES)
     _register(generated.sample, city)
     return services.survey_load(
         actor=officer,
@@ -122,7 +122,7 @@ def wages_demo(say: Callable[[str], None]) -> None:
                 services.edition_review(actor=officer, edition=edition)
                 services.edition_publish(actor=officers.get("province"), edition=edition)
             say(f"{region_name(city)} {year}: {edition.summary.get('cells', 0)} cells, {edition.get_status_display()}")
-        generated = wage_survey.generate(seed=OPEN_YEAR, **SIZE)
+        generated = wage_survey.generate(seed=OPEN_YEAR, enterprises=ENTERPRISES, employees=EMPLOYEES)
         first = (
             generated.sample.filter(
                 pl.col("region_code").str.starts_with(SUZHOU[:4]),

@@ -124,8 +124,8 @@ class Response(Scoped):
     SCOPE = Scope(
         "region_code",
         "organisation",
-        organisation_acts=frozenset({"change", "submit"}),
-        steps=frozenset({"submit", "reopen"}),
+        organisation_acts=frozenset({"change", "send"}),
+        steps=frozenset({"send", "reopen"}),
     )
 
     survey = models.ForeignKey(

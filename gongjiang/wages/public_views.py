@@ -172,13 +172,29 @@ def edition_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 def method(request: HttpRequest) -> HttpResponse:
     edition = selectors.current_editions().order_by("-year", "-published_at").first()
+    method_labels = {
+        "replicates": _("Replicate weights (bootstrap resamples of the enterprises)"),
+        "seed": _("Random seed of the replicates"),
+        "confidence": _("Confidence level of the intervals"),
+    }
+    rule_labels = {
+        "min_enterprises": _("Fewest enterprises in a published cell"),
+        "min_employees": _("Fewest employees in a published cell"),
+        "dominance_n": _("Dominance rule: number of largest enterprises"),
+        "dominance_k": _("Dominance rule: largest share of the cell's pay they may hold"),
+        "p_percent": _("p-percent rule: p (percent)"),
+        "max_relative_se": _("Largest relative standard error of the median"),
+        "protection_percent": _("Protection interval of a suppressed cell (percent)"),
+    }
+    method = edition.method if edition else {}
+    rules = edition.rules if edition else {}
     return render(
         request,
         "wages/public_method.html",
         {
             "edition": edition,
-            "method": edition.method if edition else {},
-            "rules": edition.rules if edition else {},
+            "method_rows": [(label, method[k]) for k, label in method_labels.items() if k in method],
+            "rule_rows": [(label, rules[k]) for k, label in rule_labels.items() if k in rules],
             "reasons": selectors.REASONS,
         },
     )

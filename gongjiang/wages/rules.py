@@ -34,7 +34,7 @@ def survey_open(user: Any, target: Any) -> str | None:
 
 def register() -> None:
     register_rule("wages.Edition", "publish", four_eyes)
-    register_rule("wages.Response", "submit", survey_open)
+    register_rule("wages.Response", "send", survey_open)
     register_rule("wages.Response", "change", survey_open)
     for action in ("add", "change", "delete"):
         register_rule("wages.EmployeeRecord", action, survey_open)

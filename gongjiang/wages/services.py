@@ -176,7 +176,7 @@ def _pending(response: Response) -> None:
 def response_submit(*, actor: Any, response: Response) -> Response:
     """The enterprise (or an officer for it) submits its survey: at least one employee row."""
     response = _locked_response(response)
-    authorize(actor, "submit", response)
+    authorize(actor, "send", response)
     _pending(response)
     if not response.employees.exists():
         raise ValidationError({"status": _("Enter or upload at least one employee before submitting.")})

@@ -139,7 +139,7 @@ class ResponseRegister(Register):
     )
     steps = (
         Step(
-            "submit",
+            "send",
             _l("Submit the survey"),
             lambda actor, obj: services.response_submit(actor=actor, response=obj),
             when=lambda r: r.status == ResponseStatus.PENDING,

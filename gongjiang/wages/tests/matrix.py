@@ -36,7 +36,7 @@ WAGES_ORG_VIEW: dict[str, set[str]] = {
 
 # The enterprise changes and submits its own response, and adds, changes and deletes its employee rows.
 WAGES_ORG_ACTS: dict[str, dict[str, set[str]]] = {
-    "wages.Response": {"change": {"wr_own"}, "submit": {"wr_own"}},
+    "wages.Response": {"change": {"wr_own"}, "send": {"wr_own"}},
     "wages.EmployeeRecord": {"add": {"we_own"}, "change": {"we_own"}, "delete": {"we_own"}},
 }
 
