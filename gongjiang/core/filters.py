@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 
-from gongjiang.reference.regions import is_code_shape, scope_prefix
+from gongjiang.core.scope import region_q
+from gongjiang.reference.regions import is_code_shape
 
 
 def region_filter(field: str) -> Callable[[QuerySet, str, str], QuerySet]:
@@ -19,7 +20,6 @@ def region_filter(field: str) -> Callable[[QuerySet, str, str], QuerySet]:
             return queryset
         if not is_code_shape(value):
             return queryset.none()
-        prefix = scope_prefix(value)
-        return queryset.filter(**{field: prefix} if len(prefix) == 6 else {f"{field}__startswith": prefix})
+        return queryset.filter(region_q(field, value))
 
     return method

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.reference.regions import level_of
@@ -158,7 +160,12 @@ class ChangeRecord(Scoped):
         verbose_name = _("change record")
         verbose_name_plural = _("change records")
         ordering = ["-time", "-id"]
-        indexes = [models.Index(fields=["model", "object_id"])]
+        indexes = [
+            models.Index(fields=["model", "object_id"]),
+            # The change log of a district or a city, newest first (its order), read in index order.
+            models.Index(fields=["region_code", "time", "id"], name="changerecord_region_time"),
+            models.Index(Substr("region_code", 1, 4), F("time"), F("id"), name="changerecord_city_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.model} {self.object_id}"

@@ -39,7 +39,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongjiang.core import tabular
+from gongjiang.core import listing, tabular
 from gongjiang.core.history import object_history
 from gongjiang.core.scope import ScopeDenied, allowed, authorize, can, restrict
 from gongjiang.core.templatetags.gongjiang import region_name
@@ -260,6 +260,10 @@ class Register:
     def list_context(self, request: HttpRequest) -> dict[str, Any]:
         return {}
 
+    def list_count(self, request: HttpRequest, qs: QuerySet) -> listing.ListCount | None:
+        """The list's count where the register knows it without counting (None: count, capped)."""
+        return None
+
     def queryset(self, request: HttpRequest, action: str = "view") -> QuerySet:
         qs = self.model._default_manager.select_related(*self.related)
         return restrict(qs, request.user, action)
@@ -332,7 +336,8 @@ class Register:
             query = request.GET.copy()
             query.pop("export", None)
             return redirect(f"{self.url('list')}?{query.urlencode()}")
-        table = self.table(qs, request=request)
+        table = self.table(qs)  # not paginated (a request given here would count the list for its pages)
+        tables.RequestConfig(request, paginate=False).configure(table)
         values = iter(table.as_values())
         header = [str(h) for h in next(values)]
         name = f"{self.path}-{timezone.localdate():%Y%m%d}"
@@ -356,16 +361,36 @@ class Register:
         if fmt in ("csv", "xlsx") and not self.export_kind:
             return self.export(request, fmt)
         qs, filterset = self.filtered(request)
-        table = self.table(qs, request=request)
-        tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        table = self.table(qs)  # paginated below, without counting the whole list
+        tables.RequestConfig(request, paginate=False).configure(table)
+        sorted_by_user = bool(request.GET.get(table.prefixed_order_by_field))
+        key_fields = None if sorted_by_user else listing.keyset_fields(self.model, self.ordering)
+        try:
+            pager = listing.paginate(
+                table.data.data,
+                request.GET,
+                per_page=PER_PAGE,
+                key_fields=key_fields,
+                count=self.list_count(request, qs),
+            )
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            query = request.GET.copy()
+            query.pop("page", None)
+            query.pop("after", None)
+            pager = listing.paginate(table.data.data, query, per_page=PER_PAGE, key_fields=key_fields)
+        table.pager = pager  # type: ignore[attr-defined]
+        pager.object_list = tables.rows.BoundRows(pager.rows, table)
+        table.page = pager  # type: ignore[attr-defined]
         query = request.GET.copy()
         query.pop("page", None)
+        query.pop("after", None)
         context = {
             "register": self,
             "links": self.links(),
             "title": self.title(),
             "table": table,
-            "records": [row.record for row in table.page.object_list] if table.page else [],
+            "records": pager.rows,
             "filter": filterset,
             "query": query.urlencode(),
             "can_add": self.create_form is not None and can(request.user, "add", self.model),

@@ -145,10 +145,32 @@ def can(user: Any, action: str, model: type[models.Model]) -> bool:
     return False
 
 
+class CityPart(models.Transform):
+    """``<region code>__city``: the code's first four digits (its city), as ``SUBSTRING(code, 1, 4)``, the
+    expression of the city indexes (``Substr(code, 1, 4)``), so that a city's records come in the order of
+    the index's second column (the id): a city's list, newest first, reads 50 index entries, not every
+    record of the city sorted, nor every newer record of the other cities."""
+
+    lookup_name = "city"
+    function = "SUBSTRING"
+    template = "%(function)s(%(expressions)s, 1, 4)"
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, function="SUBSTR", **extra_context)
+
+
+models.CharField.register_lookup(CityPart)
+
+
 def region_q(path: str, region_code: str) -> Q:
+    """The records whose region code at ``path`` lies in ``region_code``'s subtree: a district by equality,
+    a city by its four digits (served by the city indexes), the province by prefix."""
     prefix = scope_prefix(region_code)
     if len(prefix) == 6:
         return Q(**{path: prefix})
+    if len(prefix) == 4:
+        return Q(**{f"{path}__city": prefix})
     return Q(**{f"{path}__startswith": prefix})
 
 

@@ -6,28 +6,42 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.http import HttpRequest
 
+from gongjiang.core.listing import ListCount, list_count
 from gongjiang.core.scope import can, restrict
 from gongjiang.credentials.models import Certificate
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.registry.models import EmploymentStat, Organisation, Person
 
 
-def overview_counts(user: Any) -> dict[str, int | None]:
-    """Counts in the user's scope for the home page (None where the user may not see the model)."""
-    out: dict[str, int | None] = {"persons": None, "organisations": None, "certificates": None, "high_skilled": None}
+def overview_counts(user: Any) -> dict[str, ListCount | None]:
+    """Counts in the user's scope for the home page (None where the user may not see the model), each
+    counted up to 10,000 and estimated above (:func:`gongjiang.core.listing.list_count`)."""
+    out: dict[str, ListCount | None] = {
+        "persons": None,
+        "organisations": None,
+        "certificates": None,
+        "high_skilled": None,
+    }
     if can(user, "view", Person):
-        out["persons"] = restrict(Person.objects.all(), user).count()
+        out["persons"] = list_count(restrict(Person.objects.all(), user))
     if can(user, "view", Organisation):
-        out["organisations"] = restrict(Organisation.objects.all(), user).count()
-    if can(user, "view", Certificate):
-        certs = restrict(Certificate.objects.filter(status="valid"), user)
-        agg = certs.aggregate(total=Count("id"), high=Count("id", filter=Q(level__high_skilled=True)))
-        out["certificates"] = agg["total"]
-        out["high_skilled"] = agg["high"]
+        out["organisations"] = list_count(restrict(Organisation.objects.all(), user))
     return out
+
+
+def certificate_counts(user: Any) -> dict[str, ListCount | None]:
+    """Valid certificates, and the high-skilled among them, in the user's scope (counted up to 10,000 and
+    estimated above); None where the user may not see certificates."""
+    if not can(user, "view", Certificate):
+        return {"certificates": None, "high_skilled": None}
+    certs = restrict(Certificate.objects.filter(status="valid"), user)
+    return {
+        "certificates": list_count(certs),
+        "high_skilled": list_count(certs.filter(level__high_skilled=True)),
+    }
 
 
 def skill_summary(region_code: str, as_of: Any) -> dict[str, Any]:

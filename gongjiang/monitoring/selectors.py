@@ -76,6 +76,25 @@ def state() -> RollupState | None:
     return RollupState.objects.filter(pk=1).first()
 
 
+def skill_stock(code: str) -> dict[str, Any] | None:
+    """Skilled and high-skilled workers of region ``code`` (persons by their highest valid certificate) on
+    the rollup's last data day, read from the fact table (one row, however large the region); None
+    before the rollup is built or where it holds no row for the region."""
+    current = state()
+    if current is None or current.data_as_of is None:
+        return None
+    fact = (
+        RegionFact.objects.filter(
+            region_code=code, scope="all", dim="all", member="total", period=str(current.data_as_of.year)
+        )
+        .values("skilled", "high")
+        .first()
+    )
+    if fact is None:
+        return None
+    return {"skilled": fact["skilled"], "high": fact["high"], "as_of": current.data_as_of}
+
+
 RUN_STALE = datetime.timedelta(hours=2)  # a run marked running for longer ended without saying so
 
 

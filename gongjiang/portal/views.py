@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongjiang.core.scope import can, home_region
 from gongjiang.core.todo import todos
 from gongjiang.credentials import tokens, vc
-from gongjiang.credentials.models import VerificationChannel, VerificationMethod, VerificationOutcome
-from gongjiang.credentials.selectors import overview_counts
+from gongjiang.credentials.models import Certificate, VerificationChannel, VerificationMethod, VerificationOutcome
+from gongjiang.credentials.selectors import certificate_counts, overview_counts
 from gongjiang.credentials.verification import (
     certificate_by_number,
     certificate_lookup_logged,
@@ -26,16 +27,25 @@ from gongjiang.credentials.verification import (
     query_parse,
     verification_log,
 )
+from gongjiang.monitoring.selectors import skill_stock
 from gongjiang.portal import ratelimit
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in home page: what waits for the user (待办), then the counts of the user's scope. A
-    worker's home is their self-service page."""
+    """The signed-in home page: what waits for the user (待办), then the figures of the user's scope: its
+    skilled and high-skilled workers from the indicator rollup (one row, at any scale) where the user has a
+    region and the rollup holds it, otherwise its valid certificates counted; persons and organisations
+    counted up to 10,000 and estimated above. A worker's home is their self-service page."""
     if getattr(request.user, "role", "") == "worker":
         return redirect("self-service")
-    return render(request, "core/home.html", {"counts": overview_counts(request.user), "todos": todos(request.user)})
+    user = request.user
+    counts: dict[str, Any] = dict(overview_counts(user))
+    region = home_region(user)
+    stock = skill_stock(region) if region and can(user, "view", Certificate) else None
+    if stock is None:
+        counts.update(certificate_counts(user))
+    return render(request, "core/home.html", {"counts": counts, "stock": stock, "todos": todos(user)})
 
 
 def rate_limited_page(request: HttpRequest, decision: ratelimit.Decision, method: str) -> HttpResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -48,6 +50,12 @@ class Person(Scoped):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["id"]
+        indexes = [
+            # A district's and a city's persons in id order: their lists (newest first) and their pages by
+            # key read the index in order instead of sorting every person of the region.
+            models.Index(fields=["residence_region_code", "id"], name="person_region_id"),
+            models.Index(Substr("residence_region_code", 1, 4), F("id"), name="person_city_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{pii.mask_name(self.name)} ({self.pk})"
@@ -97,6 +105,11 @@ class Organisation(Scoped):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["id"]
+        indexes = [
+            # As the persons': a district's and a city's organisations in id order.
+            models.Index(fields=["region_code", "id"], name="organisation_region_id"),
+            models.Index(Substr("region_code", 1, 4), F("id"), name="organisation_city_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,246 @@
+"""Lists that stay fast at province scale: a count that never counts millions of rows to draw 50, and
+pages that do not skip over millions of rows to reach a deep one.
+
+* **Counts** are counted up to ``COUNT_CAP`` rows (``LIMIT``, so the database stops there). Above it the
+  list says so honestly: on PostgreSQL with the planner's estimate ("about 2,640,000 records"), elsewhere
+  as "more than 10,000 records".
+* **Pages** are numbered while they lie within the counted rows (the first ``COUNT_CAP / per_page``
+  pages, a short ``OFFSET``). Past them, in the list's default order, "next page" continues from the
+  last row's key (keyset pagination: ``WHERE (key) < (last key)``, served by the index of the order), so
+  page 5,000 costs what page 1 does. A list sorted by a column the user chose goes on by offset.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import Model, Q, QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+
+COUNT_CAP = 10_000
+KEY_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """How many rows a list holds: ``exact``, ``about`` (the planner's estimate) or ``over`` (more than
+    ``value``, the cap)."""
+
+    value: int
+    kind: str = "exact"
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "exact"
+
+    @property
+    def figure(self) -> str:
+        """The count alone, as a figure on a card: 1,234, about 2,640,000, more than 10,000."""
+        shown = number_format(self.value, force_grouping=True)
+        if self.kind == "about":
+            return gettext("about %(n)s") % {"n": shown}
+        if self.kind == "over":
+            return gettext("more than %(n)s") % {"n": shown}
+        return shown
+
+    def __str__(self) -> str:
+        shown = number_format(self.value, force_grouping=True)
+        if self.kind == "about":
+            return ngettext("about %(counter)s record", "about %(counter)s records", self.value) % {"counter": shown}
+        if self.kind == "over":
+            return ngettext("more than %(counter)s record", "more than %(counter)s records", self.value) % {
+                "counter": shown
+            }
+        return ngettext("%(counter)s record", "%(counter)s records", self.value) % {"counter": shown}
+
+
+def planner_estimate(queryset: QuerySet) -> int | None:
+    """PostgreSQL's estimate of the rows ``queryset`` returns (its plan's top row count), without running
+    it; None on other databases or when the plan cannot be read."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (LookupError, TypeError, ValueError):
+        return None
+
+
+def _rounded(n: int) -> int:
+    """An estimate to three significant figures (2,637,411 to 2,640,000): it is no more precise."""
+    if n < 1000:
+        return n
+    step = 10 ** (len(str(n)) - 3)
+    return round(n / step) * step
+
+
+def list_count(queryset: QuerySet, cap: int = COUNT_CAP) -> ListCount:
+    """The rows of ``queryset``: counted exactly up to ``cap``, estimated (PostgreSQL) or capped above it."""
+    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    if counted <= cap:
+        return ListCount(counted)
+    estimate = planner_estimate(queryset)
+    if estimate is not None and estimate > cap:
+        return ListCount(_rounded(estimate), "about")
+    return ListCount(cap, "over")
+
+
+# --- keyset pagination ---------------------------------------------------------------------------------
+
+
+def keyset_fields(model: type[Model], ordering: Sequence[str]) -> list[tuple[Any, bool]] | None:
+    """The fields of ``ordering`` as (model field, descending) when the list can go on by key: each a
+    column of the model itself, none nullable, the last one the primary key (so the key is unique).
+    None otherwise."""
+    out = []
+    for name in ordering:
+        desc = name.startswith("-")
+        bare = name.lstrip("-")
+        if "__" in bare:
+            return None
+        field = model._meta.pk if bare == "pk" else model._meta.get_field(bare)
+        if getattr(field, "null", True) or not getattr(field, "concrete", False):
+            return None
+        out.append((field, desc))
+    if not out or not getattr(out[-1][0], "primary_key", False):
+        return None
+    return out
+
+
+def key_of(obj: Model, fields: list[tuple[Any, bool]]) -> str:
+    """The key of a row as the ``after`` parameter writes it."""
+    return KEY_SEPARATOR.join(str(field.value_from_object(obj)) for field, _desc in fields)
+
+
+def after_filter(queryset: QuerySet, fields: list[tuple[Any, bool]], key: str) -> QuerySet:
+    """The rows after ``key`` in the order of ``fields`` (a lexicographic comparison, written as the OR of
+    equal prefixes so that each column may go its own direction). A malformed key is a ValidationError."""
+    parts = key.split(KEY_SEPARATOR)
+    if len(parts) != len(fields):
+        raise ValidationError(gettext("The page address is not valid."))
+    values = []
+    for (field, _desc), text in zip(fields, parts, strict=True):
+        try:
+            values.append(field.to_python(text))
+        except (ValidationError, ValueError, TypeError) as exc:
+            raise ValidationError(gettext("The page address is not valid.")) from exc
+    condition = Q()
+    for i, (field, desc) in enumerate(fields):
+        step = Q(**{f"{field.attname}__{'lt' if desc else 'gt'}": values[i]})
+        for (earlier, _d), value in zip(fields[:i], values[:i], strict=True):
+            step &= Q(**{earlier.attname: value})
+        condition |= step
+    return queryset.filter(condition)
+
+
+@dataclass
+class Pager:
+    """One page of a list: its rows, its count and where its links go (query strings, the page's other
+    parameters kept)."""
+
+    rows: list[Any]
+    count: ListCount
+    number: int
+    per_page: int
+    numbered_pages: int  # the pages that have a number link (within the counted rows)
+    has_next: bool
+    next_query: str
+    previous_query: str
+    first_query: str
+    by_key: bool  # this page was reached by key (past the numbered pages)
+    object_list: Any = None  # the rows as the table draws them (django-tables2's BoundRows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def page_range(self) -> list[int | None]:
+        """The page numbers to link (None for a gap), around the current one."""
+        last = self.numbered_pages
+        shown = {1, 2, last - 1, last, *range(self.number - 2, self.number + 3)}
+        pages = sorted(p for p in shown if 1 <= p <= last)
+        out: list[int | None] = []
+        for p in pages:
+            if out and out[-1] is not None and p - out[-1] > 1:
+                out.append(None)
+            out.append(p)
+        return out
+
+
+def paginate(
+    queryset: QuerySet,
+    query: Any,
+    *,
+    per_page: int,
+    key_fields: list[tuple[Any, bool]] | None,
+    page_param: str = "page",
+    count: ListCount | None = None,
+) -> Pager:
+    """The page of ``queryset`` (already ordered) that the request's ``query`` (a QueryDict) asks for: a
+    numbered ``page``, or the rows ``after`` a key when ``key_fields`` allow it. A malformed page or key
+    is a ValidationError naming it."""
+    count = count or list_count(queryset)
+    numbered = max(1, math.ceil(min(count.value, COUNT_CAP) / per_page))
+    raw_page = query.get(page_param) or "1"
+    try:
+        number = int(raw_page)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValidationError(gettext("The page number must be a whole number from 1."))
+    after = query.get("after", "")
+    if after and key_fields:
+        rows = list(after_filter(queryset, key_fields, after)[: per_page + 1])
+        by_key = True
+    else:
+        if count.exact:
+            number = min(number, numbered)
+        start = (number - 1) * per_page
+        rows = list(queryset[start : start + per_page + 1])
+        by_key = False
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+
+    def link(**changes: Any) -> str:
+        q = query.copy()
+        for name in (page_param, "after"):
+            q.pop(name, None)
+        for name, value in changes.items():
+            if value is not None:
+                q[name] = str(value)
+        return q.urlencode()
+
+    if not has_next:
+        next_query = ""
+    elif number < numbered or not key_fields or not rows:
+        next_query = link(**{page_param: number + 1})
+    else:
+        next_query = link(**{page_param: number + 1, "after": key_of(rows[-1], key_fields)})
+    # A page reached by key has no previous key; its previous page has one when it is numbered.
+    back = number > 1 and (not by_key or number - 1 <= numbered)
+    previous_query = link(**{page_param: number - 1}) if back else ""
+    return Pager(
+        rows=rows,
+        count=count,
+        number=number,
+        per_page=per_page,
+        numbered_pages=numbered,
+        has_next=has_next,
+        next_query=next_query,
+        previous_query=previous_query,
+        first_query=link(),
+        by_key=by_key,
+    )
