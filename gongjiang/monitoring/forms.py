@@ -27,3 +27,10 @@ class CarrierForm(BootstrapForm):
 
 class CarrierWithdrawForm(BootstrapForm):
     until = forms.DateField(label=_("Withdrawn on"), widget=DATE, initial=datetime.date.today)
+
+
+class TargetForm(BootstrapForm):
+    value = forms.FloatField(label=_("Target value"), required=False, help_text=_("Empty: watched, no figure"))
+    horizon = forms.IntegerField(label=_("Horizon (year)"))
+    document = forms.CharField(label=_("Document"), max_length=100, help_text=_("The document that sets it"))
+    clause = forms.CharField(label=_("Clause"), max_length=60)
