@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -74,6 +74,10 @@ bench-import: setup
 # and the inclusion-proof check.
 bench-evaluation: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/evaluation.py $(BENCH_ARGS)
+
+# Page time of the officer's browser test on the demo database (built first when missing), beside /healthz/.
+bench-pages-demo: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages_demo.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
+from gongjiang.core.uploads import DateInput
 from gongjiang.credentials.models import CertificateSource
 from gongjiang.reference.models import SkillLevel
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class CertificateIssueForm(BootstrapForm):

@@ -91,3 +91,10 @@ class CarrierWithdrawForm(BootstrapForm):
     until = forms.DateField(label=_("Withdrawn on"), widget=DATE, initial=_today)
     reason = forms.CharField(label=_("Reason"), max_length=300)
     clause = _clause_field(CARRIER_CLAUSE)
+
+
+class TargetForm(BootstrapForm):
+    value = forms.FloatField(label=_("Target value"), required=False, help_text=_("Empty: watched, no figure"))
+    horizon = forms.IntegerField(label=_("Horizon (year)"))
+    document = forms.CharField(label=_("Document"), max_length=100, help_text=_("The document that sets it"))
+    clause = forms.CharField(label=_("Clause"), max_length=60)

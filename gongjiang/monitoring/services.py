@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.core.plausible import check_name, name_error
 from gongjiang.core.scope import authorize
+from gongjiang.core.tasks import enqueue_on_commit
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import RefreshReport, monitoring_refresh
 from gongjiang.monitoring.incremental import rollup_update
@@ -41,7 +42,7 @@ from gongjiang.monitoring.models import (
     TargetKind,
 )
 from gongjiang.monitoring.rollup import RollupReport, rollup_rebuild
-from gongjiang.monitoring.tasks import request_rebuild, request_update
+from gongjiang.monitoring.tasks import refresh_task, request_rebuild, request_update
 from gongjiang.reference.regions import is_code_shape, level_of, parent_code, province_of
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
@@ -779,3 +780,45 @@ def rollup_request(*, actor: Any, rebuild: bool = False) -> str | None:
     outside a transaction (a view); writes inside one ask for their update when they commit."""
     _authorize_refresh(actor=actor)
     return request_rebuild() if rebuild else request_update()
+
+
+@transaction.atomic
+def target_update(
+    *,
+    actor: Any,
+    target: Target,
+    value: float | None,
+    horizon: int,
+    document: str,
+    clause: str,
+) -> Target:
+    """Change a target's figure or horizon on a new decision: the document and clause that set it are
+    required, and the target's evaluations, forecasts and warnings are refreshed in the background once the
+    change is committed. A target kept only under watch (``value`` None) is left without a figure."""
+    target = Target.objects.select_for_update().select_related("indicator").get(pk=target.pk)
+    authorize(actor, "change", target)
+    errors: dict[str, str] = {}
+    if value is not None:
+        if value != value or value in (float("inf"), float("-inf")) or value < 0:
+            errors["value"] = _("The target value must be a number of zero or more.")
+        elif target.indicator.unit == "%" and value > 100:
+            errors["value"] = _("A share is at most 100 (per cent).")
+    if not target.baseline_year < horizon <= 2100:
+        errors["horizon"] = _("The horizon is a year after the baseline year %(y)s.") % {"y": target.baseline_year}
+    document, clause = (document or "").strip(), (clause or "").strip()
+    if not document:
+        errors["document"] = _("Name the document that sets the target.")
+    if not clause:
+        errors["clause"] = _("Name the clause of the document.")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(target)
+    target.value = value
+    target.horizon = horizon
+    target.document = document[:100]
+    target.clause = clause[:60]
+    target.full_clean()
+    target.save()
+    record_change(action="update", instance=target, before=before)
+    enqueue_on_commit(refresh_task, regions=[target.region_code])
+    return target

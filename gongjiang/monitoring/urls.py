@@ -9,6 +9,7 @@ urlpatterns = [
     path("warnings/<str:code>/", views.warnings_list, name="monitoring-warnings"),
     path("forecasts/<str:code>/", views.forecasts_page, name="monitoring-forecasts"),
     path("targets/", views.targets_list, name="monitoring-targets"),
+    path("targets/<int:pk>/edit/", views.target_edit, name="monitoring-target-edit"),
     path("indicators/", views.indicators_page, name="monitoring-indicators"),
     path("rollup/", views.rollup_status, name="monitoring-rollup"),
     path("rollup/refresh/", views.rollup_refresh, name="monitoring-rollup-refresh"),

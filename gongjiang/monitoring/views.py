@@ -21,13 +21,13 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from gongjiang.core.models import Role
-from gongjiang.core.pages import Action, Field, Register, Step
+from gongjiang.core.pages import Action, Field, Register, Step, submitted
 from gongjiang.core.scope import can, home_region, restrict
 from gongjiang.monitoring import forms, models, reports, selectors, services
 from gongjiang.monitoring.carriers import recognised_on
 from gongjiang.monitoring.exports import respond
 from gongjiang.monitoring.filtersets import CarrierFilter
-from gongjiang.monitoring.forms import CarrierForm
+from gongjiang.monitoring.forms import CarrierForm, TargetForm
 from gongjiang.monitoring.models import (
     Carrier,
     Comparison,
@@ -197,6 +197,9 @@ def targets_list(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
     if fmt:
         return respond(reports.targets_report(rows, scope), fmt)
+    editable = set(restrict(Target.objects.all(), request.user, "change").values_list("pk", flat=True))
+    for r in rows:
+        r["editable"] = r["target"].pk in editable
     return render(request, "monitoring/targets.html", {"rows": rows, "comparisons": dict(Comparison.choices)})
 
 
@@ -494,3 +497,22 @@ def public_carriers(request: HttpRequest) -> HttpResponse:
             "today": today,
         },
     )
+
+
+@login_required
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer changes a target of the region on a new decision (its figure, horizon, document and clause);
+    the target's judgement is refreshed in the background."""
+    target = get_object_or_404(restrict(Target.objects.select_related("indicator"), request.user, "change"), pk=pk)
+    initial = {"value": target.value, "horizon": target.horizon, "document": target.document, "clause": target.clause}
+    form = TargetForm(request.POST or None, initial=initial)
+    response = submitted(
+        request,
+        form,
+        lambda data: services.target_update(actor=request.user, target=target, **data),
+        done=_("The target was changed; its judgement is being refreshed in the background."),
+        to=reverse("monitoring-targets"),
+    )
+    if response is not None:
+        return response
+    return render(request, "monitoring/target_edit.html", {"form": form, "target": target})

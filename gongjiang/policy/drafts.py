@@ -4,13 +4,16 @@ change over the registry's real events of the last year (who gains, who loses, b
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from gongjiang.policy import labels
-from gongjiang.policy.compiled import compile_set
+from gongjiang.policy.compiled import CompiledSet, compile_set
 from gongjiang.policy.models import PolicyDraft
 from gongjiang.policy.outputs import DiffReport, diff_compiled
 from gongjiang.policy.parsing import check_expanded
@@ -72,6 +75,21 @@ def _condition(column: str, value: Any) -> str:
     return labels.value(column, value)
 
 
+_CACHE: OrderedDict[str, CompiledSet] = OrderedDict()
+
+
+def _compiled(spec: dict[str, Any]) -> CompiledSet:
+    """The draft's set checked and compiled, kept by its content (a draft changes only by an edit)."""
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    found = _CACHE.get(key)
+    if found is None:
+        docs = documents()
+        found = _CACHE[key] = compile_set(check_expanded(spec, docs), docs, version=None)
+        while len(_CACHE) > 8:
+            _CACHE.popitem(last=False)
+    return found
+
+
 @dataclass
 class DraftDiff:
     report: DiffReport
@@ -87,7 +105,6 @@ def draft_diff(draft: PolicyDraft, *, year: int) -> DraftDiff | None:
     found = registry_events(draft.region_code, start, end)
     if not found.events.height:
         return None
-    docs = documents()
-    after = compile_set(check_expanded(draft.spec, docs), docs, version=None)
+    after = _compiled(draft.spec)
     before = compiled_version(draft.base)
     return DraftDiff(diff_compiled(found.events, before, after), found.names, start, end)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pages import BootstrapForm
+from gongjiang.core.uploads import DateInput
 from gongjiang.policy.models import PolicySet, PolicySetVersion
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -23,7 +24,7 @@ class EvaluateForm(forms.Form):
     as_of = forms.DateField(
         label=_("Rules as recorded on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Empty: every value recorded so far"),
     )
     events = forms.FileField(label=_("Events (CSV or XLSX)"), required=False)
@@ -108,7 +109,7 @@ class DraftParameterForm(BootstrapForm):
 
     parameter = forms.CharField(label=_("Parameter"), max_length=140)
     value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4)
-    effective_from = forms.DateField(label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("In force from"), widget=DateInput())
 
 
 class DraftCellForm(BootstrapForm):
@@ -119,7 +120,7 @@ class DraftCellForm(BootstrapForm):
     effective_from = forms.DateField(
         label=_("In force from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Empty: the table's whole period"),
     )
 

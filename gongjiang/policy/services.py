@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.audit import current, record_change, record_set, snapshot
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
+from gongjiang.policy import messages
 from gongjiang.policy.compiled import compile_set
 from gongjiang.policy.golden import read_cases, run_cases
 from gongjiang.policy.models import (
@@ -307,23 +308,20 @@ def _checked(data: dict[str, Any], *, field: str) -> SetSpec:
     try:
         return check_expanded(data, documents())
     except SpecError as exc:
-        raise ValidationError(
-            {
-                field: [
-                    _("Refused by the checks of the policy files: %(problem)s") % {"problem": m} for m in exc.messages
-                ]
-            }
-        ) from None
+        raise ValidationError({field: [messages.plain(m) for m in exc.messages]}) from None
 
 
-def _open_draft(actor: Any, draft: PolicyDraft, action: str) -> tuple[PolicyDraft, dict[str, Any]]:
-    locked = PolicyDraft._default_manager.select_for_update().select_related("policy_set").get(pk=draft.pk)
-    authorize(actor, action, locked)
-    if locked.status != DraftStatus.DRAFT:
+def _locked(draft: PolicyDraft) -> PolicyDraft:
+    return PolicyDraft._default_manager.select_for_update().select_related("policy_set").get(pk=draft.pk)
+
+
+def _still_draft(draft: PolicyDraft) -> dict[str, Any]:
+    """The locked draft's snapshot for its change record, once it is known to be still a draft."""
+    if draft.status != DraftStatus.DRAFT:
         raise ValidationError(
-            {"status": _("The draft is %(s)s; it can no longer be changed.") % {"s": DraftStatus(locked.status).label}}
+            {"status": _("The draft is %(s)s; it can no longer be changed.") % {"s": DraftStatus(draft.status).label}}
         )
-    return locked, snapshot(locked)
+    return snapshot(draft)
 
 
 def _in_force(entries: list[dict[str, Any]], on: datetime.date) -> dict[str, Any] | None:
@@ -380,7 +378,9 @@ def policy_draft_parameter_set(
 ) -> PolicyDraft:
     """A parameter's new value in force from ``effective_from``: the value in force that day ends the day
     before (or takes the new value, when it starts that day)."""
-    draft, before = _open_draft(actor, draft, "change")
+    draft = _locked(draft)
+    authorize(actor, "change", draft)
+    before = _still_draft(draft)
     data = copy.deepcopy(draft.spec)
     entries = [p for p in data["parameters"] if p["name"] == name and p["region"] == region_code]
     if not entries:
@@ -428,7 +428,9 @@ def policy_draft_cell_set(
     """One output of a decision-table row changed (an amount, a percentage), for the table's whole period or
     from ``effective_from`` within it (the table is then split at that day). ``value`` is written as in the
     policy files (``1800``, ``30``, ``true``)."""
-    draft, before = _open_draft(actor, draft, "change")
+    draft = _locked(draft)
+    authorize(actor, "change", draft)
+    before = _still_draft(draft)
     data = copy.deepcopy(draft.spec)
     tables = data["tables"]
     if not 0 <= table < len(tables) or not 0 <= row < len(tables[table]["rows"]):
@@ -476,7 +478,9 @@ def policy_draft_cell_set(
 def policy_draft_adopt(*, actor: Any, draft: PolicyDraft, adoption_document: str) -> PolicyDraft:
     """Another officer than the drafter adopts the draft (four eyes): it is checked once more and stored as
     the set's newest version, current from now on. The policy files are left as they are."""
-    draft, before = _open_draft(actor, draft, "adopt")
+    draft = _locked(draft)
+    authorize(actor, "adopt", draft)
+    before = _still_draft(draft)
     document = (adoption_document or "").strip()
     if not document:
         raise ValidationError({"adoption_document": _("Name the document that decides the new rules.")})
@@ -509,7 +513,9 @@ def policy_draft_adopt(*, actor: Any, draft: PolicyDraft, adoption_document: str
 
 @transaction.atomic
 def policy_draft_discard(*, actor: Any, draft: PolicyDraft) -> PolicyDraft:
-    draft, before = _open_draft(actor, draft, "discard")
+    draft = _locked(draft)
+    authorize(actor, "discard", draft)
+    before = _still_draft(draft)
     draft.status = DraftStatus.DISCARDED
     draft.save()
     record_change(action=ChangeRecord.Action.UPDATE, instance=draft, before=before)

@@ -12,9 +12,10 @@ from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
+from gongjiang.core.uploads import DateInput
 from gongjiang.registry.models import OrganisationKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class NoEchoInput(forms.TextInput):

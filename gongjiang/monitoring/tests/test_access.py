@@ -357,3 +357,45 @@ def test_zhangjiagang_cards_put_current_targets_first_and_expired_apart(world, c
     page = client.get("/monitoring/region/320582/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "已到期" in page and page.index('id="kpi-cards"') < page.index('id="kpi-expired"')
     assert "2020年数值" in page and "到期未完成" in page
+
+
+def test_an_officer_changes_a_target_of_the_region_on_a_new_decision(world, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    from gongjiang.core.models import ChangeRecord
+    from gongjiang.monitoring.models import Target, TargetEvaluation
+
+    target = Target.objects.filter(region_code__startswith="3205", value__isnull=False).order_by("pk").first()
+    foreign = Target.objects.filter(region_code__startswith="3204").order_by("pk").first()
+    assert target is not None and foreign is not None
+    sign_in(client, world["suzhou"])
+    listed = client.get("/monitoring/targets/").content.decode()
+    assert f"/monitoring/targets/{target.pk}/edit/" in listed
+    assert f"/monitoring/targets/{foreign.pk}/edit/" not in listed
+    assert client.get(f"/monitoring/targets/{foreign.pk}/edit/").status_code == 404
+    url = f"/monitoring/targets/{target.pk}/edit/"
+    refused = client.post(url, {"value": "-5", "horizon": target.baseline_year, "document": "文", "clause": "三"})
+    assert refused.status_code == 200
+    assert set(refused.context["form"].errors) == {"value", "horizon"}
+    assert (
+        client.post(url, {"value": "5", "horizon": 2030, "document": "", "clause": "三"})
+        .context["form"]
+        .errors["document"]
+    )
+    target.refresh_from_db()
+    before = (target.value, target.horizon)
+    done = client.post(
+        url, {"value": str(before[0] + 1), "horizon": before[1] + 2, "document": "苏人社发〔2026〕8号", "clause": "二"}
+    )
+    assert done.status_code == 302
+    target.refresh_from_db()
+    assert (target.value, target.horizon, target.document, target.clause) == (
+        before[0] + 1,
+        before[1] + 2,
+        "苏人社发〔2026〕8号",
+        "二",
+    )
+    assert ChangeRecord.objects.filter(model="monitoring.Target", object_id=str(target.pk), action="update").exists()
+    # The judgement was refreshed for the new figure and horizon (the background task, run at once here).
+    assert TargetEvaluation.objects.filter(target=target, region_code=target.region_code).exists()
+    client.logout()
+    sign_in(client, world["auditor"])
+    assert client.get(url).status_code == 404
