@@ -329,7 +329,7 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
         (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
     ]
     store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
-    store.trained = [(current_code(c), *rest) for c, *rest in training_selectors.trained()]
+    store.trained = [(current_code(row[0]), *row[1:]) for row in training_selectors.trained()]  # type: ignore[misc]
     if with_organisations:
         store.organisations = _organisation_counts(wanted)
     return store

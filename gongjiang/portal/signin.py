@@ -68,7 +68,7 @@ def new_invitation_code() -> str:
 def _client_throttle(client: str) -> None:
     """At most ``SIGN_IN_LOOKUP_LIMIT`` look-ups (ID numbers, codes, invitations) per client in 10 minutes."""
     key = f"gj-signin:{client}:{int(time.time()) // 600}"
-    count = cache.get_or_set(key, 0, 660)
+    count = cache.get_or_set(key, 0, 660) or 0
     if int(count) >= int(settings.SIGN_IN_LOOKUP_LIMIT):
         log.warning("self-service sign-in refused: client %s past the look-up limit", client)
         raise TooManyTries(_("Too many attempts from this address; wait ten minutes and try again."))

@@ -17,11 +17,14 @@ from gongjiang.training.models import (
     ClassKind,
     ClassStatus,
     Designation,
+    DesignationRequest,
+    DesignationRequestStatus,
     Finding,
     FindingKind,
     FindingStatus,
     NeedStatus,
     PaymentBatch,
+    Programme,
     Tier,
     TrainingClass,
     TrainingNeed,
@@ -48,6 +51,15 @@ class DesignationFilter(FilterSet):
         fields = ["region", "status"]
 
 
+class DesignationRequestFilter(FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DesignationRequestStatus.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
+
+    class Meta:
+        model = DesignationRequest
+        fields = ["status", "region"]
+
+
 class NeedFilter(FilterSet):
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     year = django_filters.NumberFilter(label=_("Year"))
@@ -70,12 +82,13 @@ class ApplicationFilter(FilterSet):
 class ClassFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ClassStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ClassKind.choices)
+    programme = django_filters.ChoiceFilter(label=_("Programme"), choices=Programme.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
     code = django_filters.CharFilter(label=_("Class code"))
 
     class Meta:
         model = TrainingClass
-        fields = ["status", "kind", "region", "code"]
+        fields = ["status", "kind", "programme", "region", "code"]
 
 
 class ClaimFilter(FilterSet):

@@ -10,7 +10,17 @@ from django.utils.translation import gettext as _
 from gongjiang.core.models import Role
 from gongjiang.core.scope import can, restrict
 from gongjiang.core.todo import Todo
-from gongjiang.training.models import BatchStatus, ClassStatus, Finding, FindingStatus, PaymentBatch, TrainingClass
+from gongjiang.training.models import (
+    BatchStatus,
+    ClassKind,
+    ClassStatus,
+    DesignationRequest,
+    DesignationRequestStatus,
+    Finding,
+    FindingStatus,
+    PaymentBatch,
+    TrainingClass,
+)
 from gongjiang.training.selectors import awaiting_decision
 
 
@@ -22,6 +32,14 @@ def training_todos(user: Any) -> list[Todo]:
                 _("Training applications awaiting your decision"),
                 awaiting_decision(user).count(),
                 reverse("training:home"),
+            )
+        )
+        in_review = DesignationRequest.objects.filter(status=DesignationRequestStatus.IN_REVIEW)
+        items.append(
+            Todo(
+                _("Designation applications awaiting a decision"),
+                restrict(in_review, user).count(),
+                f"{reverse('training:designation-request-list')}",
             )
         )
         if can(user, "view", Finding):
@@ -47,6 +65,14 @@ def training_todos(user: Any) -> list[Todo]:
                 _("Open classes whose roster you keep"),
                 restrict(TrainingClass.objects.filter(status=ClassStatus.OPEN), user).count(),
                 f"{reverse('training:class-list')}?status={ClassStatus.OPEN}",
+            )
+        )
+        ended = TrainingClass.objects.filter(status=ClassStatus.ENDED).exclude(kind=ClassKind.PROJECT)
+        items.append(
+            Todo(
+                _("Ended classes whose subsidies you may claim"),
+                restrict(ended, user, "claim").count(),
+                f"{reverse('training:class-list')}?status={ClassStatus.ENDED}",
             )
         )
     return items

@@ -147,6 +147,7 @@ class DesignationRequestRegister(TrainingRegister):
     path = "designation-applications"
     name = "designation-request"
     table = tables.DesignationRequestTable
+    filterset = filtersets.DesignationRequestFilter
     related = ("institution", "decided_by", "designation")
     create_form = forms.DesignationRequestForm
     heading = _("Designation applications")

@@ -249,3 +249,18 @@ def test_a_revocation_after_the_training_date_does_not_undo_the_designated_rule(
     claims = _designated_class_claims(tw, make_certificate, datetime.date(2025, 6, 1))
     # Locals (the registry persons live in 张家港) train free at 初级 (ZJG-opinion 二(六)): the whole fee.
     assert all(c.eligible and c.amount_fen == 90000 for c in claims)
+
+
+def test_a_trainee_sees_their_subsidised_trainings_left_by_the_policy_limit(
+    tw: TrainingWorld, make_certificate, policy_sets
+) -> None:
+    from gongjiang.portal.selectors import own_claims, subsidised_allowance
+
+    person = tw.persons[0]
+    before = subsidised_allowance(person, on=datetime.date(2025, 6, 1))
+    assert (before.limit, before.used, before.left) == (3, 0, 3)  # max_subsidised_trainings (JS-2025-32 要点1)
+    assert "JS-2025-32" in before.clause
+    _designated_class_claims(tw, make_certificate, datetime.date(2025, 6, 1))
+    after = subsidised_allowance(person, on=datetime.date(2025, 6, 1))
+    assert (after.used, after.left) == (1, 2)
+    assert [c.person_id for c in own_claims(person)] == [person.pk]
