@@ -146,7 +146,7 @@ def honour_call_create(
 
 
 def _locked_call(call: HonourCall) -> HonourCall:
-    return HonourCall.objects.select_for_update().select_related("min_level").get(pk=call.pk)
+    return HonourCall.objects.select_for_update(of=("self",)).select_related("min_level").get(pk=call.pk)
 
 
 def _move(call: HonourCall, to: str, **fields: Any) -> HonourCall:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
 from gongjiang.synth.competitions_demo import competitions_demo
+from gongjiang.synth.honours_demo import honours_demo
 from gongjiang.synth.demo import (
     DEMO_REGIONS,
     credentials_path,
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             evaluation_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  competitions: a municipal competition with results and certificates, one in marking")
             competitions_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  honours: calls, honours, awards and their instalments, recognised enterprises")
+            honours_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
