@@ -59,7 +59,14 @@ def _yuan(fen: int | None) -> str:
 # ---- calls for nominations ---------------------------------------------------------------------------
 
 
-class CallRegister(Register):
+class HonoursRegister(Register):
+    """The honours registers share a row of tabs."""
+
+    list_template = "honours/register_list.html"
+    detail_template = "honours/register_detail.html"
+
+
+class CallRegister(HonoursRegister):
     """Calls for nominations: drafted and opened by the bureau, nominated to by enterprises, reviewed, put
     under objection (公示) and decided."""
 
@@ -184,7 +191,7 @@ class CallRegister(Register):
         }
 
 
-class NominationRegister(Register):
+class NominationRegister(HonoursRegister):
     namespace = "honours"
     model = models.Nomination
     path = "nominations"
@@ -237,7 +244,7 @@ class NominationRegister(Register):
 # ---- honours and entitlements ------------------------------------------------------------------------
 
 
-class HonourRegister(Register):
+class HonourRegister(HonoursRegister):
     namespace = "honours"
     model = models.Honour
     path = "held"
@@ -301,7 +308,7 @@ class HonourRegister(Register):
         }
 
 
-class EntitlementRegister(Register):
+class EntitlementRegister(HonoursRegister):
     namespace = "honours"
     model = models.Entitlement
     path = "entitlements"
@@ -334,7 +341,7 @@ class EntitlementRegister(Register):
     )
 
 
-class RecognitionRegister(Register):
+class RecognitionRegister(HonoursRegister):
     namespace = "honours"
     model = models.Recognition
     path = "recognitions"
@@ -378,7 +385,7 @@ def _decidable(application: Any) -> bool:
     return application.status == models.AwardStatus.SUBMITTED and application.stage < len(application.stages)
 
 
-class AwardRegister(Register):
+class AwardRegister(HonoursRegister):
     """Award applications: entered by an enterprise (or by the bureau for a person), priced by the policy
     engine, reviewed stage by stage; approved awards are paid in instalments through the payment batches."""
 
@@ -466,7 +473,7 @@ class AwardRegister(Register):
         }
 
 
-class InstalmentRegister(Register):
+class InstalmentRegister(HonoursRegister):
     namespace = "honours"
     model = models.AwardInstalment
     path = "instalments"

@@ -172,9 +172,9 @@ def honours_demo(say: Callable[[str], None]) -> None:
             say(f"honours: 张家港 {len(honours)} outstanding talents, {released} instalments due")
     suzhou = users.get("suzhou")
     if suzhou is not None:
-        org = _enterprise_with_skilled("3205", 3, {ent.organisation_id} if ent and ent.organisation_id else set())
-        if org is not None:
-            people = _skilled(org, 4, set())
+        sz_org = _enterprise_with_skilled("3205", 3, {ent.organisation_id} if ent and ent.organisation_id else set())
+        if sz_org is not None:
+            people = _skilled(sz_org, 4, set())
             with audit_context(source="cli", actor=suzhou):
                 gusu = _call(
                     suzhou,
@@ -189,10 +189,8 @@ def honours_demo(say: Callable[[str], None]) -> None:
                     term_years=3,
                     clause="SZ-report 四(一)",
                 )
-                eligible = [
-                    p for p in people if (lv := highest_level(p, today)) and lv.rank >= gusu.min_level.rank
-                ]  # type: ignore[union-attr]
-                nominations = _nominate(suzhou, gusu, org, eligible[:3], "数字化产线技术骨干。")
+                eligible = [p for p in people if (lv := highest_level(p, today)) and lv.rank >= gusu.min_level.rank]  # type: ignore[union-attr]
+                nominations = _nominate(suzhou, gusu, sz_org, eligible[:3], "数字化产线技术骨干。")
                 if nominations:
                     _to_publicity(suzhou, gusu, nominations, today + datetime.timedelta(days=7))
                 services.honour_record(
@@ -206,14 +204,14 @@ def honours_demo(say: Callable[[str], None]) -> None:
                     clause="苏政办发〔2024〕37号 (十八)",
                 )
                 services.recognition_create(
-                    actor=suzhou, organisation=org, kind="challenge", year=today.year, as_of=today, title="揭榜领题"
+                    actor=suzhou, organisation=sz_org, kind="challenge", year=today.year, as_of=today, title="揭榜领题"
                 )
             say(f"honours: 苏州 姑苏 list of {len(nominations)} under objection")
     changzhou = users.get("changzhou")
     if changzhou is not None:
-        org = _enterprise_with_skilled("3204", 3)
-        if org is not None:
-            people = _skilled(org, 3, set())
+        cz_org = _enterprise_with_skilled("3204", 3)
+        if cz_org is not None:
+            people = _skilled(cz_org, 3, set())
             with audit_context(source="cli", actor=changzhou):
                 longcheng = _call(
                     changzhou,
@@ -228,7 +226,7 @@ def honours_demo(say: Callable[[str], None]) -> None:
                     term_years=0,
                     clause="CZ-2025-14 二(三)10",
                 )
-                nominations = _nominate(changzhou, longcheng, org, people, "工艺创新，技能大赛获奖。")
+                nominations = _nominate(changzhou, longcheng, cz_org, people, "工艺创新，技能大赛获奖。")
                 _to_publicity(changzhou, longcheng, nominations, today)
                 honours = services.honour_call_decide(actor=changzhou, call=longcheng)
                 first = honours[0].entitlements.filter(service="health_check").first()
@@ -236,7 +234,7 @@ def honours_demo(say: Callable[[str], None]) -> None:
                     services.entitlement_use(actor=changzhou, entitlement=first, used_on=today, note="年度健康体检")
                 services.recognition_create(
                     actor=changzhou,
-                    organisation=org,
+                    organisation=cz_org,
                     kind="skill_enterprise",
                     year=today.year,
                     as_of=today,

@@ -30,7 +30,6 @@ from gongjiang.core.audit import audit_context, record_change
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import actions_of, in_scope, restrict, scope_of, scoped_models
 from gongjiang.credentials.models import Certificate
-from gongjiang.honours.tests.matrix import HONOURS_MODELS, HONOURS_ORG_ACTS, HONOURS_ORG_VIEW, add_honours_world
 from gongjiang.evaluation.tests.matrix import (
     EVALUATION_MODELS,
     EVALUATION_ORG_ACTS,
@@ -38,6 +37,7 @@ from gongjiang.evaluation.tests.matrix import (
     EVALUATION_READ_ONLY,
     add_evaluation_world,
 )
+from gongjiang.honours.tests.matrix import HONOURS_MODELS, HONOURS_ORG_ACTS, HONOURS_ORG_VIEW, add_honours_world
 from gongjiang.imports.models import ImportJob
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand
 from gongjiang.core import tasks
 from gongjiang.core.audit import audit_context
 from gongjiang.synth.competitions_demo import competitions_demo
-from gongjiang.synth.honours_demo import honours_demo
 from gongjiang.synth.demo import (
     DEMO_REGIONS,
     credentials_path,
@@ -20,6 +19,7 @@ from gongjiang.synth.demo import (
 )
 from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
+from gongjiang.synth.honours_demo import honours_demo
 from gongjiang.synth.training_demo import training_demo
 
 
