@@ -20,6 +20,7 @@ from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
 from gongjiang.reference.selectors import region_name
+from gongjiang.policy.selectors import clause_citation
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.training.models import PaymentLine, fen_to_yuan
@@ -95,7 +96,7 @@ class CallRegister(HonoursRegister):
         "term_years",
         "award_rule",
         "public",
-        "clause",
+        Field(_l("Source clause"), lambda c: clause_citation(c.clause) if c.clause else "—"),
         "status",
         "publicity_until",
         "decided_on",
@@ -270,7 +271,7 @@ class HonourRegister(HonoursRegister):
         "status",
         "ended_on",
         "end_reason",
-        "clause",
+        Field(_l("Source clause"), lambda h: clause_citation(h.clause) if h.clause else "—"),
     )
     steps = (
         Step(

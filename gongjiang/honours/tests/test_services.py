@@ -132,6 +132,10 @@ def test_awards_stop_at_term_end(hw) -> None:
         ("scheduled", ""),
     ]
     assert AwardInstalment.objects.filter(application__honour=honour).count() == 3
+    # The honour itself has ended with its term, and its services expired with it.
+    honour.refresh_from_db()
+    assert honour.status == "ended"
+    assert set(honour.entitlements.values_list("state", flat=True)) == {"expired"}
 
 
 def test_an_award_stops_when_the_person_leaves(hw) -> None:
