@@ -19,8 +19,8 @@ from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
-from gongjiang.reference.selectors import region_name
 from gongjiang.policy.selectors import clause_citation
+from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.training.models import PaymentLine, fen_to_yuan
