@@ -543,6 +543,7 @@ def public_index(request: HttpRequest) -> HttpResponse:
             "publicity": [c for c in calls if c.status == CallStatus.PUBLICITY],
             "results": [c for c in calls if c.status == CallStatus.DECIDED],
             "recognitions": selectors.public_recognitions()[:200],
+            "honours": selectors.public_honours(),
         },
     )
 
