@@ -7,6 +7,7 @@ payee and the account are copied onto the batch's line, so the bank workbook rea
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -23,16 +24,19 @@ NEXT = {
 }
 
 
+def _due(region_code: str) -> QuerySet[AwardInstalment]:
+    return AwardInstalment.objects.filter(
+        status=InstalmentStatus.DUE,
+        application__status=AwardStatus.APPROVED,
+        application__region_code__startswith=scope_prefix(region_code),
+    )
+
+
 def batchable(region_code: str) -> list[PayableRow]:
     """The region's instalments due for payment, of awards still approved, in no batch; locked."""
-    prefix = scope_prefix(region_code)
     rows = (
-        AwardInstalment.objects.select_for_update(of=("self",))
-        .filter(
-            status=InstalmentStatus.DUE,
-            application__status=AwardStatus.APPROVED,
-            application__region_code__startswith=prefix,
-        )
+        _due(region_code)
+        .select_for_update(of=("self",))
         .select_related("application__person", "application__organisation")
         .order_by("pk")
     )
@@ -72,5 +76,6 @@ def register() -> None:
             batchable=batchable,
             mark=mark,
             link=lambda pk: reverse("honours:instalment-detail", args=[pk]),
+            count=lambda region_code: _due(region_code).count(),
         )
     )

@@ -120,3 +120,14 @@ def public_recognitions() -> QuerySet[Recognition]:
     return (
         Recognition.objects.filter(public=True).select_related("organisation").order_by("-year", "organisation__name")
     )
+
+
+def public_honours(limit: int = 200) -> list[dict[str, Any]]:
+    """Honours held that the rules make public (江苏工匠, 龙城工匠 …), newest first: the title, the holder's
+    masked name and the date; nothing else about the person."""
+    rows = (
+        Honour.objects.filter(public=True, status="active")
+        .select_related("person")
+        .order_by("-awarded_on", "-pk")[:limit]
+    )
+    return [{"title": h.title, "name": mask_name(h.person.name), "awarded_on": h.awarded_on} for h in rows]

@@ -146,7 +146,7 @@ def honour_call_create(
 
 
 def _locked_call(call: HonourCall) -> HonourCall:
-    return HonourCall.objects.select_for_update().select_related("min_level").get(pk=call.pk)
+    return HonourCall.objects.select_for_update(of=("self",)).select_related("min_level").get(pk=call.pk)
 
 
 def _move(call: HonourCall, to: str, **fields: Any) -> HonourCall:
@@ -712,7 +712,8 @@ def award_stop(*, actor: Any, application: AwardApplication, reason: str) -> Awa
 def instalments_release(*, actor: Any, region_code: str, as_of: datetime.date | None = None) -> tuple[int, int]:
     """Release the region's instalments falling due by ``as_of`` for payment, and stop those whose term or
     conditions ended: an instalment due after its honour's term, of a revoked or ended honour, or of a
-    person no longer working in the award's region. Returns (released, stopped)."""
+    person no longer working in the award's region. Honours whose term ended before ``as_of`` are marked
+    ended and their entitlements expire. Returns (released, stopped)."""
     region_code = validate_region_code(region_code, field="region_code")
     authorize(actor, "change", AwardApplication, region_code=region_code, field="region_code")
     as_of = as_of or timezone.localdate()
@@ -748,31 +749,38 @@ def instalments_release(*, actor: Any, region_code: str, as_of: datetime.date | 
             detail={"status": InstalmentStatus.DUE.value, "as_of": as_of.isoformat()},
             region_code=region_code,
         )
+    ended = list(
+        Honour.objects.filter(
+            status=HonourStatus.ACTIVE, term_end__lt=as_of, region_code__startswith=prefix
+        ).values_list("pk", flat=True)
+    )
+    if ended:
+        # Honours whose term is over: ended, their services expired.
+        Honour.objects.filter(pk__in=ended).update(status=HonourStatus.ENDED, ended_on=as_of)
+        record_set(
+            action=ChangeRecord.Action.UPDATE,
+            model=Honour,
+            count=len(ended),
+            detail={"status": HonourStatus.ENDED.value, "as_of": as_of.isoformat()},
+            region_code=region_code,
+        )
+        expired = Entitlement.objects.filter(honour_id__in=ended, state=EntitlementState.GRANTED).update(
+            state=EntitlementState.EXPIRED
+        )
+        if expired:
+            record_set(
+                action=ChangeRecord.Action.UPDATE,
+                model=Entitlement,
+                count=expired,
+                detail={"state": EntitlementState.EXPIRED.value},
+                region_code=region_code,
+            )
     stopped = _stop_instalments(
         AwardInstalment.objects.filter(pk__in=stop_term), _("The term ended."), region_code
     ) + _stop_instalments(
         AwardInstalment.objects.filter(pk__in=stop_cond), _("The conditions of the award ended."), region_code
     )
     return len(release), stopped
-
-
-def honours_end_terms(*, actor: Any, as_of: datetime.date) -> int:
-    """Mark held honours whose term ended before ``as_of`` as ended (a yearly run)."""
-    with transaction.atomic():
-        ended = Honour.objects.filter(status=HonourStatus.ACTIVE, term_end__lt=as_of)
-        if actor is not None:
-            for honour in ended:
-                authorize(actor, "change", honour)
-        count = ended.update(status=HonourStatus.ENDED, ended_on=as_of)
-        if count:
-            record_set(
-                action=ChangeRecord.Action.UPDATE,
-                model=Honour,
-                count=count,
-                detail={"status": HonourStatus.ENDED.value},
-                region_code="",
-            )
-        return count
 
 
 __all__ = ["Service"]

@@ -19,6 +19,7 @@ from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
+from gongjiang.policy.selectors import clause_citation
 from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
@@ -59,7 +60,14 @@ def _yuan(fen: int | None) -> str:
 # ---- calls for nominations ---------------------------------------------------------------------------
 
 
-class CallRegister(Register):
+class HonoursRegister(Register):
+    """The honours registers share a row of tabs."""
+
+    list_template = "honours/register_list.html"
+    detail_template = "honours/register_detail.html"
+
+
+class CallRegister(HonoursRegister):
     """Calls for nominations: drafted and opened by the bureau, nominated to by enterprises, reviewed, put
     under objection (公示) and decided."""
 
@@ -88,7 +96,7 @@ class CallRegister(Register):
         "term_years",
         "award_rule",
         "public",
-        "clause",
+        Field(_l("Source clause"), lambda c: clause_citation(c.clause) if c.clause else "—"),
         "status",
         "publicity_until",
         "decided_on",
@@ -184,7 +192,7 @@ class CallRegister(Register):
         }
 
 
-class NominationRegister(Register):
+class NominationRegister(HonoursRegister):
     namespace = "honours"
     model = models.Nomination
     path = "nominations"
@@ -237,7 +245,7 @@ class NominationRegister(Register):
 # ---- honours and entitlements ------------------------------------------------------------------------
 
 
-class HonourRegister(Register):
+class HonourRegister(HonoursRegister):
     namespace = "honours"
     model = models.Honour
     path = "held"
@@ -263,7 +271,7 @@ class HonourRegister(Register):
         "status",
         "ended_on",
         "end_reason",
-        "clause",
+        Field(_l("Source clause"), lambda h: clause_citation(h.clause) if h.clause else "—"),
     )
     steps = (
         Step(
@@ -301,7 +309,7 @@ class HonourRegister(Register):
         }
 
 
-class EntitlementRegister(Register):
+class EntitlementRegister(HonoursRegister):
     namespace = "honours"
     model = models.Entitlement
     path = "entitlements"
@@ -334,7 +342,7 @@ class EntitlementRegister(Register):
     )
 
 
-class RecognitionRegister(Register):
+class RecognitionRegister(HonoursRegister):
     namespace = "honours"
     model = models.Recognition
     path = "recognitions"
@@ -378,7 +386,7 @@ def _decidable(application: Any) -> bool:
     return application.status == models.AwardStatus.SUBMITTED and application.stage < len(application.stages)
 
 
-class AwardRegister(Register):
+class AwardRegister(HonoursRegister):
     """Award applications: entered by an enterprise (or by the bureau for a person), priced by the policy
     engine, reviewed stage by stage; approved awards are paid in instalments through the payment batches."""
 
@@ -466,7 +474,7 @@ class AwardRegister(Register):
         }
 
 
-class InstalmentRegister(Register):
+class InstalmentRegister(HonoursRegister):
     namespace = "honours"
     model = models.AwardInstalment
     path = "instalments"
@@ -535,6 +543,7 @@ def public_index(request: HttpRequest) -> HttpResponse:
             "publicity": [c for c in calls if c.status == CallStatus.PUBLICITY],
             "results": [c for c in calls if c.status == CallStatus.DECIDED],
             "recognitions": selectors.public_recognitions()[:200],
+            "honours": selectors.public_honours(),
         },
     )
 

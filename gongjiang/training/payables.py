@@ -8,7 +8,7 @@ A payment batch (``PaymentBatch``) holds lines; a line pays either a training cl
   for update (``select_for_update``) by the caller's transaction, as :class:`PayableRow` in a stable order;
 * ``mark(ids, status)``: moves the listed items to ``"batched"`` or ``"paid"`` and returns how many moved
   (a batch is refused when fewer than listed were free to move);
-* ``label``: the kind's name on the batch's page.
+* ``label``: the kind's name on the batch's page; ``count(region_code)``: how many are ready, for the list.
 
 The database holds the once-only rule for every kind: a line's (kind, source id) is unique, so an item is
 in at most one batch, ever (``training_line_source_once``).
@@ -39,6 +39,7 @@ class Payable:
     batchable: Callable[[str], list[PayableRow]]
     mark: Callable[[list[int], str], int]
     link: Callable[[int], str] | None = None
+    count: Callable[[str], int] | None = None  # how many are ready to pay (no lock), for the batch list
 
 
 _kinds: dict[str, Payable] = {}

@@ -22,6 +22,7 @@ from gongjiang.core.templatetags.gongjiang import region_name
 from gongjiang.policy.selectors import clause_citation, policy_set_title
 from gongjiang.registry.models import Organisation
 from gongjiang.training import checks, filtersets, forms, models, rules, selectors, services, tables
+from gongjiang.training.payables import payables
 
 
 def _on(service: Any, name: str) -> Any:
@@ -646,7 +647,10 @@ class BatchRegister(TrainingRegister):
     def list_context(self, request: HttpRequest) -> dict[str, Any]:
         user: Any = request.user
         may_draft = can(user, "add", models.PaymentBatch) and bool(user.region_code)
-        return {"batchable": selectors.batchable_claims(user.region_code).count() if may_draft else None}
+        if not may_draft:
+            return {"batchable": None}
+        others = [(kind.label, kind.count(user.region_code)) for kind in payables() if kind.count is not None]
+        return {"batchable": selectors.batchable_claims(user.region_code).count(), "payables": others}
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         lines = obj.lines.select_related("claim__person", "claim__enrolment", "claim__training_class")

@@ -56,6 +56,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
     from gongjiang.synth.demo import demo_accounts
     from gongjiang.synth.evaluation_demo import evaluation_demo
     from gongjiang.synth.generator import synthesize
+    from gongjiang.synth.honours_demo import honours_demo
     from gongjiang.synth.monitoring_demo import monitoring_demo
     from gongjiang.synth.training_demo import training_demo
     from gongjiang.synth.wages_demo import wages_demo
@@ -70,6 +71,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         evaluation_demo(lambda message: None)
         competitions_demo(lambda message: None)
         wages_demo(lambda message: None)
+        honours_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

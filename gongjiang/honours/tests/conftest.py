@@ -22,6 +22,15 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Services called directly answer in English here; pages answer in the request's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def policy_sets(reference):  # type: ignore[no-untyped-def]
     from gongjiang.policy.models import PolicySetVersion

@@ -136,6 +136,10 @@ def test_awards_stop_at_term_end(hw) -> None:
         ("scheduled", ""),
     ]
     assert AwardInstalment.objects.filter(application__honour=honour).count() == 3
+    # The honour itself has ended with its term, and its services expired with it.
+    honour.refresh_from_db()
+    assert honour.status == "ended"
+    assert set(honour.entitlements.values_list("state", flat=True)) == {"expired"}
 
 
 def test_an_award_stops_when_the_person_leaves(hw) -> None:
@@ -264,5 +268,14 @@ def test_public_list_masks_names(hw, client) -> None:
     page = client.get(f"/honours/public/{call.pk}/").content.decode()
     name = hw.workers[0].name
     assert f"{name[0]}*{name[-1]}" in page and name not in page
-    assert client.get("/honours/public/").status_code == 200
+    index = client.get("/honours/public/").content.decode()
+    assert name not in index
+    decided(hw, n=1, title="2025年度张家港市优秀高技能人才（第二批）", year=2025)
+    index = client.get("/honours/public/").content.decode()
+    shown = hw.workers[0].name
+    assert (
+        "2025年度张家港市优秀高技能人才（第二批）" in index
+        and f"{shown[0]}*{shown[-1]}" in index
+        and shown not in index
+    )
     assert InstalmentStatus.SCHEDULED == "scheduled"

@@ -19,6 +19,7 @@ from gongjiang.synth.demo import (
 )
 from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
+from gongjiang.synth.honours_demo import honours_demo
 from gongjiang.synth.training_demo import training_demo
 from gongjiang.synth.wages_demo import wages_demo
 
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             competitions_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  wage prices: salary surveys of Suzhou and Changzhou, editions published and in draft")
             wages_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  honours: calls, honours, awards and their instalments, recognised enterprises")
+            honours_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
