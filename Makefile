@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-competition clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -74,6 +74,11 @@ bench-import: setup
 # and the inclusion-proof check.
 bench-evaluation: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/evaluation.py $(BENCH_ARGS)
+
+# A province-wide competition season (1,000 competitions, 100,000 participants, 5 judges each) scored on
+# arrays, against the row-by-row reference beside it; no database.
+bench-competition: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/competition.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var
