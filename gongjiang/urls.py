@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/training/", include("gongjiang.training.api.urls")),
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
+    path("api/competitions/", include("gongjiang.competitions.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
 

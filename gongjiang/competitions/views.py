@@ -62,6 +62,7 @@ class CompetitionRegister(Register):
     related = ("occupation", "award_level", "organiser", "batch")
     create_form = forms.CompetitionForm
     detail_template = "competitions/competition_detail.html"
+    list_template = "competitions/competition_list.html"
     add_label = _l("Create a competition")
     ordering = ("-start", "-id")
     fields = (
