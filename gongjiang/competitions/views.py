@@ -3,7 +3,7 @@ participants, judges and marking aspects, the marks (one by one or uploaded), an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -196,7 +196,7 @@ class CompetitionRegister(Register):
         if name == "mark" and pk is not None and request.method == "POST":
             # The mark's choices are the competition's own participants, judges and aspects: the form is
             # bound to the competition before it is validated (the kit's generic action would not).
-            competition = self.get(request, pk)
+            competition = cast(models.Competition, self.get(request, pk))
             if not (competition.status == Status.MARKING and allowed(request.user, "mark", competition)):
                 raise PermissionDenied
             form = forms.MarkForm(request.POST).bind(competition, _participant_label)
