@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -78,6 +78,10 @@ bench-evaluation: setup
 # Page time of the officer's browser test on the demo database (built first when missing), beside /healthz/.
 bench-pages-demo: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages_demo.py $(BENCH_ARGS)
+# A province-wide competition season (1,000 competitions, 100,000 participants, 5 judges each) scored on
+# arrays, against the row-by-row reference beside it; no database.
+bench-competition: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/competition.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

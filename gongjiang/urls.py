@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
     path("api/wages/", include("gongjiang.wages.api.urls")),
+    path("api/competitions/", include("gongjiang.competitions.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
 

@@ -3,17 +3,17 @@ participants, judges and marking aspects, the marks (one by one or uploaded), an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from gongjiang.competitions import forms, models, selectors, services, tables
 from gongjiang.competitions.filtersets import CompetitionFilter
-from gongjiang.core.pages import Action, Field, Register, Step
+from gongjiang.core.pages import Action, Field, Register, Step, submitted
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
@@ -62,6 +62,7 @@ class CompetitionRegister(Register):
     related = ("occupation", "award_level", "organiser", "batch")
     create_form = forms.CompetitionForm
     detail_template = "competitions/competition_detail.html"
+    list_template = "competitions/competition_list.html"
     add_label = _l("Create a competition")
     ordering = ("-start", "-id")
     fields = (
@@ -193,10 +194,20 @@ class CompetitionRegister(Register):
 
     def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
         if name == "mark" and pk is not None and request.method == "POST":
-            competition = self.get(request, pk)
+            # The mark's choices are the competition's own participants, judges and aspects: the form is
+            # bound to the competition before it is validated (the kit's generic action would not).
+            competition = cast(models.Competition, self.get(request, pk))
+            if not (competition.status == Status.MARKING and allowed(request.user, "mark", competition)):
+                raise PermissionDenied
             form = forms.MarkForm(request.POST).bind(competition, _participant_label)
-            if not form.is_valid():
-                return self.detail_page(request, pk, {name: form})
+            response = submitted(
+                request,
+                form,
+                lambda data: services.mark_enter(actor=request.user, competition=competition, **data),
+                done=_("The mark is saved."),
+                to=self.url("detail", competition.pk),
+            )
+            return response if response is not None else self.detail_page(request, pk, {name: form})
         return super().action_view(request, name, pk)
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:

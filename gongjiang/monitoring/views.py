@@ -377,7 +377,6 @@ class CarrierRegister(Register):
         Action(
             "apply",
             lambda actor, kind, name, digital, description: _apply(actor, kind, name, digital, description),
-            label=_l("Apply for recognition"),
             form=forms.CarrierApplyForm,
             show=lambda user, obj: _is_organisation(user) and can(user, "add", Carrier),
             done=_l("The application is submitted; the bureau will review it."),

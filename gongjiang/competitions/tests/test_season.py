@@ -69,12 +69,19 @@ def _frames(
     return marks, comps
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_the_season_scorer_gives_exactly_the_reference_results(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "chunk"), [(s, 1 << 16) for s in range(6)] + [(6, 300), (7, 1)])
+def test_the_season_scorer_gives_exactly_the_reference_results(seed: int, chunk: int) -> None:
+    """Also in pieces of whole competitions (``chunk`` marks), and with the marks shuffled out of their
+    competitions' order (a stable sort groups them again)."""
     rows, params, comp_of = _season(seed)
     comps_with_marks = {comp_of[r.participant_id] for r in rows}
     marks, comps = _frames(rows, params, comp_of)
-    results, flags = score_season(marks, comps)
+    if chunk == 1:  # interleave the competitions, each one's marks still in their order
+        position = pl.int_range(pl.len()).over("competition").alias("position")
+        marks = marks.with_columns(position).sort("position", "competition", maintain_order=True).drop("position")
+        assert not marks["competition"].is_sorted()
+    results, flags = score_season(marks, comps, chunk=chunk)
+    assert results["competition"].is_sorted()
     flagged: dict[int, list[int]] = {}
     for p, a in flags.sort("participant", "aspect").iter_rows():
         flagged.setdefault(p, []).append(a)
