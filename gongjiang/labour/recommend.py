@@ -9,7 +9,7 @@ as ESCO and JobTech relate occupations by their place in one taxonomy. Within th
 * level: the post's level equal to the seeker's 25, one below 15, one above (a step up) 10, further 0;
   an unknown level on either side 10;
 * region: the same district (county) 20, the same city 12, the same province 5, elsewhere 0;
-* wage: an offer at or above what the seeker asks 15, within 10 % below it 8, further below 0; no
+* wage: an offer at or above what the seeker asks 15, at most a tenth below it 8, further below 0; no
   wage asked 8.
 
 Equal scores are ordered by the higher wage offer, then by the post's number (the earlier post first).

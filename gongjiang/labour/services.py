@@ -198,7 +198,7 @@ def survey_line_add(
 @transaction.atomic
 def survey_submit(*, actor: Any, survey: NeedSurvey) -> NeedSurvey:
     survey = NeedSurvey.objects.select_for_update().get(pk=survey.pk)
-    authorize(actor, "submit", survey)
+    authorize(actor, "send", survey)
     if survey.submitted_on is not None:
         raise ValidationError({"survey": _("The answer is already submitted.")})
     if not survey.lines.exists():

@@ -125,7 +125,7 @@ class SurveyRegister(_Labour):
     )
     steps = (
         Step(
-            "submit",
+            "send",
             _l("Submit the answer"),
             lambda actor, obj: services.survey_submit(actor=actor, survey=obj),
             when=lambda s: s.submitted_on is None,
