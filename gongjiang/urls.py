@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/training/", include("gongjiang.training.api.urls")),
     path("api/policy/", include("gongjiang.policy.api.urls")),
     path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
+    path("api/labour/", include("gongjiang.labour.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]
 

@@ -196,7 +196,7 @@ def survey_line_add(
 
 
 @transaction.atomic
-def survey_submit(*, actor: Any, survey: NeedSurvey) -> NeedSurvey:
+def survey_send(*, actor: Any, survey: NeedSurvey) -> NeedSurvey:
     survey = NeedSurvey.objects.select_for_update().get(pk=survey.pk)
     authorize(actor, "send", survey)
     if survey.submitted_on is not None:

@@ -127,7 +127,7 @@ class SurveyRegister(_Labour):
         Step(
             "send",
             _l("Submit the answer"),
-            lambda actor, obj: services.survey_submit(actor=actor, survey=obj),
+            lambda actor, obj: services.survey_send(actor=actor, survey=obj),
             when=lambda s: s.submitted_on is None,
             confirm=_l("The answer is sent to the bureau and can no longer be changed."),
             done=_l("The answer is submitted."),
@@ -222,7 +222,10 @@ class CatalogRegister(_Labour):
 
 
 def _partner_rows(region_code: str, year: int) -> list[dict[str, Any]]:
-    priced = selectors.partner_unit_pricing(region_code, year)
+    try:
+        priced = selectors.partner_unit_pricing(region_code, year)
+    except LookupError:  # the region's policy set is not loaded
+        return []
     if priced.is_empty():
         return []
     names = dict(Organisation.objects.filter(pk__in=priced["org_id"].to_list()).values_list("pk", "name"))
@@ -314,7 +317,10 @@ class OrderClassRegister(_Labour):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         students = list(obj.students.select_related("person").order_by("pk"))
-        priced = selectors.order_class_pricing(obj) if students else None
+        try:
+            priced = selectors.order_class_pricing(obj) if students else None
+        except LookupError:  # the region's policy set is not loaded: nothing priced
+            priced = None
         rows = []
         if priced is not None and not priced.is_empty():
             by_person = {r["person_id"]: r for r in priced.iter_rows(named=True)}

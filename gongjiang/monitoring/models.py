@@ -24,6 +24,7 @@ class DataSource(models.TextChoices):
     ORGANISATIONS = "organisations", _("Organisations in the registry")
     EVALUATION = "evaluation", _("Evaluation filings and resources")
     COMPETITIONS = "competitions", _("Skill competitions")
+    LABOUR = "labour", _("Labour market: classes, apprenticeships, schools, graduates")
     NOT_COLLECTED = "not_collected", _("Not yet collected")
 
 

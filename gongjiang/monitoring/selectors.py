@@ -288,6 +288,16 @@ MEASURES = {
     "digital_occupations": gettext_lazy("digital occupations open to evaluation"),
     "municipal_competitions": gettext_lazy("municipal skill competitions held"),
     "participants": gettext_lazy("skill competition participants"),
+    "order_classes": gettext_lazy("order and named classes"),
+    "order_class_students": gettext_lazy("students of order and named classes"),
+    "apprentices": gettext_lazy("apprenticeships started"),
+    "teachers": gettext_lazy("school teachers"),
+    "dual_teachers": gettext_lazy("dual-qualified teachers"),
+    "social_trainees": gettext_lazy("persons schools trained for society"),
+    "enrolment": gettext_lazy("school enrolment"),
+    "graduates": gettext_lazy("graduates registered"),
+    "certified_graduates": gettext_lazy("graduates holding a certificate"),
+    "retained_graduates": gettext_lazy("graduates employed in their school's city"),
 }
 SCOPES = {
     "all": "",

@@ -15,6 +15,7 @@ from gongjiang.core import second_factor
 from gongjiang.core.audit import Action, record_change, record_set, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.synth.labour_demo import college
 from gongjiang.synth.monitoring_demo import monitoring_demo
 
 DEMO_REGIONS = [("320500", 0.01), ("320400", 0.005)]
@@ -42,6 +43,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("auditor", Role.AUDITOR, "320500", "苏州市审计人员（只读）"),
     DemoAccount("school", Role.ORGANISATION, "", "张家港一家定点培训机构"),
     DemoAccount("evaluator", Role.ORGANISATION, "", "苏州一家社会培训评价组织"),
+    DemoAccount("college", Role.ORGANISATION, "", "张家港市技师学院"),
 ]
 
 
@@ -97,7 +99,13 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
         user.role = account.role
         user.region_code = account.region_code
         user.organisation = (
-            (_training_institution() if account.username == "school" else enterprise)
+            (
+                _training_institution()
+                if account.username == "school"
+                else college()
+                if account.username == "college"
+                else enterprise
+            )
             if account.role == Role.ORGANISATION
             else None
         )

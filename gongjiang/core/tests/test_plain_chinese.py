@@ -26,6 +26,7 @@ ROLES = {
     "enterprise": ("organisation", ""),
     "school": ("organisation", ""),
     "evaluator": ("organisation", ""),
+    "college": ("organisation", ""),
 }
 # Addresses that are no page of the platform's own: the Django admin (system administrators), the API and
 # its developer documentation, the language switch and sign-out (POST only), static files.
@@ -53,6 +54,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
     from gongjiang.synth.demo import demo_accounts
     from gongjiang.synth.evaluation_demo import evaluation_demo
     from gongjiang.synth.generator import synthesize
+    from gongjiang.synth.labour_demo import labour_demo
     from gongjiang.synth.monitoring_demo import monitoring_demo
     from gongjiang.synth.training_demo import training_demo
 
@@ -65,6 +67,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         training_demo(lambda message: None)
         evaluation_demo(lambda message: None)
         competitions_demo(lambda message: None)
+        labour_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

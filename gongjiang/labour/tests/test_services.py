@@ -7,34 +7,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
-from gongjiang.core.audit import audit_context
 from gongjiang.labour import selectors, services
 from gongjiang.labour.models import Applicant, CatalogEntry, RoundStatus
 
 ZJG = "320582"
 YEAR = 2026
-
-
-@pytest.fixture
-def world(reference, make_user, make_org, make_person):  # type: ignore[no-untyped-def]
-    from gongjiang.policy.services import policy_set_load
-
-    enterprise = make_org(region=ZJG, name="张家港精工机械")
-    school = make_org(region=ZJG, kind="technician_college", name="张家港市技师学院", industry="P")
-    with audit_context(source="cli"):
-        policy_set_load(actor=None, name="zhangjiagang", adopt=True)
-    return {
-        "officer": make_user("zjg", region_code=ZJG),
-        "enterprise": enterprise,
-        "school": school,
-        "ent_user": make_user("ent", role="organisation", organisation=enterprise),
-        "school_user": make_user("sch", role="organisation", organisation=school),
-        "people": [
-            make_person(region=ZJG, name=n, birth=datetime.date(2006, 1, i + 1), phone=f"1391234{i:04d}")
-            for i, n in enumerate(["陈一", "周二", "吴三"])
-        ],
-    }
 
 
 def test_survey_submit_and_catalog_evidence(world):  # type: ignore[no-untyped-def]
@@ -51,7 +30,7 @@ def test_survey_submit_and_catalog_evidence(world):  # type: ignore[no-untyped-d
     )
     survey = services.survey_start(actor=ent, organisation=world["enterprise"], year=YEAR)
     with pytest.raises(ValidationError):
-        services.survey_submit(actor=ent, survey=survey)  # no lines yet
+        services.survey_send(actor=ent, survey=survey)  # no lines yet
     services.survey_line_add(
         actor=ent,
         survey=survey,
@@ -64,7 +43,7 @@ def test_survey_submit_and_catalog_evidence(world):  # type: ignore[no-untyped-d
         hard_to_fill=6,
         open_days=120,
     )
-    services.survey_submit(actor=ent, survey=survey)
+    services.survey_send(actor=ent, survey=survey)
     services.programme_create(
         actor=world["school_user"],
         school=world["school"],
@@ -147,10 +126,86 @@ def test_round_matches_prices_and_counts_retention(world):  # type: ignore[no-un
         wage_offer=6500,
         start=datetime.date(YEAR, 7, 1),
     )
-    recs = selectors.posts_for(seeker, selectors.open_demand("3205"))
+    with translation.override("en"):
+        recs = selectors.posts_for(seeker, selectors.open_demand("3205"))
     assert [r.target.pk for r in recs] == [post.pk] and "adjacent" in recs[0].sentence
     services.seeker_place(actor=world["officer"], seeker=seeker, post=post, start=datetime.date(YEAR, 7, 1))
     post.refresh_from_db()
     assert post.filled == 1 and post.status == "closed"
     assert selectors.retention() == [(ZJG, YEAR, 1, 1)]
     assert selectors.sent_by_school(ZJG, YEAR) == {world["school"].pk: 1}
+
+
+def test_indicators_count_classes_apprentices_schools_and_retention(world):  # type: ignore[no-untyped-def]
+    """The monitoring store reads the labour figures: classes and their students, apprenticeships, the
+    schools' reports and programmes, graduates and those retained, by region subtree and year."""
+    from gongjiang.monitoring import engine
+    from gongjiang.monitoring.measures import Store, _labour_table
+
+    sch, ent = world["school_user"], world["ent_user"]
+    oc = services.order_class_create(
+        actor=sch,
+        school=world["school"],
+        enterprise=world["enterprise"],
+        name="冠名班",
+        kind="named",
+        occupation_code="6-18-01-01",
+        year=YEAR,
+        places=5,
+    )
+    rnd = services.round_create(actor=sch, name="双选", year=YEAR, organiser=world["school"])
+    services.applicant_add(
+        actor=sch, round=rnd, person=world["people"][0], school=world["school"], choices=[(oc.pk, 1, 80)]
+    )
+    services.round_run(actor=sch, round=rnd)
+    services.apprenticeship_create(
+        actor=ent,
+        kind="enterprise",
+        enterprise=world["enterprise"],
+        person=world["people"][1],
+        occupation_code="6-18-01-01",
+        level_code="level4",
+        start=datetime.date(YEAR, 3, 1),
+        end=datetime.date(YEAR + 1, 2, 28),
+    )
+    services.school_report_set(
+        actor=sch, school=world["school"], year=YEAR, teachers=40, dual_teachers=26, social_trainees=300
+    )
+    with pytest.raises(ValidationError):
+        services.school_report_set(
+            actor=sch, school=world["school"], year=YEAR, teachers=40, dual_teachers=41, social_trainees=0
+        )
+    services.programme_create(
+        actor=sch,
+        school=world["school"],
+        name="数控",
+        occupation_code="6-18-01-01",
+        year=YEAR,
+        enrolment=600,
+        expected_graduates=150,
+    )
+    for person in world["people"][1:]:
+        services.seeker_register(
+            actor=sch,
+            person=person,
+            kind="graduate",
+            region_code=ZJG,
+            occupation_code="6-18-01-01",
+            school=world["school"],
+            graduation_year=YEAR,
+        )
+    year = engine.Period(label=str(YEAR), kind="Y", bucket=0, first_bucket=0, end=datetime.date(YEAR, 12, 31))
+    quarter = engine.Period(label=f"{YEAR}Q4", kind="Q", bucket=0, first_bucket=0, end=datetime.date(YEAR, 12, 31))
+    store = Store(as_of=datetime.date(YEAR, 12, 31), periods=[])
+    store.labour = _labour_table()
+    for region in (ZJG, "320500", "320000"):
+        assert store.labour_count(region, "order_classes", year) == 1
+        assert store.labour_count(region, "order_class_students", year) == 1
+        assert store.labour_count(region, "apprentices", year) == 1
+        assert store.labour_count(region, "dual_teachers", year) / store.labour_count(region, "teachers", year) == 0.65
+        assert store.labour_count(region, "social_trainees", year) == 300
+        assert store.labour_count(region, "enrolment", year) == 600
+        assert store.labour_count(region, "graduates", year) == 2
+        assert store.labour_count(region, "retained_graduates", year) == 0
+    assert store.labour_count("320400", "order_classes", year) == 0
+    assert store.labour_count(ZJG, "order_classes", quarter) is None

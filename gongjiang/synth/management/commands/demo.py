@@ -19,6 +19,7 @@ from gongjiang.synth.demo import (
 )
 from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
+from gongjiang.synth.labour_demo import labour_demo
 from gongjiang.synth.training_demo import training_demo
 
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             evaluation_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  competitions: a municipal competition with results and certificates, one in marking")
             competitions_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  labour market: demand, a survey, classes matched, seekers, the need catalog")
+            labour_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
