@@ -520,7 +520,7 @@ class RoundRegister(_Labour):
                 round=obj,
                 person=_registered(id_number, name),
                 school=_organisation(actor, school, "school"),
-                choices=services.parse_choices(choices),
+                choices=forms.parse_choices(choices),
             ),
             form=forms.ApplicantForm,
             show=lambda user, obj: obj.status == models.RoundStatus.OPEN and allowed(user, "change", obj),
@@ -542,7 +542,7 @@ class RoundRegister(_Labour):
         applicants = restrict(obj.applicants.select_related("person", "school", "placed"), request.user)
         return {
             "applicants": tables.ApplicantTable(applicants),
-            "classes": services.round_classes(obj),
+            "classes": selectors.round_classes(obj),
             "certificate": obj.certificate or None,
         }
 
