@@ -24,7 +24,7 @@ REGION = {
 }
 WAGE = {
     "at_or_above": _l("the wage is at or above what you ask"),
-    "near": _l("the wage is within 10% of what you ask"),
+    "near": _l("the wage is at most a tenth below what you ask"),
     "below": _l("the wage is below what you ask"),
     "unknown": _l("you have not stated a wage"),
 }

@@ -3,11 +3,13 @@ own organisation is taken from the account; officers choose one."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
@@ -161,3 +163,26 @@ class ApplicantForm(BootstrapForm):
             "separated by commas."
         ),
     )
+
+
+CHOICE_LINE = re.compile(r"^\s*(\d+)\s*[,，\s]\s*(\d+)\s*[,，\s]\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def parse_choices(text: str) -> list[tuple[int, int, float]]:
+    """Lines "class number, rank, score" (commas or spaces) into (class id, rank, score)."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        m = CHOICE_LINE.match(line)
+        if m is None:
+            raise ValidationError(
+                {
+                    "choices": gettext(
+                        "Line %(n)d: write the class number, the student's rank and the enterprise's score."
+                    )
+                    % {"n": n}
+                }
+            )
+        out.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
+    return out

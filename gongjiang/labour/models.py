@@ -70,8 +70,8 @@ class NeedSurvey(Scoped):
     SCOPE = Scope(
         "region_code",
         "organisation",
-        organisation_acts=frozenset({"add", "change", "submit"}),
-        steps=frozenset({"submit"}),
+        organisation_acts=frozenset({"add", "change", "send"}),
+        steps=frozenset({"send"}),
     )
 
     organisation = models.ForeignKey(
@@ -437,7 +437,9 @@ class MatchRound(Scoped):
 class Applicant(Scoped):
     """A student in a matching round: her school, and her choices (class id, her rank, the enterprise's score)."""
 
-    SCOPE = Scope("round__region_code", "round__organiser", organisation_via=("school",))
+    SCOPE = Scope(
+        "round__region_code", "round__organiser", organisation_via=("school",), organisation_acts=frozenset({"add"})
+    )
 
     round = models.ForeignKey(
         MatchRound, verbose_name=_("matching round"), on_delete=models.CASCADE, related_name="applicants"

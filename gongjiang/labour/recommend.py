@@ -9,7 +9,7 @@ as ESCO and JobTech relate occupations by their place in one taxonomy. Within th
 * level: the post's level equal to the seeker's 25, one below 15, one above (a step up) 10, further 0;
   an unknown level on either side 10;
 * region: the same district (county) 20, the same city 12, the same province 5, elsewhere 0;
-* wage: an offer at or above what the seeker asks 15, within 10 % below it 8, further below 0; no
+* wage: an offer at or above what the seeker asks 15, at most a tenth below it 8, further below 0; no
   wage asked 8.
 
 Equal scores are ordered by the higher wage offer, then by the post's number (the earlier post first).
@@ -81,31 +81,47 @@ def decode(code: int) -> tuple[str, str, str, str]:
     return ("same" if occ == 2 else "adjacent"), LEVEL_TIERS[level], REGION_TIERS[region], WAGE_TIERS[wage]
 
 
+def _points_table() -> np.ndarray:
+    """Points of every explanation code (the four parts' points added)."""
+    level_points = (LEVEL_FAR, LEVEL_POINTS[1], LEVEL_POINTS[-1], LEVEL_POINTS[0], LEVEL_UNKNOWN)
+    table = np.zeros(3 * 5 * 16, dtype=np.int16)
+    for occ in (1, 2):
+        for level in range(5):
+            for region in range(4):
+                for wage in range(4):
+                    code = (occ * 5 + level) * 16 + region * 4 + wage
+                    table[code] = (
+                        (OCC_SAME if occ == 2 else OCC_ADJACENT)
+                        + level_points[level]
+                        + REGION_POINTS[region]
+                        + (*WAGE_POINTS, WAGE_UNKNOWN)[wage]
+                    )
+    return table
+
+
+POINTS = _points_table()
+MAX_POINTS = int(POINTS.max())
+
+
 def _parts(seekers: Side, si: np.ndarray, posts: Side, pj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points and explanation codes of seekers ``si`` (column) × posts ``pj`` (row), broadcast."""
-    s_occ, p_occ = seekers.occupation[si][:, None], posts.occupation[pj][None, :]
-    same = s_occ == p_occ
-    occ_tier = np.where(same, 2, 1).astype(np.int16)
+    """Points and explanation codes of seekers ``si`` (rows) × posts ``pj`` (columns), broadcast."""
+    same = seekers.occupation[si][:, None] == posts.occupation[pj][None, :]
     s_lv, p_lv = seekers.level[si][:, None].astype(np.int16), posts.level[pj][None, :].astype(np.int16)
     diff = p_lv - s_lv
-    unknown = (s_lv == 0) | (p_lv == 0)
+    # level tier: 0 far, 1 one above, 2 one below, 3 equal, 4 unknown
     level_tier = np.where(
-        unknown, 4, np.where(diff == 0, 3, np.where(diff == -1, 2, np.where(diff == 1, 1, 0)))
+        (s_lv == 0) | (p_lv == 0), 4, np.select([diff == 0, diff == -1, diff == 1], [3, 2, 1], 0)
     ).astype(np.int16)
-    s_rg, p_rg = seekers.region[si][:, None], posts.region[pj][None, :]
-    region_tier = np.where(
-        s_rg == p_rg, 3, np.where(s_rg // 100 == p_rg // 100, 2, np.where(s_rg // 10000 == p_rg // 10000, 1, 0))
-    ).astype(np.int16)
-    ask, offer = seekers.wage[si][:, None], posts.wage[pj][None, :]
-    wage_tier = np.where(ask <= 0, 3, np.where(offer >= ask, 2, np.where(offer * 10 >= ask * 9, 1, 0))).astype(np.int16)
-    level_points = np.array([LEVEL_FAR, LEVEL_POINTS[1], LEVEL_POINTS[-1], LEVEL_POINTS[0], LEVEL_UNKNOWN], np.int16)
-    points = (
-        np.where(same, OCC_SAME, OCC_ADJACENT).astype(np.int16)
-        + level_points[level_tier]
-        + np.array(REGION_POINTS, np.int16)[region_tier]
-        + np.array((*WAGE_POINTS, WAGE_UNKNOWN), np.int16)[wage_tier]
+    s_rg, p_rg = seekers.region[si], posts.region[pj]
+    region_tier = (
+        (s_rg[:, None] == p_rg[None, :]).astype(np.int16)
+        + ((s_rg // 100)[:, None] == (p_rg // 100)[None, :])
+        + ((s_rg // 10000)[:, None] == (p_rg // 10000)[None, :])
     )
-    return points, encode(occ_tier, level_tier, region_tier, wage_tier)
+    ask, offer = seekers.wage[si][:, None], posts.wage[pj][None, :]
+    wage_tier = np.where(ask <= 0, 3, (offer >= ask).astype(np.int16) + (offer * 10 >= ask * 9)).astype(np.int16)
+    codes = ((same.astype(np.int16) + 1) * 5 + level_tier) * 16 + region_tier * 4 + wage_tier
+    return POINTS[codes], codes
 
 
 def recommend(seekers: Side, posts: Side, k: int = 10) -> Recommendations:
@@ -131,17 +147,18 @@ def recommend(seekers: Side, posts: Side, k: int = 10) -> Recommendations:
         rows = max(1, BLOCK // m)
         members = s_order[s_start[g] : s_start[g] + s_count[g]]
         kk = min(k, m)
-        tie = np.arange(m - 1, -1, -1, dtype=np.int64)  # earlier in tie order ranks higher
+        position = np.arange(m, dtype=np.int32)  # the place in tie order
         for b in range(0, len(members), rows):
             si = members[b : b + rows]
             points, codes = _parts(seekers, si, posts, pj)
-            key = points.astype(np.int64) * (m + 1) + tie[None, :]
+            # Smaller is better: missing points first, then the place in tie order.
+            key = (MAX_POINTS - points).astype(np.int32) * (m + 1) + position[None, :]
             if kk < m:
-                top = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+                top = np.argpartition(key, kk - 1, axis=1)[:, :kk]
             else:
                 top = np.broadcast_to(np.arange(m), (len(si), m)).copy()
             top_key = np.take_along_axis(key, top, axis=1)
-            top = np.take_along_axis(top, np.argsort(-top_key, axis=1), axis=1)
+            top = np.take_along_axis(top, np.argsort(top_key, axis=1), axis=1)
             out_post[si, :kk] = pj[top]
             out_score[si, :kk] = np.take_along_axis(points, top, axis=1)
             out_code[si, :kk] = np.take_along_axis(codes, top, axis=1)

@@ -15,10 +15,12 @@ import polars as pl
 from django.db.models import Count, F, QuerySet, Sum
 
 from gongjiang.credentials.models import Certificate
-from gongjiang.labour import explain, recommend, rules
+from gongjiang.labour import explain, matching, recommend, rules
 from gongjiang.labour.models import (
+    Applicant,
     Apprenticeship,
     DemandPost,
+    MatchRound,
     OrderClass,
     PostStatus,
     Programme,
@@ -354,3 +356,51 @@ def retention() -> list[tuple[str, int, int, int]]:
 
 def open_demand(region_prefix: str) -> QuerySet[DemandPost]:
     return DemandPost.objects.filter(region_code__startswith=region_prefix, status=PostStatus.OPEN)
+
+
+# ---- matching rounds ------------------------------------------------------------------------------
+
+
+def round_classes(rnd: MatchRound) -> list[OrderClass]:
+    """The classes of a round: the organising school's of the year, or every class of the year held by a
+    school of the bureau's region or funded in it."""
+    qs = OrderClass.objects.filter(year=rnd.year)
+    if rnd.organiser_id is not None:
+        qs = qs.filter(school_id=rnd.organiser_id)
+    else:
+        prefix = scope_prefix(rnd.region_code)
+        qs = qs.filter(region_code__startswith=prefix) | qs.filter(school__region_code__startswith=prefix)
+    return list(qs.select_related("enterprise", "school").order_by("pk"))
+
+
+def round_instance(rnd: MatchRound) -> tuple[matching.Instance, list[Applicant], list[OrderClass]]:
+    """The round as a matching instance: applicants and classes numbered in their id order."""
+    applicants = list(rnd.applicants.select_related("school").order_by("pk"))
+    classes = round_classes(rnd)
+    class_index = {c.pk: i for i, c in enumerate(classes)}
+    schools: dict[int, int] = {}
+    regions: dict[str, int] = {}
+    ps, pc, pr, sc = [], [], [], []
+    student_school, student_region = [], []
+    for i, a in enumerate(applicants):
+        student_school.append(schools.setdefault(a.school_id, len(schools)))
+        student_region.append(regions.setdefault(a.school.region_code, len(regions)))
+        for class_id, rank, score in a.choices:
+            if class_id in class_index:
+                ps.append(i)
+                pc.append(class_index[class_id])
+                pr.append(rank)
+                sc.append(score)
+    none = matching.NO_QUOTA
+    inst = matching.Instance(
+        np.array(ps, dtype=np.int64),
+        np.array(pc, dtype=np.int64),
+        np.array(pr, dtype=np.int64),
+        np.array(sc, dtype=np.float64),
+        np.array([c.places for c in classes], dtype=np.int64),
+        np.array(student_school, dtype=np.int64),
+        np.array(student_region, dtype=np.int64),
+        school_quota=np.array([c.school_quota or none for c in classes], dtype=np.int64),
+        region_quota=np.array([c.region_quota or none for c in classes], dtype=np.int64),
+    )
+    return inst, applicants, classes

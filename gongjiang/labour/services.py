@@ -7,11 +7,9 @@ certificate, ``matching.py``) and confirmed."""
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.core.plausible import check_name
 from gongjiang.core.scope import authorize
-from gongjiang.labour import matching
+from gongjiang.labour import matching, selectors
 from gongjiang.labour.models import (
     Applicant,
     Apprenticeship,
@@ -44,7 +42,6 @@ from gongjiang.labour.models import (
 )
 from gongjiang.labour.selectors import evidence_for
 from gongjiang.reference.models import SkillLevel
-from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import level_by_code, occupation_by_code, validate_region_code
 from gongjiang.registry.models import Organisation, OrganisationKind, Person
 from gongjiang.registry.services import employment_create
@@ -94,8 +91,8 @@ def _level(code: str | None, field: str = "level") -> SkillLevel | None:
     return level
 
 
-def _create(obj: Any, actor: Any, field: str = "region_code") -> Any:
-    authorize(actor, "add", obj, field=field)
+def _save(obj: Any) -> Any:
+    """Validate, save and record a new object (its service has authorized the actor)."""
     obj.full_clean()
     obj.save()
     record_change(action="create", instance=obj)
@@ -129,7 +126,8 @@ def post_create(
         start=start,
         opened_on=opened_on or timezone.localdate(),
     )
-    return _create(post, actor, "organisation")
+    authorize(actor, "add", post, field="organisation")
+    return _save(post)
 
 
 @transaction.atomic
@@ -152,7 +150,8 @@ def survey_start(*, actor: Any, organisation: Organisation, year: int) -> NeedSu
     if NeedSurvey.objects.filter(organisation=organisation, year=year).exists():
         raise ValidationError({"year": _("The enterprise has already answered the survey of this year.")})
     survey = NeedSurvey(organisation=organisation, region_code=organisation.region_code, year=_year(year))
-    return _create(survey, actor, "organisation")
+    authorize(actor, "add", survey, field="organisation")
+    return _save(survey)
 
 
 @transaction.atomic
@@ -192,13 +191,14 @@ def survey_line_add(
     if line.hard_to_fill and not line.open_days:
         raise ValidationError({"open_days": _("Say how many days the hard posts stayed open.")})
     authorize(actor, "change", survey)
-    return _create(line, actor, "survey")
+    authorize(actor, "add", line, field="survey")
+    return _save(line)
 
 
 @transaction.atomic
-def survey_submit(*, actor: Any, survey: NeedSurvey) -> NeedSurvey:
+def survey_send(*, actor: Any, survey: NeedSurvey) -> NeedSurvey:
     survey = NeedSurvey.objects.select_for_update().get(pk=survey.pk)
-    authorize(actor, "submit", survey)
+    authorize(actor, "send", survey)
     if survey.submitted_on is not None:
         raise ValidationError({"survey": _("The answer is already submitted.")})
     if not survey.lines.exists():
@@ -218,7 +218,9 @@ def catalog_create(*, actor: Any, region_code: str, year: int) -> NeedCatalog:
     region_code = validate_region_code(region_code, field="region_code")
     if NeedCatalog.objects.filter(region_code=region_code, year=year).exists():
         raise ValidationError({"year": _("The region already has a need catalog of this year.")})
-    return _create(NeedCatalog(region_code=region_code, year=_year(year)), actor)
+    catalog = NeedCatalog(region_code=region_code, year=_year(year))
+    authorize(actor, "add", catalog, field="region_code")
+    return _save(catalog)
 
 
 @transaction.atomic
@@ -311,7 +313,8 @@ def programme_create(
     )
     if Programme.objects.filter(school=school, name=programme.name, year=programme.year).exists():
         raise ValidationError({"name": _("The school already has this programme in this year.")})
-    return _create(programme, actor, "school")
+    authorize(actor, "add", programme, field="school")
+    return _save(programme)
 
 
 @transaction.atomic
@@ -348,7 +351,8 @@ def order_class_create(
     )
     if OrderClass.objects.filter(school=school, name=oc.name, year=oc.year).exists():
         raise ValidationError({"name": _("The school already has a class of this name in this year.")})
-    return _create(oc, actor, "school")
+    authorize(actor, "add", oc, field="school")
+    return _save(oc)
 
 
 @transaction.atomic
@@ -382,7 +386,8 @@ def apprenticeship_create(
         start=start,
         end=end,
     )
-    return _create(apprenticeship, actor, "enterprise")
+    authorize(actor, "add", apprenticeship, field="enterprise")
+    return _save(apprenticeship)
 
 
 @transaction.atomic
@@ -405,7 +410,8 @@ def school_report_set(
             dual_teachers=dual,
             social_trainees=_count(social_trainees, "social_trainees"),
         )
-        return _create(report, actor, "school")
+        authorize(actor, "add", report, field="school")
+        return _save(report)
     authorize(actor, "change", found)
     before = snapshot(found)
     found.teachers, found.dual_teachers = teachers, dual
@@ -448,7 +454,8 @@ def seeker_register(
     )
     if Seeker.objects.filter(person=person, status=SeekerStatus.SEEKING).exists():
         raise ValidationError({"id_number": _("The person is already registered as seeking work.")})
-    return _create(seeker, actor)
+    authorize(actor, "add", seeker, field="region_code")
+    return _save(seeker)
 
 
 @transaction.atomic
@@ -500,40 +507,8 @@ def round_create(
         organiser=organiser,
         region_code=validate_region_code(region_code, field="region_code"),
     )
-    return _create(rnd, actor, "organiser" if organiser is not None else "region_code")
-
-
-def round_classes(rnd: MatchRound) -> list[OrderClass]:
-    """The classes of a round: the organising school's of the year, or every class of the year held by a
-    school of the bureau's region or funded in it."""
-    qs = OrderClass.objects.filter(year=rnd.year)
-    if rnd.organiser_id is not None:
-        qs = qs.filter(school_id=rnd.organiser_id)
-    else:
-        prefix = scope_prefix(rnd.region_code)
-        qs = qs.filter(region_code__startswith=prefix) | qs.filter(school__region_code__startswith=prefix)
-    return list(qs.select_related("enterprise", "school").order_by("pk"))
-
-
-CHOICE_LINE = re.compile(r"^\s*(\d+)\s*[,，\s]\s*(\d+)\s*[,，\s]\s*(\d+(?:\.\d+)?)\s*$")
-
-
-def parse_choices(text: str) -> list[tuple[int, int, float]]:
-    """Lines "class number, rank, score" (commas or spaces) into (class id, rank, score)."""
-    out = []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        m = CHOICE_LINE.match(line)
-        if m is None:
-            raise ValidationError(
-                {
-                    "choices": _("Line %(n)d: write the class number, the student's rank and the enterprise's score.")
-                    % {"n": n}
-                }
-            )
-        out.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
-    return out
+    authorize(actor, "add", rnd, field="organiser" if organiser is not None else "region_code")
+    return _save(rnd)
 
 
 @transaction.atomic
@@ -550,7 +525,7 @@ def applicant_add(
         raise ValidationError({"school": _("A school's round takes its own students only.")})
     if not choices:
         raise ValidationError({"choices": _("List at least one class.")})
-    classes = {c.pk for c in round_classes(rnd)}
+    classes = {c.pk for c in selectors.round_classes(rnd)}
     seen: set[int] = set()
     for n, (class_id, rank, score) in enumerate(choices, start=1):
         if class_id not in classes:
@@ -565,40 +540,8 @@ def applicant_add(
     if rnd.applicants.filter(person=person).exists():
         raise ValidationError({"id_number": _("The student is already in this round.")})
     applicant = Applicant(round=rnd, person=person, school=school, choices=[[c, r, s] for c, r, s in choices])
-    return _create(applicant, actor, "round")
-
-
-def round_instance(rnd: MatchRound) -> tuple[matching.Instance, list[Applicant], list[OrderClass]]:
-    """The round as a matching instance: applicants and classes numbered in their id order."""
-    applicants = list(rnd.applicants.select_related("school").order_by("pk"))
-    classes = round_classes(rnd)
-    class_index = {c.pk: i for i, c in enumerate(classes)}
-    schools: dict[int, int] = {}
-    regions: dict[str, int] = {}
-    ps, pc, pr, sc = [], [], [], []
-    student_school, student_region = [], []
-    for i, a in enumerate(applicants):
-        student_school.append(schools.setdefault(a.school_id, len(schools)))
-        student_region.append(regions.setdefault(a.school.region_code, len(regions)))
-        for class_id, rank, score in a.choices:
-            if class_id in class_index:
-                ps.append(i)
-                pc.append(class_index[class_id])
-                pr.append(rank)
-                sc.append(score)
-    none = matching.NO_QUOTA
-    inst = matching.Instance(
-        np.array(ps, dtype=np.int64),
-        np.array(pc, dtype=np.int64),
-        np.array(pr, dtype=np.int64),
-        np.array(sc, dtype=np.float64),
-        np.array([c.places for c in classes], dtype=np.int64),
-        np.array(student_school, dtype=np.int64),
-        np.array(student_region, dtype=np.int64),
-        school_quota=np.array([c.school_quota or none for c in classes], dtype=np.int64),
-        region_quota=np.array([c.region_quota or none for c in classes], dtype=np.int64),
-    )
-    return inst, applicants, classes
+    authorize(actor, "add", applicant, field="round")
+    return _save(applicant)
 
 
 @transaction.atomic
@@ -609,7 +552,7 @@ def round_run(*, actor: Any, round: MatchRound) -> matching.Certificate:
     authorize(actor, "run", rnd)
     if rnd.status == RoundStatus.CONFIRMED:
         raise ValidationError({"status": _("The round is confirmed; its placements are final.")})
-    inst, applicants, classes = round_instance(rnd)
+    inst, applicants, classes = selectors.round_instance(rnd)
     if not applicants:
         raise ValidationError({"status": _("The round has no applicants yet.")})
     result = matching.deferred_acceptance(inst)

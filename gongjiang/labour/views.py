@@ -125,9 +125,9 @@ class SurveyRegister(_Labour):
     )
     steps = (
         Step(
-            "submit",
+            "send",
             _l("Submit the answer"),
-            lambda actor, obj: services.survey_submit(actor=actor, survey=obj),
+            lambda actor, obj: services.survey_send(actor=actor, survey=obj),
             when=lambda s: s.submitted_on is None,
             confirm=_l("The answer is sent to the bureau and can no longer be changed."),
             done=_l("The answer is submitted."),
@@ -222,7 +222,10 @@ class CatalogRegister(_Labour):
 
 
 def _partner_rows(region_code: str, year: int) -> list[dict[str, Any]]:
-    priced = selectors.partner_unit_pricing(region_code, year)
+    try:
+        priced = selectors.partner_unit_pricing(region_code, year)
+    except LookupError:  # the region's policy set is not loaded
+        return []
     if priced.is_empty():
         return []
     names = dict(Organisation.objects.filter(pk__in=priced["org_id"].to_list()).values_list("pk", "name"))
@@ -314,7 +317,10 @@ class OrderClassRegister(_Labour):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         students = list(obj.students.select_related("person").order_by("pk"))
-        priced = selectors.order_class_pricing(obj) if students else None
+        try:
+            priced = selectors.order_class_pricing(obj) if students else None
+        except LookupError:  # the region's policy set is not loaded: nothing priced
+            priced = None
         rows = []
         if priced is not None and not priced.is_empty():
             by_person = {r["person_id"]: r for r in priced.iter_rows(named=True)}
@@ -514,7 +520,7 @@ class RoundRegister(_Labour):
                 round=obj,
                 person=_registered(id_number, name),
                 school=_organisation(actor, school, "school"),
-                choices=services.parse_choices(choices),
+                choices=forms.parse_choices(choices),
             ),
             form=forms.ApplicantForm,
             show=lambda user, obj: obj.status == models.RoundStatus.OPEN and allowed(user, "change", obj),
@@ -536,7 +542,7 @@ class RoundRegister(_Labour):
         applicants = restrict(obj.applicants.select_related("person", "school", "placed"), request.user)
         return {
             "applicants": tables.ApplicantTable(applicants),
-            "classes": services.round_classes(obj),
+            "classes": selectors.round_classes(obj),
             "certificate": obj.certificate or None,
         }
 

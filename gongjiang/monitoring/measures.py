@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 
 from gongjiang.competitions import selectors as competition_selectors
 from gongjiang.evaluation import selectors as evaluation_selectors
+from gongjiang.labour import selectors as labour_selectors
 from gongjiang.monitoring import engine
 from gongjiang.monitoring.carriers import counted_spans
 from gongjiang.monitoring.crosswalk import current_code
@@ -59,6 +60,8 @@ class Store:
     competitions: list[tuple[str, str, datetime.date, int]] = field(default_factory=list)
     # Real-name rosters (region, class end, programme, digital, elderly care, youth, passed, trainees).
     trained: list[tuple[str, datetime.date, str, bool, bool, bool, bool, int]] = field(default_factory=list)
+    # Labour-market figures by (region, year): measure → value (``labour.selectors``), years only.
+    labour: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
     regions: set[str] = field(default_factory=set)
     # A year cut short (values as of a quarter's end): the year's label and its quarters so far.
     partial_year: tuple[str, list[str]] | None = None
@@ -189,6 +192,16 @@ class Store:
             ):
                 total += n
         return float(total)
+    def labour_count(self, region: str, measure: str, period: engine.Period) -> float | None:
+        """A labour-market figure of the region's subtree for a whole year (the figures are yearly: a
+        class's year, an apprenticeship's start, a school's report, a graduation year); none for quarters."""
+        if period.kind != "Y":
+            return None
+        prefix = scope_prefix(region)
+        year = period.end.year
+        return float(
+            sum(v.get(measure, 0) for (code, y), v in self.labour.items() if y == year and code.startswith(prefix))
+        )
 
     def measure(self, spec: dict[str, Any], region: str, period: str) -> tuple[float | None, str]:
         source = spec.get("source")
@@ -209,6 +222,8 @@ class Store:
             return self.competition_count(region, spec["measure"], p), ""
         if source == DataSource.TRAINING:
             return self.training_count(region, spec["measure"], p), ""
+        if source == DataSource.LABOUR:
+            return self.labour_count(region, spec["measure"], p), ""
         if source == DataSource.ORGANISATIONS:
             if self.organisations is None or period not in (str(self.latest_year), self.latest_quarter):
                 return None, ""
@@ -330,9 +345,28 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
     ]
     store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
     store.trained = [(current_code(row[0]), *row[1:]) for row in training_selectors.trained()]  # type: ignore[misc]
+    store.labour = _labour_table()
     if with_organisations:
         store.organisations = _organisation_counts(wanted)
     return store
+
+
+def _labour_table() -> dict[tuple[str, int], dict[str, float]]:
+    """The labour app's figures by (current region code, year)."""
+    table: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for code, year, classes, students in labour_selectors.class_counts():
+        cell = table[(current_code(code), year)]
+        cell["order_classes"] += classes
+        cell["order_class_students"] += students
+    for code, year, n in labour_selectors.apprentice_starts():
+        table[(current_code(code), year)]["apprentices"] += n
+    for code, year, figures in labour_selectors.school_figures():
+        cell = table[(current_code(code), year)]
+        for name, value in figures.items():
+            cell[name] += value
+    for code, year, _graduates, retained in labour_selectors.retention():
+        table[(current_code(code), year)]["retained_graduates"] += retained
+    return {key: dict(value) for key, value in table.items()}
 
 
 def fact_regions() -> list[str]:

@@ -25,6 +25,7 @@ class DataSource(models.TextChoices):
     EVALUATION = "evaluation", _("Evaluation filings and resources")
     COMPETITIONS = "competitions", _("Skill competitions")
     TRAINING = "training", _("Training rosters")
+    LABOUR = "labour", _("Labour market: classes, apprenticeships, schools, graduates")
     NOT_COLLECTED = "not_collected", _("Not yet collected")
 
 

@@ -314,6 +314,16 @@ MEASURES = {
     "digital_passed": gettext_lazy("digital-skills trainees who passed"),
     "elderly_care": gettext_lazy("trainees of elderly-care and childcare training"),
     "youth": gettext_lazy("trainees of youth employment and entrepreneurship training"),
+    "order_classes": gettext_lazy("order and named classes"),
+    "order_class_students": gettext_lazy("students of order and named classes"),
+    "apprentices": gettext_lazy("apprenticeships started"),
+    "teachers": gettext_lazy("school teachers"),
+    "dual_teachers": gettext_lazy("dual-qualified teachers"),
+    "social_trainees": gettext_lazy("persons schools trained for society"),
+    "enrolment": gettext_lazy("school enrolment"),
+    "graduates": gettext_lazy("graduates registered"),
+    "certified_graduates": gettext_lazy("graduates holding a certificate"),
+    "retained_graduates": gettext_lazy("graduates employed in their school's city"),
 }
 SCOPES = {
     "all": "",

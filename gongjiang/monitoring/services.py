@@ -53,6 +53,18 @@ ORGANISATION_MEASURES = {"evaluation_institutions", "self_evaluating_enterprises
 EVALUATION_MEASURES = {"filed_institutions", "self_evaluating_enterprises", "digital_occupations"}
 COMPETITION_MEASURES = {"municipal_competitions", "participants"}
 TRAINING_MEASURES = {"subsidised", "digital", "digital_passed", "elderly_care", "youth"}
+LABOUR_MEASURES = {
+    "order_classes",
+    "order_class_students",
+    "apprentices",
+    "teachers",
+    "dual_teachers",
+    "social_trainees",
+    "enrolment",
+    "graduates",
+    "certified_graduates",
+    "retained_graduates",
+}
 
 
 @dataclass
@@ -97,6 +109,8 @@ def _check_measure(spec: Any, where: str, errors: list[str]) -> None:
         errors.append(_("%(w)s: unknown competition measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.TRAINING and spec.get("measure") not in TRAINING_MEASURES:
         errors.append(_("%(w)s: unknown training measure %(m)r.") % {"w": where, "m": spec.get("measure")})
+    elif source == DataSource.LABOUR and spec.get("measure") not in LABOUR_MEASURES:
+        errors.append(_("%(w)s: unknown labour-market measure %(m)r.") % {"w": where, "m": spec.get("measure")})
     elif source == DataSource.EMPLOYMENT_STATS and spec.get("measure") != "employed":
         errors.append(_("%(w)s: employment statistics have one measure, employed.") % {"w": where})
 

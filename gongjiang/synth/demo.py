@@ -15,6 +15,7 @@ from gongjiang.core import second_factor
 from gongjiang.core.audit import Action, record_change, record_set, snapshot
 from gongjiang.core.models import Role, User
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.synth.labour_demo import college
 from gongjiang.synth.monitoring_demo import monitoring_demo
 
 DEMO_REGIONS = [("320500", 0.01), ("320400", 0.005)]
@@ -48,6 +49,7 @@ DEMO_ACCOUNTS = [
     # Bound to a trainee of the training demo (gongjiang/synth/training_demo.py), who also signs in with the
     # ID number and a code sent to the phone on file.
     DemoAccount("worker", Role.WORKER, "", "张家港一名参加过四次培训的职工"),
+    DemoAccount("college", Role.ORGANISATION, "", "张家港市技师学院"),
 ]
 
 
@@ -108,6 +110,8 @@ def demo_accounts() -> list[tuple[DemoAccount, str]]:
                 if account.username == "school"
                 else _survey_enterprise(enterprise)
                 if account.username == "survey"
+                else college()
+                if account.username == "college"
                 else enterprise
             )
             if account.role == Role.ORGANISATION

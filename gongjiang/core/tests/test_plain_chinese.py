@@ -29,6 +29,7 @@ ROLES = {
     "evaluator": ("organisation", ""),
     "survey": ("organisation", ""),
     "worker": ("worker", ""),
+    "college": ("organisation", ""),
 }
 # Addresses that are no page of the platform's own: the Django admin (system administrators), the API and
 # its developer documentation, the language switch and sign-out (POST only), static files.
@@ -57,6 +58,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
     from gongjiang.synth.evaluation_demo import evaluation_demo
     from gongjiang.synth.generator import synthesize
     from gongjiang.synth.honours_demo import honours_demo
+    from gongjiang.synth.labour_demo import labour_demo
     from gongjiang.synth.monitoring_demo import monitoring_demo
     from gongjiang.synth.training_demo import training_demo
     from gongjiang.synth.wages_demo import wages_demo
@@ -72,6 +74,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         competitions_demo(lambda message: None)
         wages_demo(lambda message: None)
         honours_demo(lambda message: None)
+        labour_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

@@ -86,9 +86,10 @@ def test_every_target_of_the_documents_is_loaded(world) -> None:  # type: ignore
     assert by_doc == {"JS-2024-37": 3, "CZ-2025-14": 15, "SZ-digital-10": 8, "ZJG-opinion": 7}
     # Every target carries its document and clause; indicators the platform lacks are marked, not faked.
     assert not Target.objects.filter(clause="").exists()
+    # Order classes, apprentices and graduates retained are counted from the labour app.
     missing = Indicator.objects.filter(source="not_collected")
-    # Apprentices, order classes and graduates' local insurance; training is counted from the rosters.
-    assert missing.count() == 3 and all(i.planned_source for i in missing)
+    # Training is counted from the rosters; apprentices, order classes and graduates from the labour app.
+    assert missing.count() == 0
     assert Indicator.objects.filter(source="training").count() == 5
     for ev in TargetEvaluation.objects.filter(target__indicator__source="not_collected"):
         assert ev.status == "no_data" and ev.value is None
@@ -183,7 +184,7 @@ def test_values_cli_and_api_agree(world) -> None:  # type: ignore[no-untyped-def
     assert (share["numerator"], share["denominator"], share["value"]) == (3, 20, 15.0)
     assert rows["high_share_skilled"]["value"] == pytest.approx(200 / 3, abs=1e-3)
     assert rows["master_studios"]["value"] == 1
-    assert rows["order_classes"]["collected"] is False and rows["order_classes"]["value"] is None
+    assert rows["youth_trainees"]["collected"] is False and rows["youth_trainees"]["value"] is None
     targets = {t["target"]: t for t in rows["high_share_skilled"]["targets"]}
     # Zhangjiagang's own 2020 target: nobody held a certificate there in 2020 in this world.
     assert targets["ZJG-opinion/high-share-skilled"]["status"] == "no_data"
@@ -315,7 +316,7 @@ def test_pages_follow_scope(world, client, sign_in) -> None:  # type: ignore[no-
     sign_in(client, world["province"])  # the province officer past the second factor too
     page = client.get("/monitoring/map/320000/", {"indicator": "skilled_workers"})
     assert len(page.context["data"]["geojson"]["features"]) == 13
-    assert client.get("/monitoring/map/320000/", {"indicator": "order_classes"}).status_code == 404
+    assert client.get("/monitoring/map/320000/", {"indicator": "youth_trainees"}).status_code == 404
 
 
 def test_map_loading(world) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from gongjiang.synth.demo import (
 from gongjiang.synth.evaluation_demo import evaluation_demo
 from gongjiang.synth.generator import synthesize
 from gongjiang.synth.honours_demo import honours_demo
+from gongjiang.synth.labour_demo import labour_demo
 from gongjiang.synth.training_demo import training_demo
 from gongjiang.synth.wages_demo import wages_demo
 
@@ -63,6 +64,8 @@ class Command(BaseCommand):
             wages_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  honours: calls, honours, awards and their instalments, recognised enterprises")
             honours_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  labour market: demand, a survey, classes matched, seekers, the need catalog")
+            labour_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
