@@ -115,6 +115,10 @@ def test_every_page_of_every_role_reads_in_plain_chinese(client, world, sign_in)
                 problems.append(f"{username} {url}: {status}, linked from {found_on}")
         client.logout()
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
+    # The demo worker is bound to a trainee with certificates and claims, shown on their own page.
+    worker = User.objects.get(username="worker")
+    assert worker.person is not None and worker.person.certificates.exists()
+    assert worker.person.training_claims.exists()
     # Each role reaches its registers and their records (the crawl is not stopped early).
     assert min(counts.values()) >= 20, counts
     assert counts["province"] >= 60, counts
