@@ -39,6 +39,7 @@ from gongjiang.evaluation.tests.matrix import (
 )
 from gongjiang.imports.models import ImportJob
 from gongjiang.monitoring.tests.matrix import MONITORING_MODELS, MONITORING_ORG_VIEW, add_monitoring_world
+from gongjiang.policy.tests.matrix import POLICY_MODELS, POLICY_ORG_VIEW, add_policy_world
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
 from gongjiang.training.tests.matrix import TRAINING_MODELS, TRAINING_ORG_ACTS, TRAINING_ORG_VIEW, add_training_world
@@ -85,6 +86,7 @@ ORG_VIEW: dict[str, set[str]] = {
     "imports.ImportJob": set(),
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
+    **POLICY_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
 }
@@ -105,6 +107,7 @@ MODELS: dict[str, type] = {
     "imports.ImportJob": ImportJob,
     **TRAINING_MODELS,
     **MONITORING_MODELS,
+    **POLICY_MODELS,
     **EVALUATION_MODELS,
     **COMPETITIONS_MODELS,
 }
@@ -213,6 +216,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
 
     add_training_world(w, make_user)
     add_monitoring_world(w)
+    add_policy_world(w)
     add_evaluation_world(w)
     add_competitions_world(w)
 
