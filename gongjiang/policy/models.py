@@ -4,7 +4,8 @@ The YAML files under ``gongjiang/policy/sets`` are the source; ``gongjiang polic
 and writes a new version of a set when its content changed. A version is immutable: its parameters
 and tables are what the engine evaluates, and its ``spec`` is the expanded set exactly as loaded.
 Policy texts are public, so these models are readable by every signed-in user and are not scoped by
-region; they are written only by the load command.
+region; they are written by the load command and by the adoption of a draft (:class:`PolicyDraft`, scoped
+by its set's region, edited by that region's officers on the pages).
 """
 
 from __future__ import annotations

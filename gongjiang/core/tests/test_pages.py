@@ -134,9 +134,13 @@ def test_certificate_issued_and_revoked_on_the_pages(client, suzhou, auditor, ma
     assert "reason" in empty.context["form"].errors
     cert.refresh_from_db()
     assert cert.status == "valid"
-    client.post(f"/credentials/certificates/{cert.pk}/revoke/", {"revoked_on": "2024-07-01", "reason": "冒名顶替"})
+    no_document = {"revoked_on": "2024-07-01", "reason": "冒名顶替"}
+    assert "document" in client.post(f"/credentials/certificates/{cert.pk}/revoke/", no_document).context["form"].errors
     cert.refresh_from_db()
-    assert (cert.status, cert.revoke_reason) == ("revoked", "冒名顶替")
+    assert cert.status == "valid"
+    client.post(f"/credentials/certificates/{cert.pk}/revoke/", {**no_document, "document": "苏人社鉴〔2024〕7号"})
+    cert.refresh_from_db()
+    assert (cert.status, cert.revoke_reason, cert.revoke_document) == ("revoked", "冒名顶替", "苏人社鉴〔2024〕7号")
 
 
 def test_carrier_recognised_and_withdrawn_on_the_pages(client, suzhou, make_user, make_org) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,7 @@ from gongjiang.monitoring.tests.matrix import (
     MONITORING_READ_ONLY,
     add_monitoring_world,
 )
+from gongjiang.policy.tests.matrix import POLICY_MODELS, POLICY_ORG_VIEW, add_policy_world
 from gongjiang.portal.models import WorkerInvitation
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.services import employment_create, employment_stat_set
@@ -99,6 +100,7 @@ ORG_VIEW: dict[str, set[str]] = {
     "portal.WorkerInvitation": set(),
     **TRAINING_ORG_VIEW,
     **MONITORING_ORG_VIEW,
+    **POLICY_ORG_VIEW,
     **EVALUATION_ORG_VIEW,
     **COMPETITIONS_ORG_VIEW,
     **WAGES_ORG_VIEW,
@@ -130,6 +132,7 @@ MODELS: dict[str, type] = {
     "portal.WorkerInvitation": WorkerInvitation,
     **TRAINING_MODELS,
     **MONITORING_MODELS,
+    **POLICY_MODELS,
     **EVALUATION_MODELS,
     **COMPETITIONS_MODELS,
     **WAGES_MODELS,
@@ -251,6 +254,7 @@ def world(make_user, make_person, make_org, make_certificate) -> World:  # type:
 
     add_training_world(w, make_user)
     add_monitoring_world(w)
+    add_policy_world(w)
     add_evaluation_world(w)
     add_competitions_world(w)
     add_wages_world(w)
