@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingClassKindEnum": "gongjiang.training.models.ClassKind",
         "TrainingFindingKindEnum": "gongjiang.training.models.FindingKind",
         "CarrierKindEnum": "gongjiang.monitoring.models.CarrierKind",
+        "CarrierLevelEnum": "gongjiang.monitoring.models.CarrierLevel",
+        "CarrierDecisionKindEnum": "gongjiang.monitoring.models.CarrierDecisionKind",
         "TargetKindEnum": "gongjiang.monitoring.models.TargetKind",
     },
 }
