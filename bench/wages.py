@@ -18,6 +18,7 @@ Printed: the survey's size, each timing, the ratio to the baseline, the cells an
 memory, then one RESULT line of JSON.
 
 Usage: python bench/wages.py [--enterprises 50000] [--employees 5000000] [--replicates 100] [--seed 1]
+       [--points-only]
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=5_000_000)
     parser.add_argument("--replicates", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--points-only", action="store_true", help="skip the full edition")
     args = parser.parse_args()
     say = functools.partial(print, flush=True)
     say(f"threads: polars {pl.thread_pool_size()}, cores {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")
@@ -103,6 +105,13 @@ def main() -> None:
         f"point estimates (weighted, calibrated): {point_s:.2f} s, {n_point:,} cells "
         f"(+ digital copies); ratio to baseline {point_s / base_s:.2f}× (goal ≤ 2×)"
     )
+    if args.points_only:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        say(f"peak memory {peak:,.0f} MiB")
+        result = {"bench": "wages", "records": employees.height, "responding_enterprises": responding}
+        result |= {"baseline_s": round(base_s, 2), "point_s": round(point_s, 2), "ratio": round(point_s / base_s, 2)}
+        say("RESULT " + json.dumps(result | {"peak_mib": round(peak)}))
+        return
     t = time.perf_counter()
     full = estimation.estimate_edition(
         employees, survey.sample, survey.frame, region_code=region, replicates=args.replicates, seed=args.seed

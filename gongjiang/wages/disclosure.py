@@ -243,9 +243,11 @@ class _Component:
     scale: list[float]
 
 
-def _components(blocks: list[_Block], unknowns: list[np.ndarray]) -> list[_Component]:
+def _components(blocks: list[_Block], unknowns: list[np.ndarray], only: set[int] | None = None) -> list[_Component]:
     comps: list[_Component] = []
     for bi, (block, unknown) in enumerate(zip(blocks, unknowns, strict=True)):
+        if only is not None and bi not in only:
+            continue
         unk = np.flatnonzero(unknown)
         if not len(unk) or not (np.array(block.rows)[unk] >= 0).any():
             continue
@@ -342,14 +344,14 @@ def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) ->
 Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
 
 
-def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float) -> list[Finding]:
+def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float, only: set[int] | None = None) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
     Components are independent, so one linear program over all of them at once yields a feasible point
     of each: targets that reach their protection bound there are proven protected (certificates), the
     rest are decided one by one (copies of their component stacked in one program).
     """
-    comps = _components(blocks, unknowns)
+    comps = [c for c in _components(blocks, unknowns, only) if only is None or c.block in only]
     found: list[Finding] = []
     if not comps:
         return found
@@ -537,11 +539,13 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                             changed = True
         # 2. The exact audit, adding complements until nothing can be narrowed.
         stuck: set[tuple[int, int]] = set()
+        dirty: set[int] | None = None  # blocks are independent: re-audit only those just changed
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
-            found = [f for f in _audit(blocks, unknowns, pct) if (f[0], f[1]) not in stuck]
+            found = [f for f in _audit(blocks, unknowns, pct, dirty) if (f[0], f[1]) not in stuck]
             if not found:
                 break
+            dirty = set()
             seen: set[tuple[int, int]] = set()
             for bi, v, vi, _lo, _hi in found:
                 if (bi, v) in seen:
@@ -554,6 +558,7 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     continue
                 supp[best] = True
                 complement(block, best)
+                dirty.add(bi)
     out = cells.with_columns(
         status=pl.Series(status.astype(str)),
         reason=pl.Series(reason.astype(str)),
