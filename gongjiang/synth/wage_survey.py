@@ -138,16 +138,22 @@ def _occupation_effects() -> np.ndarray:
 
 
 def make_population(
-    *, enterprises: int, employees_per_enterprise: float = 100.0, seed: int = 1, with_employees: bool = False
+    *,
+    enterprises: int,
+    employees_per_enterprise: float = 100.0,
+    seed: int = 1,
+    with_employees: bool = False,
+    cities: tuple[str, ...] | None = None,
 ) -> Population:
     """A population of about ``enterprises`` enterprises whose sample (``draw``) holds about
-    ``employees_per_enterprise`` records per responding enterprise on average."""
+    ``employees_per_enterprise`` records per responding enterprise on average (``cities``: only these
+    cities of Jiangsu, default all thirteen)."""
     from gongjiang.synth.ids import usccs
 
     rng = np.random.default_rng(seed)
     n = int(enterprises)
     size = rng.choice(4, size=n, p=_SIZE_SHARE)
-    city_codes = list(CITIES)
+    city_codes = list(cities or CITIES)
     city_w = np.array([CITIES[c][0] for c in city_codes])
     city = rng.choice(len(city_codes), size=n, p=city_w / city_w.sum())
     dmap = districts()

@@ -376,7 +376,10 @@ def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float) -> list
                     cvec[k] = -1.0 if direction == 1 else 1.0
                     if direction == 1:
                         ub[k] = need_hi[(ci, j)]
-                x = _lp_x(cvec, A_all, b_all, ub if direction == 1 else None)
+                try:
+                    x = _lp_x(cvec, A_all, b_all, ub if direction == 1 else None)
+                except RuntimeError:  # numerically awkward with the caps: decide one by one below
+                    x = None
                 if x is None:
                     break
                 if direction == 1:

@@ -50,6 +50,7 @@ LEVEL_GROUPS = ("high", "intermediate", "junior")
 STRATUM = ("industry_section", "size_class", "region_code")
 MIN_RESPONDENTS = 2
 CALIBRATION_BOUNDS = (0.3, 3.0)
+MIN_CALIBRATION_RESPONDENTS = 3
 
 CELL_KINDS: dict[str, tuple[str, ...]] = {
     "occupation_level": ("region_code", "occupation_code", "skill_level"),
@@ -207,12 +208,15 @@ def _design(sample: pl.DataFrame, frame: pl.DataFrame, employees: pl.DataFrame |
         tkeys = (tot[a] + "|" + tot[b]).to_numpy().astype(str)
         tmap = dict(zip(tkeys, tot["t"].to_numpy(), strict=True))
         uniq, inv = np.unique(keys_s, return_inverse=True)
-        resp_in = np.bincount(inv, weights=responded * (s["employment"].to_numpy() > 0), minlength=len(uniq)) > 0
+        resp_in = (
+            np.bincount(inv, weights=responded * (s["employment"].to_numpy() > 0), minlength=len(uniq))
+            >= MIN_CALIBRATION_RESPONDENTS
+        )
         target = np.array([tmap.get(k, np.nan) for k in uniq])
         for k, okk in zip(uniq, resp_in, strict=True):
             if not okk:
                 dropped.append(f"{a}×{b} {k}")
-        # Groups without respondents are left out: their target cannot be reached.
+        # Groups with fewer respondents are left out: their targets could need factors beyond the bounds.
         target = np.where(resp_in, target, np.nan)
         margins.append((inv, target))
     notes = {
@@ -244,21 +248,27 @@ def _adjust(d: _Design, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     w = nr.copy()
     lo, hi = CALIBRATION_BOUNDS
     x = d.employment[:, None]
+    n = len(x)
+    inds = [
+        (sp.csr_matrix((np.ones(n), (g, np.arange(n))), shape=(len(t), n)), g, t, ~np.isnan(t)) for g, t in d.margins
+    ]
     iterations = 0
+    worst = previous = np.inf
     for iterations in range(1, 101):  # noqa: B007
-        for g, target in d.margins:
-            sums = _group_sum(g, len(target), w * x)
-            f = np.divide(target[:, None], sums, out=np.ones_like(sums), where=(sums > 0) & ~np.isnan(target)[:, None])
+        for ind, g, target, ok in inds:
+            sums = np.asarray(ind @ (w * x))
+            f = np.divide(target[:, None], sums, out=np.ones_like(sums), where=(sums > 0) & ok[:, None])
             w *= f[g]
         np.clip(w, lo * nr, hi * nr, out=w)
         worst = 0.0
-        for g, target in d.margins:
-            sums = _group_sum(g, len(target), w * x)
-            ok = ~np.isnan(target)
+        for ind, _g, target, ok in inds:
             if ok.any():
-                worst = max(worst, float(np.max(np.abs(sums[ok] / target[ok, None] - 1.0))))
-        if worst < 1e-9:
+                sums = np.asarray(ind @ (w[:, :1] * x))
+                worst = max(worst, float(np.max(np.abs(sums[ok, 0] / target[ok] - 1.0))))
+        if worst < 1e-8 or previous - worst < 1e-10:  # converged, or stalled at the bounds
             break
+        previous = worst
+    d.notes["calibration_max_deviation"] = worst
     return nr, w, iterations
 
 
@@ -277,8 +287,17 @@ def _replicate_factors(d: _Design, replicates: int, seed: int) -> tuple[np.ndarr
     rng = np.random.default_rng(seed)
     s = d.sample
     n_h = s["n_h"].to_numpy()
-    f_h = np.minimum(1.0, n_h / s["population_enterprises"].to_numpy().astype(float))
+    # The finite-population correction counts the enterprises that both were sampled and responded:
+    # response is a second random selection (missing at random within the non-response cells), so the
+    # sampling fraction is scaled by the cell's response rate.
+    dw = d.design_weight
+    ncell = int(d.nr_cell.max()) + 1
+    rate = np.bincount(d.nr_cell, weights=dw * d.responded, minlength=ncell) / np.maximum(
+        np.bincount(d.nr_cell, weights=dw, minlength=ncell), 1e-300
+    )
+    f_h = np.minimum(1.0, n_h / s["population_enterprises"].to_numpy().astype(float)) * rate[d.nr_cell]
     vstrat = d.stratum.astype(str).astype(object)
+    # A stratum with one sampled enterprise pools with others (of its size class and city) for variance.
     single = n_h < 2
     pooled = int(single.sum())
     if single.any():
@@ -298,10 +317,11 @@ def _replicate_factors(d: _Design, replicates: int, seed: int) -> tuple[np.ndarr
     nv = int(v.max()) + 1
     size = np.bincount(vs, minlength=nv)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    fpc = np.zeros(nv)
-    np.maximum.at(fpc, v, f_h)  # pooled strata (all with f 0) and ordinary strata (one f each)
+    fpc = np.bincount(v, weights=f_h, minlength=nv) / np.maximum(np.bincount(v, minlength=nv), 1)  # mean f
     m = np.maximum(size - 1, 0)
-    lam = np.sqrt(np.maximum(0.0, 1.0 - fpc))
+    # Each enterprise's own correction (pooled strata mix enterprises of different sampling fractions).
+    lam_unit = np.sqrt(np.maximum(0.0, 1.0 - f_h))[order]
+    del fpc
     # Draws: for every stratum with n ≥ 2, m_h positions uniformly among its n_h enterprises.
     draw_strata = np.repeat(np.arange(nv), m)
     factors = np.ones((len(v), replicates), dtype=np.float64)
@@ -312,7 +332,7 @@ def _replicate_factors(d: _Design, replicates: int, seed: int) -> tuple[np.ndarr
         k = vs  # stratum of each sorted position
         ok = size[k] >= 2
         fac = np.ones(nn)
-        fac[ok] = 1.0 - lam[k[ok]] + lam[k[ok]] * size[k[ok]] / m[k[ok]] * counts[ok]
+        fac[ok] = 1.0 - lam_unit[ok] + lam_unit[ok] * size[k[ok]] / m[k[ok]] * counts[ok]
         factors[order, r] = fac
     return factors, {"variance_strata": nv, "strata_pooled_for_variance": pooled}
 
@@ -487,14 +507,19 @@ def estimate_edition(
     replicates: int = 100,
     seed: int = 1,
     digital_occupations: set[str] | frozenset[str] | None = None,
+    kinds: tuple[str, ...] | None = None,
+    region_levels: tuple[str, ...] | None = None,
 ) -> EditionEstimate:
     """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
     districts inside it, with standard errors and 95% intervals; see the module's docstring.
 
     ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
+    ``kinds`` / ``region_levels`` restrict the cells computed (default: all kinds; "edition", "city",
+    "district").
     """
     if replicates < 2:
         raise ValueError("replicates must be at least 2")
+    only_levels = region_levels
     d = _design(sample, frame, employees)
     factors, vnotes = _replicate_factors(d, replicates, seed)
     base = d.design_weight[:, None] * np.column_stack([np.ones(len(factors)), factors])
@@ -532,15 +557,15 @@ def estimate_edition(
     city_of_d = np.array([c[:4] + "00" for c in dist_u])
     city_u, city_of_d_i = np.unique(city_of_d, return_inverse=True)
     del city
-    region_levels: dict[str, np.ndarray] = {}
+    level_index: dict[str, np.ndarray] = {}
     region_codes: dict[str, np.ndarray] = {}
-    region_levels["edition"] = np.zeros(len(pay), dtype=np.int64)
+    level_index["edition"] = np.zeros(len(pay), dtype=np.int64)
     region_codes["edition"] = np.array([region_code])
     if region_code.endswith("0000"):
-        region_levels["city"] = city_of_d_i[dist_i]
+        level_index["city"] = city_of_d_i[dist_i]
         region_codes["city"] = city_u
     if region_code.endswith("00"):
-        region_levels["district"] = dist_i.astype(np.int64)
+        level_index["district"] = dist_i.astype(np.int64)
         region_codes["district"] = dist_u
     occ_i, occ_u = _codes(emp["occupation_code"].to_numpy().astype(str))
     minor_all = np.array([c[:7] for c in occ_u])
@@ -561,7 +586,7 @@ def estimate_edition(
         pay_rank_order=order,
         rank=rank,
         w=W_ent[ent, 0],
-        region=region_levels,
+        region=level_index,
         region_codes=region_codes,
         occ=occ_i,
         occ_codes=occ_u,
@@ -591,9 +616,12 @@ def estimate_edition(
     frames: list[pl.DataFrame] = []
     premium_parts: list[pl.DataFrame] = []
     for kind, key, nkey, mask in variants:
-        if not mask.any():
+        wanted = kinds is None or kind in kinds or (kind == "occupation_level" and "digital_level" in kinds)
+        if not mask.any() or not wanted:
             continue
-        for lvl_name in region_levels:
+        for lvl_name in level_index:
+            if only_levels is not None and lvl_name not in only_levels:
+                continue
             res = _cells_for(rows, W32, key=key, nkey=nkey, mask=mask, region_level=lvl_name)
             ck = res["cell_key"]
             reg = region_codes[lvl_name][ck // nkey]
@@ -648,6 +676,8 @@ def estimate_edition(
         (pl.col("cell_kind") == "occupation_level") & pl.col("occupation_code").is_in(sorted(digital_occupations))
     ).with_columns(cell_kind=pl.lit("digital_level"))
     cells = pl.concat([cells, dig_cells], how="vertical_relaxed")
+    if kinds is not None:
+        cells = cells.filter(pl.col("cell_kind").is_in(list(kinds)))
     premium = (
         pl.concat(premium_parts, how="vertical_relaxed")
         if premium_parts
@@ -673,7 +703,10 @@ def estimate_edition(
         "quantile_definition": "inverse of the weighted CDF (smallest pay whose weighted share reaches p)",
         "design_weight": "N_h / n_h",
         "nonresponse": f"within strata; strata with fewer than {MIN_RESPONDENTS} respondents collapsed",
-        "calibration": f"raking to employment by city x industry and city x size, bounds {CALIBRATION_BOUNDS}",
+        "calibration": (
+            f"raking to employment by city x industry and city x size, bounds {CALIBRATION_BOUNDS}, "
+            f"margins with at least {MIN_CALIBRATION_RESPONDENTS} respondents"
+        ),
         "calibration_iterations": iters,
         "confidence": 0.95,
         **d.notes,

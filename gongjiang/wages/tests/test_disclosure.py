@@ -1,0 +1,196 @@
+"""Disclosure control: primary rules with their reasons, complementary suppression, the LP audit."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gongjiang.synth import wage_survey as ws
+from gongjiang.wages import disclosure as dc
+from gongjiang.wages import estimation as est
+
+
+def _cell(**over: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "cell_kind": "occupation_level",
+        "region_code": "320400",
+        "region_level": "edition",
+        "occupation_code": "6-18-02-04",
+        "minor_group": None,
+        "skill_level": "level3",
+        "industry_section": None,
+        "level_group": None,
+        "n_enterprises": 12,
+        "n_employees": 80,
+        "weighted_employees": 400.0,
+        "weighted_total_pay": 400.0 * 90_000,
+        "p50": 90_000.0,
+        "se_p50": 3_000.0,
+        "top1_share": 0.2,
+        "top2_share": 0.35,
+    }
+    base.update(over)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("over", "reason", "figure"),
+    [
+        ({"n_enterprises": 2}, "few_enterprises", "enterprises=2"),
+        ({"n_employees": 7}, "few_employees", "employees=7"),
+        ({"top1_share": 0.5, "top2_share": 0.9}, "dominance", "top2_share=0.900"),
+        ({"top1_share": 0.88, "top2_share": 0.93}, "p_percent", "rest=0.070"),
+        ({"top1_share": 0.6, "top2_share": 0.945}, "p_percent", "rest=0.055"),
+        ({"se_p50": 20_000.0}, "precision", "relative_se_p50=0.222"),
+    ],
+)
+def test_each_primary_rule_suppresses_and_names_its_reason(over: dict[str, object], reason: str, figure: str) -> None:
+    cells = pl.DataFrame([_cell(), _cell(occupation_code="6-18-02-01", **over)])
+    # With the default dominance rule (2 enterprises, 85%) the p% rule at 10% adds nothing (the rest is at
+    # least 15%); it acts under a looser dominance rule.
+    rules = dc.Rules(dominance_k=0.95) if reason == "p_percent" else dc.Rules()
+    out = dc.protect(cells, rules, secondary=False)
+    assert out["status"].to_list() == ["published", "suppressed_primary"]
+    assert out["reason"].to_list() == ["", reason]
+    assert figure in out["reason_detail"][1]
+    assert reason in dc.REASON_LABELS
+
+
+def _district_table(values: dict[str, float], suppressed: set[str]) -> pl.DataFrame:
+    """A city (常州) and its districts for one occupation and level; suppressed districts by few enterprises."""
+    rows = [
+        _cell(
+            region_code=code,
+            region_level="district",
+            weighted_employees=v,
+            weighted_total_pay=v * 80_000,
+            n_enterprises=1 if code in suppressed else 12,
+        )
+        for code, v in values.items()
+    ]
+    total = sum(values.values())
+    rows.append(
+        _cell(region_code="320400", region_level="edition", weighted_employees=total, weighted_total_pay=total * 80_000)
+    )
+    return pl.DataFrame(rows)
+
+
+def test_the_attack_recovers_a_lone_suppressed_cell_from_the_margin() -> None:
+    cells = _district_table({"320402": 120.0, "320404": 80.0, "320411": 60.0}, {"320404"})
+    unprotected = dc.protect(cells, secondary=False)
+    found = dc.attack(unprotected)
+    rows = {r.row for r in found}
+    assert rows == {1}
+    exact = [r for r in found if r.value == "weighted_employees"]
+    assert all(r.lower == pytest.approx(80.0) or r.upper == pytest.approx(80.0) for r in exact)
+    protected = dc.protect(cells)
+    assert protected["status"].to_list()[:3] == ["suppressed_secondary", "suppressed_primary", "published"] or (
+        protected["status"].to_list()[2] == "suppressed_secondary"
+    )
+    assert dc.attack(protected) == []
+    assert set(protected.filter(pl.col("status") == "suppressed_secondary")["reason"]) == {"complementary"}
+
+
+def test_the_attack_narrows_a_cell_the_levels_almost_determine() -> None:
+    """Two suppressed levels whose sum is known: each is bounded by the other's size, too narrow for the
+    larger one (the remainder without a level is tiny)."""
+    levels = {"level5": 300.0, "level4": 5.0, "level3": 100.0}
+    rows = [
+        _cell(
+            skill_level=k,
+            weighted_employees=v,
+            weighted_total_pay=v * 70_000,
+            n_enterprises=1 if k in ("level5", "level4") else 12,
+        )
+        for k, v in levels.items()
+    ]
+    rows.append(_cell(skill_level="all", weighted_employees=406.0, weighted_total_pay=406.0 * 70_000))
+    cells = pl.DataFrame(rows)
+    found = dc.attack(dc.protect(cells, secondary=False))
+    assert {r.row for r in found} == {0}  # level5 lies within [300, 301]: narrower than ±10%
+    protected = dc.protect(cells)
+    assert dc.attack(protected) == []
+    assert protected["status"][2] == "suppressed_secondary"
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_nothing_can_be_recovered_after_protection_on_survey_tables(seed: int) -> None:
+    survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
+    region = ("320400", "320500", "320100")[seed % 3]
+    e = est.estimate_edition(
+        survey.employees, survey.sample, survey.frame, region_code=region, replicates=20, seed=seed
+    )
+    rules = dc.Rules()
+    bare = dc.protect(e.cells, rules, secondary=False)
+    assert len(dc.attack(bare)) > 0  # the primary pattern alone leaks through the margins
+    protected = dc.protect(e.cells, rules)
+    assert dc.attack(protected) == []
+    status = protected["status"].to_numpy()
+    assert (status == "suppressed_secondary").any() and (status == "published").any()
+    reasons = protected.filter(pl.col("status") != "published")["reason"].to_list()
+    assert all(r in dc.REASON_LABELS for r in reasons)
+    # Digital cells follow their occupation cells.
+    occ = protected.filter(pl.col("cell_kind") == "occupation_level").select(
+        "region_code", "occupation_code", "skill_level", pl.col("status").alias("s")
+    )
+    dig = protected.filter(pl.col("cell_kind") == "digital_level").join(
+        occ, on=["region_code", "occupation_code", "skill_level"]
+    )
+    assert (dig["status"] == dig["s"]).all()
+
+
+def test_random_additive_tables_are_protected() -> None:
+    """Random district values for several occupations of one minor group and their levels, with every
+    margin (levels → all, districts → city, occupations → minor group) and random primary suppressions."""
+    rng = np.random.default_rng(7)
+    districts = ["320402", "320404", "320411", "320412", "320413", "320481"]
+    occs = ["6-18-02-01", "6-18-02-02", "6-18-02-04"]
+    levels = ["level5", "level4", "level3", "level2", "level1"]
+    for _round in range(3):
+        vals: dict[tuple[str, str, str], float] = {}
+        pays: dict[tuple[str, str, str], float] = {}
+        for d in districts:
+            for o in occs:
+                for lv in [*levels, "none"]:
+                    vals[(d, o, lv)] = float(rng.integers(5, 400))
+                    pays[(d, o, lv)] = vals[(d, o, lv)] * float(rng.uniform(5e4, 1.5e5))
+        rows: list[dict[str, object]] = []
+
+        def add(
+            region: str,
+            rlevel: str,
+            occ: str | None,
+            minor: str | None,
+            lv: str,
+            v: float,
+            pay: float,
+            rows: list[dict[str, object]] = rows,
+        ) -> None:
+            rows.append(
+                _cell(
+                    cell_kind="occupation_level" if occ else "minor_group_level",
+                    region_code=region,
+                    region_level=rlevel,
+                    occupation_code=occ,
+                    minor_group=minor,
+                    skill_level=lv,
+                    weighted_employees=v,
+                    weighted_total_pay=pay,
+                    n_enterprises=int(rng.choice([1, 2, 5, 9, 20], p=[0.15, 0.1, 0.25, 0.25, 0.25])),
+                )
+            )
+
+        for region, rlevel, ds in [(d, "district", [d]) for d in districts] + [("320400", "edition", districts)]:
+            for lv in [*levels, "all"]:
+                lvs = [*levels, "none"] if lv == "all" else [lv]
+                for o in occs:
+                    keys = [(d, o, x) for d in ds for x in lvs]
+                    add(region, rlevel, o, None, lv, sum(vals[k] for k in keys), sum(pays[k] for k in keys))
+                keys = [(d, o, x) for d in ds for o in occs for x in lvs]
+                add(region, rlevel, None, "6-18-02", lv, sum(vals[k] for k in keys), sum(pays[k] for k in keys))
+        cells = pl.DataFrame(rows)
+        bare = dc.protect(cells, secondary=False)
+        assert (bare["status"] != "published").sum() > 10
+        protected = dc.protect(cells)
+        assert dc.attack(protected) == []
