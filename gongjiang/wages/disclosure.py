@@ -472,6 +472,33 @@ def _cheapest_in(
     return min(cands, key=lambda v: (block.values[v, 0], -block.depth[v]))
 
 
+def _complement_for(block: _Block, supp: np.ndarray, v: int, need: float, vi: int) -> int | None:
+    """The cheapest published cell in a relation through ``v``; failing that, through the withheld cells
+    linked to it (breadth first)."""
+    by_var: dict[int, list[int]] = defaultdict(list)
+    for k, (p, ch) in enumerate(block.relations):
+        for x in (p, *ch):
+            by_var[x].append(k)
+    frontier, visited = [v], {v}
+    while frontier:
+        best: int | None = None
+        nxt: list[int] = []
+        for u in frontier:
+            for k in by_var.get(u, []):
+                rel = block.relations[k]
+                c = _cheapest_in(block, rel, supp, need, vi)
+                if c is not None and (best is None or block.values[c, 0] < block.values[best, 0]):
+                    best = c
+                for x in (rel[0], *rel[1]):
+                    if supp[x] and x not in visited:
+                        visited.add(x)
+                        nxt.append(x)
+        if best is not None:
+            return best
+        frontier = nxt
+    return None
+
+
 def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool = True) -> pl.DataFrame:
     """``cells`` + status, reason, reason_detail: primary suppression by the rules, then complementary
     suppression that the LP audit proves sufficient (``secondary=False`` skips it, for tests of the audit)."""
@@ -509,9 +536,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                             complement(block, v)
                             changed = True
         # 2. The exact audit, adding complements until nothing can be narrowed.
+        stuck: set[tuple[int, int]] = set()
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
-            found = _audit(blocks, unknowns, pct)
+            found = [f for f in _audit(blocks, unknowns, pct) if (f[0], f[1]) not in stuck]
             if not found:
                 break
             seen: set[tuple[int, int]] = set()
@@ -520,15 +548,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     continue
                 seen.add((bi, v))
                 block, supp = blocks[bi], unknowns[bi]
-                need = block.values[v, vi] * pct / 100.0
-                best: int | None = None
-                for rel in block.relations:
-                    if v == rel[0] or v in rel[1]:
-                        c = _cheapest_in(block, rel, supp, need, vi)
-                        if c is not None and (best is None or block.values[c, 0] < block.values[best, 0]):
-                            best = c
+                best = _complement_for(block, supp, v, block.values[v, vi] * pct / 100.0, vi)
                 if best is None:
-                    raise RuntimeError("no complement left to protect a withheld cell")
+                    stuck.add((bi, v))  # everything it is linked with is withheld already
+                    continue
                 supp[best] = True
                 complement(block, best)
     out = cells.with_columns(

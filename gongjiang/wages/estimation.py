@@ -427,37 +427,42 @@ def _cells_for(
     n_ent = np.bincount(pair_cell, minlength=ncell)
     n_emp = np.bincount(pair_cell, weights=n_pair, minlength=ncell)
     # Replicates: rows (cell, quantity) × enterprises times W (without the full-sample column).
-    nq = 2 + len(p)
-    data = np.column_stack([n_pair, pay_pair, le]).astype(np.float32)
-    rr = (pair_cell[:, None] * nq + np.arange(nq)[None, :]).ravel()
-    cc = np.repeat(pair_ent, nq)
-    A = sp.csr_matrix((data.ravel(), (rr, cc)), shape=(ncell * nq, nent))
-    Wr = W[:, 1:]
-    R = Wr.shape[1]
-    Y = np.asarray(A @ Wr).reshape(ncell, nq, R).astype(np.float64)
-    emp_r = Y[:, 0, :]
-    pay_r = Y[:, 1, :]
+    R = W.shape[1] - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = wpay / wemp
-        mean_r = pay_r / emp_r
-        F_r = Y[:, 2:, :] / emp_r[:, None, :]  # ncell × 5 × R
-    # The full-sample CDF at the quantiles, by the same aggregation (weights from W's column 0).
-    le_w = np.zeros((ncell, len(p)))
-    for j in range(len(p)):
-        le_w[:, j] = np.bincount(pair_cell, weights=le[:, j] * w_pair / np.maximum(n_pair, 1), minlength=ncell)
-    F = le_w / wemp[:, None]
-    sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
-    se_F = sd(F_r)
-    se_mean = sd(mean_r)
-    lo = inv_cdf(p[None, :] - Z95 * se_F)
-    hi = inv_cdf(p[None, :] + Z95 * se_F)
-    lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
-    hi = np.maximum.accumulate(np.maximum(hi, q), axis=1)
-    se_q = (hi - lo) / (2 * Z95)
-    # Linearised replicate medians for the premium table: Q_r = Q − (F_r − F) × (hi − lo) / (2 z s_F).
-    j50 = 2
-    slope = np.divide(hi[:, j50] - lo[:, j50], 2 * Z95 * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0)
-    med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
+    if R == 0:  # point estimates only
+        nan = np.full((ncell, len(p)), np.nan)
+        lo, hi, se_q, se_mean, med_r = nan, nan.copy(), nan.copy(), np.full(ncell, np.nan), np.zeros((ncell, 0))
+    else:
+        nq = 2 + len(p)
+        data = np.column_stack([n_pair, pay_pair, le]).astype(np.float32)
+        rr = (pair_cell[:, None] * nq + np.arange(nq)[None, :]).ravel()
+        cc = np.repeat(pair_ent, nq)
+        A = sp.csr_matrix((data.ravel(), (rr, cc)), shape=(ncell * nq, nent))
+        Wr = W[:, 1:]
+        Y = np.asarray(A @ Wr).reshape(ncell, nq, R).astype(np.float64)
+        emp_r = Y[:, 0, :]
+        pay_r = Y[:, 1, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_r = pay_r / emp_r
+            F_r = Y[:, 2:, :] / emp_r[:, None, :]  # ncell × 5 × R
+        # The full-sample CDF at the quantiles, by the same aggregation (weights from W's column 0).
+        le_w = np.zeros((ncell, len(p)))
+        for j in range(len(p)):
+            le_w[:, j] = np.bincount(pair_cell, weights=le[:, j] * w_pair / np.maximum(n_pair, 1), minlength=ncell)
+        F = le_w / wemp[:, None]
+        sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
+        se_F = sd(F_r)
+        se_mean = sd(mean_r)
+        lo = inv_cdf(p[None, :] - Z95 * se_F)
+        hi = inv_cdf(p[None, :] + Z95 * se_F)
+        lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
+        hi = np.maximum.accumulate(np.maximum(hi, q), axis=1)
+        se_q = (hi - lo) / (2 * Z95)
+        # Linearised replicate medians for the premium table: Q_r = Q − (F_r − F) × (hi − lo) / (2 z s_F).
+        j50 = 2
+        slope = np.divide(hi[:, j50] - lo[:, j50], 2 * Z95 * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0)
+        med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
     # Largest enterprises' shares of the cell's weighted total pay.
     order = np.lexsort((-wp_pair, pair_cell))
     pc, wv = pair_cell[order], wp_pair[order]
@@ -517,11 +522,14 @@ def estimate_edition(
     ``kinds`` / ``region_levels`` restrict the cells computed (default: all kinds; "edition", "city",
     "district").
     """
-    if replicates < 2:
-        raise ValueError("replicates must be at least 2")
+    if replicates == 1 or replicates < 0:
+        raise ValueError("replicates must be 0 (point estimates only) or at least 2")
     only_levels = region_levels
     d = _design(sample, frame, employees)
-    factors, vnotes = _replicate_factors(d, replicates, seed)
+    if replicates:
+        factors, vnotes = _replicate_factors(d, replicates, seed)
+    else:
+        factors, vnotes = np.zeros((len(d.design_weight), 0)), {}
     base = d.design_weight[:, None] * np.column_stack([np.ones(len(factors)), factors])
     _nr, w_all, iters = _adjust(d, base)
     s = d.sample.with_columns(final_weight=pl.Series(w_all[:, 0]))

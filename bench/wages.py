@@ -1,0 +1,149 @@
+"""Benchmark: a province-scale wage-price edition (工资价位) from 5 million employee records.
+
+A synthetic Jiangsu salary survey (``gongjiang.synth.wage_survey``, seeded) of about 5 million employee
+records in about 50,000 responding enterprises, pay annualised once before the timings. Then, over the
+same rows and the same cell keys (occupation × level and occupation × all levels, minor group × level
+and × all levels, industry section × level group; each for the province, its cities and its districts):
+
+* **baseline**: a plain Polars unweighted group-by per cell kind and region level (the enterprises'
+  region and industry joined in), P10, P25, P50, P75, P90 and the mean;
+* **point estimates**: ``estimate_edition(..., replicates=0)``: design weights, non-response adjustment,
+  calibration, weighted quantiles from one CDF per cell and weighted means (goal: within 2× of the
+  baseline);
+* **full edition**: ``estimate_edition(..., replicates=R)`` (standard errors and 95% intervals for every
+  figure, the level premium table) and ``disclosure.protect`` (primary rules, complementary suppression
+  with the linear-programming audit until nothing can be recovered) (goal: ≤ 30 s on 2 cores).
+
+Printed: the survey's size, each timing, the ratio to the baseline, the cells and suppressions, peak
+memory, then one RESULT line of JSON.
+
+Usage: python bench/wages.py [--enterprises 50000] [--employees 5000000] [--replicates 100] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import polars as pl  # noqa: E402
+
+from gongjiang.synth import wage_survey  # noqa: E402
+from gongjiang.wages import disclosure, estimation  # noqa: E402
+
+
+def baseline(employees: pl.DataFrame, sample: pl.DataFrame, region_code: str) -> int:
+    """Unweighted quantiles and means by the same cell keys, one Polars group-by per kind and region level."""
+    rows = employees.join(
+        sample.filter(pl.col("responded")).select("enterprise_id", "region_code", "industry_section"),
+        on="enterprise_id",
+    ).with_columns(
+        city=pl.col("region_code").str.slice(0, 4) + "00",
+        edition=pl.lit(region_code),
+        minor_group=pl.col("occupation_code").str.slice(0, 7),
+        level_group=pl.col("skill_level").replace_strict(estimation.LEVEL_GROUP, default=None),
+        has_level=pl.col("skill_level").is_in(list(estimation.LEVELS)),
+    )
+    aggs = [
+        pl.col("annual_pay").quantile(p, "lower").alias(n)
+        for p, n in zip(estimation.QUANTILES, estimation.Q_NAMES, strict=True)
+    ]
+    aggs.append(pl.col("annual_pay").mean().alias("mean"))
+    cells = 0
+    for region in ("edition", "city", "region_code"):
+        for keys, only_levels in (
+            (["occupation_code", "skill_level"], True),
+            (["occupation_code"], False),
+            (["minor_group", "skill_level"], True),
+            (["minor_group"], False),
+            (["industry_section", "level_group"], True),
+        ):
+            src = rows.filter(pl.col("has_level")) if only_levels else rows
+            cells += src.group_by([region, *keys]).agg(aggs).height
+    return cells
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=50_000)
+    parser.add_argument("--employees", type=int, default=5_000_000)
+    parser.add_argument("--replicates", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    say = functools.partial(print, flush=True)
+    say(f"threads: polars {pl.thread_pool_size()}, cores {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")
+    t = time.perf_counter()
+    survey = wage_survey.generate(enterprises=args.enterprises, employees=args.employees, seed=args.seed)
+    gen_s = time.perf_counter() - t
+    employees = estimation.annualise(survey.employees)
+    responding = int(survey.sample["responded"].sum())
+    say(
+        f"survey: {employees.height:,} employee records in {responding:,} responding of "
+        f"{survey.sample.height:,} sampled enterprises; frame {survey.frame.height:,} strata, "
+        f"{int(survey.frame['population_enterprises'].sum()):,} enterprises ({gen_s:.1f} s to generate)"
+    )
+    region = "320000"
+    t = time.perf_counter()
+    base_cells = baseline(employees, survey.sample, region)
+    base_s = time.perf_counter() - t
+    say(f"baseline (Polars unweighted group-by, same rows and keys): {base_s:.2f} s, {base_cells:,} cells")
+    t = time.perf_counter()
+    points = estimation.estimate_edition(employees, survey.sample, survey.frame, region_code=region, replicates=0)
+    point_s = time.perf_counter() - t
+    n_point = points.cells.filter(pl.col("cell_kind") != "digital_level").height
+    say(
+        f"point estimates (weighted, calibrated): {point_s:.2f} s, {n_point:,} cells "
+        f"(+ digital copies); ratio to baseline {point_s / base_s:.2f}× (goal ≤ 2×)"
+    )
+    t = time.perf_counter()
+    full = estimation.estimate_edition(
+        employees, survey.sample, survey.frame, region_code=region, replicates=args.replicates, seed=args.seed
+    )
+    est_s = time.perf_counter() - t
+    t = time.perf_counter()
+    protected = disclosure.protect(full.cells)
+    prot_s = time.perf_counter() - t
+    status = protected.group_by("status").len().sort("status")
+    counts = dict(zip(status["status"].to_list(), status["len"].to_list(), strict=True))
+    say(f"full edition: estimates with {args.replicates} replicates {est_s:.2f} s; protection {prot_s:.2f} s")
+    say(f"  cells {protected.height:,}: {counts}; premium rows {full.premium.height:,}")
+    say(f"  total {est_s + prot_s:.2f} s (goal ≤ 30 s)")
+    t = time.perf_counter()
+    recovered = disclosure.attack(protected)
+    audit_s = time.perf_counter() - t
+    say(f"audit of the protected edition: {len(recovered)} recoveries in {audit_s:.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    say(f"peak memory {peak:,.0f} MiB")
+    say(
+        "RESULT "
+        + json.dumps(
+            {
+                "bench": "wages",
+                "records": employees.height,
+                "responding_enterprises": responding,
+                "baseline_s": round(base_s, 2),
+                "point_s": round(point_s, 2),
+                "ratio": round(point_s / base_s, 2),
+                "full_estimate_s": round(est_s, 2),
+                "protect_s": round(prot_s, 2),
+                "full_s": round(est_s + prot_s, 2),
+                "cells": protected.height,
+                "status": counts,
+                "recoveries": len(recovered),
+                "replicates": args.replicates,
+                "peak_mib": round(peak),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
