@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -301,7 +301,3 @@ def edition_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise PermissionDenied
     edition = get_object_or_404(restrict(models.Edition.objects.all(), request.user), pk=pk)
     return exports.respond(edition, fmt)
-
-
-def _refuse(message: str) -> ValidationError:
-    return ValidationError(message)
