@@ -20,12 +20,14 @@ class PostStatus(models.TextChoices):
 
 
 class DemandPost(Scoped):
-    """A skill demand an enterprise posts: occupation, level, headcount, wage offer, region, start."""
+    """A skill demand an enterprise posts: occupation, level, headcount, wage offer, region, start. Open
+    posts are public to every organisation user (schools place their graduates in them)."""
 
     SCOPE = Scope(
         "region_code",
         "organisation",
         organisation_acts=frozenset({"add", "change", "close"}),
+        organisation_public={"status": "open"},
         steps=frozenset({"close"}),
     )
 

@@ -457,13 +457,11 @@ class SeekerRegister(_Labour):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         posts = restrict(models.DemandPost.objects.all(), request.user)
-        if getattr(request.user, "organisation_id", None):
-            posts = models.DemandPost.objects.all()  # open posts are offered to every school's graduates
         return {"recommended": selectors.posts_for(obj, posts)}
 
 
 def _post(actor: Any, pk: int) -> models.DemandPost:
-    post = models.DemandPost.objects.filter(pk=pk).first()
+    post = restrict(models.DemandPost.objects.all(), actor).filter(pk=pk).first()
     if post is None:
         raise ValidationError({"post": _("No post with this number.")})
     return post

@@ -67,5 +67,5 @@ class SeekerViewSet(viewsets.GenericViewSet):
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
         """The open posts recommended to the seeker, best first, with the sentence explaining each."""
         seeker = self.get_object()
-        found = selectors.posts_for(seeker, models.DemandPost.objects.all())
+        found = selectors.posts_for(seeker, restrict(models.DemandPost.objects.all(), request.user))
         return Response(s.RecommendationSerializer(found, many=True).data)

@@ -52,6 +52,7 @@ LABOUR_ORG_VIEW: dict[str, set[str]] = {
     label: set() if label.endswith(("NeedCatalog", "CatalogEntry")) else {f"{PREFIX[label.split('.')[1]]}_own"}
     for label in LABOUR_MODELS
 }
+LABOUR_ORG_VIEW["labour.DemandPost"] = {"dp_own", "dp_hq", "dp_cz"}  # open posts are public
 LABOUR_ORG_VIEW["labour.NeedCatalog"] = {"nc_hq"}
 LABOUR_ORG_VIEW["labour.CatalogEntry"] = {"ce_hq"}
 
