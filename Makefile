@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -74,6 +74,12 @@ bench-import: setup
 # and the inclusion-proof check.
 bench-evaluation: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/evaluation.py $(BENCH_ARGS)
+
+# Every page each role opens (lists, their deep pages, records, home, dashboards, the API's lists) under
+# gunicorn on the PostgreSQL province of bench-rollup (built once by its builder and reused): p50/p95
+# beside /healthz/.
+bench-pages: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

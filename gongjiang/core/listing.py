@@ -21,7 +21,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
-from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 COUNT_CAP = 10_000
@@ -43,7 +42,7 @@ class ListCount:
     @property
     def figure(self) -> str:
         """The count alone, as a figure on a card: 1,234, about 2,640,000, more than 10,000."""
-        shown = number_format(self.value, force_grouping=True)
+        shown = f"{self.value:,}"
         if self.kind == "about":
             return gettext("about %(n)s") % {"n": shown}
         if self.kind == "over":
@@ -51,7 +50,7 @@ class ListCount:
         return shown
 
     def __str__(self) -> str:
-        shown = number_format(self.value, force_grouping=True)
+        shown = f"{self.value:,}"
         if self.kind == "about":
             return ngettext("about %(counter)s record", "about %(counter)s records", self.value) % {"counter": shown}
         if self.kind == "over":
@@ -87,8 +86,10 @@ def _rounded(n: int) -> int:
     return round(n / step) * step
 
 
-def list_count(queryset: QuerySet, cap: int = COUNT_CAP) -> ListCount:
-    """The rows of ``queryset``: counted exactly up to ``cap``, estimated (PostgreSQL) or capped above it."""
+def list_count(queryset: QuerySet, cap: int | None = None) -> ListCount:
+    """The rows of ``queryset``: counted exactly up to ``cap`` (``COUNT_CAP``), estimated (PostgreSQL) or
+    capped above it."""
+    cap = COUNT_CAP if cap is None else cap
     counted = queryset.order_by().values("pk")[: cap + 1].count()
     if counted <= cap:
         return ListCount(counted)
