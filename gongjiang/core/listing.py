@@ -144,7 +144,20 @@ def after_filter(queryset: QuerySet, fields: list[tuple[Any, bool]], key: str) -
         for (earlier, _d), value in zip(fields[:i], values[:i], strict=True):
             step &= Q(**{earlier.attname: value})
         condition |= step
-    return queryset.filter(condition)
+    queryset = queryset.filter(condition)
+    first, desc = fields[0]
+    if first.is_relation:
+        # Ordered by a foreign key whose table the scope already joins (certificates by holder, scoped by the
+        # holder's region): the bound is said of the joined table's id too, where its index can use it (the
+        # database does not carry an inequality across a join).
+        table = first.related_model._meta.db_table
+        alias = next((a for a, j in queryset.query.alias_map.items() if j.table_name == table), None)
+        if alias is not None:
+            connection = connections[queryset.db]
+            column = connection.ops.quote_name(first.related_model._meta.pk.column)
+            where = f"{connection.ops.quote_name(alias)}.{column} {'<=' if desc else '>='} %s"
+            queryset = queryset.extra(where=[where], params=[values[0]])  # noqa: S610 (names from the model)
+    return queryset
 
 
 @dataclass

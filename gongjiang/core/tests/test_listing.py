@@ -155,3 +155,17 @@ def test_home_reads_skilled_workers_from_the_rollup(persons, make_certificate, m
     assert 'id="kpi-skilled">2<' in page and 'id="kpi-high-skilled">1<' in page
     assert f"数据截至{state.data_as_of:%Y-%m-%d}" in page and "kpi-certificates" not in page
     assert 'id="kpi-persons">11<' in page
+
+
+def test_certificates_go_by_holder_and_on_by_key(small_pages, persons, make_certificate, make_user, client) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    certs = [make_certificate(p, issue_date=datetime.date(2024, 1, 1 + i % 20)) for i, p in enumerate(persons * 2)]
+    client.force_login(make_user("certs", region_code="320500"))
+    url, ids = "/credentials/certificates/", []
+    while url:
+        body = client.get(url).content.decode().split('id="register-table"', 1)[1]
+        ids += list(dict.fromkeys(int(i) for i in re.findall(r'href="/credentials/certificates/(\d+)/"', body)))
+        found = re.search(r'href="\?([^"]*)" id="pager-next"', body)
+        url = "/credentials/certificates/?" + found.group(1).replace("&amp;", "&") if found else ""
+    assert ids == [c.pk for c in sorted(certs, key=lambda c: (c.person_id, c.pk), reverse=True)]
