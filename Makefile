@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages clean
+.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages bench-pages clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -78,18 +78,27 @@ bench-evaluation: setup
 # Page time of the officer's browser test on the demo database (built first when missing), beside /healthz/.
 bench-pages-demo: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages_demo.py $(BENCH_ARGS)
+
 # A province-wide competition season (1,000 competitions, 100,000 participants, 5 judges each) scored on
 # arrays, against the row-by-row reference beside it; no database.
 bench-competition: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/competition.py $(BENCH_ARGS)
+
 # Recommendations for 1 million seekers over 100,000 posts (top 10 with their sentences), and the stable
 # matching of 50,000 students to 2,000 order classes against the matching package on the same instance.
 bench-matching: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/labour_matching.py $(BENCH_ARGS)
+
 # A province-scale wage-price edition: 5 million employee records in 50,000 enterprises; weighted point
 # estimates against a plain Polars group-by, then the full edition with standard errors and suppression.
 bench-wages: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/wages.py $(BENCH_ARGS)
+
+# Every page each role opens (lists, their deep pages, records, home, dashboards, the API's lists) under
+# gunicorn on the PostgreSQL province of bench-rollup (built once by its builder and reused): p50/p95
+# beside /healthz/.
+bench-pages: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

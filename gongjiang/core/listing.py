@@ -21,7 +21,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
-from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 COUNT_CAP = 10_000
@@ -43,7 +42,7 @@ class ListCount:
     @property
     def figure(self) -> str:
         """The count alone, as a figure on a card: 1,234, about 2,640,000, more than 10,000."""
-        shown = number_format(self.value, force_grouping=True)
+        shown = f"{self.value:,}"
         if self.kind == "about":
             return gettext("about %(n)s") % {"n": shown}
         if self.kind == "over":
@@ -51,7 +50,7 @@ class ListCount:
         return shown
 
     def __str__(self) -> str:
-        shown = number_format(self.value, force_grouping=True)
+        shown = f"{self.value:,}"
         if self.kind == "about":
             return ngettext("about %(counter)s record", "about %(counter)s records", self.value) % {"counter": shown}
         if self.kind == "over":
@@ -87,8 +86,10 @@ def _rounded(n: int) -> int:
     return round(n / step) * step
 
 
-def list_count(queryset: QuerySet, cap: int = COUNT_CAP) -> ListCount:
-    """The rows of ``queryset``: counted exactly up to ``cap``, estimated (PostgreSQL) or capped above it."""
+def list_count(queryset: QuerySet, cap: int | None = None) -> ListCount:
+    """The rows of ``queryset``: counted exactly up to ``cap`` (``COUNT_CAP``), estimated (PostgreSQL) or
+    capped above it."""
+    cap = COUNT_CAP if cap is None else cap
     counted = queryset.order_by().values("pk")[: cap + 1].count()
     if counted <= cap:
         return ListCount(counted)
@@ -143,7 +144,20 @@ def after_filter(queryset: QuerySet, fields: list[tuple[Any, bool]], key: str) -
         for (earlier, _d), value in zip(fields[:i], values[:i], strict=True):
             step &= Q(**{earlier.attname: value})
         condition |= step
-    return queryset.filter(condition)
+    queryset = queryset.filter(condition)
+    first, desc = fields[0]
+    if first.is_relation:
+        # Ordered by a foreign key whose table the scope already joins (certificates by holder, scoped by the
+        # holder's region): the bound is said of the joined table's id too, where its index can use it (the
+        # database does not carry an inequality across a join).
+        table = first.related_model._meta.db_table
+        alias = next((a for a, j in queryset.query.alias_map.items() if j.table_name == table), None)
+        if alias is not None:
+            connection = connections[queryset.db]
+            column = connection.ops.quote_name(first.related_model._meta.pk.column)
+            where = f"{connection.ops.quote_name(alias)}.{column} {'<=' if desc else '>='} %s"
+            queryset = queryset.extra(where=[where], params=[values[0]])  # noqa: S610 (names from the model)
+    return queryset
 
 
 @dataclass
