@@ -20,8 +20,10 @@ Method (the notice of method quotes this):
   P75, P90 are its inverse at 0.1 … 0.9 (the smallest pay whose weighted share reaches p), so they are
   monotone by construction; the mean is the weighted total pay over the weighted employees.
 * **Errors**: a Rao–Wu rescaling bootstrap over enterprises within strata (n_h − 1 draws with
-  replacement, rescaled with the finite-population correction √(1 − f_h); strata with one sampled
-  enterprise are pooled), giving replicate weights for every enterprise; each replicate repeats the
+  replacement among the stratum's sampled enterprises), each enterprise's factor rescaled with
+  √(1 − f), f = n_h / N_h × the response rate of its non-response cell (response is treated as a second
+  random selection); strata with one sampled enterprise are pooled by size class and city, without a
+  correction. This gives replicate weights for every enterprise; each replicate repeats the
   non-response adjustment and the calibration. Standard errors are the replicates' standard deviation.
   Quantiles use Woodruff intervals: the replicate standard error s of the estimated CDF at the quantile
   gives the 95% interval [Q(p − 1.96 s), Q(p + 1.96 s)] mapped back through the cell's CDF, and the
