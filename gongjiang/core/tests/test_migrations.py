@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 
+@pytest.mark.django_db
 def test_every_model_change_has_its_migration() -> None:
     out = io.StringIO()
     try:
