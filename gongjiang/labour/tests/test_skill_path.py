@@ -254,3 +254,30 @@ def test_uplift_is_the_published_premium_or_absent_and_adjacent_are_ranked(
     # places come last, as no published figure compares it.
     assert ranked[1].gain is not None and ranked[1].gain > ranked[0].gain and ranked[1].score < ranked[0].score
     assert ranked[2].gain is None and "9" in ranked[2].sentence
+
+
+def test_the_officer_sees_the_path_on_the_person_page_and_the_worker_on_their_own(  # type: ignore[no-untyped-def]
+    world, make_certificate, client
+) -> None:
+    from gongjiang.core.models import User
+
+    me = world["people"][0]
+    make_certificate(me, level="level4", national_level=4, occupation=ELECTRICIAN, issue_date=datetime.date(2021, 3, 1))
+    _class(
+        world["ent_user"],
+        world["enterprise"],
+        occupation=ELECTRICIAN,
+        level="level3",
+        start=datetime.date(2026, 9, 1),
+        name="电工高级工培训",
+    )
+    client.force_login(world["officer"])
+    page = client.get(f"/registry/persons/{me.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'id="skill-path"' in page and "技能成长路径" in page and "电工高级工培训" in page
+    worker = User.objects.create_user(username="w1", role="worker", person=me)
+    client.force_login(worker)
+    page = client.get("/me/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "技能成长路径" in page and "电工高级工培训" in page and "国家职业技能标准" in page
+    # An enterprise user opening the person page gets no skill path.
+    client.force_login(world["ent_user"])
+    assert "技能成长路径" not in client.get(f"/registry/persons/{me.pk}/").content.decode()
