@@ -11,3 +11,8 @@ class LabourConfig(AppConfig):
         from gongjiang.labour import rules
 
         rules.register()
+
+        from gongjiang.core.pages import Panel, register_panel
+        from gongjiang.labour.skill_path import person_panel
+
+        register_panel("registry.Person", Panel("labour/_skill_path_panel.html", person_panel, order=500))

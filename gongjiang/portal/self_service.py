@@ -30,6 +30,7 @@ from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.credentials.pdf import certificate_pdf
 from gongjiang.credentials.proof_views import verify_url_for
 from gongjiang.credentials.verification import public_base_url
+from gongjiang.labour import skill_path
 from gongjiang.portal import ratelimit, selectors, services, signin
 from gongjiang.portal.models import WorkerInvitation
 from gongjiang.registry.models import Person
@@ -165,6 +166,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "claims": selectors.own_claims(person),
             "trainings": selectors.own_trainings(person),
             "allowance": selectors.subsidised_allowance(person),
+            "path": skill_path.skill_path(person),
+            "requirement_source": skill_path.REQUIREMENT_SOURCE,
         },
     )
 

@@ -89,12 +89,17 @@ def _local_months(person_ids: list[int], prefix: str, on: datetime.date) -> dict
 
 def class_events(training_class: TrainingClass) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(events, index): the engine events for a class's passed trainees, and which enrolment each is for."""
-    tc = training_class
     rows = list(
-        Enrolment.objects.filter(training_class=tc, outcome=Outcome.PASSED, certificate__isnull=False)
+        Enrolment.objects.filter(training_class=training_class, outcome=Outcome.PASSED, certificate__isnull=False)
         .order_by("pk")
         .values_list("pk", "person_id", "certificate_id", "certificate__issue_date", "person__household_region_code")
     )
+    return _events(training_class, rows)
+
+
+def _events(tc: TrainingClass, rows: list[tuple[Any, ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine events of ``rows`` (enrolment id, person id, certificate id, event date, household region)
+    in class ``tc``."""
     base = pl.DataFrame(
         rows,
         schema={
@@ -234,6 +239,27 @@ def evaluate_class(training_class: TrainingClass) -> pl.DataFrame:
             }
         ) from None
     return fold_results(results, index).select(list(out_schema)).cast(out_schema)  # type: ignore[arg-type]
+
+
+def prospective_claim(training_class: TrainingClass, person: Person, on: datetime.date) -> dict[str, Any]:
+    """What the engine would pay ``person`` for passing ``training_class``: the same events, history and call
+    as the class's claims (:func:`evaluate_class`), for one trainee whose certificate would be issued on
+    ``on`` (not before the class ends). Returns eligible, reason, amount_fen, clauses, trace, policy_set."""
+    event_date = max(on, training_class.end_date)
+    events, index = _events(training_class, [(0, person.pk, None, event_date, person.household_region_code)])
+    policy_set = policy_set_for(training_class.region_code)
+    history = history_events([person.pk], exclude_class=training_class.pk)
+    results = evaluate(events, policy_set=policy_set, history=history if history.height else None)
+    row = fold_results(results, index).row(0, named=True)
+    return {
+        "eligible": bool(row["eligible"]),
+        "reason": row["reason"] or "",
+        "amount_fen": int(row["amount_fen"] or 0),
+        "clauses": list(row["clauses"] or []),
+        "trace": row["trace"] or "",
+        "policy_set": policy_set,
+        "event_date": event_date,
+    }
 
 
 def fold_results(results: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
