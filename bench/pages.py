@@ -369,7 +369,23 @@ def main() -> int:
         for role in args.roles.split(","):
             account = setup["accounts"][role]
             browser = Browser(base)
-            browser.sign_in(role, secrets[role], secrets.get(f"{role}-totp"))
+            try:
+                browser.sign_in(role, secrets[role], secrets.get(f"{role}-totp"))
+            except urllib.error.HTTPError as exc:
+                # The page after signing in (the home page) failed, e.g. stopped by the statement timeout.
+                print(f"{role}: signing in ended in HTTP {exc.code}; not measured", flush=True)
+                results.append(
+                    {
+                        "role": role,
+                        "page": f"sign-in and home: HTTP {exc.code}",
+                        "url": "/",
+                        "p50": float(STATEMENT_TIMEOUT_MS),
+                        "p95": float(STATEMENT_TIMEOUT_MS),
+                        "healthz_p50": 0.0,
+                        "healthz_p95": 0.0,
+                    }
+                )
+                continue
             pages = [("home", "/"), *discover(browser, account["region"])]
             print(f"{role}: {len(pages)} addresses", flush=True)
             trivial = timed(health, "/healthz/", args.rounds, "text/plain")
