@@ -267,6 +267,7 @@ def discover(browser: Browser, region: str) -> list[tuple[str, str]]:
     return out
 
 
+STATEMENT_TIMEOUT_MS = 20_000  # the server's queries are stopped here, so that no page holds the run up
 SLOW_MS = 5000.0  # an address whose warm-up takes longer is timed once more only (it is far over the goal)
 
 
@@ -276,7 +277,8 @@ def timed(browser: Browser, url: str, rounds: int, accept: str) -> list[float]:
     for _ in range(rounds if warm * 1000 < SLOW_MS else 1):
         status, _, _, elapsed = browser.get(url, accept=accept)
         if status >= 500:
-            raise SystemExit(f"{url}: HTTP {status}")
+            # The server's statement timeout ended it: counted as the timeout, far over the goal.
+            elapsed = max(elapsed, STATEMENT_TIMEOUT_MS / 1000)
         times.append(elapsed * 1000)
     return sorted(times)
 
@@ -345,6 +347,7 @@ def main() -> int:
         GONGJIANG_LOG_LEVEL="WARNING",
         GONGJIANG_TRUSTED_PROXY_HEADER="X-Forwarded-For",
     )
+    server_env = dict(env, PGOPTIONS=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
     started = time.perf_counter()
     rollup.run([PY, "-m", "gongjiang", "migrate", "-v0"], env)
     print(f"migrated in {time.perf_counter() - started:.0f} s", flush=True)
@@ -358,7 +361,7 @@ def main() -> int:
         secrets[name.strip()] = value.strip()
 
     port = free_port()
-    server = start_server(env, port, args.workers, VAR / "gunicorn.log")
+    server = start_server(server_env, port, args.workers, VAR / "gunicorn.log")
     results = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -366,7 +369,23 @@ def main() -> int:
         for role in args.roles.split(","):
             account = setup["accounts"][role]
             browser = Browser(base)
-            browser.sign_in(role, secrets[role], secrets.get(f"{role}-totp"))
+            try:
+                browser.sign_in(role, secrets[role], secrets.get(f"{role}-totp"))
+            except urllib.error.HTTPError as exc:
+                # The page after signing in (the home page) failed, e.g. stopped by the statement timeout.
+                print(f"{role}: signing in ended in HTTP {exc.code}; not measured", flush=True)
+                results.append(
+                    {
+                        "role": role,
+                        "page": f"sign-in and home: HTTP {exc.code}",
+                        "url": "/",
+                        "p50": float(STATEMENT_TIMEOUT_MS),
+                        "p95": float(STATEMENT_TIMEOUT_MS),
+                        "healthz_p50": 0.0,
+                        "healthz_p95": 0.0,
+                    }
+                )
+                continue
             pages = [("home", "/"), *discover(browser, account["region"])]
             print(f"{role}: {len(pages)} addresses", flush=True)
             trivial = timed(health, "/healthz/", args.rounds, "text/plain")
