@@ -79,7 +79,7 @@ class CatalogForm(BootstrapForm):
 
 class ProgrammeForm(BootstrapForm):
     school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
-    name = forms.CharField(label=_("Programme"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("school", "Programme"), max_length=80)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     enrolment = forms.IntegerField(label=_("Enrolment"), min_value=0)

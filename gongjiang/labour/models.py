@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.models import Scope, Scoped
 
@@ -197,7 +198,7 @@ class Programme(Scoped):
         "registry.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
     )
     region_code = models.CharField(_("region"), max_length=6, db_index=True)
-    name = models.CharField(_("programme"), max_length=80)
+    name = models.CharField(pgettext_lazy("school", "programme"), max_length=80)
     occupation = models.ForeignKey(
         "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
     )

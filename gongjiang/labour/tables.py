@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.pii import mask_name
 from gongjiang.labour import models
@@ -125,7 +126,9 @@ class EntryTable(tables.Table):
 
 
 class ProgrammeTable(_Region, tables.Table):
-    name = tables.Column(verbose_name=_("Programme"), linkify=("labour:programme-detail", [tables.A("pk")]))
+    name = tables.Column(
+        verbose_name=pgettext_lazy("school", "Programme"), linkify=("labour:programme-detail", [tables.A("pk")])
+    )
     school = tables.Column(verbose_name=_("School"))
     occupation = tables.Column(verbose_name=_("Occupation"))
     year = tables.Column(verbose_name=_("Year"))

@@ -10,7 +10,7 @@ recomputed from it; they are never edited by hand.
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import Scope, Scoped
@@ -223,7 +223,7 @@ class Carrier(Scoped):
 
 class CarrierDecisionKind(models.TextChoices):
     APPLY = "apply", _("Application")
-    RECOGNISE = "recognise", _("Recognition")
+    RECOGNISE = "recognise", pgettext_lazy("carrier decision", "Recognition")
     REJECT = "reject", _("Not recognised")
     ASSESS = "assess", _("Annual assessment")
     FUND = "fund", _("Funding decision")
