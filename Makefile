@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages bench-pages clean
+.PHONY: demo test setup browser screenshots lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages bench-pages clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -33,6 +33,14 @@ demo: setup
 
 test: setup browser
 	$(VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The browser tests, saving the user guide's screenshots under docs/screenshots/ as they go.
+# The portal's tests start their own Playwright, so they run in a second pytest process.
+SCREENSHOT_TESTS := tests/browser/test_officer.py tests/browser/test_honours.py tests/browser/test_wages.py \
+  tests/browser/test_labour.py tests/browser/test_evaluation.py tests/browser/test_competitions.py
+screenshots: setup browser
+	GONGJIANG_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(SCREENSHOT_TESTS)
+	GONGJIANG_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider gongjiang/portal/tests/test_browser.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

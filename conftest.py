@@ -209,3 +209,24 @@ def rate_clock(monkeypatch):  # type: ignore[no-untyped-def]
     now = [time.time() // 3600 * 3600 + 30]
     monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
     return now
+
+
+@pytest.fixture
+def shot():  # type: ignore[no-untyped-def]
+    """Save what a browser test's page shows as docs/screenshots/<name>.png for the user guide, only when
+    GONGJIANG_SCREENSHOTS is set (`make screenshots`); otherwise nothing is written."""
+    import os
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "docs" / "screenshots"
+    enabled = bool(os.environ.get("GONGJIANG_SCREENSHOTS"))
+
+    def take(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        if not enabled:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(folder / f"{name}.png"), type="png")
+
+    return take

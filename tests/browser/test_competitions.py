@@ -47,7 +47,7 @@ def submit(page, form: str, button: str, **fields: str) -> None:
         page.click(button)
 
 
-def test_municipal_competition_from_registration_to_verified_certificate(world, page, login, live_server):
+def test_municipal_competition_from_registration_to_verified_certificate(world, page, login, live_server, shot):
     from gongjiang.competitions.models import Competition, Mark, Participant
 
     url = live_server.url
@@ -81,6 +81,7 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     page.select_option("#aspect-form [name=kind]", "judgement")
     submit(page, "#aspect-form", "#add-aspect", name="工艺美观", max_mark="10")
     assert page.locator("#judges li").count() == 3
+    shot(page, "competitions-01-registration")
     step(page, "close")
 
     # 评分: every judge marks every participant on both aspects (an upload), then one mark corrected by hand.
@@ -109,6 +110,7 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
         == 3
     )
     assert page.locator("#results-preview tbody tr").count() == 4
+    shot(page, "competitions-02-marks")
 
     # 公布 and 发证.
     step(page, "publish")
@@ -118,6 +120,7 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     number = winner.certificate.number
     assert Participant.objects.get(competition=competition, rank=2).certificate is not None
     assert Participant.objects.get(competition=competition, rank=3).certificate is None
+    shot(page, "competitions-03-issued")
 
     # The public results page: names and ID numbers masked, the winners' certificate numbers.
     page.click("form[action$='/accounts/logout/'] button")
@@ -128,6 +131,7 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     assert "陈*国" in table and "陈建国" not in table
     assert world["people"][0].id_number not in table
     assert number == page.inner_text("#result-table tbody tr:first-child .certificate-number")
+    shot(page, "competitions-04-public-results")
 
     # 核验: the winner's direct-recognition certificate on the public verification page.
     page.click("#result-table tbody tr:first-child .certificate-number")
@@ -139,3 +143,4 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     assert page.get_attribute("#answer", "data-result") == "valid"
     assert page.inner_text("#answer-number") == number
     assert "高级工" in page.inner_text("#answer-level")
+    shot(page, "competitions-05-verified")

@@ -53,7 +53,7 @@ def step(page, name: str, **fields: str) -> None:
         page.click("#step-submit")
 
 
-def test_file_approve_plan_results_publicity_issue_verify(world, page, login, live_server, tmp_path):
+def test_file_approve_plan_results_publicity_issue_verify(world, page, login, live_server, tmp_path, shot):
     from gongjiang.credentials.models import Certificate
     from gongjiang.evaluation.models import Institution, Plan
 
@@ -80,6 +80,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
         with page.expect_navigation():
             page.click("#add-examiner")
     assert page.locator("#examiners-table tr").count() == 2
+    shot(page, "evaluation-01-institution-filed")
     step(page, "lodge")
     institution = Institution.objects.get()
     assert institution.status == "submitted"
@@ -93,6 +94,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
     institution.refresh_from_db()
     assert institution.status == "approved" and institution.station_code
     assert "备案通过" in page.inner_text("#decisions-table")
+    shot(page, "evaluation-02-institution-approved")
 
     # 评价计划 and 成绩: the enterprise files a plan and uploads the results.
     switch(page, login, "enterprise")
@@ -116,6 +118,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
     with page.expect_navigation():
         page.click("#upload-results")
     assert "2" in page.inner_text(".card-header:has-text('考生')")
+    shot(page, "evaluation-03-results-uploaded")
     step(page, "publicise")
     plan = Plan.objects.get()
     assert plan.status == "publicised"
@@ -127,6 +130,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
     page.click(f"#publicity-table a:has-text('{plan.code}')")
     names = page.inner_text("#publicity-candidates")
     assert "陈*国" in names and "陈建国" not in names and "吴晓明" not in names
+    shot(page, "evaluation-04-publicity")
 
     # The objection period ends; the officer reviews the sample and issues the batch.
     with unaudited():
@@ -138,6 +142,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
     assert plan.status == "issued" and plan.batch is not None
     certificate = Certificate.objects.get(person=world["workers"][0])
     assert certificate.number.startswith(f"Y000032{institution.station_code}")
+    shot(page, "evaluation-05-issued")
 
     # 核验: the credential file, downloaded by the officer, is accepted by the public page with its batch proof.
     page.goto(f"{url}/credentials/certificates/{certificate.pk}/")
@@ -154,6 +159,7 @@ def test_file_approve_plan_results_publicity_issue_verify(world, page, login, li
     assert page.get_attribute("#answer", "data-result") == "valid"
     assert plan.batch.code in page.inner_text("#credential-batch")
     assert "✓" in page.inner_text("#credential-signature")
+    shot(page, "evaluation-06-verified")
 
 
 def test_a_suspended_institution_s_batch_is_refused_with_the_reason(world, page, login, live_server):

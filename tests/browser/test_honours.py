@@ -60,7 +60,7 @@ def step(page, name: str, **fields: str) -> None:
         page.click("#step-submit")
 
 
-def test_outstanding_talent_nomination_award_and_instalments(world, page, login, live_server) -> None:
+def test_outstanding_talent_nomination_award_and_instalments(world, page, login, live_server, shot) -> None:
     from gongjiang.honours.models import AwardApplication, AwardInstalment, HonourCall, Nomination
     from gongjiang.training.models import PaymentBatch
 
@@ -86,6 +86,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     page.fill("[name=term_years]", "3")
     page.select_option("[name=award_rule]", "outstanding_talent")
     page.fill("[name=clause]", "ZJG-opinion 五(十四)")
+    shot(page, "honours-01-call-new")
     page.click("#save")
     page.wait_for_selector("#step-open")
     call_url = page.url
@@ -93,6 +94,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     page.wait_for_selector("#step-close")
     call = HonourCall.objects.get()
     assert call.status == "open"
+    shot(page, "honours-02-call-open")
 
     # The enterprise nominates its worker; a wrong name is refused on the field.
     switch(page, login, "enterprise")
@@ -107,12 +109,14 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     page.fill("#nominate-form [name=id_number]", number)
     page.fill("#nominate-form [name=name]", "陈建国")
     page.fill("#nominate-form [name=statement]", "主持数控工艺攻关，带徒12名")
+    shot(page, "honours-03-nominate")
     page.fill("#nominate-form [name=bank_name]", "中国工商银行张家港支行")
     page.fill("#nominate-form [name=bank_account]", "6222021001234567890")
     page.click("#nominate")
     page.wait_for_selector("#nominations-table")
     nomination = Nomination.objects.get()
     assert page.locator("#step-close").count() == 0  # not the enterprise's step
+    shot(page, "honours-04-nominated")
 
     # The officer closes, passes the nomination, publishes the list and decides.
     switch(page, login, "zhangjiagang")
@@ -126,6 +130,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     page.click("#public-link")
     names = page.locator("#public-names").inner_text()
     assert "陈*国" in names and "陈建国" not in names and "张家港精密机械有限公司" in names
+    shot(page, "honours-05-public-list")
     page.goto(call_url)
     step(page, "decide")
     page.wait_for_selector("#record-fields")
@@ -138,6 +143,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     assert "3000元/年" in page.locator("#award-trace").inner_text()
     assert page.locator("#instalments-table tbody tr").count() == 3
     assert "9000.00" in page.locator("#record-fields").inner_text()
+    shot(page, "honours-06-award")
 
     # The instalments due (the first and second years) are released for payment.
     page.click("#honours-nav a[href='/honours/instalments/']")
@@ -148,6 +154,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
         "due",
         "scheduled",
     ]
+    shot(page, "honours-07-instalments-released")
 
     # The district officer drafts the batch on the training pages; the city officer approves and pays.
     page.goto(f"{url}/training/batches/")
@@ -159,6 +166,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     batch = PaymentBatch.objects.get()
     assert batch.line_count == 2 and batch.total_fen == 600000
     assert page.locator("#step-approve").count() == 0  # four eyes
+    shot(page, "honours-08-batch")
     switch(page, login, "suzhou")
     page.goto(f"{url}/training/batches/{batch.pk}/")
     step(page, "approve")
@@ -173,7 +181,7 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
         ("陈建国", "6222021001234567890", 3000.0),
     ]
     page.goto(f"{url}/training/batches/{batch.pk}/")
-    step(page, "pay")
+    step(page, "pay", voucher="ICBC-ZJG-0107")
     batch.refresh_from_db()
     assert batch.status == "paid"
     statuses = list(AwardInstalment.objects.order_by("year_no").values_list("status", flat=True))
@@ -183,3 +191,4 @@ def test_outstanding_talent_nomination_award_and_instalments(world, page, login,
     page.goto(f"{url}/registry/persons/{worker.pk}/")
     panel = page.locator("#person-honours").inner_text()
     assert f"{year}年度张家港市优秀高技能人才" in panel and "已拨付" in panel and "待到期" in panel
+    shot(page, "honours-09-person")

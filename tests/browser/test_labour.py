@@ -42,7 +42,7 @@ def world(reference, make_user, make_org, make_person):
     return {"enterprise": enterprise, "school": school, "students": students}
 
 
-def test_demand_survey_order_class_matching_and_catalog(world, page, login, live_server):
+def test_demand_survey_order_class_matching_and_catalog(world, page, login, live_server, shot):
     from gongjiang.labour.models import (
         Applicant,
         CatalogEntry,
@@ -62,6 +62,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     page.click("#save")
     page.wait_for_selector("#step-close")
     post = DemandPost.objects.get()
+    shot(page, "labour-01-demand-posted")
     assert post.organisation == world["enterprise"] and post.region_code == ZJG and post.headcount == 12
 
     # … and answers the talent-need survey: one occupation, with a post hard to fill, then submits.
@@ -87,6 +88,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     step(page, "send")
     assert SurveyLine.objects.get().hires_1 == 8
     assert not page.locator("#line-form").count()
+    shot(page, "labour-02-survey")
 
     # The school registers an order class for the enterprise, two places, 800 yuan a student.
     switch(page, login, live_server, "school")
@@ -106,6 +108,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     page.click("#save")
     page.wait_for_selector("#class-students")
     oc = OrderClass.objects.get()
+    shot(page, "labour-03-order-class")
 
     # … opens a matching round and adds three students, all choosing the class; two places.
     page.click("#labour-nav a[href='/labour/rounds/']")
@@ -133,11 +136,13 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     assert rnd.certificate["stable"] is True and rnd.certificate["blocking_count"] == 0
     placed = {a.person.name for a in Applicant.objects.filter(placed=oc)}
     assert placed == {"陈一", "吴三"}  # the two best scores
+    shot(page, "labour-04-matching-round")
     step(page, "confirm")
 
     # The class's page prices the 1:1 match through the policy engine: 800 yuan each.
     page.goto(f"{live_server.url}/labour/classes/{oc.pk}/")
     assert page.inner_text("#class-funding-total").strip() == "1600.00"
+    shot(page, "labour-05-class-funding")
 
     # The officer compiles and publishes the need catalog of the year.
     switch(page, login, live_server, "zhangjiagang")
@@ -151,6 +156,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     step(page, "publish")
     catalog = NeedCatalog.objects.get()
     assert catalog.status == "published"
+    shot(page, "labour-06-catalog-published")
     entry = CatalogEntry.objects.get()
     assert entry.demand == 12 + 8 and entry.proposed  # nothing filled, no graduates: a shortage
     # The enterprise now sees the published catalog.

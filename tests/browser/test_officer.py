@@ -127,7 +127,7 @@ def switch(page, login, username: str):
 
 
 def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_a_second_adopts(
-    world, page, login, live_server
+    world, page, login, live_server, shot
 ):
     from gongjiang.credentials.models import Certificate
     from gongjiang.policy.models import PolicyDraft, PolicySet
@@ -153,6 +153,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     year = datetime.date.today().year % 100
     assert cert.number == f"S000032058201{year:02d}3000001"
     assert cert.number in page.inner_text("main")
+    shot(page, "officer-01-certificate-issued")
 
     # 撤销: asked to confirm, with the reason and the deciding document.
     page.click("#step-revoke")
@@ -165,11 +166,13 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     cert.refresh_from_db()
     assert cert.status == "valid"
     fill(page, "#step-form-card", reason="鉴定材料弄虚作假", document="张人社鉴〔2026〕3号")
+    shot(page, "officer-02-certificate-revoke-confirm")
     with page.expect_navigation():
         page.click("#step-submit")
     cert.refresh_from_db()
     assert (cert.status, cert.revoke_document) == ("revoked", "张人社鉴〔2026〕3号")
     assert "张人社鉴〔2026〕3号" in page.inner_text("#certificate-status")
+    shot(page, "officer-03-certificate-revoked")
     pages.check()
 
     # 就业登记: the worker's employment at the enterprise.
@@ -180,11 +183,13 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     pick(page, "person", "孙立", worker.pk)
     pick(page, "organisation", "张家港市沙洲", world["enterprise"].pk)
     fill(page, "form", start="2024-03-01")
+    shot(page, "officer-04-employment-new")
     page.click("#save")
     page.wait_for_selector("#record-fields")
     pages.check()
     job = Employment.objects.get(person=worker)
     assert job.organisation == world["enterprise"] and job.end is None
+    shot(page, "officer-05-employment-saved")
 
     # 开班: a designated-institution class at the institution.
     page.click("#nav-training")
@@ -208,6 +213,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
         practical_hours="84",
         fee="2400",
     )
+    shot(page, "officer-06-class-new")
     page.click("#save")
     page.wait_for_selector("#record-fields")
     pages.check()
@@ -244,6 +250,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     page.click("#cell-submit")
     page.wait_for_selector("#draft-edits li")
     assert "80 → 90" in page.inner_text("#draft-edits")
+    shot(page, "officer-07-policy-draft")
     pages.check()
 
     # 看差异: over last year's real claims, who gains, by clause, in yuan.
@@ -254,6 +261,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     rows = page.inner_text("#diff-rows")
     assert "陈建国" in rows and "周海燕" in rows and "+200.00" in rows  # 10% of the 2,000-yuan fee each
     assert "张家港" in page.inner_text("#clause-diff")
+    shot(page, "officer-08-policy-diff")
 
     # The drafter may not adopt; a second officer of the district does, with the deciding document.
     draft = PolicyDraft.objects.get()
@@ -268,10 +276,12 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     page.wait_for_selector("#step-confirm")
     pages.check()
     fill(page, "#step-form-card", adoption_document="张人社发〔2026〕12号")
+    shot(page, "officer-09-policy-adopt-confirm")
     with page.expect_navigation():
         page.click("#step-submit")
     pages.check()
     draft.refresh_from_db()
     assert draft.status == "adopted" and draft.adopted_by.username == "zhangjiagang2"
+    shot(page, "officer-10-policy-adopted")
     assert PolicySet.objects.get(name="zhangjiagang").current_version().number == 2
     assert len(pages.opened) >= 18

@@ -88,7 +88,7 @@ def step(page, name: str) -> None:
         page.click("#step-submit")
 
 
-def test_enterprise_submits_officers_publish_public_sees_prices(world, page, login, live_server, tmp_path):
+def test_enterprise_submits_officers_publish_public_sees_prices(world, page, login, live_server, tmp_path, shot):
     from django.utils import translation
 
     from gongjiang.wages.models import Cell, Edition
@@ -106,6 +106,7 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     with page.expect_navigation():
         page.click("#upload-survey")
     assert re.search(r"第2行.*工作月数", page.inner_text("#upload-form"))
+    shot(page, "wages-01-upload-error")
     good = tmp_path / "survey.csv"
     good.write_bytes(_csv(0, 2025))
     page.set_input_files("#upload-form [name=file]", str(good))
@@ -114,6 +115,7 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     assert "15" in page.inner_text(".alert-success")
     step(page, "send")
     assert "已提交" in page.inner_text("#record-fields")
+    shot(page, "wages-02-submitted")
 
     # The 苏州 officer makes the edition, estimates it and sends it to review; publishing is not offered.
     switch(page, login, "suzhou")
@@ -124,6 +126,7 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     assert "测算完成" in page.inner_text(".alert-success")
     step(page, "review")
     assert page.locator("#step-publish").count() == 0
+    shot(page, "wages-03-edition-estimated")
     edition = Edition.objects.get(year=2025)
 
     # A second officer publishes it, after confirming.
@@ -132,14 +135,17 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     page.click("#step-publish")
     page.wait_for_selector("#step-form-card")
     assert "冻结" in page.inner_text("#step-form-card") or "更正" in page.inner_text("#step-form-card")
+    shot(page, "wages-04-publish-confirm")
     with page.expect_navigation():
         page.click("#step-submit")
     assert "已发布" in page.inner_text(".alert-success")
+    shot(page, "wages-05-published")
     page.click("form[action$='/accounts/logout/'] button")
     page.wait_for_url("**/accounts/login/**")
 
     # The public: 焊工 at 高级工 in 苏州, P10–P90 with their intervals, the trend, the chart.
     page.goto(f"{url}/wages/?q=焊工&level=level3&region={SZ}&year=2025")
+    shot(page, "wages-06-public-search")
     page.click("#wage-results tbody a")
     page.wait_for_selector("#cell-figures")
     cell = Cell.objects.get(
@@ -153,6 +159,7 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     assert "2024" in trend and "2025" in trend
     page.wait_for_function("document.querySelector('#box-chart canvas') !== null")
     page.wait_for_function("document.querySelector('#trend-chart canvas') !== null")
+    shot(page, "wages-07-public-cell")
 
     # A suppressed cell: its reason in plain Chinese, no figure.
     hidden = Cell.objects.get(

@@ -59,7 +59,7 @@ def _policy_sets() -> None:
 
 
 def test_an_enterprise_claims_an_enterprise_training_subsidy(
-    page, tmp_path, reference, make_org, make_user, make_person, make_certificate
+    page, tmp_path, reference, make_org, make_user, make_person, make_certificate, shot
 ) -> None:
     from gongjiang.training.models import Claim, ClaimStatus
 
@@ -87,6 +87,7 @@ def test_an_enterprise_claims_an_enterprise_training_subsidy(
     page.fill("#open-class-form input[name=end_date]", "2025-04-25")
     page.fill("#open-class-form input[name=class_hours]", "80")
     page.fill("#open-class-form input[name=practical_hours]", "50")
+    shot(page, "enterprise-01-open-class")
     page.click("#open-class")
     page.wait_for_url(re.compile(r"/training/classes/\d+/$"))
     assert "已开班" in page.content()
@@ -94,6 +95,7 @@ def test_an_enterprise_claims_an_enterprise_training_subsidy(
     page.set_input_files("#roster-form input[type=file]", str(roster))
     page.click("#upload-roster")
     page.wait_for_selector("text=孙立新")
+    shot(page, "enterprise-02-roster")
     page.click("#step-end")
     page.click("#step-submit")
     page.wait_for_selector("#action-claim")
@@ -103,15 +105,17 @@ def test_an_enterprise_claims_an_enterprise_training_subsidy(
     assert "750.00" in body  # 50% of 1,500 yuan for 中级工 tier A (ZJG-opinion 二(四))
     claims = list(Claim.objects.filter(institution=enterprise))
     assert len(claims) == 2 and {c.status for c in claims} == {ClaimStatus.COMPUTED}
+    shot(page, "enterprise-03-claims-computed")
     # The claim's own page: its state and the sentence that priced it.
     page.click("#training-nav >> text=补贴申领")
     page.click(f"a[href='/training/claims/{claims[0].pk}/']")
     detail = page.inner_text("main")
     assert "750.00" in detail and "企业培训" in detail
+    shot(page, "enterprise-04-claim-detail")
 
 
 def test_a_training_institution_applies_for_designation_and_reads_the_decision(
-    page, reference, make_org, make_user
+    page, reference, make_org, make_user, shot
 ) -> None:
     from gongjiang.training.models import Designation
 
@@ -127,9 +131,11 @@ def test_a_training_institution_applies_for_designation_and_reads_the_decision(
     page.fill("input[name=tender_reference]", "ZJGCG-2025-201")
     page.fill("input[name=occupations]", "电工、焊工")
     page.fill("textarea[name=statement]", "实训工位 40 个，双师型教师 8 名")
+    shot(page, "institution-01-designation-apply")
     page.click("#save")
     page.wait_for_url(re.compile(r"/training/designation-applications/\d+/$"))
     assert "审核中" in page.inner_text("main")
+    shot(page, "institution-02-designation-submitted")
     url = page.url
     page.click("form[action='/accounts/logout/'] button")
 
@@ -140,6 +146,7 @@ def test_a_training_institution_applies_for_designation_and_reads_the_decision(
     page.click("#step-decide")
     page.check("input[name=decision][value=approve]")
     page.fill("input[name=comment]", "材料齐全，同意定点")
+    shot(page, "officer-11-designation-decide")
     page.click("#step-submit")
     page.wait_for_selector("text=审核结论已记录")
     page.click("form[action='/accounts/logout/'] button")
@@ -148,12 +155,13 @@ def test_a_training_institution_applies_for_designation_and_reads_the_decision(
     page.goto(url)
     main = page.inner_text("main")
     assert "材料齐全，同意定点" in main and "已通过" in main
+    shot(page, "institution-03-designation-approved")
     designation = Designation.objects.get(organisation=school)
     assert designation.period_end == datetime.date(2028, 12, 31)
 
 
 def test_a_worker_signs_in_and_sees_their_certificates_and_subsidies_and_nobody_elses(
-    page, reference, make_org, make_user, make_person, make_certificate
+    page, reference, make_org, make_user, make_person, make_certificate, shot
 ) -> None:
     from gongjiang.training import services
 
@@ -195,6 +203,7 @@ def test_a_worker_signs_in_and_sees_their_certificates_and_subsidies_and_nobody_
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.click("#worker-sign-in")
     page.fill("input[name=id_number]", me.id_number)
+    shot(page, "worker-01-sign-in")
     page.click("#send-code")
     page.wait_for_url(re.compile(r"/me/sign-in/code/$"))
     assert me.id_number not in page.url and me.id_number not in page.content()
@@ -209,6 +218,7 @@ def test_a_worker_signs_in_and_sees_their_certificates_and_subsidies_and_nobody_
     assert mine.number in main and theirs.number not in main and "李大海" not in main
     assert "750.00" in main and "企业培训" in main  # the subsidy, with the sentence that priced it
     assert "剩余补贴性培训次数" in main
+    shot(page, "worker-02-my-page")
     with page.expect_download() as download:
         page.click(f"a[href='/me/certificates/{mine.pk}/certificate.pdf']")
     assert download.value.suggested_filename.endswith(".pdf")
