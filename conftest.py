@@ -227,6 +227,8 @@ def shot():  # type: ignore[no-untyped-def]
         folder.mkdir(parents=True, exist_ok=True)
         page.set_viewport_size({"width": 1280, "height": 800})
         page.wait_for_load_state("load")
+        if page.locator("canvas").count():
+            page.wait_for_timeout(1500)  # the charts' drawing animation
         page.screenshot(path=str(folder / f"{name}.png"), type="png")
 
     return take
