@@ -36,10 +36,15 @@ GOAL_MS = 300.0
 
 
 def _demo_ready() -> bool:
+    from django.db import DatabaseError
+
     from gongjiang.core.models import User
     from gongjiang.policy.models import PolicyDraft
 
-    return User.objects.filter(username="zhangjiagang2").exists() and PolicyDraft.objects.exists()
+    try:
+        return User.objects.filter(username="zhangjiagang2").exists() and PolicyDraft.objects.exists()
+    except DatabaseError:  # a new var directory: no tables yet
+        return False
 
 
 def _pages() -> dict[str, list[tuple[str, str]]]:
