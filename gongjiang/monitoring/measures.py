@@ -192,6 +192,7 @@ class Store:
             ):
                 total += n
         return float(total)
+
     def labour_count(self, region: str, measure: str, period: engine.Period) -> float | None:
         """A labour-market figure of the region's subtree for a whole year (the figures are yearly: a
         class's year, an apprenticeship's start, a school's report, a graduation year); none for quarters."""
