@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/evaluation/", include("gongjiang.evaluation.api.urls")),
     path("api/wages/", include("gongjiang.wages.api.urls")),
     path("api/competitions/", include("gongjiang.competitions.api.urls")),
+    path("api/honours/", include("gongjiang.honours.api.urls")),
     path("api/labour/", include("gongjiang.labour.api.urls")),
     path("api/", include("gongjiang.api_urls")),
 ]

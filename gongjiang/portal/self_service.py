@@ -1,9 +1,10 @@
 """Workers' self-service pages (个人服务): signing in (by ID number and a code sent to the phone on file,
 or by an officer's invitation), and the worker's own page: their certificates with the signed PDF and
 credential, their subsidy claims and payments with the trace sentence, their trainings and the subsidised
-trainings left. Every read goes by the person the account is bound to (``selectors.own_person``); no
-address names a person, so nobody else's record can be asked for. Officers issue invitations from the
-person's page (a panel of the registry's person page)."""
+trainings left, their honours with the services that come with them, and their awards with each yearly
+instalment (paid, scheduled, stopped and why). Every read goes by the person the account is bound to
+(``selectors.own_person``); no address names a person, so nobody else's record can be asked for. Officers
+issue invitations from the person's page (a panel of the registry's person page)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.credentials.pdf import certificate_pdf
 from gongjiang.credentials.proof_views import verify_url_for
 from gongjiang.credentials.verification import public_base_url
+from gongjiang.honours import selectors as honours_selectors
 from gongjiang.labour import skill_path
 from gongjiang.portal import ratelimit, selectors, services, signin
 from gongjiang.portal.models import WorkerInvitation
@@ -168,6 +170,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "allowance": selectors.subsidised_allowance(person),
             "path": skill_path.skill_path(person),
             "requirement_source": skill_path.REQUIREMENT_SOURCE,
+            "honours": honours_selectors.person_honours(person),
+            "awards": honours_selectors.person_awards(person),
         },
     )
 

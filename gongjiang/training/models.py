@@ -702,7 +702,13 @@ class SampleResult(models.TextChoices):
 class SampleItem(Scoped):
     SCOPE = Scope("sample__region_code")
     sample = models.ForeignKey(AuditSample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="items")
-    claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="+")
+    # A paid claim, or (``line``) a paid line of another payable kind (an award instalment).
+    claim = models.ForeignKey(
+        Claim, verbose_name=_("claim"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    line = models.ForeignKey(
+        "PaymentLine", verbose_name=_("payment line"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     result = models.CharField(_("result"), max_length=10, choices=SampleResult.choices, default=SampleResult.PENDING)
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
     checked_by = models.ForeignKey(
@@ -714,10 +720,17 @@ class SampleItem(Scoped):
         verbose_name = _("sample item")
         verbose_name_plural = _("sample items")
         ordering = ["sample_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["sample", "claim"], name="training_sample_item_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "claim"], name="training_sample_item_once"),
+            models.UniqueConstraint(fields=["sample", "line"], name="training_sample_line_once"),
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, line__isnull=True) | Q(claim__isnull=True, line__isnull=False),
+                name="training_sample_claim_or_line",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.sample_id}: {self.claim_id} {self.result}"
+        return f"{self.sample_id}: {self.claim_id or self.line_id} {self.result}"
 
 
 class FindingKind(models.TextChoices):

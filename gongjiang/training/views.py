@@ -22,7 +22,7 @@ from gongjiang.core.templatetags.gongjiang import region_name
 from gongjiang.policy.selectors import clause_citation, policy_set_title
 from gongjiang.registry.models import Organisation
 from gongjiang.training import checks, filtersets, forms, models, rules, selectors, services, tables
-from gongjiang.training.payables import payables
+from gongjiang.training.payables import payable, payables
 
 
 def _on(service: Any, name: str) -> Any:
@@ -687,8 +687,21 @@ class SampleRegister(TrainingRegister):
         return _("Post-audit sample #%(pk)s") % {"pk": obj.pk}
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        items = models.SampleItem.objects.filter(sample=obj).select_related("claim__person", "claim__training_class")
-        return {"items": restrict(items, request.user)}
+        items = list(
+            restrict(
+                models.SampleItem.objects.filter(sample=obj).select_related(
+                    "claim__person", "claim__training_class", "line__batch"
+                ),
+                request.user,
+            )
+        )
+        for item in items:
+            # A line of another payable kind (an award instalment): its kind's name and page.
+            kind = payable(item.line.kind) if item.line_id and item.line else None
+            item.kind_label = kind.label if kind else ""  # type: ignore[attr-defined]
+            link = kind.link if kind else None
+            item.item_link = link(item.line.source_id) if link and item.line and item.line.source_id else ""  # type: ignore[attr-defined]
+        return {"items": items}
 
 
 class FindingRegister(TrainingRegister):

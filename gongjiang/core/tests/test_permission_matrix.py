@@ -581,6 +581,11 @@ def _api_pks(response: Any) -> list[int]:
         ("/api/certificates/", "credentials.Certificate"),
         ("/api/employments/", "registry.Employment"),
         ("/api/employment-stats/", "registry.EmploymentStat"),
+        ("/api/honours/calls/", "honours.HonourCall"),
+        ("/api/honours/nominations/", "honours.Nomination"),
+        ("/api/honours/honours/", "honours.Honour"),
+        ("/api/honours/awards/", "honours.AwardApplication"),
+        ("/api/honours/instalments/", "honours.AwardInstalment"),
     ],
 )
 @pytest.mark.parametrize("role", ["province", "suzhou", "zhangjiagang", "changzhou", "auditor", "superuser"])
@@ -595,6 +600,11 @@ def test_api_lists_follow_the_matrix(world: World, role: str, url: str, label: s
         ("/api/organisations/", "registry.Organisation"),
         ("/api/certificates/", "credentials.Certificate"),
         ("/api/employments/", "registry.Employment"),
+        ("/api/honours/calls/", "honours.HonourCall"),
+        ("/api/honours/nominations/", "honours.Nomination"),
+        ("/api/honours/honours/", "honours.Honour"),
+        ("/api/honours/awards/", "honours.AwardApplication"),
+        ("/api/honours/instalments/", "honours.AwardInstalment"),
     ],
 )
 def test_api_lists_for_the_organisation_user(world: World, url: str, label: str) -> None:

@@ -339,7 +339,7 @@ class FindingReviewSerializer(serializers.Serializer):
 class SampleItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SampleItem
-        fields = ["id", "claim", "result", "note", "checked_by", "checked_at"]
+        fields = ["id", "claim", "line", "result", "note", "checked_by", "checked_at"]
 
 
 class SampleSerializer(serializers.ModelSerializer):

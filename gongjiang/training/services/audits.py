@@ -1,4 +1,6 @@
-"""Post-audit (做检验): random samples of paid claims, and the review of what the fraud checks find."""
+"""Post-audit (做检验): random samples of paid claims and of paid items of other payable kinds (award
+instalments, through ``training.payables``: their lines in paid batches), and the review of what the fraud
+checks find."""
 
 from __future__ import annotations
 
@@ -17,35 +19,46 @@ from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.training.models import (
     AuditSample,
+    BatchStatus,
     Claim,
     ClaimStatus,
     Finding,
     FindingStatus,
     PaymentBatch,
+    PaymentLine,
     SampleItem,
     SampleResult,
 )
+from gongjiang.training.payables import CLAIM
 
 
 @transaction.atomic
 def audit_sample_draw(
     *, actor: Any, region_code: str, size: int, batch: PaymentBatch | None = None, seed: int | None = None
 ) -> AuditSample:
-    """Draw ``size`` paid claims at random (of one batch, or of the region) for post-audit. The seed is
-    recorded: the same seed over the same population draws the same claims."""
+    """Draw ``size`` paid items at random (of one batch, or of the region) for post-audit: paid claims and
+    the lines of other payable kinds (award instalments) in paid batches. The seed is recorded: the same
+    seed over the same population draws the same items."""
     region_code = validate_region_code(region_code, field="region_code")
     authorize(actor, "add", AuditSample, region_code=region_code, field="region_code")
     if size < 1:
         raise ValidationError({"size": _("The sample needs at least one claim.")})
     population = Claim.objects.filter(status=ClaimStatus.PAID)
+    lines = PaymentLine.objects.exclude(kind=CLAIM).filter(batch__status=BatchStatus.PAID)
     if batch is not None:
         authorize(actor, "sample", batch)
         population = population.filter(payment_line__batch=batch)
+        lines = lines.filter(batch=batch)
     prefix = scope_prefix(region_code)
-    population = (
-        population.filter(region_code=prefix) if len(prefix) == 6 else population.filter(region_code__startswith=prefix)
-    )
-    ids = np.array(sorted(population.values_list("pk", flat=True)), dtype=np.int64)
+    if len(prefix) == 6:
+        population, lines = population.filter(region_code=prefix), lines.filter(batch__region_code=prefix)
+    else:
+        population = population.filter(region_code__startswith=prefix)
+        lines = lines.filter(batch__region_code__startswith=prefix)
+    # The population in a fixed order: the claims by ascending id, then the other lines by ascending id.
+    claim_ids = sorted(population.values_list("pk", flat=True))
+    line_ids = sorted(lines.values_list("pk", flat=True))
+    ids = np.arange(len(claim_ids) + len(line_ids), dtype=np.int64)
     if ids.size == 0:
         raise ValidationError({"population": _("There are no paid claims to sample.")})
     seed = secrets.randbits(62) if seed is None else int(seed)
@@ -55,14 +68,22 @@ def audit_sample_draw(
     )
     sample.full_clean()
     sample.save()
-    SampleItem.objects.bulk_create([SampleItem(sample=sample, claim_id=int(c)) for c in chosen])
+    SampleItem.objects.bulk_create(
+        [
+            SampleItem(sample=sample, claim_id=int(claim_ids[i]))
+            if i < len(claim_ids)
+            else SampleItem(sample=sample, line_id=int(line_ids[i - len(claim_ids)]))
+            for i in chosen
+        ]
+    )
     record_change(action="create", instance=sample)
     record_set(model=SampleItem, count=len(chosen), detail={"sample": sample.pk, "seed": seed}, region_code=region_code)
     return sample
 
 
 def sample_ids(population_ids: np.ndarray, *, size: int, seed: int) -> list[int]:
-    """The draw itself: numpy's PCG64 seeded with ``seed`` over the ascending claim ids."""
+    """The draw itself: numpy's PCG64 seeded with ``seed`` over the population (claim ids ascending, or the
+    positions of the population's items)."""
     rng = np.random.default_rng(seed)
     picked = rng.choice(population_ids.size, size=min(size, population_ids.size), replace=False)
     return sorted(int(population_ids[i]) for i in picked)
