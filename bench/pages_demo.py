@@ -83,7 +83,45 @@ def _pages() -> dict[str, list[tuple[str, str]]]:
         ("草案（复核人）draft, second officer", f"/policy/drafts/{draft.pk}/"),
         ("通过确认 adopt step", f"/policy/drafts/{draft.pk}/adopt/"),
     ]
-    return {"zhangjiagang": officer, "zhangjiagang2": second}
+    # The organisations' and the worker's browser tests (gongjiang/portal/tests/test_browser.py): the enterprise
+    # claims its class's subsidies, the training institution applies to be designated and the officer decides,
+    # the worker reads their own page.
+    from django.urls import reverse
+
+    from gongjiang.core.models import User
+    from gongjiang.training.models import Claim, DesignationRequest
+
+    enterprise = User.objects.get(username="enterprise")
+    own_class = TrainingClass.objects.filter(institution=enterprise.organisation).order_by("pk").first()
+    claim = Claim.objects.filter(region_code=zjg).order_by("pk").first()
+    request = DesignationRequest.objects.filter(region_code=zjg).order_by("pk").first()
+    assert own_class and claim and request, "the demo database lacks the organisations' records"
+    officer += [
+        ("定点申请列表 designation requests", reverse("training:designation-request-list")),
+        ("定点申请 designation request", reverse("training:designation-request-detail", args=[request.pk])),
+        ("补贴申领列表 claims", reverse("training:claim-list")),
+        ("补贴申领 claim", reverse("training:claim-detail", args=[claim.pk])),
+    ]
+    organisation = [
+        ("首页 home", "/"),
+        ("培训首页 training home", "/training/"),
+        ("培训班列表 class list", reverse("training:class-list")),
+        ("本单位培训班 own class", reverse("training:class-detail", args=[own_class.pk])),
+        ("补贴申领列表 claims", reverse("training:claim-list")),
+    ]
+    school = [
+        ("首页 home", "/"),
+        ("定点申请列表 designation requests", reverse("training:designation-request-list")),
+        ("定点申请表单 designation request form", reverse("training:designation-request-create")),
+    ]
+    worker = [("个人服务 self-service", reverse("self-service"))]
+    return {
+        "zhangjiagang": officer,
+        "zhangjiagang2": second,
+        "enterprise": organisation,
+        "school": school,
+        "worker": worker,
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -111,13 +149,13 @@ def main() -> int:
         print("building the demo database (gongjiang demo --no-serve) ...", flush=True)
         subprocess.run([sys.executable, "-m", "gongjiang", "demo", "--no-serve"], check=True, cwd=ROOT)
     clients = {}
-    for username in ("zhangjiagang", "zhangjiagang2"):
+    for username in ("zhangjiagang", "zhangjiagang2", "enterprise", "school", "worker"):
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         client.force_login(User.objects.get(username=username))
         clients[username] = client
     pages = _pages()
     trivial = Client()
-    plan = [(name, url, clients[user]) for user, entries in pages.items() for name, url in entries]
+    plan = [(f"{user}: {name}", url, clients[user]) for user, entries in pages.items() for name, url in entries]
     plan.append(("trivial /healthz/", "/healthz/", trivial))
     for _ in range(args.warm):
         for name, url, client in plan:
@@ -132,7 +170,9 @@ def main() -> int:
             assert response.status_code == 200
     base = _percentile(times["trivial /healthz/"], 0.95)
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"pages of the officer's browser test on the demo database ({engine}, DEBUG={settings.DEBUG}), ")
+    print(
+        f"pages of the officer's, organisations' and worker's browser tests on the demo database ({engine}, DEBUG={settings.DEBUG}), "
+    )
     print(f"{args.repeat} requests each after {args.warm} to warm up, in process (no network)")
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'p95/trivial':>12}")
     worst = 0.0
