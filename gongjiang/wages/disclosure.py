@@ -344,15 +344,64 @@ def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) ->
 Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
 
 
-def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float, only: set[int] | None = None) -> list[Finding]:
+def single_equation_ranges(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact range of every y_j subject to Σ a_j y_j = b, y ≥ 0 (a_j = ±1, the system feasible),
+    without a solver: the rest Σ_{i≠j} a_i y_i takes every value from −∞ (or 0 when no other coefficient
+    is negative) to +∞ (or 0 when none is positive), so y_j = a_j (b − rest) within y_j ≥ 0."""
+    a = np.asarray(a, dtype=float)
+    n_pos = int((a > 0).sum())
+    n_neg = int((a < 0).sum())
+    lo = np.zeros(len(a))
+    hi = np.zeros(len(a))
+    for j, aj in enumerate(a):
+        others_pos = n_pos - (aj > 0)
+        others_neg = n_neg - (aj < 0)
+        rest_max = np.inf if others_pos else 0.0
+        rest_min = -np.inf if others_neg else 0.0
+        if aj > 0:
+            lo[j], hi[j] = max(0.0, b - rest_max), b - rest_min
+        else:
+            lo[j], hi[j] = max(0.0, rest_min - b), rest_max - b
+    return lo, hi
+
+
+def _audit(
+    blocks: list[_Block],
+    unknowns: list[np.ndarray],
+    pct: float,
+    only: set[int] | None = None,
+    *,
+    closed_forms: bool = True,
+) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
-    Components are independent, so one linear program over all of them at once yields a feasible point
-    of each: targets that reach their protection bound there are proven protected (certificates), the
-    rest are decided one by one (copies of their component stacked in one program).
+    A component of a single relation has its ranges in closed form (``single_equation_ranges``). The
+    other components are independent, so one linear program over all of them at once yields a feasible
+    point of each: targets that reach their protection bound there are proven protected (certificates),
+    the rest are decided one by one (copies of their component stacked in one program).
     """
     comps = [c for c in _components(blocks, unknowns, only) if only is None or c.block in only]
     found: list[Finding] = []
+    if closed_forms:
+        multi: list[_Component] = []
+        for c in comps:
+            if c.A.shape[0] != 1:
+                multi.append(c)
+                continue
+            a = c.A.toarray()[0]
+            for vi in range(2):
+                lo_r, hi_r = single_equation_ranges(a, float(c.b[vi][0]))
+                for j, v in enumerate(c.variables):
+                    if blocks[c.block].rows[v] < 0:
+                        continue
+                    x0 = float(blocks[c.block].values[v, vi]) / c.scale[vi]
+                    up, down = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
+                    eps = 1e-7 + 1e-6 * x0
+                    if hi_r[j] < up - eps:
+                        found.append((c.block, v, vi, float("nan"), float(hi_r[j]) * c.scale[vi]))
+                    if lo_r[j] > down + eps and not (down <= eps and x0 <= eps):
+                        found.append((c.block, v, vi, float(lo_r[j]) * c.scale[vi], float("nan")))
+        comps = multi
     if not comps:
         return found
     offsets = np.cumsum([0] + [len(c.variables) for c in comps])
