@@ -372,6 +372,7 @@ def _audit(
     only: set[int] | None = None,
     *,
     closed_forms: bool = True,
+    cache: dict[tuple[int, tuple[int, ...]], list[Finding]] | None = None,
 ) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
@@ -381,6 +382,22 @@ def _audit(
     the rest are decided one by one (copies of their component stacked in one program).
     """
     comps = [c for c in _components(blocks, unknowns, only) if only is None or c.block in only]
+    if cache is not None:
+        # A component with the same withheld cells as at an earlier audit has the same relations and
+        # known sums, hence the same findings.
+        known = [c for c in comps if (c.block, tuple(c.variables)) in cache]
+        fresh = [c for c in comps if (c.block, tuple(c.variables)) not in cache]
+        new = _audit_components(blocks, fresh, pct, closed_forms)
+        owner = {(c.block, v): (c.block, tuple(c.variables)) for c in fresh for v in c.variables}
+        for c in fresh:
+            cache[(c.block, tuple(c.variables))] = []
+        for f in new:
+            cache[owner[(f[0], f[1])]].append(f)
+        return [f for c in known for f in cache[(c.block, tuple(c.variables))]] + new
+    return _audit_components(blocks, comps, pct, closed_forms)
+
+
+def _audit_components(blocks: list[_Block], comps: list[_Component], pct: float, closed_forms: bool) -> list[Finding]:
     found: list[Finding] = []
     if closed_forms:
         multi: list[_Component] = []
@@ -589,9 +606,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
         # 2. The exact audit, adding complements until nothing can be narrowed.
         stuck: set[tuple[int, int]] = set()
         dirty: set[int] | None = None  # blocks are independent: re-audit only those just changed
+        cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # and only their changed components
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
-            found = [f for f in _audit(blocks, unknowns, pct, dirty) if (f[0], f[1]) not in stuck]
+            found = [f for f in _audit(blocks, unknowns, pct, dirty, cache=cache) if (f[0], f[1]) not in stuck]
             if not found:
                 break
             dirty = set()
