@@ -13,14 +13,18 @@ Method (the notice of method quotes this):
   never-published remainder of employees without a level), districts to their city and cities to the
   edition's region, occupations to their minor group. Cells absent from the table are zero.
 * **Complementary suppression**: every relation holding a single unknown value gets the cheapest
-  published cell (fewest weighted employees, deepest in the hierarchies) suppressed with it; then the
+  published cell (fewest weighted employees, deepest in the hierarchies) among those at least
+  ``protection_percent`` of the withheld cell in both additive values (failing that, the cheapest)
+  suppressed with it, which protects it along that relation by construction; then the
   audit below runs and, for every suppressed cell it can still narrow, the cheapest published cell of a
   relation through that cell is suppressed, until the audit finds nothing. The loop ends (each round
   suppresses one more cell), and what is published has passed the exact audit.
 * **Audit (attack)**: for every suppressed cell and both additive values, the minimum and maximum the
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
-  × (1 ± p/100). The audit covers the occupation × level × region tables linked through their minor
+  × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
+  relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
+  components a new complement changed are audited again. The audit covers the occupation × level × region tables linked through their minor
   groups, and industry × level group × region tables; the grand totals linking the two families are not
   published.
 """
@@ -527,7 +531,12 @@ def attack(published: pl.DataFrame, *, protection_percent: float = 10.0) -> list
 
 
 def _cheapest_in(
-    block: _Block, rel: tuple[int, list[int]], unknown: np.ndarray, need: float | None, vi: int = 0
+    block: _Block,
+    rel: tuple[int, list[int]],
+    unknown: np.ndarray,
+    need: float | None,
+    vi: int = 0,
+    both: np.ndarray | None = None,
 ) -> int | None:
     p, ch = rel
     cands = [v for v in (p, *ch) if not unknown[v] and block.rows[v] >= 0 and block.values[v, 0] > 0]
@@ -537,10 +546,15 @@ def _cheapest_in(
         big = [v for v in cands if block.values[v, vi] >= need]
         if big:
             cands = big
+            if both is not None:  # large enough for both additive values, when there is such a cell
+                bigger = [v for v in cands if (block.values[v] >= both).all()]
+                cands = bigger or cands
     return min(cands, key=lambda v: (block.values[v, 0], -block.depth[v]))
 
 
-def _complement_for(block: _Block, supp: np.ndarray, v: int, need: float, vi: int) -> int | None:
+def _complement_for(
+    block: _Block, supp: np.ndarray, v: int, need: float, vi: int, both: np.ndarray | None = None
+) -> int | None:
     """The cheapest published cell in a relation through ``v``; failing that, through the withheld cells
     linked to it (breadth first)."""
     by_var: dict[int, list[int]] = defaultdict(list)
@@ -554,7 +568,7 @@ def _complement_for(block: _Block, supp: np.ndarray, v: int, need: float, vi: in
         for u in frontier:
             for k in by_var.get(u, []):
                 rel = block.relations[k]
-                c = _cheapest_in(block, rel, supp, need, vi)
+                c = _cheapest_in(block, rel, supp, need, vi, both)
                 if c is not None and (best is None or block.values[c, 0] < block.values[best, 0]):
                     best = c
                 for x in (rel[0], *rel[1]):
@@ -598,7 +612,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     p, ch = rel
                     unk = [v for v in (p, *ch) if supp[v]]
                     if len(unk) == 1 and (block.rows[unk[0]] >= 0):
-                        v = _cheapest_in(block, rel, supp, None)
+                        # A complement at least p% of the withheld cell in both values protects it along
+                        # this total by construction (fewer audit rounds).
+                        both = block.values[unk[0]] * pct / 100.0
+                        v = _cheapest_in(block, rel, supp, float(both[0]), 0, both)
                         if v is not None:
                             supp[v] = True
                             complement(block, v)
@@ -619,7 +636,9 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     continue
                 seen.add((bi, v))
                 block, supp = blocks[bi], unknowns[bi]
-                best = _complement_for(block, supp, v, block.values[v, vi] * pct / 100.0, vi)
+                best = _complement_for(
+                    block, supp, v, block.values[v, vi] * pct / 100.0, vi, block.values[v] * pct / 100.0
+                )
                 if best is None:
                     stuck.add((bi, v))  # everything it is linked with is withheld already
                     continue
