@@ -24,9 +24,9 @@ Method (the notice of method quotes this):
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
   × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
   relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
-  components a new complement changed are audited again. The audit covers the occupation × level × region tables linked through their minor
-  groups, and industry × level group × region tables; the grand totals linking the two families are not
-  published.
+  components a new complement changed are audited again. The audit covers the occupation × level ×
+  region tables linked through their minor groups, and industry × level group × region tables; the
+  grand totals linking the two families are not published.
 """
 
 from __future__ import annotations
@@ -425,8 +425,6 @@ def _audit_components(blocks: list[_Block], comps: list[_Component], pct: float,
         comps = multi
     if not comps:
         return found
-    offsets = np.cumsum([0] + [len(c.variables) for c in comps])
-    n = int(offsets[-1])
     A_all = block_diag([c.A for c in comps], format="csr")
     targets = [(ci, j) for ci, c in enumerate(comps) for j, v in enumerate(c.variables) if blocks[c.block].rows[v] >= 0]
     for vi in range(2):
@@ -440,24 +438,35 @@ def _audit_components(blocks: list[_Block], comps: list[_Component], pct: float,
         tol = {t: 1e-7 + 1e-6 * val[t] for t in targets}
         for direction in (1, -1):
             remaining = [t for t in targets if not (direction == -1 and need_lo[t] <= tol[t] and val[t] <= tol[t])]
+            first = True
             while remaining:
-                cvec = np.zeros(n)
-                ub = np.full(n, np.inf)
+                # After the first program, only the components still holding undecided targets.
+                active = list(range(len(comps))) if first else sorted({ci for ci, _j in remaining})
+                first = False
+                at_comp = {
+                    ci: int(o)
+                    for ci, o in zip(active, np.cumsum([0] + [len(comps[ci].variables) for ci in active]), strict=False)
+                }
+                m = sum(len(comps[ci].variables) for ci in active)
+                A_act = A_all if len(active) == len(comps) else block_diag([comps[ci].A for ci in active], format="csr")
+                b_act = b_all if len(active) == len(comps) else np.concatenate([comps[ci].b[vi] for ci in active])
+                cvec = np.zeros(m)
+                ub = np.full(m, np.inf)
                 for ci, j in remaining:
-                    k = int(offsets[ci]) + j
+                    k = at_comp[ci] + j
                     cvec[k] = -1.0 if direction == 1 else 1.0
                     if direction == 1:
                         ub[k] = need_hi[(ci, j)]
                 try:
-                    x = _lp_x(cvec, A_all, b_all, ub if direction == 1 else None)
+                    x = _lp_x(cvec, A_act, b_act, ub if direction == 1 else None)
                 except RuntimeError:  # numerically awkward with the caps: decide one by one below
                     x = None
                 if x is None:
                     break
                 if direction == 1:
-                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] >= need_hi[t] - tol[t]}
+                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] >= need_hi[t] - tol[t]}
                 else:
-                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] <= need_lo[t] + tol[t]}
+                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] <= need_lo[t] + tol[t]}
                 if not done:
                     break
                 remaining = [t for t in remaining if t not in done]
