@@ -13,16 +13,20 @@ Method (the notice of method quotes this):
   never-published remainder of employees without a level), districts to their city and cities to the
   edition's region, occupations to their minor group. Cells absent from the table are zero.
 * **Complementary suppression**: every relation holding a single unknown value gets the cheapest
-  published cell (fewest weighted employees, deepest in the hierarchies) suppressed with it; then the
+  published cell (fewest weighted employees, deepest in the hierarchies) among those at least
+  ``protection_percent`` of the withheld cell in both additive values (failing that, the cheapest)
+  suppressed with it, which protects it along that relation by construction; then the
   audit below runs and, for every suppressed cell it can still narrow, the cheapest published cell of a
   relation through that cell is suppressed, until the audit finds nothing. The loop ends (each round
   suppresses one more cell), and what is published has passed the exact audit.
 * **Audit (attack)**: for every suppressed cell and both additive values, the minimum and maximum the
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
-  × (1 ± p/100). The audit covers the occupation × level × region tables linked through their minor
-  groups, and industry × level group × region tables; the grand totals linking the two families are not
-  published.
+  × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
+  relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
+  components a new complement changed are audited again. The audit covers the occupation × level ×
+  region tables linked through their minor groups, and industry × level group × region tables; the
+  grand totals linking the two families are not published.
 """
 
 from __future__ import annotations
@@ -344,19 +348,83 @@ def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) ->
 Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
 
 
-def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float, only: set[int] | None = None) -> list[Finding]:
+def single_equation_ranges(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact range of every y_j subject to Σ a_j y_j = b, y ≥ 0 (a_j = ±1, the system feasible),
+    without a solver: the rest Σ_{i≠j} a_i y_i takes every value from −∞ (or 0 when no other coefficient
+    is negative) to +∞ (or 0 when none is positive), so y_j = a_j (b − rest) within y_j ≥ 0."""
+    a = np.asarray(a, dtype=float)
+    n_pos = int((a > 0).sum())
+    n_neg = int((a < 0).sum())
+    lo = np.zeros(len(a))
+    hi = np.zeros(len(a))
+    for j, aj in enumerate(a):
+        others_pos = n_pos - (aj > 0)
+        others_neg = n_neg - (aj < 0)
+        rest_max = np.inf if others_pos else 0.0
+        rest_min = -np.inf if others_neg else 0.0
+        if aj > 0:
+            lo[j], hi[j] = max(0.0, b - rest_max), b - rest_min
+        else:
+            lo[j], hi[j] = max(0.0, rest_min - b), rest_max - b
+    return lo, hi
+
+
+def _audit(
+    blocks: list[_Block],
+    unknowns: list[np.ndarray],
+    pct: float,
+    only: set[int] | None = None,
+    *,
+    closed_forms: bool = True,
+    cache: dict[tuple[int, tuple[int, ...]], list[Finding]] | None = None,
+) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
-    Components are independent, so one linear program over all of them at once yields a feasible point
-    of each: targets that reach their protection bound there are proven protected (certificates), the
-    rest are decided one by one (copies of their component stacked in one program).
+    A component of a single relation has its ranges in closed form (``single_equation_ranges``). The
+    other components are independent, so one linear program over all of them at once yields a feasible
+    point of each: targets that reach their protection bound there are proven protected (certificates),
+    the rest are decided one by one (copies of their component stacked in one program).
     """
     comps = [c for c in _components(blocks, unknowns, only) if only is None or c.block in only]
+    if cache is not None:
+        # A component with the same withheld cells as at an earlier audit has the same relations and
+        # known sums, hence the same findings.
+        known = [c for c in comps if (c.block, tuple(c.variables)) in cache]
+        fresh = [c for c in comps if (c.block, tuple(c.variables)) not in cache]
+        new = _audit_components(blocks, fresh, pct, closed_forms)
+        owner = {(c.block, v): (c.block, tuple(c.variables)) for c in fresh for v in c.variables}
+        for c in fresh:
+            cache[(c.block, tuple(c.variables))] = []
+        for f in new:
+            cache[owner[(f[0], f[1])]].append(f)
+        return [f for c in known for f in cache[(c.block, tuple(c.variables))]] + new
+    return _audit_components(blocks, comps, pct, closed_forms)
+
+
+def _audit_components(blocks: list[_Block], comps: list[_Component], pct: float, closed_forms: bool) -> list[Finding]:
     found: list[Finding] = []
+    if closed_forms:
+        multi: list[_Component] = []
+        for c in comps:
+            if c.A.shape[0] != 1:
+                multi.append(c)
+                continue
+            a = c.A.toarray()[0]
+            for vi in range(2):
+                lo_r, hi_r = single_equation_ranges(a, float(c.b[vi][0]))
+                for j, v in enumerate(c.variables):
+                    if blocks[c.block].rows[v] < 0:
+                        continue
+                    x0 = float(blocks[c.block].values[v, vi]) / c.scale[vi]
+                    up, down = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
+                    eps = 1e-7 + 1e-6 * x0
+                    if hi_r[j] < up - eps:
+                        found.append((c.block, v, vi, float("nan"), float(hi_r[j]) * c.scale[vi]))
+                    if lo_r[j] > down + eps and not (down <= eps and x0 <= eps):
+                        found.append((c.block, v, vi, float(lo_r[j]) * c.scale[vi], float("nan")))
+        comps = multi
     if not comps:
         return found
-    offsets = np.cumsum([0] + [len(c.variables) for c in comps])
-    n = int(offsets[-1])
     A_all = block_diag([c.A for c in comps], format="csr")
     targets = [(ci, j) for ci, c in enumerate(comps) for j, v in enumerate(c.variables) if blocks[c.block].rows[v] >= 0]
     for vi in range(2):
@@ -370,24 +438,35 @@ def _audit(blocks: list[_Block], unknowns: list[np.ndarray], pct: float, only: s
         tol = {t: 1e-7 + 1e-6 * val[t] for t in targets}
         for direction in (1, -1):
             remaining = [t for t in targets if not (direction == -1 and need_lo[t] <= tol[t] and val[t] <= tol[t])]
+            first = True
             while remaining:
-                cvec = np.zeros(n)
-                ub = np.full(n, np.inf)
+                # After the first program, only the components still holding undecided targets.
+                active = list(range(len(comps))) if first else sorted({ci for ci, _j in remaining})
+                first = False
+                at_comp = {
+                    ci: int(o)
+                    for ci, o in zip(active, np.cumsum([0] + [len(comps[ci].variables) for ci in active]), strict=False)
+                }
+                m = sum(len(comps[ci].variables) for ci in active)
+                A_act = A_all if len(active) == len(comps) else block_diag([comps[ci].A for ci in active], format="csr")
+                b_act = b_all if len(active) == len(comps) else np.concatenate([comps[ci].b[vi] for ci in active])
+                cvec = np.zeros(m)
+                ub = np.full(m, np.inf)
                 for ci, j in remaining:
-                    k = int(offsets[ci]) + j
+                    k = at_comp[ci] + j
                     cvec[k] = -1.0 if direction == 1 else 1.0
                     if direction == 1:
                         ub[k] = need_hi[(ci, j)]
                 try:
-                    x = _lp_x(cvec, A_all, b_all, ub if direction == 1 else None)
+                    x = _lp_x(cvec, A_act, b_act, ub if direction == 1 else None)
                 except RuntimeError:  # numerically awkward with the caps: decide one by one below
                     x = None
                 if x is None:
                     break
                 if direction == 1:
-                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] >= need_hi[t] - tol[t]}
+                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] >= need_hi[t] - tol[t]}
                 else:
-                    done = {t for t in remaining if x[int(offsets[t[0]]) + t[1]] <= need_lo[t] + tol[t]}
+                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] <= need_lo[t] + tol[t]}
                 if not done:
                     break
                 remaining = [t for t in remaining if t not in done]
@@ -461,7 +540,12 @@ def attack(published: pl.DataFrame, *, protection_percent: float = 10.0) -> list
 
 
 def _cheapest_in(
-    block: _Block, rel: tuple[int, list[int]], unknown: np.ndarray, need: float | None, vi: int = 0
+    block: _Block,
+    rel: tuple[int, list[int]],
+    unknown: np.ndarray,
+    need: float | None,
+    vi: int = 0,
+    both: np.ndarray | None = None,
 ) -> int | None:
     p, ch = rel
     cands = [v for v in (p, *ch) if not unknown[v] and block.rows[v] >= 0 and block.values[v, 0] > 0]
@@ -471,10 +555,15 @@ def _cheapest_in(
         big = [v for v in cands if block.values[v, vi] >= need]
         if big:
             cands = big
+            if both is not None:  # large enough for both additive values, when there is such a cell
+                bigger = [v for v in cands if (block.values[v] >= both).all()]
+                cands = bigger or cands
     return min(cands, key=lambda v: (block.values[v, 0], -block.depth[v]))
 
 
-def _complement_for(block: _Block, supp: np.ndarray, v: int, need: float, vi: int) -> int | None:
+def _complement_for(
+    block: _Block, supp: np.ndarray, v: int, need: float, vi: int, both: np.ndarray | None = None
+) -> int | None:
     """The cheapest published cell in a relation through ``v``; failing that, through the withheld cells
     linked to it (breadth first)."""
     by_var: dict[int, list[int]] = defaultdict(list)
@@ -488,7 +577,7 @@ def _complement_for(block: _Block, supp: np.ndarray, v: int, need: float, vi: in
         for u in frontier:
             for k in by_var.get(u, []):
                 rel = block.relations[k]
-                c = _cheapest_in(block, rel, supp, need, vi)
+                c = _cheapest_in(block, rel, supp, need, vi, both)
                 if c is not None and (best is None or block.values[c, 0] < block.values[best, 0]):
                     best = c
                 for x in (rel[0], *rel[1]):
@@ -532,7 +621,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     p, ch = rel
                     unk = [v for v in (p, *ch) if supp[v]]
                     if len(unk) == 1 and (block.rows[unk[0]] >= 0):
-                        v = _cheapest_in(block, rel, supp, None)
+                        # A complement at least p% of the withheld cell in both values protects it along
+                        # this total by construction (fewer audit rounds).
+                        both = block.values[unk[0]] * pct / 100.0
+                        v = _cheapest_in(block, rel, supp, float(both[0]), 0, both)
                         if v is not None:
                             supp[v] = True
                             complement(block, v)
@@ -540,9 +632,10 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
         # 2. The exact audit, adding complements until nothing can be narrowed.
         stuck: set[tuple[int, int]] = set()
         dirty: set[int] | None = None  # blocks are independent: re-audit only those just changed
+        cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # and only their changed components
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
-            found = [f for f in _audit(blocks, unknowns, pct, dirty) if (f[0], f[1]) not in stuck]
+            found = [f for f in _audit(blocks, unknowns, pct, dirty, cache=cache) if (f[0], f[1]) not in stuck]
             if not found:
                 break
             dirty = set()
@@ -552,7 +645,9 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
                     continue
                 seen.add((bi, v))
                 block, supp = blocks[bi], unknowns[bi]
-                best = _complement_for(block, supp, v, block.values[v, vi] * pct / 100.0, vi)
+                best = _complement_for(
+                    block, supp, v, block.values[v, vi] * pct / 100.0, vi, block.values[v] * pct / 100.0
+                )
                 if best is None:
                     stuck.add((bi, v))  # everything it is linked with is withheld already
                     continue

@@ -194,3 +194,49 @@ def test_random_additive_tables_are_protected() -> None:
         assert (bare["status"] != "published").sum() > 10
         protected = dc.protect(cells)
         assert dc.attack(protected) == []
+
+
+def test_single_equation_ranges_match_the_linear_programs() -> None:
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        k = int(rng.integers(1, 6))
+        a = rng.choice([-1.0, 1.0], size=k)
+        y = rng.uniform(0, 100, size=k) * (rng.random(k) > 0.2)
+        b = float(a @ y)
+        lo, hi = dc.single_equation_ranges(a, b)
+        for j in range(k):
+            c = np.zeros(k)
+            c[j] = 1.0
+            res_lo = linprog(c, A_eq=a[None, :], b_eq=[b], bounds=(0, None), method="highs")
+            res_hi = linprog(-c, A_eq=a[None, :], b_eq=[b], bounds=(0, None), method="highs")
+            assert lo[j] == pytest.approx(res_lo.x[j], abs=1e-6)
+            if res_hi.status == 3:
+                assert hi[j] == np.inf
+            else:
+                assert hi[j] == pytest.approx(res_hi.x[j], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_the_closed_form_audit_agrees_with_the_linear_programs_on_random_patterns(seed: int) -> None:
+    survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
+    e = est.estimate_edition(survey.employees, survey.sample, survey.frame, region_code="320500", replicates=0)
+    blocks = dc._blocks(e.cells)
+    rng = np.random.default_rng(seed)
+    single = 0
+    for density in (0.05, 0.15, 0.4):
+        status = np.where(rng.random(e.cells.height) < density, "suppressed_primary", "published").astype(object)
+        unknowns = dc._unknowns(blocks, status)
+        single += sum(c.A.shape[0] == 1 for c in dc._components(blocks, unknowns))
+        fast = dc._audit(blocks, unknowns, 10.0)
+        exact = dc._audit(blocks, unknowns, 10.0, closed_forms=False)
+
+        def key(f: tuple[int, int, int, float, float]) -> tuple[int, int, int, bool]:
+            return (f[0], f[1], f[2], bool(np.isnan(f[3])))
+
+        assert sorted(map(key, fast)) == sorted(map(key, exact))
+        bounds = {key(f): f[3:] for f in exact}
+        for f in fast:
+            assert np.allclose(f[3:], bounds[key(f)], rtol=1e-6, atol=1e-6, equal_nan=True)
+    assert single > 0  # the closed form was used

@@ -1,0 +1,81 @@
+"""Benchmark: disclosure control of one wage-price edition, the case the performance notes profile.
+
+``generate(enterprises=1000, employees=60000, seed=2)``, edition 320000 (province, cities, districts),
+100 replicates (so the precision rule sees standard errors); the cells are cached in a Parquet file so
+that repeated runs time ``disclosure.protect`` alone. Printed: the time of ``protect``, the number and
+time of the linear programs it solved, the suppressions, and the time and result of a final ``attack``
+(the exact audit, which must find nothing), then one RESULT line of JSON.
+
+Usage: python bench/wages_protect.py [--cells /tmp/wages_cells.parquet] [--no-attack]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import polars as pl  # noqa: E402
+
+from gongjiang.synth import wage_survey  # noqa: E402
+from gongjiang.wages import disclosure, estimation  # noqa: E402
+
+
+def cells_of(path: Path) -> pl.DataFrame:
+    if path.exists():
+        return pl.read_parquet(path)
+    survey = wage_survey.generate(enterprises=1000, employees=60_000, seed=2)
+    employees = estimation.annualise(survey.employees)
+    cells = estimation.estimate_edition(
+        employees, survey.sample, survey.frame, region_code="320000", replicates=100, seed=2
+    ).cells
+    cells.write_parquet(path)
+    return cells
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cells", type=Path, default=Path("/tmp/wages_protect_cells.parquet"))
+    parser.add_argument("--no-attack", action="store_true")
+    args = parser.parse_args()
+    cells = cells_of(args.cells)
+    lp = {"n": 0, "s": 0.0}
+    solve = disclosure.linprog
+
+    def counted(*a: Any, **k: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return solve(*a, **k)
+        finally:
+            lp["n"] += 1
+            lp["s"] += time.perf_counter() - t0
+
+    disclosure.linprog = counted  # type: ignore[assignment]
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    protected = disclosure.protect(cells)
+    prot_s = time.perf_counter() - t
+    prot_lp = dict(lp)
+    counts = dict(protected.group_by("status").len().sort("status").iter_rows())
+    print(f"load {load:.2f}; cells {cells.height:,}: {counts}", flush=True)
+    print(f"protect: {prot_s:.2f} s, {prot_lp['n']} linear programs taking {prot_lp['s']:.2f} s", flush=True)
+    result: dict[str, Any] = {"bench": "wages_protect", "cells": cells.height, "status": counts}
+    result |= {"protect_s": round(prot_s, 2), "lps": prot_lp["n"], "lp_s": round(prot_lp["s"], 2)}
+    if not args.no_attack:
+        t = time.perf_counter()
+        found = disclosure.attack(protected)
+        att_s = time.perf_counter() - t
+        print(f"attack of the protected edition: {len(found)} recoveries in {att_s:.2f} s", flush=True)
+        result |= {"attack_s": round(att_s, 2), "recoveries": len(found)}
+    print("RESULT " + json.dumps(result | {"load": round(load, 2)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
