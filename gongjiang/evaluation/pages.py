@@ -8,13 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gongjiang.core.pages import Register
-from gongjiang.reference.selectors import region_name
 from gongjiang.registry.models import Person
 from gongjiang.registry.selectors import find_person_by_id_number
-
-
-def region_label(code: str) -> str:
-    return f"{region_name(code)} ({code})" if code else "—"
 
 
 def date_label(value: Any) -> str:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from gongjiang.core import pii
 from gongjiang.core.pii import mask_id_number, mask_name
 from gongjiang.evaluation import models, selectors
-from gongjiang.evaluation.pages import region_label
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Person
 
 Status = models.FilingStatus

@@ -14,8 +14,9 @@ from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.evaluation import forms, models, rules, selectors, tables
 from gongjiang.evaluation.filtersets import ResourceFilter
-from gongjiang.evaluation.pages import EvaluationRegister, region_label, registered_person
+from gongjiang.evaluation.pages import EvaluationRegister, registered_person
 from gongjiang.evaluation.services import recognition, supervision
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Organisation
 
 Status = models.FilingStatus

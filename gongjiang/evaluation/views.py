@@ -23,9 +23,10 @@ from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
 from gongjiang.evaluation import forms, models, selectors, supervision_views, tables
 from gongjiang.evaluation.filtersets import InstitutionFilter, PlanFilter
-from gongjiang.evaluation.pages import EvaluationRegister, date_label, region_label, registered_person
+from gongjiang.evaluation.pages import EvaluationRegister, date_label, registered_person
 from gongjiang.evaluation.services import institutions as inst_services
 from gongjiang.evaluation.services import plans as plan_services
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Organisation
 
 Status = models.FilingStatus

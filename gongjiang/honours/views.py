@@ -20,7 +20,7 @@ from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
 from gongjiang.policy.selectors import clause_citation
-from gongjiang.reference.selectors import region_name
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.training.models import PaymentLine, fen_to_yuan
@@ -47,10 +47,6 @@ def _organisation(actor: Any, pk: int | None, *, required: bool = False) -> Orga
     if found is None:
         raise ValidationError({"organisation": _("No such organisation in your scope.")})
     return found
-
-
-def _region(code: str) -> str:
-    return f"{region_name(code)} ({code})"
 
 
 def _yuan(fen: int | None) -> str:
@@ -86,7 +82,7 @@ class CallRegister(HonoursRegister):
         "title",
         "kind",
         "level",
-        Field(_l("Region"), lambda c: _region(c.region_code)),
+        Field(_l("Region"), lambda c: region_label(c.region_code)),
         "year",
         "quota",
         Field(_l("Lowest skill level"), lambda c: c.min_level or "—"),
@@ -261,7 +257,7 @@ class HonourRegister(HonoursRegister):
         Field(_l("Holder"), lambda h: mask_name(h.person.name)),
         "kind",
         "level",
-        Field(_l("Region"), lambda h: _region(h.region_code)),
+        Field(_l("Region"), lambda h: region_label(h.region_code)),
         Field(_l("Nominated by"), lambda h: h.organisation),
         Field(_l("Call"), lambda h: h.call),
         "awarded_on",
@@ -357,7 +353,7 @@ class RecognitionRegister(HonoursRegister):
         "kind",
         "title",
         "year",
-        Field(_l("Region"), lambda r: _region(r.region_code)),
+        Field(_l("Region"), lambda r: region_label(r.region_code)),
         "as_of",
         "employees",
         "high_skilled",
@@ -405,7 +401,7 @@ class AwardRegister(HonoursRegister):
         Field(_l("Person"), lambda a: mask_name(a.person.name)),
         Field(_l("Enterprise"), lambda a: a.organisation),
         Field(_l("Honour"), lambda a: a.honour),
-        Field(_l("Region"), lambda a: _region(a.region_code)),
+        Field(_l("Region"), lambda a: region_label(a.region_code)),
         "event_date",
         Field(
             _l("Paid to"), lambda a: {"person": _("the person"), "organisation": _("the enterprise")}.get(a.payee, "—")
@@ -556,5 +552,5 @@ def public_call(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "honours/public_call.html",
-        {"call": call, "rows": selectors.public_rows(call), "region": _region(call.region_code)},
+        {"call": call, "rows": selectors.public_rows(call), "region": region_label(call.region_code)},
     )

@@ -19,7 +19,7 @@ from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.labour import filtersets, forms, models, selectors, services, tables
 from gongjiang.policy.labels import reason as reason_label
-from gongjiang.reference.selectors import region_name
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 
@@ -47,10 +47,6 @@ def _optional_organisation(actor: Any, pk: int | None, field: str) -> Organisati
     return _organisation(actor, pk, field, own=False) if pk else None
 
 
-def _region(code: str) -> str:
-    return f"{region_name(code)} ({code})"
-
-
 class _Labour(Register):
     namespace = "labour"
     list_template = "labour/register_list.html"
@@ -74,7 +70,7 @@ class PostRegister(_Labour):
         "headcount",
         "filled",
         "wage_offer",
-        Field(_l("Region"), lambda p: _region(p.region_code)),
+        Field(_l("Region"), lambda p: region_label(p.region_code)),
         "start",
         "opened_on",
         "status",
@@ -120,7 +116,7 @@ class SurveyRegister(_Labour):
     fields = (
         Field(_l("Enterprise"), lambda s: s.organisation),
         "year",
-        Field(_l("Region"), lambda s: _region(s.region_code)),
+        Field(_l("Region"), lambda s: region_label(s.region_code)),
         "submitted_on",
     )
     steps = (
@@ -178,7 +174,7 @@ class CatalogRegister(_Labour):
     detail_template = "labour/catalog_detail.html"
     add_label = _l("Start a need catalog")
     fields = (
-        Field(_l("Region"), lambda c: _region(c.region_code)),
+        Field(_l("Region"), lambda c: region_label(c.region_code)),
         "year",
         "status",
         "compiled_on",
@@ -287,7 +283,7 @@ class OrderClassRegister(_Labour):
         "kind",
         Field(_l("School"), lambda c: c.school),
         Field(_l("Enterprise"), lambda c: c.enterprise),
-        Field(_l("Region"), lambda c: _region(c.region_code)),
+        Field(_l("Region"), lambda c: region_label(c.region_code)),
         Field(_l("Occupation"), lambda c: f"{c.occupation.code} {c.occupation}"),
         "year",
         "places",
@@ -416,7 +412,7 @@ class SeekerRegister(_Labour):
         "kind",
         Field(_l("School"), lambda s: s.school),
         "graduation_year",
-        Field(_l("Region wanted"), lambda s: _region(s.region_code)),
+        Field(_l("Region wanted"), lambda s: region_label(s.region_code)),
         Field(_l("Occupation wanted"), lambda s: f"{s.occupation.code} {s.occupation}"),
         Field(_l("Skill level"), lambda s: s.level),
         "wage_expected",
@@ -480,7 +476,7 @@ class RoundRegister(_Labour):
     fields = (
         "name",
         Field(_l("Organising school"), lambda r: r.organiser),
-        Field(_l("Region"), lambda r: _region(r.region_code)),
+        Field(_l("Region"), lambda r: region_label(r.region_code)),
         "year",
         "status",
         "matched_at",

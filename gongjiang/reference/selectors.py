@@ -38,6 +38,11 @@ def region_name(code: str, as_of: datetime.date | int | None = None) -> str:
     return version.name
 
 
+def region_label(code: str) -> str:
+    """A region as pages show it: its name with its code, or a dash where there is none."""
+    return f"{region_name(code)} ({code})" if code else "—"
+
+
 def validate_region_code(code: str, *, as_of: datetime.date | None = None, field: str = "region") -> str:
     """A six-digit GB/T 2260 code valid at ``as_of`` (today if omitted)."""
     code = (code or "").strip()

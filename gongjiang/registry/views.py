@@ -17,7 +17,7 @@ from gongjiang.core import lookups
 from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import can_reveal_pii, restrict
 from gongjiang.core.services import pii_reveal
-from gongjiang.reference.selectors import region_name
+from gongjiang.reference.selectors import region_label
 from gongjiang.registry import services
 from gongjiang.registry.filtersets import EmploymentFilter, EmploymentStatFilter, OrganisationFilter, PersonFilter
 from gongjiang.registry.forms import (
@@ -33,10 +33,6 @@ from gongjiang.registry.forms import (
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.selectors import person_lookup
 from gongjiang.registry.tables import EmploymentStatTable, EmploymentTable, OrganisationTable, PersonTable
-
-
-def _region(code: str) -> str:
-    return f"{region_name(code)} ({code})" if code else "—"
 
 
 def _find_person(actor: Any, id_number: str) -> Person:
@@ -108,7 +104,7 @@ class OrganisationRegister(Register):
     fields = (
         Field(_("Unified social credit code"), lambda o: o.uscc),
         Field(_("Kind"), lambda o: o.get_kind_display()),
-        Field(_("Region"), lambda o: _region(o.region_code)),
+        Field(_("Region"), lambda o: region_label(o.region_code)),
         Field(_("Industry"), lambda o: o.industry),
         Field(_("Files for self-evaluation"), lambda o: _("Yes") if o.self_evaluation else _("No")),
     )
@@ -194,7 +190,7 @@ class EmploymentStatRegister(Register):
     add_label = _("Record employed persons")
     ordering = ("region_code", "-year")
     fields = (
-        Field(_("Region"), lambda s: _region(s.region_code)),
+        Field(_("Region"), lambda s: region_label(s.region_code)),
         Field(_("Year"), lambda s: s.year),
         Field(_("Employed persons"), lambda s: s.employed),
         Field(_("Source"), lambda s: s.source),

@@ -17,17 +17,13 @@ from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
-from gongjiang.reference.selectors import region_name
+from gongjiang.reference.selectors import region_label
 from gongjiang.wages import exports, forms, models, selectors, services, tables
 from gongjiang.wages.filtersets import EditionFilter, ResponseFilter, SurveyFilter
 from gongjiang.wages.import_kinds import EMPLOYEE_COLUMNS
 
 EditionStatus = models.EditionStatus
 ResponseStatus = models.ResponseStatus
-
-
-def _region(code: str) -> str:
-    return f"{region_name(code)} ({code})"
 
 
 class SurveyRegister(Register):
@@ -46,7 +42,7 @@ class SurveyRegister(Register):
     ordering = ("-year", "region_code")
     fields = (
         "year",
-        Field(_l("Region"), lambda s: _region(s.region_code)),
+        Field(_l("Region"), lambda s: region_label(s.region_code)),
         "as_of",
         "sampling_fraction",
         "seed",
@@ -131,7 +127,7 @@ class ResponseRegister(Register):
         Field(_l("Enterprise"), lambda r: r.organisation.name),
         Field(_l("Unified social credit code"), lambda r: r.uscc),
         Field(_l("Survey year"), lambda r: r.survey.year),
-        Field(_l("Region"), lambda r: _region(r.region_code)),
+        Field(_l("Region"), lambda r: region_label(r.region_code)),
         Field(_l("Industry section"), lambda r: r.industry_section),
         "size_class",
         "status",
@@ -208,7 +204,7 @@ class EditionRegister(Register):
     ordering = ("-year", "region_code", "-number")
     fields = (
         "year",
-        Field(_l("Region"), lambda e: _region(e.region_code)),
+        Field(_l("Region"), lambda e: region_label(e.region_code)),
         "number",
         "status",
         Field(_l("Corrects the edition"), lambda e: e.supersedes),
