@@ -32,6 +32,7 @@ Method (the notice of method quotes this):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -590,10 +591,20 @@ def _complement_for(
     return None
 
 
-def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool = True) -> pl.DataFrame:
+def protect(
+    cells: pl.DataFrame,
+    rules: Rules | None = None,
+    *,
+    secondary: bool = True,
+    progress: Callable[[str, float], None] | None = None,
+) -> pl.DataFrame:
     """``cells`` + status, reason, reason_detail: primary suppression by the rules, then complementary
-    suppression that the LP audit proves sufficient (``secondary=False`` skips it, for tests of the audit)."""
+    suppression that the LP audit proves sufficient (``secondary=False`` skips it, for tests of the audit).
+    ``progress(stage, fraction)``, if given, is called as each stage starts ("primary", "complementary",
+    "audit") and after each audit round with the share of tables found protected."""
     rules = rules or Rules()
+    if progress:
+        progress("primary", 0.0)
     reasons, details = primary(cells, rules)
     status = np.array(["published" if r is None else "suppressed_primary" for r in reasons], dtype=object)
     reason = np.array([r or "" for r in reasons], dtype=object)
@@ -601,6 +612,8 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
     # Digital cells are copies of occupation cells: they follow them (made below).
     kind = cells["cell_kind"].to_numpy()
     if secondary:
+        if progress:
+            progress("complementary", 0.0)
         blocks = _blocks(cells)
         pct = rules.protection_percent
 
@@ -636,6 +649,8 @@ def protect(cells: pl.DataFrame, rules: Rules | None = None, *, secondary: bool 
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
             found = [f for f in _audit(blocks, unknowns, pct, dirty, cache=cache) if (f[0], f[1]) not in stuck]
+            if progress:
+                progress("audit", 1.0 - len({f[0] for f in found}) / max(1, len(blocks)))
             if not found:
                 break
             dirty = set()

@@ -36,6 +36,7 @@ Method (the notice of method quotes this):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -516,19 +517,25 @@ def estimate_edition(
     digital_occupations: set[str] | frozenset[str] | None = None,
     kinds: tuple[str, ...] | None = None,
     region_levels: tuple[str, ...] | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> EditionEstimate:
     """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
     districts inside it, with standard errors and 95% intervals; see the module's docstring.
 
     ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
     ``kinds`` / ``region_levels`` restrict the cells computed (default: all kinds; "edition", "city",
-    "district").
+    "district"). ``progress(stage, fraction)``, if given, is called as each stage starts ("weights",
+    "replicates", "cells") and as the cells advance.
     """
     if replicates == 1 or replicates < 0:
         raise ValueError("replicates must be 0 (point estimates only) or at least 2")
     only_levels = region_levels
+    if progress:
+        progress("weights", 0.0)
     d = _design(sample, frame, employees)
     if replicates:
+        if progress:
+            progress("replicates", 0.0)
         factors, vnotes = _replicate_factors(d, replicates, seed)
     else:
         factors, vnotes = np.zeros((len(d.design_weight), 0)), {}
@@ -625,7 +632,9 @@ def estimate_edition(
     ]
     frames: list[pl.DataFrame] = []
     premium_parts: list[pl.DataFrame] = []
-    for kind, key, nkey, mask in variants:
+    for done, (kind, key, nkey, mask) in enumerate(variants):
+        if progress:
+            progress("cells", done / len(variants))
         wanted = kinds is None or kind in kinds or (kind == "occupation_level" and "digital_level" in kinds)
         if not mask.any() or not wanted:
             continue
