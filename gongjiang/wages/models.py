@@ -13,6 +13,9 @@ rows, and the yearly editions of wage prices estimated from it, with their cells
   published edition is frozen; a correction is a new edition that supersedes it, with its reason.
   Its **cells** are the estimates of ``wages.estimation`` with the status and reason of
   ``wages.disclosure``; its **premiums** the level premium table.
+* An **estimation job** is one run of the estimation of a draft edition in the background: queued, running
+  (its stage and percentage), done, or failed with its reason. At most one job of an edition is queued or
+  running at a time; the database refuses a second one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.models import Scope, Scoped
 
@@ -360,3 +364,89 @@ class Premium(Scoped):
 
     def __str__(self) -> str:
         return f"{self.occupation_code or self.minor_group} {self.from_level}→{self.to_level}: {self.ratio:.3f}"
+
+
+class EstimationStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("background job", "Queued")
+    RUNNING = "running", pgettext_lazy("background job", "Running")
+    DONE = "done", pgettext_lazy("background job", "Done")
+    FAILED = "failed", pgettext_lazy("background job", "Failed")
+
+
+ESTIMATION_ACTIVE = (EstimationStatus.QUEUED, EstimationStatus.RUNNING)
+
+
+class EstimationStage(models.TextChoices):
+    """The stages of an estimation in the order they run (``estimation.estimate_edition``, then
+    ``disclosure.protect``, then the cells saved)."""
+
+    WAITING = "", pgettext_lazy("estimation stage", "Waiting for a worker")
+    WEIGHTS = "weights", pgettext_lazy("estimation stage", "Design weights, non-response and calibration")
+    REPLICATES = "replicates", pgettext_lazy("estimation stage", "Replicate weights")
+    CELLS = "cells", pgettext_lazy("estimation stage", "Estimates and standard errors of the cells")
+    PRIMARY = "primary", pgettext_lazy("estimation stage", "Primary suppression rules")
+    COMPLEMENTARY = "complementary", pgettext_lazy("estimation stage", "Complementary suppression")
+    AUDIT = "audit", pgettext_lazy("estimation stage", "Suppression rounds: tables proven protected")
+    SAVING = "saving", pgettext_lazy("estimation stage", "Saving the cells")
+
+
+class EstimationFailure(models.TextChoices):
+    REFUSED = "refused", _("The estimation was refused")
+    INTERRUPTED = "interrupted", _("The estimation was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = "unexpected", _("The estimation failed unexpectedly; nothing was saved")
+
+
+class EstimationJob(Scoped):
+    """One run of an edition's estimation in the background. Its progress (stage, percentage, heartbeat) is
+    written by the running task outside any transaction; a job whose heartbeat stops is marked failed."""
+
+    SCOPE = Scope("edition__region_code")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="estimations"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EstimationStatus.choices,
+        default=EstimationStatus.QUEUED,
+        db_index=True,
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=EstimationStage.choices, blank=True, default="")
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    replicates = models.PositiveIntegerField(_("replicates"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("queued"), auto_now_add=True)
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    failure = models.CharField(_("failure"), max_length=12, choices=EstimationFailure.choices, blank=True, default="")
+    message = models.TextField(_("reason"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("estimation job")
+        verbose_name_plural = _("estimation jobs")
+        ordering = ["-id"]
+        constraints = [
+            # The database's guard against starting an edition's estimation twice: one active job at most.
+            models.UniqueConstraint(
+                fields=["edition"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="wage_estimation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition} · {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ESTIMATION_ACTIVE

@@ -14,5 +14,6 @@ urlpatterns = [
     # The bureau's and the enterprises' pages.
     path("manage/survey-template.xlsx", views.survey_template, name="survey-template"),
     re_path(r"^manage/editions/(?P<pk>[0-9]+)/file/(?P<fmt>xlsx|pdf)/$", views.edition_export, name="edition-file"),
+    path("manage/editions/<int:pk>/estimation/", views.edition_estimation, name="edition-estimation"),
     path("manage/", include([pattern for register in views.REGISTERS for pattern in register.urls()])),
 ]

@@ -8,10 +8,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET
 
 from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, restrict
@@ -189,6 +191,46 @@ def _cells_context(edition: models.Edition) -> dict[str, Any]:
     return {"cells": selectors.labelled(cells)}
 
 
+def _estimating(edition: models.Edition) -> bool:
+    return models.EstimationJob.objects.filter(edition=edition, status__in=models.ESTIMATION_ACTIVE).exists()
+
+
+def _estimation_started(job: models.EstimationJob) -> str:
+    """The message after the estimate step: done at once where tasks run in the request (no worker), else
+    queued."""
+    job.refresh_from_db()
+    if job.status == models.EstimationStatus.DONE:
+        return str(_("The edition is estimated."))
+    if job.status == models.EstimationStatus.FAILED:
+        return str(_("The estimation has ended without a result; its reason is shown below."))
+    return str(_("The estimation is queued; this page shows its progress."))
+
+
+def _latest_estimation(request: HttpRequest, edition: models.Edition) -> models.EstimationJob | None:
+    jobs = restrict(models.EstimationJob.objects.filter(edition=edition), request.user)
+    job = jobs.select_related("created_by").order_by("-pk").first()
+    if (
+        job is not None
+        and job.status == models.EstimationStatus.RUNNING
+        and (job.heartbeat or job.started or job.created) < timezone.now() - services.STALE_AFTER
+        and services.edition_estimations_recover()
+    ):
+        job.refresh_from_db()
+    return job
+
+
+def _estimation_context(request: HttpRequest, edition: models.Edition) -> dict[str, Any]:
+    job = _latest_estimation(request, edition)
+    return {
+        "estimation": job,
+        "estimation_stage": models.EstimationStage(job.stage).label if job is not None else "",
+        "estimation_stages": len(services.STAGE_ORDER),
+        "estimation_step": (services.STAGE_ORDER.index(job.stage) + 1)
+        if job is not None and job.stage in services.STAGE_ORDER
+        else 0,
+    }
+
+
 class EditionRegister(Register):
     """The yearly editions: estimated as draft, sent to review, published by a second officer, corrected
     by a new edition."""
@@ -219,20 +261,21 @@ class EditionRegister(Register):
         Step(
             "estimate",
             _l("Run the estimation"),
-            lambda actor, obj: services.edition_estimate(actor=actor, edition=obj),
-            when=lambda e: e.status == EditionStatus.DRAFT,
+            lambda actor, obj: services.edition_estimate_start(actor=actor, edition=obj),
+            when=lambda e: e.status == EditionStatus.DRAFT and not _estimating(e),
             confirm=_l(
                 "The estimates are computed from the submitted responses, with their intervals and the "
-                "disclosure rules; an earlier estimate of this draft is replaced. This may take some seconds."
+                "disclosure rules; an earlier estimate of this draft is replaced. The estimation runs in the "
+                "background (minutes for a large survey); this page shows its progress."
             ),
-            done=_l("The edition is estimated."),
+            done=_estimation_started,
             danger=False,
         ),
         Step(
             "review",
             _l("Send to review"),
             lambda actor, obj: services.edition_review(actor=actor, edition=obj),
-            when=lambda e: e.status == EditionStatus.DRAFT and e.estimated_at is not None,
+            when=lambda e: e.status == EditionStatus.DRAFT and e.estimated_at is not None and not _estimating(e),
             confirm=_l("A second officer checks the edition and publishes it."),
             done=_l("The edition is in review."),
             danger=False,
@@ -271,6 +314,7 @@ class EditionRegister(Register):
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         return {
             **_cells_context(obj),
+            **_estimation_context(request, obj),
             "by_status": [
                 (label, obj.summary.get("by_status", {}).get(value, 0)) for value, label in models.CellStatus.choices
             ],
@@ -287,6 +331,22 @@ REGISTERS = (SURVEYS, RESPONSES, EDITIONS)
 def survey_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_xlsx(EMPLOYEE_COLUMNS, str(_("Salary survey"))), content_type=XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="salary-survey-template.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def edition_estimation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of an edition's estimation, polled by its page (HTMX) while it is queued or running;
+    once it has ended, the page is reloaded to show the cells."""
+    if not allowed(request.user, "view", models.Edition):
+        raise PermissionDenied
+    edition = get_object_or_404(restrict(models.Edition.objects.all(), request.user), pk=pk)
+    context = {"object": edition, **_estimation_context(request, edition)}
+    response = render(request, "wages/_estimation.html", context)
+    job = context["estimation"]
+    if request.headers.get("HX-Request") and (job is None or not job.active):
+        response["HX-Refresh"] = "true"
     return response
 
 

@@ -1,8 +1,8 @@
 """The wage-price models' part of the permission matrix (gongjiang/core/tests/test_permission_matrix.py).
 
 ``add_wages_world`` gives each of 张家港 (the response of ``org_own``), 虎丘 and 武进 a survey with a stratum,
-a response with one employee row, and an edition with a cell and a premium, with their change records,
-directly through the ORM."""
+a response with one employee row, and an edition with a cell, a premium and an estimation job, with their
+change records, directly through the ORM."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ import datetime
 from typing import Any
 
 from gongjiang.core.audit import audit_context, record_change
-from gongjiang.wages.models import Cell, Edition, EmployeeRecord, Premium, Response, Stratum, Survey
+from gongjiang.wages.models import (
+    Cell,
+    Edition,
+    EmployeeRecord,
+    EstimationJob,
+    Premium,
+    Response,
+    Stratum,
+    Survey,
+)
 
 ZJG, HUQIU, WUJIN = "320582", "320505", "320412"
 
@@ -22,6 +31,7 @@ WAGES_MODELS: dict[str, type] = {
     "wages.Edition": Edition,
     "wages.Cell": Cell,
     "wages.Premium": Premium,
+    "wages.EstimationJob": EstimationJob,
 }
 
 WAGES_ORG_VIEW: dict[str, set[str]] = {
@@ -32,6 +42,7 @@ WAGES_ORG_VIEW: dict[str, set[str]] = {
     "wages.Edition": set(),
     "wages.Cell": set(),
     "wages.Premium": set(),
+    "wages.EstimationJob": set(),
 }
 
 # The enterprise changes and submits its own response, and adds, changes and deletes its employee rows.
@@ -125,3 +136,4 @@ def add_wages_world(w: Any) -> None:
                 ),
                 region,
             )
+            add(f"wj_{suffix}", EstimationJob(edition=edition, status="done", percent=100), region)
