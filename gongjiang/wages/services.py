@@ -21,7 +21,6 @@ import datetime
 import hashlib
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,17 +28,14 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongjiang.core import tabular
-from gongjiang.core.audit import Action, audit_context, record_change, record_set, snapshot
+from gongjiang.core.audit import Action, record_change, record_set, snapshot
 from gongjiang.core.bulk import copy_frame
-from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
 from gongjiang.core.tasks import enqueue_on_commit
 from gongjiang.imports.validation import Validation
@@ -55,10 +51,8 @@ from gongjiang.wages.models import (
     EditionStatus,
     Education,
     EmployeeRecord,
-    EstimationFailure,
     EstimationJob,
     EstimationStage,
-    EstimationStatus,
     Premium,
     Response,
     ResponseStatus,
@@ -463,8 +457,6 @@ Progress = Callable[[str, float], None]
 
 # The stages in the order they run; the percentage shown is (stages done + fraction of this one) / stages.
 STAGE_ORDER: tuple[str, ...] = tuple(s.value for s in EstimationStage if s.value)
-# A running job that reports no progress for this long has lost its worker.
-STALE_AFTER = datetime.timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -503,137 +495,6 @@ def edition_estimate_start(
     record_change(action=Action.CREATE, instance=job)
     enqueue_on_commit(edition_estimation_task, job_id=job.pk)
     return job
-
-
-class _Abandoned(Exception):
-    """The job is no longer running (marked failed as interrupted meanwhile): its work is dropped."""
-
-
-class JobProgress:
-    """The progress callback of a running job: its stage, percentage and heartbeat written to the job's
-    row, outside any transaction (a conditional update, at most every ``interval`` seconds within a
-    stage). Raises ``_Abandoned`` once the job is no longer running."""
-
-    def __init__(self, job_id: int, *, interval: float = 1.0) -> None:
-        self.job_id = job_id
-        self.interval = interval
-        self._stage = ""
-        self._index = 0
-        self._last = 0.0
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if stage == self._stage and now - self._last < self.interval:
-            return
-        if stage in STAGE_ORDER:
-            self._index = STAGE_ORDER.index(stage)
-        self._stage, self._last = stage, now
-        fraction = max(0.0, min(1.0, fraction))
-        percent = min(99, int(100 * (self._index + fraction) / len(STAGE_ORDER)))
-        updated = EstimationJob.objects.filter(pk=self.job_id, status=EstimationStatus.RUNNING).update(
-            stage=STAGE_ORDER[self._index], percent=percent, heartbeat=timezone.now()
-        )
-        if not updated:
-            raise _Abandoned
-
-
-def edition_estimation_claim(*, job_id: int) -> bool:
-    """Take a queued job for running (a conditional update, atomic on both databases); False if it is not
-    queued (another run has it, or it ended)."""
-    now = timezone.now()
-    return bool(
-        EstimationJob.objects.filter(pk=job_id, status=EstimationStatus.QUEUED).update(
-            status=EstimationStatus.RUNNING, started=now, heartbeat=now, stage="", percent=0
-        )
-    )
-
-
-def _end(job_id: int, status: str, *, failure: str = "", message: str = "") -> EstimationJob | None:
-    """Record a job's end (in the caller's transaction), if it is still active; the job, or None."""
-    job = EstimationJob.objects.select_for_update().filter(pk=job_id, status__in=ESTIMATION_ACTIVE).first()
-    if job is None:
-        return None
-    before = snapshot(job)
-    job.status = status
-    job.failure = failure
-    job.message = message[:2000]
-    job.percent = 100 if status == EstimationStatus.DONE else job.percent
-    job.finished = timezone.now()
-    job.save()
-    record_change(action=Action.UPDATE, instance=job, before=before)
-    return job
-
-
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc) or _("Your account may not do this.")
-
-
-def edition_estimation_run(*, job_id: int) -> EstimationJob | None:
-    """Run a queued estimation job to its end: compute (outside any transaction, progress on the job's
-    row), then, in one transaction, save the cells and mark the job done. A refusal (the edition left the
-    draft meanwhile, the officer lost the right, no submitted response) or an error marks it failed with
-    its reason and saves nothing. Returns None if the job was not queued."""
-    if not edition_estimation_claim(job_id=job_id):
-        return None
-    job = EstimationJob.objects.select_related("edition__survey", "created_by").get(pk=job_id)
-    actor = job.created_by
-    progress = JobProgress(job_id)
-    with (
-        translation.override(job.language or settings.LANGUAGE_CODE),
-        audit_context(source=ChangeRecord.Source.TASK, actor=actor),
-    ):
-        try:
-            authorize(actor, "estimate", job.edition)
-            _estimable(job.edition)
-            computed = _compute(job.edition, job.replicates, progress)
-            progress("saving", 0.0)
-            with transaction.atomic():
-                edition = _locked_edition(job.edition)
-                authorize(actor, "estimate", edition)
-                _estimable(edition)
-                if not EstimationJob.objects.filter(pk=job_id, status=EstimationStatus.RUNNING).exists():
-                    raise _Abandoned
-                _save(edition, actor, computed)
-                _end(job_id, EstimationStatus.DONE)
-        except _Abandoned:
-            pass
-        except (PermissionDenied, ValidationError) as exc:
-            with transaction.atomic():
-                _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.REFUSED, message=_refusal(exc))
-        except Exception:
-            log.exception("wage estimation job %s failed", job_id)
-            with transaction.atomic():
-                _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.UNEXPECTED)
-    job.refresh_from_db()
-    return job
-
-
-def edition_estimations_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
-    """Mark running jobs whose progress stopped ``stale_after`` ago (their worker died) as failed."""
-    limit = timezone.now() - stale_after
-    stale = EstimationJob.objects.filter(status=EstimationStatus.RUNNING).filter(
-        Q(heartbeat__lt=limit) | Q(heartbeat__isnull=True, started__lt=limit)
-    )
-    count = 0
-    with audit_context(source=ChangeRecord.Source.TASK):
-        for job_id in stale.values_list("pk", flat=True):
-            with transaction.atomic():
-                ended = _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.INTERRUPTED)
-            count += ended is not None
-    return count
-
-
-def edition_estimations_requeue() -> int:
-    """Queue the task of every queued job again (one whose task was lost then runs; one whose task still
-    waits runs once all the same: the second task finds it claimed)."""
-    from gongjiang.wages.tasks import edition_estimation_task
-
-    ids = list(EstimationJob.objects.filter(status=EstimationStatus.QUEUED).order_by("pk").values_list("pk", flat=True))
-    for job_id in ids:
-        edition_estimation_task.enqueue(job_id=job_id)
-    return len(ids)
 
 
 def _move(edition: Edition, to: str, **changes: Any) -> Edition:

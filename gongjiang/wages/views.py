@@ -20,7 +20,7 @@ from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
 from gongjiang.reference.selectors import region_label
-from gongjiang.wages import exports, forms, models, selectors, services, tables
+from gongjiang.wages import exports, forms, models, selectors, services, tables, tasks
 from gongjiang.wages.filtersets import EditionFilter, ResponseFilter, SurveyFilter
 from gongjiang.wages.import_kinds import EMPLOYEE_COLUMNS
 
@@ -212,8 +212,8 @@ def _latest_estimation(request: HttpRequest, edition: models.Edition) -> models.
     if (
         job is not None
         and job.status == models.EstimationStatus.RUNNING
-        and (job.heartbeat or job.started or job.created) < timezone.now() - services.STALE_AFTER
-        and services.edition_estimations_recover()
+        and (job.heartbeat or job.started or job.created) < timezone.now() - tasks.STALE_AFTER
+        and tasks.edition_estimations_recover()
     ):
         job.refresh_from_db()
     return job

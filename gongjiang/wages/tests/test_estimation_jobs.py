@@ -28,6 +28,7 @@ from gongjiang.wages.tests.conftest import ELECTRICIAN, World, employees_of, sur
 
 pytestmark = pytest.mark.django_db
 REPLICATES = 20
+BUSY = "已在排队或运行中"  # the refusal of a second start, in the default language
 
 
 def _filled(world: World) -> None:
@@ -51,7 +52,7 @@ def stages(monkeypatch):  # type: ignore[no-untyped-def]
     """Every (stage, percent) a running job writes to its row, in order (no time between writes skipped)."""
     seen: list[tuple[str, int]] = []
 
-    class Recording(services.JobProgress):
+    class Recording(tasks.JobProgress):
         def __init__(self, job_id: int, *, interval: float = 0.0) -> None:
             super().__init__(job_id, interval=0.0)
 
@@ -60,7 +61,7 @@ def stages(monkeypatch):  # type: ignore[no-untyped-def]
             job = EstimationJob.objects.get(pk=self.job_id)
             seen.append((job.stage, job.percent))
 
-    monkeypatch.setattr(services, "JobProgress", Recording)
+    monkeypatch.setattr(tasks, "JobProgress", Recording)
     return seen
 
 
@@ -70,7 +71,7 @@ def test_queued_then_run_to_done_through_every_stage(world, edition, stages) -> 
     edition.refresh_from_db()
     assert edition.estimated_at is None and not Cell.objects.filter(edition=edition).exists()
 
-    done = services.edition_estimation_run(job_id=job.pk)
+    done = tasks.edition_estimation_run(job_id=job.pk)
     assert done is not None and done.status == EstimationStatus.DONE
     assert done.percent == 100 and done.started and done.finished and done.failure == ""
     order = [s.value for s in EstimationStage if s.value]
@@ -82,7 +83,7 @@ def test_queued_then_run_to_done_through_every_stage(world, edition, stages) -> 
     edition.refresh_from_db()
     assert edition.estimated_by == world.officer and edition.summary["cells"] == edition.cells.count() > 0
     # A second run of the same job (its task queued twice) finds it claimed and does nothing.
-    assert services.edition_estimation_run(job_id=job.pk) is None
+    assert tasks.edition_estimation_run(job_id=job.pk) is None
     assert tasks.edition_estimation_task.call(job_id=job.pk) == "not queued"
 
 
@@ -101,7 +102,7 @@ def test_a_refusal_is_recorded_in_chinese_and_nothing_is_saved(world, edition) -
     # Meanwhile every response goes back to its enterprise: nothing submitted is left to estimate.
     world.survey.responses.update(status=ResponseStatus.PENDING)
     with translation.override("en"):  # the worker's own language does not matter: the job's does
-        failed = services.edition_estimation_run(job_id=job.pk)
+        failed = tasks.edition_estimation_run(job_id=job.pk)
     assert failed is not None and failed.status == EstimationStatus.FAILED
     assert failed.failure == EstimationFailure.REFUSED
     with translation.override("zh-hans"):
@@ -112,7 +113,7 @@ def test_a_refusal_is_recorded_in_chinese_and_nothing_is_saved(world, edition) -
     # Once ended, the edition can be estimated again.
     world.survey.responses.update(status=ResponseStatus.SUBMITTED)
     again = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
-    assert services.edition_estimation_run(job_id=again.pk).status == EstimationStatus.DONE  # type: ignore[union-attr]
+    assert tasks.edition_estimation_run(job_id=again.pk).status == EstimationStatus.DONE  # type: ignore[union-attr]
 
 
 def test_an_error_fails_the_job_and_keeps_the_earlier_estimate(world, edition, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +126,7 @@ def test_an_error_fails_the_job_and_keeps_the_earlier_estimate(world, edition, m
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "_save", broken)
-    failed = services.edition_estimation_run(job_id=job.pk)
+    failed = tasks.edition_estimation_run(job_id=job.pk)
     assert failed is not None and failed.status == EstimationStatus.FAILED
     assert failed.failure == EstimationFailure.UNEXPECTED and "disk" not in failed.message
     assert sorted(Cell.objects.filter(edition=edition).values_list("pk", "p50")) == cells
@@ -133,12 +134,12 @@ def test_an_error_fails_the_job_and_keeps_the_earlier_estimate(world, edition, m
 
 def test_a_second_start_is_refused_while_one_is_active(world, edition) -> None:  # type: ignore[no-untyped-def]
     first = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
-    with pytest.raises(ValidationError, match="queued or running"):
+    with pytest.raises(ValidationError, match=BUSY):
         services.edition_estimate_start(actor=world.second, edition=edition, replicates=REPLICATES)
-    with pytest.raises(ValidationError, match="queued or running"):
+    with pytest.raises(ValidationError, match=BUSY):
         services.edition_estimate(actor=world.second, edition=edition, replicates=REPLICATES)
-    assert services.edition_estimation_claim(job_id=first.pk)
-    with pytest.raises(ValidationError, match="queued or running"):
+    assert tasks.edition_estimation_claim(job_id=first.pk)
+    with pytest.raises(ValidationError, match=BUSY):
         services.edition_estimate_start(actor=world.second, edition=edition, replicates=REPLICATES)
     assert EstimationJob.objects.filter(edition=edition).count() == 1
 
@@ -150,7 +151,7 @@ def test_the_database_refuses_a_second_active_job_when_two_starts_race(world, ed
         EstimationJob.objects.create(edition=edition, status=EstimationStatus.RUNNING)
     # Through the service, as when another officer's start has not committed when this one checks.
     monkeypatch.setattr(services, "_estimation_active", lambda edition: False)
-    with pytest.raises(ValidationError, match="queued or running"):
+    with pytest.raises(ValidationError, match=BUSY):
         services.edition_estimate_start(actor=world.second, edition=edition, replicates=REPLICATES)
     assert EstimationJob.objects.filter(edition=edition).count() == 1
     # Ended jobs do not count.
@@ -160,18 +161,18 @@ def test_the_database_refuses_a_second_active_job_when_two_starts_race(world, ed
 
 def test_a_dead_workers_job_is_marked_failed_and_its_late_work_dropped(world, edition, stages) -> None:  # type: ignore[no-untyped-def]
     job = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
-    assert services.edition_estimation_claim(job_id=job.pk)
-    assert services.edition_estimations_recover() == 0  # alive: its heartbeat is fresh
+    assert tasks.edition_estimation_claim(job_id=job.pk)
+    assert tasks.edition_estimations_recover() == 0  # alive: its heartbeat is fresh
     EstimationJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=16))
     assert tasks.recover_on_worker_start() == "wages: marked 1 interrupted estimations as failed"
     job.refresh_from_db()
     assert job.status == EstimationStatus.FAILED and job.failure == EstimationFailure.INTERRUPTED
     # The worker was only slow after all: its next progress report finds the job ended and stops.
-    with pytest.raises(services._Abandoned):
-        services.JobProgress(job.pk)("cells", 0.5)
+    with pytest.raises(tasks._Abandoned):
+        tasks.JobProgress(job.pk)("cells", 0.5)
     # A new start is possible again, and a queued job whose task was lost is queued again on worker start.
     again = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
-    assert services.edition_estimations_requeue() == 1  # the immediate backend runs it at once
+    assert tasks.edition_estimations_requeue() == 1  # the immediate backend runs it at once
     again.refresh_from_db()
     assert again.status == EstimationStatus.DONE
 
@@ -179,7 +180,7 @@ def test_a_dead_workers_job_is_marked_failed_and_its_late_work_dropped(world, ed
 def test_review_waits_for_a_running_estimation(world, edition) -> None:  # type: ignore[no-untyped-def]
     services.edition_estimate(actor=world.officer, edition=edition, replicates=REPLICATES)
     services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
-    with pytest.raises(ValidationError, match="queued or running"):
+    with pytest.raises(ValidationError, match=BUSY):
         services.edition_review(actor=world.officer, edition=edition)
 
 
@@ -206,8 +207,8 @@ def test_the_page_shows_the_progress_and_offers_no_second_start(world, edition, 
     assert again.status_code == 200 and EstimationJob.objects.filter(edition=edition).count() == 1
 
     # Running: the stage in words, its number, the percentage; the poll goes on.
-    services.edition_estimation_claim(job_id=job.pk)
-    services.JobProgress(job.pk)("cells", 0.5)
+    tasks.edition_estimation_claim(job_id=job.pk)
+    tasks.JobProgress(job.pk)("cells", 0.5)
     job.refresh_from_db()
     part = client.get(poll, headers={"HX-Request": "true"})
     body = part.content.decode()
@@ -222,7 +223,7 @@ def test_the_page_shows_the_progress_and_offers_no_second_start(world, edition, 
 
     # Ended: the poll reloads the page, which shows the cells and no poll any more.
     with transaction.atomic():
-        services._end(job.pk, EstimationStatus.DONE)
+        tasks._end(job.pk, EstimationStatus.DONE)
     part = client.get(poll, headers={"HX-Request": "true"})
     assert part.headers.get("HX-Refresh") == "true"
     assert "every 2s" not in part.content.decode()
@@ -235,7 +236,7 @@ def test_the_page_shows_the_progress_and_offers_no_second_start(world, edition, 
 def test_a_failed_estimation_shows_its_reason_on_the_page(world, edition, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     job = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
     world.survey.responses.update(status=ResponseStatus.PENDING)
-    services.edition_estimation_run(job_id=job.pk)
+    tasks.edition_estimation_run(job_id=job.pk)
     sign_in(client, world.officer)
     text = client.get(f"/wages/manage/editions/{edition.pk}/").content.decode()
     assert 'id="estimation-failure"' in text and "还没有企业提交调查表" in text
