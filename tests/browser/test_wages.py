@@ -173,3 +173,69 @@ def test_enterprise_submits_officers_publish_public_sees_prices(world, page, log
     with translation.override("zh-hans"):
         assert "不公布" in text and reason_text(hidden.reason) in text
     assert str(hidden.p50) not in page.content()
+
+
+@pytest.fixture
+def start_worker(settings):  # type: ignore[no-untyped-def]
+    """Tasks wait in the database, as in production; ``start_worker()`` starts a database worker in a thread
+    (later than the task is queued, so the page is seen waiting for it)."""
+    import threading
+
+    from django.db import connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    workers: list[tuple[Worker, threading.Thread]] = []
+
+    def start() -> None:
+        running = Worker(
+            queue_names=["default"],
+            interval=0.2,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="wages-browser-test",
+            excluded_queue_names=[],
+        )
+
+        def work() -> None:
+            try:
+                running.run()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=work, name="task-worker", daemon=True)
+        thread.start()
+        workers.append((running, thread))
+
+    yield start
+    for running, thread in workers:
+        running.running = False
+        thread.join(timeout=10)
+
+
+def test_the_estimation_runs_in_the_background_and_the_page_follows_it(world, page, login, live_server, start_worker):  # type: ignore[no-untyped-def]
+    from gongjiang.wages.models import Edition, EstimationJob
+
+    url = live_server.url
+    login("suzhou")
+    page.goto(f"{url}/wages/manage/surveys/{world['survey'].pk}/")
+    with page.expect_navigation():
+        page.click("#action-edition")
+    step(page, "estimate")
+    # Queued, no worker yet: the page says so, polls, and offers neither a second start nor the review.
+    assert "测算已排队" in page.inner_text(".alert-success")
+    assert page.get_attribute("#edition-estimation", "data-status") == "queued"
+    assert "等待" in page.inner_text("#edition-estimation")
+    assert page.locator("#step-estimate").count() == 0 and page.locator("#step-review").count() == 0
+    edition = Edition.objects.get(year=2025)
+    assert EstimationJob.objects.get(edition=edition).status == "queued"
+    # The worker runs it; the page, polling, reloads itself once it has ended and shows the cells.
+    start_worker()
+    page.wait_for_selector("#edition-cells", timeout=120000)
+    assert page.get_attribute("#edition-estimation", "data-status") == "done"
+    assert "已完成" in page.inner_text("#estimation-status")
+    assert page.locator("#step-review").count() == 1 and page.locator("#step-estimate").count() == 1
+    edition.refresh_from_db()
+    assert edition.estimated_at is not None and edition.summary["cells"] > 0
