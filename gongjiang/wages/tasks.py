@@ -73,7 +73,7 @@ def edition_estimation_claim(*, job_id: int) -> bool:
     now = timezone.now()
     return bool(
         EstimationJob.objects.filter(pk=job_id, status=EstimationStatus.QUEUED).update(
-            status=EstimationStatus.RUNNING, started=now, heartbeat=now, stage="", percent=0
+            status=EstimationStatus.RUNNING, started=now, heartbeat=now, stage=services.STAGE_ORDER[0], percent=0
         )
     )
 
@@ -120,11 +120,14 @@ def edition_estimation_run(*, job_id: int) -> EstimationJob | None:
             computed = services._compute(job.edition, job.replicates, progress)
             progress("saving", 0.0)
             with transaction.atomic():
+                # The job's row locked first: a recovery marking it interrupted now waits for this, or
+                # has already done so and nothing is saved.
+                running = EstimationJob.objects.select_for_update().filter(pk=job_id, status=EstimationStatus.RUNNING)
+                if running.first() is None:
+                    raise _Abandoned
                 edition = services._locked_edition(job.edition)
                 authorize(actor, "estimate", edition)
                 services._estimable(edition)
-                if not EstimationJob.objects.filter(pk=job_id, status=EstimationStatus.RUNNING).exists():
-                    raise _Abandoned
                 services._save(edition, actor, computed)
                 _end(job_id, EstimationStatus.DONE)
         except _Abandoned:

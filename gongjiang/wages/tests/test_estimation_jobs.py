@@ -177,6 +177,24 @@ def test_a_dead_workers_job_is_marked_failed_and_its_late_work_dropped(world, ed
     assert again.status == EstimationStatus.DONE
 
 
+def test_a_job_marked_interrupted_while_it_computes_saves_nothing(world, edition, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    job = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
+    compute = services._compute
+
+    def slow(edition, replicates, progress):  # type: ignore[no-untyped-def]
+        computed = compute(edition, replicates, None)  # no progress reported: taken for dead meanwhile
+        EstimationJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
+        assert tasks.edition_estimations_recover() == 1
+        return computed
+
+    monkeypatch.setattr(services, "_compute", slow)
+    ended = tasks.edition_estimation_run(job_id=job.pk)
+    assert ended is not None and ended.status == EstimationStatus.FAILED
+    assert ended.failure == EstimationFailure.INTERRUPTED
+    edition.refresh_from_db()
+    assert edition.estimated_at is None and not Cell.objects.filter(edition=edition).exists()
+
+
 def test_review_waits_for_a_running_estimation(world, edition) -> None:  # type: ignore[no-untyped-def]
     services.edition_estimate(actor=world.officer, edition=edition, replicates=REPLICATES)
     services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
