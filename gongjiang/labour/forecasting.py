@@ -362,6 +362,21 @@ def _seasonal_index(x: np.ndarray, start: np.ndarray, end: int, m: int) -> np.nd
 # ---------------------------------------------------------------- panel
 
 
+def _combination_weights(mase_models: np.ndarray) -> np.ndarray:
+    """Inverse-MASE weights over the models (after naive, column 0) whose MASE is below naive's; naive
+    alone when none is (or without a back-test)."""
+    naive_m = mase_models[:, :1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beats = mase_models[:, 1:] < naive_m
+        inv = np.where(beats, 1.0 / np.maximum(mase_models[:, 1:], 1e-12), 0.0)
+    weights = np.zeros(mase_models.shape)
+    tot = inv.sum(axis=1)
+    some = tot > 0
+    weights[some, 1:] = inv[some] / tot[some, None]
+    weights[~some, 0] = 1.0
+    return weights
+
+
 def _conformal(scaled: np.ndarray, level: float) -> float:
     v = np.sort(scaled[np.isfinite(scaled)])
     rank = math.ceil((v.size + 1) * level)
@@ -450,20 +465,23 @@ def forecast_panel(
         err = np.zeros((n_models, 0, n, horizon))
 
     naive_m = mase_models[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        beats = mase_models[:, 1:] < naive_m[:, None]
-        inv = np.where(beats, 1.0 / np.maximum(mase_models[:, 1:], 1e-12), 0.0)
-    weights = np.zeros((n, n_models))
-    tot = inv.sum(axis=1)
-    some = tot > 0
-    weights[some, 1:] = inv[some] / tot[some, None]
-    weights[~some, 0] = 1.0
-
+    weights = _combination_weights(mase_models)
     mean = np.einsum("mnh,nm->nh", fcs[:, -1], weights)
-    comb_err = np.einsum("mknh,nm->knh", err, weights) if n_bt else np.zeros((0, n, horizon))
-    comb_err = np.where(used[:, :, None], comb_err, np.nan)
-    with np.errstate(invalid="ignore"):
-        mase = np.nanmean(np.abs(comb_err), axis=(0, 2)) / scale if n_bt else np.full(n, np.nan)
+    # cross-fitted back-test of the combination: each origin's weights from the other origins' errors
+    comb_err = np.full((n_bt, n, horizon), np.nan)
+    if n_bt:
+        per_origin = np.where(used[None, :, :, None], abs_scaled, 0.0).sum(axis=3)  # (M, K, n)
+        total = per_origin.sum(axis=1)
+        for k in range(n_bt):
+            rest = (cnt - used[k]) * horizon
+            with np.errstate(invalid="ignore", divide="ignore"):
+                loo = ((total - per_origin[:, k]) / rest).T
+            loo[rest == 0] = np.nan
+            w_k = _combination_weights(loo)
+            comb_err[k] = np.where(used[k][:, None], np.einsum("mnh,nm->nh", err[:, k], w_k), np.nan)
+    ok_err = np.isfinite(comb_err)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mase = np.where(ok_err, np.abs(comb_err), 0.0).sum(axis=(0, 2)) / ok_err.sum(axis=(0, 2)) / scale
     mase = np.where(cnt > 0, mase, np.nan)
 
     bounds = {}
@@ -516,6 +534,12 @@ def summing_matrix(parents: list[int | None]) -> np.ndarray:
     for i, p in enumerate(parents):
         if p is not None and not 0 <= p < n:
             raise ValueError(f"node {i}: parent {p} is not a node")
+    for i in range(n):
+        up, seen = parents[i], 0
+        while up is not None:
+            up, seen = parents[up], seen + 1
+            if seen > n:
+                raise ValueError(f"node {i}: its parents form a cycle")
     has_child = [False] * n
     for p in parents:
         if p is not None:
@@ -524,13 +548,9 @@ def summing_matrix(parents: list[int | None]) -> np.ndarray:
     s = np.zeros((n, len(leaves)))
     for col, leaf in enumerate(leaves):
         node: int | None = leaf
-        seen = 0
         while node is not None:
             s[node, col] = 1.0
             node = parents[node]
-            seen += 1
-            if seen > n:
-                raise ValueError(f"node {leaf}: its parents form a cycle")
     return s
 
 
