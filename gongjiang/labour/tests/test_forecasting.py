@@ -27,7 +27,9 @@ def simulated(n: int, t_len: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def test_every_model_forecasts_a_constant_as_itself():
     y = np.full((3, 20), 42.0)
     r = fc.forecast_panel(y, 4)
-    assert r.models == ["naive", "ses", "damped", "theta", "arima"]
+    assert r.models == [
+        "naive", "ses", "damped", "theta", "arima", "ses_log", "damped_log", "theta_log", "arima_log"
+    ]  # fmt: skip
     np.testing.assert_allclose(r.model_mean, 42.0, atol=1e-9)
     np.testing.assert_allclose(r.mean, 42.0, atol=1e-9)
     np.testing.assert_allclose(r.weights.sum(axis=1), 1.0)
@@ -136,6 +138,8 @@ def test_counts_never_forecast_below_zero():
     r = fc.forecast_panel(y, 6)
     for arr in (r.mean, r.lo80, r.lo95, r.model_mean):
         assert (arr >= 0).all()
+    # zeros: no logarithm, so the log models take no weight
+    assert np.isnan(r.mase_models[0, 5:]).all() and (r.weights[0, 5:] == 0).all()
 
 
 def test_leading_missing_values_and_short_series():
@@ -144,7 +148,7 @@ def test_leading_missing_values_and_short_series():
     y[1, 15:] = [5, 6, 7, 8, 9]  # too short for a back-test: naive alone
     r = fc.forecast_panel(y, 3)
     assert r.origins[0] > 0 and r.origins[1] == 0
-    assert r.weights[1].tolist() == [1.0, 0, 0, 0, 0]
+    assert r.weights[1].tolist() == [1.0] + [0.0] * 8
     np.testing.assert_allclose(r.mean[1], 9.0)
     assert np.isnan(r.mase[1])
     assert np.isnan(r.mean[2]).all()  # nothing observed
