@@ -26,8 +26,13 @@ Method (the notice of method quotes this):
   correction. This gives replicate weights for every enterprise; each replicate repeats the
   non-response adjustment and the calibration. Standard errors are the replicates' standard deviation.
   Quantiles use Woodruff intervals: the replicate standard error s of the estimated CDF at the quantile
-  gives the 95% interval [Q(p − 1.96 s), Q(p + 1.96 s)] mapped back through the cell's CDF, and the
-  standard error is its width / (2 × 1.96); interval ends are made monotone across P10 … P90. The mean's
+  gives the 95% interval [Q(p − t s), Q(p + t s)] mapped back through the cell's CDF, t the 97.5%
+  point of Student's t with the cell's design degrees of freedom (its enterprises less the sampling
+  strata they lie in, at least 1), and the standard error is its width / (2 t); interval ends are made
+  monotone across P10 … P90. The t multiplier matters in the tails: the share of records above P90
+  comes from few enterprises, so its replicate standard error is itself uncertain (in the coverage
+  simulation its coefficient of variation was 0.52 at P90 against 0.27 at the median) and a normal
+  multiplier left the P90 intervals covering 91 % of the time. The mean's
   interval is mean ± 1.96 SE. The level premium (ratio of the medians of two adjacent levels) uses
   replicate medians linearised through the same CDFs, so that both medians share each replicate.
 * Replicate sums are enterprise-level aggregates per cell times the enterprise replicate weights (a
@@ -42,6 +47,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from scipy.stats import t as student_t
 
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 Q_NAMES = ("p10", "p25", "p50", "p75", "p90")
@@ -351,6 +357,7 @@ class _Rows:
     w: np.ndarray  # full-sample weight of each record
     region: dict[str, np.ndarray]  # level name → region index of each enterprise
     region_codes: dict[str, np.ndarray]
+    stratum: np.ndarray  # variance stratum of each enterprise
 
 
 @dataclass
@@ -493,14 +500,21 @@ def _cells_for(
         sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
         se_F = sd(F_r)
         se_mean = sd(mean_r)
-        lo = inv_cdf(p[None, :] - Z95 * se_F)
-        hi = inv_cdf(p[None, :] + Z95 * se_F)
+        # Design degrees of freedom of the cell: its enterprises less the sampling strata they lie in.
+        nstrata = int(rows.stratum.max()) + 1
+        cell_strata = np.unique(pair_cell * nstrata + rows.stratum[pairs.ent]) // nstrata
+        df = np.maximum(n_ent - np.bincount(cell_strata, minlength=ncell), 1)
+        t = student_t.ppf(0.975, df)[:, None]
+        lo = inv_cdf(p[None, :] - t * se_F)
+        hi = inv_cdf(p[None, :] + t * se_F)
         lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
         hi = np.maximum.accumulate(np.maximum(hi, q), axis=1)
-        se_q = (hi - lo) / (2 * Z95)
-        # Linearised replicate medians for the premium table: Q_r = Q − (F_r − F) × (hi − lo) / (2 z s_F).
+        se_q = (hi - lo) / (2 * t)
+        # Linearised replicate medians for the premium table: Q_r = Q − (F_r − F) × (hi − lo) / (2 t s_F).
         j50 = 2
-        slope = np.divide(hi[:, j50] - lo[:, j50], 2 * Z95 * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0)
+        slope = np.divide(
+            hi[:, j50] - lo[:, j50], 2 * t[:, 0] * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0
+        )
         med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
     return {
         "cell_key": cell_u,
@@ -620,7 +634,9 @@ def estimate_edition(
 
         codes, _n, dig = occupations()
         digital_occupations = {c for c, g in zip(codes, dig, strict=True) if g}
-    rows = _Rows(ent=ent, pay=pay[order], w=W_ent[ent, 0], region=level_index, region_codes=region_codes)
+    rows = _Rows(
+        ent=ent, pay=pay[order], w=W_ent[ent, 0], region=level_index, region_codes=region_codes, stratum=d.stratum[keep]
+    )
     minor = minor_of_occ[occ]
     section = sec_ent[ent]
     has_level = level >= 0
@@ -698,7 +714,10 @@ def estimate_edition(
         "replicate_method": "Rao-Wu rescaling bootstrap over enterprises within strata",
         "replicates": replicates,
         "seed": seed,
-        "quantile_intervals": "Woodruff (replicate SE of the CDF at the quantile, mapped through the CDF)",
+        "quantile_intervals": (
+            "Woodruff (replicate SE of the CDF at the quantile, mapped through the CDF), Student's t multiplier "
+            "with the cell's design degrees of freedom (enterprises less the strata they lie in)"
+        ),
         "quantile_definition": "inverse of the weighted CDF (smallest pay whose weighted share reaches p)",
         "design_weight": "N_h / n_h",
         "nonresponse": f"within strata; strata with fewer than {MIN_RESPONDENTS} respondents collapsed",
