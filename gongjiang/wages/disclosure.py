@@ -9,9 +9,10 @@ Method (the notice of method quotes this):
   p% (the rest of the cell after the two largest is less than p% of the largest) (p_percent); the median's
   relative standard error exceeds ``max_relative_se`` (precision).
 * **Additive values and margins**: each cell publishes its weighted employees and weighted total pay
-  (mean × weighted employees). They add up along three hierarchies: skill levels to "all levels" (with the
+  (mean × weighted employees). They add up along four hierarchies: skill levels to "all levels" (with the
   never-published remainder of employees without a level), districts to their city and cities to the
-  edition's region, occupations to their minor group. Cells absent from the table are zero.
+  edition's region, occupations to their minor group, industry sections to all industries (by level
+  group). Cells absent from the table are zero.
 * **Complementary suppression**: every relation holding a single unknown value gets the cheapest
   published cell (fewest weighted employees, deepest in the hierarchies) among those at least
   ``protection_percent`` of the withheld cell in both additive values (failing that, the cheapest)
@@ -25,8 +26,9 @@ Method (the notice of method quotes this):
   × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
   relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
   components a new complement changed are audited again. The audit covers the occupation × level ×
-  region tables linked through their minor groups, and industry × level group × region tables; the
-  grand totals linking the two families are not published.
+  region tables linked through their minor groups, and the industry × level group × region tables
+  linked through their all-industry margins; the grand totals linking the two families are not
+  published.
 """
 
 from __future__ import annotations
@@ -170,8 +172,10 @@ def _blocks(cells: pl.DataFrame) -> list[_Block]:
             fam[str(minor[i])][(str(region[i]), "*", str(level[i]))] = i
             depth_of[i] = reg_depth.get(str(rlevel[i]), 0) + (level[i] != "all")
         elif k == "industry_level_group":
-            ind[f"{section[i]}|{group[i]}"][(str(region[i]), str(section[i]), str(group[i]))] = i
-            depth_of[i] = reg_depth.get(str(rlevel[i]), 0)
+            # One table per level group: sections by region, with the all-industry cells ("*") as margins.
+            sec = "*" if section[i] in (None, "") else str(section[i])
+            ind[str(group[i])][(str(region[i]), sec, str(group[i]))] = i
+            depth_of[i] = reg_depth.get(str(rlevel[i]), 0) + (sec != "*")
     blocks: list[_Block] = []
     for table in fam.values():
         keys = dict(table)
@@ -224,12 +228,14 @@ def _blocks(cells: pl.DataFrame) -> list[_Block]:
             rows.append(i)
             values.append(vals[i])
             depth.append(depth_of[i])
-        region_children: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        margin_children: dict[tuple[str, tuple[str, str, str]], list[int]] = defaultdict(list)
         for (r, c, lv), vi in var_index.items():
             pr = region_parent.get(r)
             if pr is not None:
-                region_children[(pr, c, lv)].append(vi)
-        relations = [(var_index[p], ch) for p, ch in region_children.items() if p in var_index]
+                margin_children[("region", (pr, c, lv))].append(vi)
+            if c != "*":  # sections add up to all industries
+                margin_children[("section", (r, "*", lv))].append(vi)
+        relations = [(var_index[p], ch) for (_dim, p), ch in margin_children.items() if p in var_index]
         blocks.append(_Block(rows=rows, values=np.array(values).reshape(-1, 2), depth=depth, relations=relations))
     return blocks
 

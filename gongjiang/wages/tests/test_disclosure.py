@@ -114,6 +114,46 @@ def test_the_attack_narrows_a_cell_the_levels_almost_determine() -> None:
     assert protected["status"][2] == "suppressed_secondary"
 
 
+def test_the_all_industry_cells_are_margins_of_the_industry_cells() -> None:
+    """常州's intermediate level group by industry section and for all industries (the dashboard's row):
+    a section withheld alone is given away by the all-industry cell, and protection closes that."""
+    sections = {"C": 500.0, "F": 90.0, "G": 150.0, "H": 70.0}
+    rows = [
+        _cell(
+            cell_kind="industry_level_group",
+            occupation_code=None,
+            skill_level=None,
+            industry_section=sec,
+            level_group="intermediate",
+            weighted_employees=v,
+            weighted_total_pay=v * 75_000,
+            n_enterprises=2 if sec == "F" else 12,
+        )
+        for sec, v in sections.items()
+    ]
+    total = sum(sections.values())
+    rows.append(
+        _cell(
+            cell_kind="industry_level_group",
+            occupation_code=None,
+            skill_level=None,
+            industry_section=None,
+            level_group="intermediate",
+            weighted_employees=total,
+            weighted_total_pay=total * 75_000,
+        )
+    )
+    cells = pl.DataFrame(rows)
+    found = dc.attack(dc.protect(cells, secondary=False))
+    assert {r.row for r in found} == {1}
+    assert any(r.value == "weighted_employees" and r.lower == pytest.approx(90.0) for r in found)
+    protected = dc.protect(cells)
+    assert dc.attack(protected) == []
+    assert protected["status"][1] == "suppressed_primary"
+    assert (protected["status"] == "suppressed_secondary").sum() >= 1
+    assert protected["status"][4] == "published"  # the cheaper section is withheld, not the margin
+
+
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_nothing_can_be_recovered_after_protection_on_survey_tables(seed: int) -> None:
     survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
@@ -222,11 +262,13 @@ def test_single_equation_ranges_match_the_linear_programs() -> None:
 def test_the_closed_form_audit_agrees_with_the_linear_programs_on_random_patterns(seed: int) -> None:
     survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
     e = est.estimate_edition(survey.employees, survey.sample, survey.frame, region_code="320500", replicates=0)
-    blocks = dc._blocks(e.cells)
+    # Without the all-industry margins, each industry table by region is a single relation per cell.
+    cells = e.cells.filter((pl.col("cell_kind") != "industry_level_group") | pl.col("industry_section").is_not_null())
+    blocks = dc._blocks(cells)
     rng = np.random.default_rng(seed)
     single = 0
     for density in (0.05, 0.15, 0.4):
-        status = np.where(rng.random(e.cells.height) < density, "suppressed_primary", "published").astype(object)
+        status = np.where(rng.random(cells.height) < density, "suppressed_primary", "published").astype(object)
         unknowns = dc._unknowns(blocks, status)
         single += sum(c.A.shape[0] == 1 for c in dc._components(blocks, unknowns))
         fast = dc._audit(blocks, unknowns, 10.0)

@@ -152,8 +152,9 @@ def test_quantiles_and_their_intervals_are_monotone_in_every_cell(seed: int) -> 
 
 
 def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None:
-    """120 samples of a fixed population; industry × level-group cells of the province with at least
-    10 enterprises; P10 … P90 and the mean pooled: about 30,000 intervals."""
+    """120 samples of a fixed population; industry × level-group cells (and the all-industry ones) of the
+    province with at least 10 enterprises: about 32,000 intervals, 93–97% covered pooled and for each of
+    P10 … P90 and the mean."""
     pop = _population()
     assert pop.employees is not None
     people = (
@@ -162,11 +163,14 @@ def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None
         .with_columns(level_group=pl.col("skill_level").replace_strict(est.LEVEL_GROUP, default=None))
         .filter(pl.col("level_group").is_not_null())
     )
-    truth: dict[tuple[str, str], np.ndarray] = {}
-    for (sec, grp), df in people.group_by("industry_section", "level_group"):
+    truth: dict[tuple[str | None, str], np.ndarray] = {}
+    for (sec, grp), df in [
+        *people.group_by("industry_section", "level_group"),
+        *((((None, g), df) for (g,), df in people.group_by("level_group"))),  # all industries
+    ]:
         y = np.sort(df["annual_pay"].to_numpy())
         qs = [y[int(np.ceil(p * len(y) * (1 - 1e-12))) - 1] for p in est.QUANTILES]
-        truth[(str(sec), str(grp))] = np.array([*qs, y.mean()])
+        truth[(None if sec is None else str(sec), str(grp))] = np.array([*qs, y.mean()])
     names = (*Q, "mean")
     covered = np.zeros(len(names))
     total = np.zeros(len(names))
@@ -197,8 +201,105 @@ def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None
     print(f"coverage {rate:.4f} of {int(total.sum())} intervals; by figure {np.round(covered / total, 4)}")
     assert total.sum() > 20_000
     assert 0.93 <= rate <= 0.97, (rate, covered / total)
-    assert ((covered / total) >= 0.90).all(), covered / total
+    # Every published figure on its own, P90 included (the tails' intervals use the design degrees of freedom).
+    assert ((covered / total) >= 0.93).all() and ((covered / total) <= 0.97).all(), covered / total
     # Unbiased within the intervals: the average error is a small fraction of the standard error.
     zz = np.concatenate(z)
     bias = np.nanmean(np.where(np.isfinite(zz), zz, np.nan), axis=0)
     assert (np.abs(bias) < 0.25).all(), bias
+
+
+KEYS = ("cell_kind", "region_code", "occupation_code", "minor_group", "skill_level", "industry_section", "level_group")
+
+
+def _reference_cells(survey: ws.WageSurvey, region_code: str) -> pl.DataFrame:
+    """Every cell's point estimates by their definition, one plain Polars group-by per cell table: the
+    records weighted by their enterprise's final weight × employment / records, sorted by pay in each
+    cell, P_p the smallest pay whose cumulative weight reaches p × the cell's weight."""
+    w = est.weights(survey.sample, survey.frame).filter(pl.col("responded") & (pl.col("final_weight") > 0))
+    emp = (
+        est.annualise(survey.employees)
+        .join(
+            w.select("enterprise_id", "region_code", "industry_section", "final_weight", "employment"),
+            on="enterprise_id",
+        )
+        .with_columns(records=pl.len().over("enterprise_id"))
+        .with_columns(
+            w=pl.when(pl.col("employment") > 0)
+            .then(pl.col("final_weight") * pl.col("employment") / pl.col("records"))
+            .otherwise(pl.col("final_weight")),
+            edition=pl.lit(region_code),
+            city=pl.col("region_code").str.slice(0, 4) + "00",
+            minor_group=pl.col("occupation_code").str.slice(0, 7),
+            level_group=pl.col("skill_level").replace_strict(est.LEVEL_GROUP, default=None),
+            all_levels=pl.lit("all"),
+        )
+    )
+    leveled = emp.filter(pl.col("skill_level").is_in(est.LEVELS))
+    pay = pl.col("annual_pay").sort_by("annual_pay")
+    cum = pl.col("w").sort_by("annual_pay").cum_sum()
+    aggs = [
+        pay.filter(cum >= p * pl.col("w").sum() * (1.0 - 1e-12)).first().alias(n)
+        for p, n in zip(est.QUANTILES, Q, strict=True)
+    ]
+    aggs += [
+        pl.col("enterprise_id").n_unique().alias("n_enterprises"),
+        pl.len().alias("n_employees"),
+        pl.col("w").sum().alias("weighted_employees"),
+        (pl.col("w") * pl.col("annual_pay")).sum().alias("weighted_total_pay"),
+    ]
+    tables = [  # (kind, records, key columns → output columns)
+        ("occupation_level", leveled, {"occupation_code": "occupation_code", "skill_level": "skill_level"}),
+        ("occupation_level", emp, {"occupation_code": "occupation_code", "all_levels": "skill_level"}),
+        ("minor_group_level", leveled, {"minor_group": "minor_group", "skill_level": "skill_level"}),
+        ("minor_group_level", emp, {"minor_group": "minor_group", "all_levels": "skill_level"}),
+        ("industry_level_group", leveled, {"industry_section": "industry_section", "level_group": "level_group"}),
+        ("industry_level_group", leveled, {"level_group": "level_group"}),
+    ]
+    out = []
+    for kind, rows, keys in tables:
+        for region, level in (("edition", "edition"), ("city", "city"), ("region_code", "district")):
+            by = [region, *keys]
+            cells = rows.group_by(by).agg(aggs)
+            shares = (
+                rows.group_by([*by, "enterprise_id"])
+                .agg((pl.col("w") * pl.col("annual_pay")).sum().alias("wp"))
+                .group_by(by)
+                .agg(pl.col("wp").top_k(2).alias("top"))
+            )
+            cells = cells.join(shares, on=by, nulls_equal=True).with_columns(
+                top1_share=pl.col("top").list.max() / pl.col("weighted_total_pay"),
+                top2_share=pl.col("top").list.sum() / pl.col("weighted_total_pay"),
+                mean=pl.col("weighted_total_pay") / pl.col("weighted_employees"),
+            )
+            out.append(
+                cells.rename({region: "region_code", **{k: v for k, v in keys.items() if k != v}}).with_columns(
+                    cell_kind=pl.lit(kind), region_level=pl.lit(level)
+                )
+            )
+    ref = pl.concat(out, how="diagonal_relaxed")
+    return ref.with_columns(*(pl.col(k).cast(pl.Utf8).fill_null("") for k in KEYS if k in ref.columns))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_point_estimates_equal_the_definition_in_every_cell(seed: int) -> None:
+    """The vectorised estimation (one pay order, one sort of packed keys per table and region level,
+    enterprise × key pairs shared by the region levels) gives every cell's figures as the definition does."""
+    survey = ws.generate(enterprises=150, employees=8_000, seed=seed)
+    got = est.estimate_edition(
+        survey.employees, survey.sample, survey.frame, region_code="320000", replicates=20 * (seed - 1), seed=seed
+    ).cells.filter(pl.col("cell_kind") != "digital_level")
+    got = got.with_columns(*(pl.col(k).cast(pl.Utf8).fill_null("") for k in KEYS))
+    ref = _reference_cells(survey, "320000")
+    assert got.height == ref.height > 1000
+    assert got.select(KEYS).is_duplicated().sum() == 0
+    both = got.join(ref, on=[*KEYS, "region_level"], how="inner", suffix="_ref")
+    assert both.height == ref.height
+    all_industries = both.filter((pl.col("cell_kind") == "industry_level_group") & (pl.col("industry_section") == ""))
+    assert sorted(all_industries.filter(pl.col("region_level") == "edition")["level_group"]) == sorted(est.LEVEL_GROUPS)
+    for name in Q:  # quantiles exactly
+        np.testing.assert_array_equal(both[name].to_numpy(), both[f"{name}_ref"].to_numpy(), err_msg=name)
+    for name in ("n_enterprises", "n_employees"):
+        np.testing.assert_array_equal(both[name].to_numpy(), both[f"{name}_ref"].to_numpy(), err_msg=name)
+    for name in ("weighted_employees", "weighted_total_pay", "mean", "top1_share", "top2_share"):
+        np.testing.assert_allclose(both[name].to_numpy(), both[f"{name}_ref"].to_numpy(), rtol=1e-11, err_msg=name)
