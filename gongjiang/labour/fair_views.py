@@ -24,6 +24,7 @@ from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.labour import fairs, filtersets, forms, models, services, tables
 from gongjiang.labour.views import CATALOGS, LabourRegister, acting_organisation
 from gongjiang.reference.selectors import region_label
+from gongjiang.registry.models import OrganisationKind
 
 
 def _seekers(actor: Any, text: str) -> list[models.Seeker]:
@@ -52,6 +53,15 @@ def _fair_post(fair: models.JobFair, pk: int) -> models.DemandPost:
 
 def _is_staff(user: Any) -> bool:
     return bool(user.is_superuser or getattr(user, "role", "") in ("officer", "auditor"))
+
+
+def _offers(user: Any, model: type, kinds: tuple[str, ...]) -> bool:
+    """May the user add ``model`` records here: an officer, or an organisation user of one of ``kinds``
+    (an enterprise takes booths and records interviews, a school registers its graduates)."""
+    if not can(user, "add", model):
+        return False
+    organisation = getattr(user, "organisation", None) if getattr(user, "organisation_id", None) else None
+    return organisation is None or organisation.kind in kinds
 
 
 class FairRegister(LabourRegister):
@@ -95,7 +105,9 @@ class FairRegister(LabourRegister):
                 post_ids=forms.parse_numbers(posts, "posts"),
             ),
             form=forms.BoothForm,
-            show=lambda user, obj: obj.status == models.FairStatus.OPEN and can(user, "add", models.FairBooth),
+            show=lambda user, obj: (
+                obj.status == models.FairStatus.OPEN and _offers(user, models.FairBooth, (OrganisationKind.ENTERPRISE,))
+            ),
             done=_l("The booth is registered with its posts."),
         ),
         Action(
@@ -104,7 +116,9 @@ class FairRegister(LabourRegister):
                 actor=actor, fair=obj, seekers=_seekers(actor, seekers)
             ),
             form=forms.FairSeekersForm,
-            show=lambda user, obj: obj.status == models.FairStatus.OPEN and can(user, "add", models.FairSeeker),
+            show=lambda user, obj: (
+                obj.status == models.FairStatus.OPEN and _offers(user, models.FairSeeker, services.SCHOOL_KINDS)
+            ),
             done=lambda n: _("%(n)d seekers registered.") % {"n": n},
         ),
         Action(
@@ -118,7 +132,7 @@ class FairRegister(LabourRegister):
                 on=on,
             ),
             form=forms.OutcomeForm,
-            show=lambda user, obj: can(user, "add", models.FairOutcome),
+            show=lambda user, obj: _offers(user, models.FairOutcome, (OrganisationKind.ENTERPRISE,)),
             done=_l("The outcome is recorded."),
         ),
     )

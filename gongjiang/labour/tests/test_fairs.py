@@ -286,6 +286,8 @@ def test_the_pages_of_a_fair_and_of_a_proposal(world, client):  # type: ignore[n
     bad = client.post(f"/labour/fairs/{fair.pk}/booth/", {"posts": "12a"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert bad.status_code == 200 and "12a" in bad.content.decode()
     client.force_login(world["school_user"])
+    html = client.get(f"/labour/fairs/{fair.pk}/").content.decode()
+    assert 'id="fair-seekers-form"' in html and 'id="booth-form"' not in html  # a school takes no booth
     assert client.post(f"/labour/fairs/{fair.pk}/seekers/", {"seekers": str(seeker.pk)}).status_code == 302
     client.force_login(officer)
     html = client.get(f"/labour/fairs/{fair.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
