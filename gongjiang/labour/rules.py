@@ -70,16 +70,18 @@ class Evidence:
         return self.index >= PROPOSE_AT and self.demand >= MIN_DEMAND
 
 
-# Accepted proposals enter the training catalog citing the need survey and its publication, and where the
-# region has its own shortage catalog, that clause too.
-SHORTAGE_BASIS = "苏政办发〔2024〕37号 (三)"
+# The clause an accepted proposal cites in the training catalog (a key of the policy documents, shown as
+# the document's number): the region's own shortage catalog where it has one, else the need survey and
+# its publication.
+SHORTAGE_BASIS = "JS-2024-37 (三)"
 REGIONAL_SHORTAGE_CLAUSES = {"320582": "ZJG-opinion 二(七)", "3205": "SZ-report"}
 
 
 def shortage_clause(region_code: str) -> str:
-    """The clauses an accepted shortage proposal of ``region_code`` cites in the training catalog."""
-    regional = REGIONAL_SHORTAGE_CLAUSES.get(region_code) or REGIONAL_SHORTAGE_CLAUSES.get(region_code[:4])
-    return f"{SHORTAGE_BASIS}; {regional}" if regional else SHORTAGE_BASIS
+    """The clause an accepted shortage proposal of ``region_code`` cites in the training catalog."""
+    return (
+        REGIONAL_SHORTAGE_CLAUSES.get(region_code) or REGIONAL_SHORTAGE_CLAUSES.get(region_code[:4]) or SHORTAGE_BASIS
+    )
 
 
 def _catalog_publish(user: Any, obj: Any) -> str | None:

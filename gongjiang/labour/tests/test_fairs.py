@@ -198,7 +198,7 @@ def test_an_accepted_proposal_enters_the_training_catalog(world):  # type: ignor
     assert entry.decision == ProposalDecision.ACCEPTED and entry.decided_by == officer
     adopted = TrainingEntry.objects.get(region_code=ZJG, year=YEAR, occupation__code=CNC)
     assert adopted.shortage and adopted.tier == "A"
-    assert adopted.clause == "苏政办发〔2024〕37号 (三); ZJG-opinion 二(七)"
+    assert adopted.clause == "ZJG-opinion 二(七)"  # 张家港's shortage catalog (JS-2024-37 (三) elsewhere)
     # classes of the occupation in 张家港 now read it as a shortage occupation (the shortage grant)
     found = catalog_lookup(ZJG, YEAR, [adopted.occupation_id]).row(0, named=True)
     assert found["shortage"] and found["tier"] == "A"
