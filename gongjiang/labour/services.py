@@ -506,9 +506,9 @@ def seeker_place(*, actor: Any, seeker: Seeker, post: DemandPost, start: datetim
 # ---- shortage proposals into the training catalog --------------------------------------------------
 
 
-def _proposal(actor: Any, entry: CatalogEntry, step: str) -> CatalogEntry:
+def _proposal(entry: CatalogEntry) -> CatalogEntry:
+    """The entry locked, once its proposal may be decided (the service has authorized the actor)."""
     entry = CatalogEntry.objects.select_for_update().select_related("catalog", "occupation").get(pk=entry.pk)
-    authorize(actor, step, entry)
     if entry.catalog.status != CatalogStatus.PUBLISHED:
         raise ValidationError({"decision": _("Proposals are decided once the need catalog is published.")})
     if not entry.proposed:
@@ -536,7 +536,8 @@ def proposal_accept(*, actor: Any, entry: CatalogEntry, tier: str = "", note: st
     occupation of the region's training catalog of the catalog's year (added with ``tier``, or an entry
     already there marked), citing the clauses (``rules.shortage_clause``), so that classes of it carry the
     shortage grant."""
-    entry = _proposal(actor, entry, "accept")
+    authorize(actor, "accept", entry)
+    entry = _proposal(entry)
     catalog_shortage_adopt(
         actor=actor,
         region_code=entry.catalog.region_code,
@@ -551,7 +552,8 @@ def proposal_accept(*, actor: Any, entry: CatalogEntry, tier: str = "", note: st
 @transaction.atomic
 def proposal_reject(*, actor: Any, entry: CatalogEntry, note: str) -> CatalogEntry:
     """Reject a shortage proposal, with the reason; the training catalog is not changed."""
-    entry = _proposal(actor, entry, "reject")
+    authorize(actor, "reject", entry)
+    entry = _proposal(entry)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("A reason is required.")})
