@@ -36,6 +36,16 @@ class CatalogFilter(django_filters.FilterSet):
         fields = ["year", "status"]
 
 
+class FairFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=models.FairKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=models.FairStatus.choices)
+    region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))
+
+    class Meta:
+        model = models.JobFair
+        fields = ["kind", "status", "region"]
+
+
 class YearRegionFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(label=_("Year"))
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("region_code"))

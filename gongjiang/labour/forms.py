@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
 from gongjiang.core.uploads import DateInput
-from gongjiang.labour.models import ApprenticeshipKind, ClassKind, SeekerKind
+from gongjiang.labour.models import ApprenticeshipKind, ClassKind, FairKind, OutcomeKind, SeekerKind
 from gongjiang.reference.models import SkillLevel
+from gongjiang.training.models import Tier
 
 
 def _levels(optional: bool) -> list[tuple[str, Any]]:
@@ -137,6 +138,71 @@ class SeekerForm(_LevelForm):
 class PlaceForm(BootstrapForm):
     post = forms.IntegerField(label=_("Post number"), min_value=1)
     start = forms.DateField(label=_("Start date"), widget=DateInput)
+
+
+class FairForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=FairKind.choices)
+    region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
+    date = forms.DateField(label=_("Date"), widget=DateInput)
+    place = forms.CharField(label=_("Place"), max_length=120)
+    industry_code = forms.CharField(
+        label=_("Industry"),
+        max_length=4,
+        required=False,
+        help_text=_("An industry fair: its GB/T 4754 section, e.g. C for manufacturing."),
+    )
+
+
+class BoothForm(BootstrapForm):
+    enterprise = forms.IntegerField(
+        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
+    )
+    posts = forms.CharField(
+        label=_("Post numbers"), max_length=500, help_text=_("The enterprise's open posts, separated by commas.")
+    )
+
+
+class FairSeekersForm(BootstrapForm):
+    seekers = forms.CharField(
+        label=_("Seeker numbers"), max_length=2000, help_text=_("Job seekers still seeking, separated by commas.")
+    )
+
+
+class OutcomeForm(BootstrapForm):
+    seeker = forms.IntegerField(label=_("Seeker number"), min_value=1)
+    post = forms.IntegerField(label=_("Post number"), min_value=1)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=OutcomeKind.choices)
+    on = forms.DateField(label=_("Date"), widget=DateInput, required=False, help_text=_("Empty: today."))
+
+
+class AcceptForm(BootstrapForm):
+    tier = forms.ChoiceField(
+        label=_("Tier"),
+        choices=(("", _("Keep the catalog's tier")), *Tier.choices),
+        required=False,
+        help_text=_("Required where the occupation is not yet in the training catalog of the year."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class RejectForm(BootstrapForm):
+    note = forms.CharField(label=_("Reason"), max_length=300)
+
+
+NUMBERS = re.compile(r"[\s,，、;；]+")
+
+
+def parse_numbers(text: str, field: str) -> list[int]:
+    """ "12, 15，18" into [12, 15, 18]; a part that is no number is refused, naming it and the field."""
+    out = []
+    for part in NUMBERS.split((text or "").strip()):
+        if not part:
+            continue
+        if not part.isascii() or not part.isdigit():
+            raise ValidationError({field: gettext("%(part)s is not a number.") % {"part": part}})
+        out.append(int(part))
+    return out
 
 
 class RoundForm(BootstrapForm):

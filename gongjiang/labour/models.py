@@ -2,7 +2,8 @@
 (三)), the need catalog a bureau publishes from them with its shortage proposals; schools' programmes,
 order and named classes (订单班、冠名班, 常政办发〔2025〕14号 二(二)7; ZJG opinion 二(八)), apprenticeships
 and school reports (ZJG opinion 五; 常政办发〔2025〕14号 二(二)5); job seekers with their intentions
-(苏政办发〔2024〕37号 (七)); and the rounds that match students to order-class places."""
+(苏政办发〔2024〕37号 (七)); job fairs with their booths, seekers and outcomes (常政办发〔2025〕14号 二(一)4);
+and the rounds that match students to order-class places."""
 
 from __future__ import annotations
 
@@ -155,10 +156,21 @@ class NeedCatalog(Scoped):
         return f"{self.region_code} {self.year}"
 
 
-class CatalogEntry(Scoped):
-    """One occupation of a need catalog, with the evidence of its shortage index."""
+class ProposalDecision(models.TextChoices):
+    PENDING = "pending", _("Not decided")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
 
-    SCOPE = Scope("catalog__region_code", organisation_public={"catalog__status": "published"})
+
+class CatalogEntry(Scoped):
+    """One occupation of a need catalog, with the evidence of its shortage index; a proposed one is
+    accepted into the region's training catalog as a shortage occupation, or rejected, by an officer."""
+
+    SCOPE = Scope(
+        "catalog__region_code",
+        organisation_public={"catalog__status": "published"},
+        steps=frozenset({"accept", "reject"}),
+    )
 
     catalog = models.ForeignKey(
         NeedCatalog, verbose_name=_("need catalog"), on_delete=models.CASCADE, related_name="entries"
@@ -174,6 +186,16 @@ class CatalogEntry(Scoped):
     supply = models.PositiveIntegerField(_("expected graduates"))
     shortage_index = models.DecimalField(_("shortage index"), max_digits=6, decimal_places=3)
     proposed = models.BooleanField(_("proposed as a shortage occupation"), default=False)
+    # The officer's decision on a proposal: accepted, the occupation is a shortage occupation of the
+    # region's training catalog of the year (``training.services.catalog_shortage_adopt``).
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=ProposalDecision.choices, default=ProposalDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        "core.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_note = models.CharField(_("reason for the decision"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("need catalog entry")
@@ -393,6 +415,150 @@ class Seeker(Scoped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
+
+
+# ---- job fairs -------------------------------------------------------------------------------------
+
+
+class FairKind(models.TextChoices):
+    YOUTH = "youth", _("Youth and graduates")
+    HIGH_SKILLED = "high_skilled", _("High-skilled talents")
+    SPECIAL = "special", _("Special groups")
+    INDUSTRY = "industry", _("Industry")
+
+
+# The clause each kind of fair carries out.
+FAIR_CLAUSES = {
+    FairKind.YOUTH: "常政办发〔2025〕14号 二(一)4",
+    FairKind.HIGH_SKILLED: "苏政办发〔2024〕37号 (十八); 常政办发〔2025〕14号 二(四)14",
+    FairKind.SPECIAL: "苏政办发〔2024〕37号 (七)",
+    FairKind.INDUSTRY: "苏政办发〔2024〕37号 (七)",
+}
+
+
+class FairStatus(models.TextChoices):
+    OPEN = "open", _("Open for registration")
+    HELD = "held", pgettext_lazy("fair", "Held")
+
+
+class JobFair(Scoped):
+    """A job fair a bureau holds (招聘会): for youth and graduates (常政办发〔2025〕14号 二(一)4), for high-skilled
+    talents (苏政办发〔2024〕37号 (十八)), for special groups, or for an industry; the training-plus-employment
+    service chain of 苏政办发〔2024〕37号 (七). Enterprises take booths with their posts, seekers register,
+    and the outcomes (interviews, hires) are recorded. Fairs are public to every organisation user."""
+
+    SCOPE = Scope(
+        "region_code",
+        organisation_public={"status__in": (FairStatus.OPEN, FairStatus.HELD)},
+        steps=frozenset({"close"}),
+    )
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=12, choices=FairKind.choices)
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=120)
+    industry_code = models.CharField(_("industry"), max_length=4, blank=True, default="")
+    clause = models.CharField(_("source clause"), max_length=100)
+    status = models.CharField(_("status"), max_length=8, choices=FairStatus.choices, default=FairStatus.OPEN)
+    held_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job fair")
+        verbose_name_plural = _("job fairs")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FairBooth(Scoped):
+    """An enterprise's booth at a fair; the posts it brings are its ``BoothPost`` rows."""
+
+    SCOPE = Scope("fair__region_code", "enterprise", organisation_acts=frozenset({"add"}))
+
+    fair = models.ForeignKey(JobFair, verbose_name=_("job fair"), on_delete=models.CASCADE, related_name="booths")
+    enterprise = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.PositiveSmallIntegerField(_("booth number"))
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "enterprise"], name="booth_once_a_fair"),
+            models.UniqueConstraint(fields=["fair", "number"], name="booth_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fair} · {self.number}"
+
+
+class BoothPost(Scoped):
+    """A post (skill demand) an enterprise brings to its booth."""
+
+    SCOPE = Scope("booth__fair__region_code", "booth__enterprise", organisation_acts=frozenset({"add"}))
+
+    booth = models.ForeignKey(FairBooth, verbose_name=_("booth"), on_delete=models.CASCADE, related_name="posts")
+    post = models.ForeignKey(DemandPost, verbose_name=_("post"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("post at a booth")
+        verbose_name_plural = _("posts at booths")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["booth", "post"], name="booth_post_once")]
+
+    def __str__(self) -> str:
+        return f"{self.booth} · {self.post_id}"
+
+
+class FairSeeker(Scoped):
+    """A job seeker registered for a fair (by the bureau, or by the school for its graduates)."""
+
+    SCOPE = Scope("fair__region_code", "seeker__school", organisation_acts=frozenset({"add"}))
+
+    fair = models.ForeignKey(JobFair, verbose_name=_("job fair"), on_delete=models.CASCADE, related_name="seekers")
+    seeker = models.ForeignKey(Seeker, verbose_name=_("job seeker"), on_delete=models.PROTECT, related_name="+")
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("seeker at a fair")
+        verbose_name_plural = _("seekers at fairs")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["fair", "seeker"], name="fair_seeker_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fair} · {self.seeker_id}"
+
+
+class OutcomeKind(models.TextChoices):
+    INTERVIEWED = "interviewed", _("Interviewed")
+    HIRED = "hired", _("Hired")
+
+
+class FairOutcome(Scoped):
+    """An outcome at a fair: a seeker interviewed for a post (recorded by the enterprise or the bureau), or
+    hired into it (recorded by the bureau, with the placement and its employment record)."""
+
+    SCOPE = Scope("fair__region_code", "post__organisation", organisation_acts=frozenset({"add"}))
+
+    fair = models.ForeignKey(JobFair, verbose_name=_("job fair"), on_delete=models.CASCADE, related_name="outcomes")
+    seeker = models.ForeignKey(Seeker, verbose_name=_("job seeker"), on_delete=models.PROTECT, related_name="+")
+    post = models.ForeignKey(DemandPost, verbose_name=_("post"), on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=OutcomeKind.choices)
+    recorded_on = models.DateField(_("recorded on"))
+
+    class Meta:
+        verbose_name = _("fair outcome")
+        verbose_name_plural = _("fair outcomes")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["fair", "seeker", "post", "outcome"], name="fair_outcome_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fair} · {self.get_outcome_display()}"
 
 
 class RoundStatus(models.TextChoices):

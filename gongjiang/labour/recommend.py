@@ -13,9 +13,11 @@ as ESCO and JobTech relate occupations by their place in one taxonomy. Within th
   wage asked 8.
 
 Equal scores are ordered by the higher wage offer, then by the post's number (the earlier post first).
-The computation runs by minor group: a block of the group's seekers against the group's posts, scored
-with numpy and cut to the best ``k`` with ``argpartition``; so its cost is the sum over groups of
-seekers × posts, not all seekers × all posts.
+The computation runs by minor group, so its cost is bounded by the sum over groups of seekers × posts,
+not all seekers × all posts; and within a group by distinct seeker *profiles* rather than seekers (see
+``_group_top``): seekers who share occupation, level and region and whose asked wage falls between the
+same two offers get the same answer, computed once with numpy and cut to the best ``k`` with
+``argpartition``.
 """
 
 from __future__ import annotations
@@ -100,10 +102,26 @@ def _points_table() -> np.ndarray:
 
 
 POINTS = _points_table()
+
+
+def _level_tier_table() -> np.ndarray:
+    """Level tier of (seeker level, post level), levels 0 (unknown) to 8: 0 far, 1 the post one above
+    (a step up), 2 one below, 3 equal, 4 unknown on either side."""
+    table = np.zeros((9, 9), dtype=np.int16)
+    for s in range(9):
+        for p in range(9):
+            if s == 0 or p == 0:
+                table[s, p] = 4
+            else:
+                table[s, p] = {0: 3, -1: 2, 1: 1}.get(p - s, 0)
+    return table
+
+
+LEVEL_TIER = _level_tier_table()
 MAX_POINTS = int(POINTS.max())
 
 
-def _parts(seekers: Side, si: np.ndarray, posts: Side, pj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def score_pairs(seekers: Side, si: np.ndarray, posts: Side, pj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points and explanation codes of seekers ``si`` (rows) × posts ``pj`` (columns), broadcast."""
     same = seekers.occupation[si][:, None] == posts.occupation[pj][None, :]
     s_lv, p_lv = seekers.level[si][:, None].astype(np.int16), posts.level[pj][None, :].astype(np.int16)
@@ -124,6 +142,81 @@ def _parts(seekers: Side, si: np.ndarray, posts: Side, pj: np.ndarray) -> tuple[
     return POINTS[codes], codes
 
 
+def _group_top(
+    seekers: Side, members: np.ndarray, posts: Side, pj: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best ``k`` of one minor group's posts ``pj`` (in tie order) for its seekers ``members``: (post
+    index, points, code) per seeker, each (len(members), min(k, m)).
+
+    Seekers of the same occupation, level and region (a *cell*) see the same wage-independent part of
+    every post's code; and since the posts are in tie order (the higher wage first), a seeker's wage tier
+    is 2 on a prefix of them (offer at or above the ask), 1 on the next stretch (within a tenth) and 0
+    after: two positions, found by binary search. So a seeker is a *profile* (cell, the two positions, the
+    wage stated or not), the best ``k`` are computed once per distinct profile, and every seeker takes
+    its profile's answer."""
+    m = len(pj)
+    kk = min(k, m)
+    p_occ, p_lv, p_rg = posts.occupation[pj], posts.level[pj], posts.region[pj]
+    offer = posts.wage[pj].astype(np.int64)
+    s_occ, s_lv, s_rg = seekers.occupation[members], seekers.level[members], seekers.region[members]
+    ask = seekers.wage[members].astype(np.int64)
+    unknown = ask <= 0
+    # offers are descending: the count of offers ≥ ask, and of offers ≥ 0.9 × ask (offer × 10 ≥ ask × 9)
+    at_or_above = np.searchsorted(-offer, -ask, side="right")
+    near = np.searchsorted(-offer * 10, -ask * 9, side="right")
+    at_or_above[unknown] = 0
+    near[unknown] = 0
+    # One integer per seeker for its profile: cell (occupation, level, region, each numbered within the
+    # group), the two positions and whether a wage is stated.
+    occ_i = np.unique(s_occ, return_inverse=True)[1]
+    rg_u, rg_i = np.unique(s_rg, return_inverse=True)
+    bits = int(m + 1).bit_length()
+    cell = (occ_i.astype(np.int64) * 16 + s_lv) * len(rg_u) + rg_i
+    profile = ((cell << bits | at_or_above) << bits | near) << 1 | unknown
+    first, inverse = np.unique(profile, return_index=True, return_inverse=True)[1:]
+    uniq = np.stack(
+        [s_occ[first], s_lv[first], s_rg[first], at_or_above[first], near[first], unknown[first]], axis=1
+    ).astype(np.int64)
+    cells, cell_of = np.unique(cell[first], return_index=True, return_inverse=True)[1:]
+    cells = uniq[cells, :3]
+    # The wage-independent part of the code, per cell × post: ((occupation tier) × 5 + level tier) × 16
+    # + region tier × 4.
+    c_occ, c_lv, c_rg = cells[:, 0:1], cells[:, 1:2].astype(np.int16), cells[:, 2:3]
+    base = (((c_occ == p_occ[None, :]).astype(np.int16) + 1) * 5 + LEVEL_TIER[c_lv, p_lv[None, :]]) * 16 + (
+        (c_rg == p_rg[None, :]).astype(np.int16)
+        + ((c_rg // 100) == (p_rg // 100)[None, :])
+        + ((c_rg // 10000) == (p_rg // 10000)[None, :])
+    ) * 4
+    base = base.astype(np.int16)
+    # Smaller is better: missing points first, then the place in tie order.
+    key_of_code = (MAX_POINTS - POINTS).astype(np.int32) * (m + 1)
+    position = np.arange(m, dtype=np.int32)
+    n_u = len(uniq)
+    top_post = np.empty((n_u, kk), dtype=np.int64)
+    top_points = np.empty((n_u, kk), dtype=np.int16)
+    top_code = np.empty((n_u, kk), dtype=np.int16)
+    rows = max(1, BLOCK // m)
+    for b in range(0, n_u, rows):
+        u = slice(b, b + rows)
+        tier = (position[None, :] < uniq[u, 3:4]).astype(np.int16)
+        tier += position[None, :] < uniq[u, 4:5]
+        tier += (3 * uniq[u, 5:6]).astype(np.int16)
+        codes = base[cell_of[u]]
+        codes += tier
+        key = key_of_code[codes]
+        key += position[None, :]
+        if kk < m:
+            top = np.argpartition(key, kk - 1, axis=1)[:, :kk]
+        else:
+            top = np.broadcast_to(np.arange(m, dtype=np.int64), key.shape).copy()
+        top_key = np.take_along_axis(key, top, axis=1)
+        top = np.take_along_axis(top, np.argsort(top_key, axis=1), axis=1)
+        top_code[u] = np.take_along_axis(codes, top, axis=1)
+        top_points[u] = POINTS[top_code[u]]
+        top_post[u] = pj[top]
+    return top_post[inverse], top_points[inverse], top_code[inverse]
+
+
 def recommend(seekers: Side, posts: Side, k: int = 10) -> Recommendations:
     """The best ``k`` posts for every seeker (only posts of the same or an adjacent occupation)."""
     n = len(seekers)
@@ -138,30 +231,18 @@ def recommend(seekers: Side, posts: Side, k: int = 10) -> Recommendations:
     s_order = np.argsort(seekers.minor_group, kind="stable")
     s_groups, s_start, s_count = np.unique(seekers.minor_group[s_order], return_index=True, return_counts=True)
     where = np.searchsorted(p_groups, s_groups)
+
     for g in range(len(s_groups)):
         gi = where[g]
         if gi >= len(p_groups) or p_groups[gi] != s_groups[g]:
             continue
         pj = p_order[p_start[gi] : p_start[gi] + p_count[gi]]  # the group's posts in tie order
-        m = len(pj)
-        rows = max(1, BLOCK // m)
         members = s_order[s_start[g] : s_start[g] + s_count[g]]
-        kk = min(k, m)
-        position = np.arange(m, dtype=np.int32)  # the place in tie order
-        for b in range(0, len(members), rows):
-            si = members[b : b + rows]
-            points, codes = _parts(seekers, si, posts, pj)
-            # Smaller is better: missing points first, then the place in tie order.
-            key = (MAX_POINTS - points).astype(np.int32) * (m + 1) + position[None, :]
-            if kk < m:
-                top = np.argpartition(key, kk - 1, axis=1)[:, :kk]
-            else:
-                top = np.broadcast_to(np.arange(m), (len(si), m)).copy()
-            top_key = np.take_along_axis(key, top, axis=1)
-            top = np.take_along_axis(top, np.argsort(top_key, axis=1), axis=1)
-            out_post[si, :kk] = pj[top]
-            out_score[si, :kk] = np.take_along_axis(points, top, axis=1)
-            out_code[si, :kk] = np.take_along_axis(codes, top, axis=1)
+        post, points, code = _group_top(seekers, members, posts, pj, k)
+        kk = post.shape[1]
+        out_post[members, :kk] = post
+        out_score[members, :kk] = points
+        out_code[members, :kk] = code
     return Recommendations(out_post, out_score, out_code)
 
 
@@ -178,7 +259,7 @@ def recommend_seekers(posts: Side, seekers: Side, k: int = 10) -> Recommendation
         cand = np.flatnonzero(seekers.minor_group == posts.minor_group[i])
         if not len(cand):
             continue
-        points, codes = _parts(seekers, cand, posts, np.array([i]))
+        points, codes = score_pairs(seekers, cand, posts, np.array([i]))
         points, codes = points[:, 0], codes[:, 0]
         order = np.lexsort((cand, -points.astype(np.int64)))[:k]
         out_seeker[i, : len(order)] = cand[order]

@@ -13,7 +13,9 @@ list, which reads shortages from how many vacancies are filled):
   (at most 1).
 
 An occupation is proposed for the shortage list when its index is at least 0.5 and its demand at least
-10 (a handful of posts says nothing). Each proposal carries its evidence: the figures above.
+10 (a handful of posts says nothing). Each proposal carries its evidence: the figures above. Once the
+need catalog is published an officer accepts a proposal (the occupation becomes a shortage occupation of
+the region's training catalog of the year, citing ``shortage_clause``) or rejects it with the reason.
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ class Evidence:
     @property
     def proposed(self) -> bool:
         return self.index >= PROPOSE_AT and self.demand >= MIN_DEMAND
+
+
+# The clause an accepted proposal cites in the training catalog (a key of the policy documents, shown as
+# the document's number): the region's own shortage catalog where it has one, else the need survey and
+# its publication.
+SHORTAGE_BASIS = "JS-2024-37 (三)"
+REGIONAL_SHORTAGE_CLAUSES = {"320582": "ZJG-opinion 二(七)", "3205": "SZ-report"}
+
+
+def shortage_clause(region_code: str) -> str:
+    """The clause an accepted shortage proposal of ``region_code`` cites in the training catalog."""
+    return (
+        REGIONAL_SHORTAGE_CLAUSES.get(region_code) or REGIONAL_SHORTAGE_CLAUSES.get(region_code[:4]) or SHORTAGE_BASIS
+    )
 
 
 def _catalog_publish(user: Any, obj: Any) -> str | None:

@@ -103,7 +103,9 @@ def _minor(code: str) -> str:
     return code.rsplit("-", 1)[0]
 
 
-def _side(rows: list[tuple[str, int | None, str, int]], groups: dict[str, int], occs: dict[str, int]) -> recommend.Side:
+def side_arrays(
+    rows: list[tuple[str, int | None, str, int]], groups: dict[str, int], occs: dict[str, int]
+) -> recommend.Side:
     return recommend.Side(
         np.array([occs.setdefault(code, len(occs)) for code, *_ in rows], dtype=np.int32),
         np.array([groups.setdefault(_minor(code), len(groups)) for code, *_ in rows], dtype=np.int32),
@@ -132,7 +134,7 @@ def posts_for(seeker: Seeker, posts: QuerySet[DemandPost], k: int = 10) -> list[
         return []
     groups: dict[str, int] = {}
     occs: dict[str, int] = {}
-    me = _side(
+    me = side_arrays(
         [
             (
                 seeker.occupation.code,
@@ -144,7 +146,7 @@ def posts_for(seeker: Seeker, posts: QuerySet[DemandPost], k: int = 10) -> list[
         groups,
         occs,
     )
-    them = _side(
+    them = side_arrays(
         [(p.occupation.code, p.level.rank if p.level else None, p.region_code, p.wage_offer) for p in candidates],
         groups,
         occs,
@@ -169,12 +171,12 @@ def seekers_for(post: DemandPost, seekers: QuerySet[Seeker], k: int = 10) -> lis
         return []
     groups: dict[str, int] = {}
     occs: dict[str, int] = {}
-    mine = _side(
+    mine = side_arrays(
         [(post.occupation.code, post.level.rank if post.level else None, post.region_code, post.wage_offer)],
         groups,
         occs,
     )
-    them = _side(
+    them = side_arrays(
         [(s.occupation.code, s.level.rank if s.level else None, s.region_code, s.wage_expected) for s in candidates],
         groups,
         occs,

@@ -1,5 +1,6 @@
 """Labour-market services: skill demand posted and closed, the talent-need survey answered and
-submitted, the need catalog compiled (shortage index, ``rules.py``) and published; programmes, order and
+submitted, the need catalog compiled (shortage index, ``rules.py``) and published, its shortage proposals
+accepted into the training catalog or rejected; job fairs with booths, seekers and outcomes; programmes, order and
 named classes, apprenticeships, school reports; job seekers registered and placed (an employment record
 in the registry); matching rounds: applicants with their choices, run (deferred acceptance and its
 certificate, ``matching.py``) and confirmed."""
@@ -12,27 +13,38 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.core.audit import record_change, record_set, snapshot
 from gongjiang.core.plausible import check_name
 from gongjiang.core.scope import authorize
-from gongjiang.labour import matching, selectors
+from gongjiang.labour import matching, rules, selectors
 from gongjiang.labour.models import (
+    FAIR_CLAUSES,
     Applicant,
     Apprenticeship,
     ApprenticeshipKind,
+    BoothPost,
     CatalogEntry,
     CatalogStatus,
     ClassKind,
     DemandPost,
+    FairBooth,
+    FairKind,
+    FairOutcome,
+    FairSeeker,
+    FairStatus,
+    JobFair,
     MatchRound,
     NeedCatalog,
     NeedSurvey,
     OrderClass,
+    OutcomeKind,
     PostStatus,
     Programme,
+    ProposalDecision,
     RoundStatus,
     SchoolReport,
     Seeker,
@@ -41,10 +53,11 @@ from gongjiang.labour.models import (
     SurveyLine,
 )
 from gongjiang.labour.selectors import evidence_for
-from gongjiang.reference.models import SkillLevel
+from gongjiang.reference.models import Industry, SkillLevel
 from gongjiang.reference.selectors import level_by_code, occupation_by_code, validate_region_code
 from gongjiang.registry.models import Organisation, OrganisationKind, Person
 from gongjiang.registry.services import employment_create
+from gongjiang.training.services import catalog_shortage_adopt
 
 SCHOOL_KINDS = (OrganisationKind.VOCATIONAL_SCHOOL, OrganisationKind.TECHNICIAN_COLLEGE, OrganisationKind.TRAINING)
 MAX_COUNT = 1_000_000
@@ -488,6 +501,202 @@ def seeker_place(*, actor: Any, seeker: Seeker, post: DemandPost, start: datetim
     seeker.save()
     record_change(action="update", instance=seeker, before=before)
     return seeker
+
+
+# ---- shortage proposals into the training catalog --------------------------------------------------
+
+
+def _proposal(entry: CatalogEntry) -> CatalogEntry:
+    """The entry locked, once its proposal may be decided (the service has authorized the actor)."""
+    entry = CatalogEntry.objects.select_for_update().select_related("catalog", "occupation").get(pk=entry.pk)
+    if entry.catalog.status != CatalogStatus.PUBLISHED:
+        raise ValidationError({"decision": _("Proposals are decided once the need catalog is published.")})
+    if not entry.proposed:
+        raise ValidationError({"decision": _("The occupation is not proposed as a shortage occupation.")})
+    if entry.decision != ProposalDecision.PENDING:
+        raise ValidationError({"decision": _("The proposal is already decided.")})
+    return entry
+
+
+def _decide(actor: Any, entry: CatalogEntry, decision: str, note: str) -> CatalogEntry:
+    before = snapshot(entry)
+    entry.decision = decision
+    entry.decided_by = actor if getattr(actor, "pk", None) else None
+    entry.decided_on = timezone.localdate()
+    entry.decision_note = note
+    entry.full_clean()
+    entry.save()
+    record_change(action="update", instance=entry, before=before)
+    return entry
+
+
+@transaction.atomic
+def proposal_accept(*, actor: Any, entry: CatalogEntry, tier: str = "", note: str = "") -> CatalogEntry:
+    """Accept a shortage proposal of a published need catalog: the occupation becomes a shortage
+    occupation of the region's training catalog of the catalog's year (added with ``tier``, or an entry
+    already there marked), citing the clauses (``rules.shortage_clause``), so that classes of it carry the
+    shortage grant."""
+    authorize(actor, "accept", entry)
+    entry = _proposal(entry)
+    catalog_shortage_adopt(
+        actor=actor,
+        region_code=entry.catalog.region_code,
+        year=entry.catalog.year,
+        occupation=entry.occupation,
+        tier=tier,
+        clause=rules.shortage_clause(entry.catalog.region_code),
+    )
+    return _decide(actor, entry, ProposalDecision.ACCEPTED, (note or "").strip())
+
+
+@transaction.atomic
+def proposal_reject(*, actor: Any, entry: CatalogEntry, note: str) -> CatalogEntry:
+    """Reject a shortage proposal, with the reason; the training catalog is not changed."""
+    authorize(actor, "reject", entry)
+    entry = _proposal(entry)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("A reason is required.")})
+    return _decide(actor, entry, ProposalDecision.REJECTED, note)
+
+
+# ---- job fairs (常政办发〔2025〕14号 二(一)4; 苏政办发〔2024〕37号 (七), (十八)) ------------------------------
+
+
+def _open_fair(fair: JobFair, field: str) -> JobFair:
+    fair = JobFair.objects.select_for_update().get(pk=fair.pk)
+    if fair.status != FairStatus.OPEN:
+        raise ValidationError({field: _("The fair is closed; nothing more is registered at it.")})
+    return fair
+
+
+@transaction.atomic
+def fair_create(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    region_code: str,
+    date: datetime.date,
+    place: str,
+    industry_code: str = "",
+) -> JobFair:
+    """A bureau announces a job fair of a kind (youth and graduates, high-skilled talents, special groups,
+    an industry), with its date, place and region; the kind's clause is recorded with it."""
+    if kind not in FairKind.values:
+        raise ValidationError({"kind": _("Choose the kind of fair.")})
+    industry_code = (industry_code or "").strip().upper()
+    if kind == FairKind.INDUSTRY and not industry_code:
+        raise ValidationError({"industry_code": _("An industry fair names its industry (GB/T 4754 section).")})
+    if industry_code and not Industry.objects.filter(code=industry_code).exists():
+        raise ValidationError({"industry_code": _("Unknown industry code %(c)s.") % {"c": industry_code}})
+    if not 2000 <= date.year <= 2100:
+        raise ValidationError({"date": _("Enter a date from 2000 to 2100.")})
+    place = (place or "").strip()
+    if not place:
+        raise ValidationError({"place": _("Say where the fair is held.")})
+    fair = JobFair(
+        name=check_name(name),
+        kind=kind,
+        region_code=validate_region_code(region_code, field="region_code"),
+        date=date,
+        place=place[:120],
+        industry_code=industry_code,
+        clause=FAIR_CLAUSES[FairKind(kind)],
+    )
+    authorize(actor, "add", fair, field="region_code")
+    return _save(fair)
+
+
+@transaction.atomic
+def fair_close(*, actor: Any, fair: JobFair) -> JobFair:
+    """The fair is held: registration closes; outcomes may still be recorded."""
+    fair = JobFair.objects.select_for_update().get(pk=fair.pk)
+    authorize(actor, "close", fair)
+    if fair.status != FairStatus.OPEN:
+        raise ValidationError({"status": _("The fair is already closed.")})
+    before = snapshot(fair)
+    fair.status, fair.held_on = FairStatus.HELD, timezone.localdate()
+    fair.save()
+    record_change(action="update", instance=fair, before=before)
+    return fair
+
+
+@transaction.atomic
+def booth_register(*, actor: Any, fair: JobFair, enterprise: Organisation, post_ids: list[int]) -> FairBooth:
+    """An enterprise takes a booth at an open fair and brings its open posts (their numbers)."""
+    fair = _open_fair(fair, "posts")
+    _enterprise(enterprise, "enterprise")
+    if FairBooth.objects.filter(fair=fair, enterprise=enterprise).exists():
+        raise ValidationError({"enterprise": _("The enterprise already has a booth at this fair.")})
+    ids = list(dict.fromkeys(post_ids))
+    if not ids:
+        raise ValidationError({"posts": _("Bring at least one post.")})
+    posts = {p.pk: p for p in DemandPost.objects.filter(pk__in=ids)}
+    for pk in ids:
+        post = posts.get(pk)
+        if post is None or post.organisation_id != enterprise.pk:
+            raise ValidationError({"posts": _("Post %(n)d is not a post of this enterprise.") % {"n": pk}})
+        if post.status != PostStatus.OPEN:
+            raise ValidationError({"posts": _("Post %(n)d is closed.") % {"n": pk}})
+    number = (FairBooth.objects.filter(fair=fair).aggregate(n=Max("number"))["n"] or 0) + 1
+    booth = FairBooth(fair=fair, enterprise=enterprise, number=number, registered_on=timezone.localdate())
+    authorize(actor, "add", booth, field="enterprise")
+    _save(booth)
+    for pk in ids:
+        line = BoothPost(booth=booth, post=posts[pk])
+        authorize(actor, "add", line, field="posts")
+        _save(line)
+    return booth
+
+
+@transaction.atomic
+def fair_seekers_register(*, actor: Any, fair: JobFair, seekers: list[Seeker]) -> int:
+    """Register job seekers (still seeking) for an open fair: a school its own graduates, an officer any
+    seeker in the region's scope. All or none; returns how many."""
+    fair = _open_fair(fair, "seekers")
+    if not seekers:
+        raise ValidationError({"seekers": _("Name at least one seeker.")})
+    already = set(FairSeeker.objects.filter(fair=fair).values_list("seeker_id", flat=True))
+    today = timezone.localdate()
+    rows = []
+    for seeker in seekers:
+        if seeker.status != SeekerStatus.SEEKING:
+            raise ValidationError({"seekers": _("Seeker %(n)d is already placed.") % {"n": seeker.pk}})
+        if seeker.pk in already:
+            raise ValidationError({"seekers": _("Seeker %(n)d is already registered.") % {"n": seeker.pk}})
+        already.add(seeker.pk)
+        row = FairSeeker(fair=fair, seeker=seeker, registered_on=today)
+        authorize(actor, "add", row, field="seekers")
+        rows.append(row)
+    for row in rows:
+        _save(row)
+    return len(rows)
+
+
+@transaction.atomic
+def fair_outcome_record(
+    *, actor: Any, fair: JobFair, seeker: Seeker, post: DemandPost, outcome: str, on: datetime.date | None = None
+) -> FairOutcome:
+    """Record an outcome at the fair: the seeker interviewed for the post (the enterprise or the bureau),
+    or hired into it (the bureau: the placement is recorded with its employment record, ``seeker_place``)."""
+    fair = JobFair.objects.select_for_update().get(pk=fair.pk)
+    if outcome not in OutcomeKind.values:
+        raise ValidationError({"outcome": _("Choose interviewed or hired.")})
+    if not FairSeeker.objects.filter(fair=fair, seeker=seeker).exists():
+        raise ValidationError({"seeker": _("The seeker is not registered at this fair.")})
+    if not BoothPost.objects.filter(booth__fair=fair, post=post).exists():
+        raise ValidationError({"post": _("The post is not offered at this fair.")})
+    if FairOutcome.objects.filter(fair=fair, seeker=seeker, post=post, outcome=outcome).exists():
+        raise ValidationError({"outcome": _("This outcome is already recorded.")})
+    on = on or timezone.localdate()
+    if on < fair.date:
+        raise ValidationError({"on": _("An outcome is recorded on or after the day of the fair.")})
+    row = FairOutcome(fair=fair, seeker=seeker, post=post, outcome=outcome, recorded_on=on)
+    authorize(actor, "add", row, field="post")
+    if outcome == OutcomeKind.HIRED:
+        seeker_place(actor=actor, seeker=seeker, post=post, start=on)
+    return _save(row)
 
 
 # ---- matching rounds ------------------------------------------------------------------------------

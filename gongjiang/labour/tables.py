@@ -101,6 +101,9 @@ class EntryTable(tables.Table):
     open_days = tables.Column(verbose_name=_("Average days open"))
     shortage_index = tables.Column(verbose_name=_("Shortage index"))
     proposed = tables.BooleanColumn(verbose_name=_("Proposed as a shortage occupation"))
+    decision = tables.Column(
+        verbose_name=_("Decision"), linkify=("labour:entry-detail", [tables.A("pk")]), empty_values=()
+    )
 
     class Meta:
         model = models.CatalogEntry
@@ -115,6 +118,7 @@ class EntryTable(tables.Table):
             "open_days",
             "shortage_index",
             "proposed",
+            "decision",
         )
         attrs = {"class": TABLE, "id": "catalog-entries-table"}
         orderable = False
@@ -123,6 +127,39 @@ class EntryTable(tables.Table):
     def render_fill_rate(self, record: models.CatalogEntry) -> str:
         rate = record.fill_rate
         return "—" if rate is None else f"{rate:.0%}"
+
+    def render_decision(self, record: models.CatalogEntry) -> str:
+        return str(record.get_decision_display()) if record.proposed else str(_("Not proposed"))
+
+
+class FairTable(_Region, tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=("labour:fair-detail", [tables.A("pk")]))
+    kind = tables.Column(verbose_name=_("Kind"))
+    date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
+    place = tables.Column(verbose_name=_("Place"))
+    region_code = tables.Column(verbose_name=_("Region"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = models.JobFair
+        fields = ("name", "kind", "date", "place", "region_code", "status")
+        attrs = {"class": TABLE, "id": "fairs-table"}
+        empty_text = _("No job fairs in your scope.")
+
+
+class OutcomeTable(tables.Table):
+    seeker = tables.Column(verbose_name=_("Seeker number"), accessor="seeker_id")
+    post = tables.Column(verbose_name=_("Post number"), accessor="post_id")
+    enterprise = tables.Column(verbose_name=_("Enterprise"), accessor="post__organisation")
+    outcome = tables.Column(verbose_name=_("Outcome"))
+    recorded_on = tables.DateColumn(verbose_name=_("Recorded on"), format="Y-m-d")
+
+    class Meta:
+        model = models.FairOutcome
+        fields = ("seeker", "post", "enterprise", "outcome", "recorded_on")
+        attrs = {"class": TABLE, "id": "fair-outcomes-table"}
+        orderable = False
+        empty_text = _("No outcomes recorded yet.")
 
 
 class ProgrammeTable(_Region, tables.Table):

@@ -1,5 +1,5 @@
-from gongjiang.labour import views
+from gongjiang.labour import fair_views, views
 
 app_name = "labour"
 
-urlpatterns = [pattern for register in views.REGISTERS for pattern in register.urls()]
+urlpatterns = [pattern for register in (*views.REGISTERS, *fair_views.REGISTERS) for pattern in register.urls()]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
-from gongjiang.labour import filtersets, forms, models, selectors, services, tables
+from gongjiang.labour import filtersets, forms, models, selectors, services, skill_gap, tables
 from gongjiang.policy.labels import reason as reason_label
 from gongjiang.reference.selectors import region_label
 from gongjiang.registry.models import Organisation, Person
@@ -51,6 +51,11 @@ class _Labour(Register):
     namespace = "labour"
     list_template = "labour/register_list.html"
     detail_template = "labour/register_detail.html"
+
+
+# For the app's other page modules (fairs, proposals): the registers' base and the organisation chosen.
+LabourRegister = _Labour
+acting_organisation = _organisation
 
 
 class PostRegister(_Labour):
@@ -453,7 +458,7 @@ class SeekerRegister(_Labour):
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         posts = restrict(models.DemandPost.objects.all(), request.user)
-        return {"recommended": selectors.posts_for(obj, posts)}
+        return {"recommended": selectors.posts_for(obj, posts), "diagnosis": skill_gap.diagnose(obj, posts)}
 
 
 def _post(actor: Any, pk: int) -> models.DemandPost:

@@ -4,7 +4,9 @@
 * 张家港市技师学院 (the ``college`` account) registers two programmes, an order class and a named class
   for the enterprise, its year's report, and runs a matching round of twelve students (confirmed, with
   its stability certificate); four of its graduates register as seekers, one is placed in a post;
-* the enterprise signs one apprenticeship; the 张家港 officer compiles and publishes the need catalog.
+* the enterprise signs one apprenticeship; the 张家港 officer compiles and publishes the need catalog;
+* a youth job fair (``fair_demo``): a booth, the graduates registered, an interview and a hire, and the
+  catalog's shortage proposals accepted into the training catalog.
 
 Idempotent: it does nothing when an order class exists.
 """
@@ -20,8 +22,17 @@ from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import User
-from gongjiang.labour import services
-from gongjiang.labour.models import OrderClass
+from gongjiang.labour import fairs, services
+from gongjiang.labour.models import (
+    CatalogEntry,
+    CatalogStatus,
+    DemandPost,
+    JobFair,
+    OrderClass,
+    PostStatus,
+    Seeker,
+    SeekerStatus,
+)
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.services import organisation_create
 from gongjiang.synth.ids import make_uscc
@@ -42,6 +53,7 @@ def college() -> Organisation:
 def labour_demo(say: Callable[[str], None]) -> None:
     if OrderClass.objects.exists():
         say("labour: already present")
+        fair_demo(say)
         return
     officer = User.objects.filter(username="zhangjiagang").first()
     ent_user = User.objects.filter(username="enterprise").first()
@@ -182,3 +194,52 @@ def labour_demo(say: Callable[[str], None]) -> None:
         services.catalog_compile(actor=officer, catalog=catalog)
         services.catalog_publish(actor=officer, catalog=catalog)
     say(f"labour: 3 posts, a survey, 2 classes, a round of 12 matched, the {year} need catalog published")
+    fair_demo(say)
+
+
+@transaction.atomic
+def fair_demo(say: Callable[[str], None]) -> None:
+    """A youth job fair in 张家港 (常政办发〔2025〕14号 二(一)4): the demo enterprise's booth with its open posts,
+    the college's graduates still seeking registered, one interview and one hire recorded; and the need
+    catalog's shortage proposals accepted into the training catalog. Idempotent on the fair."""
+    if JobFair.objects.exists():
+        return
+    officer = User.objects.filter(username="zhangjiagang").first()
+    ent_user = User.objects.filter(username="enterprise").first()
+    col_user = User.objects.filter(username="college").first()
+    if officer is None or ent_user is None or col_user is None or ent_user.organisation is None:
+        return
+    enterprise, school = ent_user.organisation, col_user.organisation
+    today = timezone.localdate()
+    with audit_context(source="cli", actor=officer):
+        fair = services.fair_create(
+            actor=officer,
+            name=f"{today.year}年张家港青年就业专场招聘会",
+            kind="youth",
+            region_code=ZJG,
+            date=today,
+            place="张家港市人力资源市场",
+        )
+    posts = list(DemandPost.objects.filter(organisation=enterprise, status=PostStatus.OPEN).order_by("pk"))
+    seekers = list(Seeker.objects.filter(school=school, status=SeekerStatus.SEEKING).order_by("pk"))
+    if not posts or not seekers:
+        return
+    with audit_context(source="cli", actor=ent_user):
+        services.booth_register(actor=ent_user, fair=fair, enterprise=enterprise, post_ids=[p.pk for p in posts])
+    with audit_context(source="cli", actor=col_user):
+        services.fair_seekers_register(actor=col_user, fair=fair, seekers=seekers)
+    matched = [(s, recs[0].target) for s, recs in fairs.fair_matches(fair).by_seeker if recs]
+    with audit_context(source="cli", actor=ent_user):
+        for seeker, post in matched[:2]:
+            services.fair_outcome_record(actor=ent_user, fair=fair, seeker=seeker, post=post, outcome="interviewed")
+    with audit_context(source="cli", actor=officer):
+        if matched:
+            seeker, post = matched[0]
+            services.fair_outcome_record(actor=officer, fair=fair, seeker=seeker, post=post, outcome="hired")
+        accepted = 0
+        for entry in CatalogEntry.objects.filter(
+            catalog__region_code=ZJG, catalog__status=CatalogStatus.PUBLISHED, proposed=True, decision="pending"
+        ).select_related("catalog"):
+            services.proposal_accept(actor=officer, entry=entry, tier="A", note="需求目录紧缺职业，纳入培训目录")
+            accepted += 1
+    say(f"labour: a youth job fair with {len(posts)} posts and {len(seekers)} seekers; {accepted} proposals accepted")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gongjiang.labour import models
+from gongjiang.labour import fairs, models
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -34,6 +35,7 @@ class EntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.CatalogEntry
         fields = (
+            "id",
             "occupation",
             "demand",
             "posted",
@@ -43,6 +45,8 @@ class EntrySerializer(serializers.ModelSerializer):
             "supply",
             "shortage_index",
             "proposed",
+            "decision",
+            "decided_on",
         )
 
 
@@ -52,6 +56,44 @@ class CatalogSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.NeedCatalog
         fields = ("id", "region_code", "year", "status", "compiled_on", "published_on", "entries")
+
+
+class FairCountsSerializer(serializers.Serializer):
+    booths = serializers.IntegerField()
+    posts = serializers.IntegerField()
+    places = serializers.IntegerField()
+    seekers = serializers.IntegerField()
+    interviewed = serializers.IntegerField()
+    hired = serializers.IntegerField()
+
+
+class FairSerializer(serializers.ModelSerializer):
+    posts = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.JobFair
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "region_code",
+            "date",
+            "place",
+            "industry_code",
+            "clause",
+            "status",
+            "held_on",
+            "posts",
+            "counts",
+        )
+
+    def get_posts(self, obj: models.JobFair) -> list[int]:
+        return [p.pk for p in fairs.fair_posts(obj, open_only=False)]
+
+    @extend_schema_field(FairCountsSerializer)
+    def get_counts(self, obj: models.JobFair) -> dict[str, int]:
+        return fairs.fair_counts(obj)
 
 
 class OrderClassSerializer(serializers.ModelSerializer):

@@ -43,6 +43,14 @@ class CatalogViewSet(LabourViewSet):
     filterset_class = filtersets.CatalogFilter
 
 
+class FairViewSet(LabourViewSet):
+    """Job fairs with the posts brought and their counts (booths, posts, places, seekers, interviewed, hired)."""
+
+    queryset = models.JobFair.objects.order_by("pk")
+    serializer_class = s.FairSerializer
+    filterset_class = filtersets.FairFilter
+
+
 class OrderClassViewSet(LabourViewSet):
     queryset = models.OrderClass.objects.select_related("occupation").order_by("pk")
     serializer_class = s.OrderClassSerializer

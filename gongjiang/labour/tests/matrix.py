@@ -31,6 +31,11 @@ LABOUR_MODELS: dict[str, type] = {
         m.Seeker,
         m.MatchRound,
         m.Applicant,
+        m.JobFair,
+        m.FairBooth,
+        m.BoothPost,
+        m.FairSeeker,
+        m.FairOutcome,
     )
 }
 PREFIX = {
@@ -46,6 +51,11 @@ PREFIX = {
     "Seeker": "sk",
     "MatchRound": "mr",
     "Applicant": "aa",
+    "JobFair": "jf",
+    "FairBooth": "fb",
+    "BoothPost": "bp",
+    "FairSeeker": "fs",
+    "FairOutcome": "fo",
 }
 
 LABOUR_ORG_VIEW: dict[str, set[str]] = {
@@ -55,6 +65,7 @@ LABOUR_ORG_VIEW: dict[str, set[str]] = {
 LABOUR_ORG_VIEW["labour.DemandPost"] = {"dp_own", "dp_hq", "dp_cz"}  # open posts are public
 LABOUR_ORG_VIEW["labour.NeedCatalog"] = {"nc_hq"}
 LABOUR_ORG_VIEW["labour.CatalogEntry"] = {"ce_hq"}
+LABOUR_ORG_VIEW["labour.JobFair"] = {"jf_own", "jf_hq", "jf_cz"}  # fairs are public
 
 LABOUR_ORG_ACTS: dict[str, dict[str, set[str]]] = {
     label: {act: {f"{PREFIX[label.split('.')[1]]}_own"} for act in model.SCOPE.organisation_acts}
@@ -186,5 +197,21 @@ def add_labour_world(w: Any) -> None:
             add(
                 f"aa_{suffix}",
                 m.Applicant(round=rnd, person=person, school=org, choices=[[oc.pk, 1, 80]], placed=oc),
+                region,
+            )
+            fair = add(
+                f"jf_{suffix}",
+                m.JobFair(
+                    name="青年专场招聘会", kind="youth", region_code=region, date=day, place="人才市场", clause="x"
+                ),
+                region,
+            )
+            booth = add(f"fb_{suffix}", m.FairBooth(fair=fair, enterprise=org, number=1, registered_on=day), region)
+            add(f"bp_{suffix}", m.BoothPost(booth=booth, post=post), region)
+            seeker = w.get(f"sk_{suffix}")
+            add(f"fs_{suffix}", m.FairSeeker(fair=fair, seeker=seeker, registered_on=day), region)
+            add(
+                f"fo_{suffix}",
+                m.FairOutcome(fair=fair, seeker=seeker, post=post, outcome="interviewed", recorded_on=day),
                 region,
             )

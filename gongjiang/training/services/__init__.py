@@ -21,7 +21,12 @@ from gongjiang.training.services.applications import (
     need_publish,
 )
 from gongjiang.training.services.audits import audit_sample_draw, finding_review, sample_item_record
-from gongjiang.training.services.catalogs import catalog_import, designation_create, designation_revoke
+from gongjiang.training.services.catalogs import (
+    catalog_import,
+    catalog_shortage_adopt,
+    designation_create,
+    designation_revoke,
+)
 from gongjiang.training.services.claims import (
     claim_approve,
     claim_reject,
@@ -54,6 +59,7 @@ __all__ = [
     "application_withdraw",
     "audit_sample_draw",
     "catalog_import",
+    "catalog_shortage_adopt",
     "claim_approve",
     "claim_reject",
     "claims_approve",

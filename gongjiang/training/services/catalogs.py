@@ -202,3 +202,51 @@ def catalog_import(*, actor: Any, region_code: str, year: int, frame: pl.DataFra
         region_code=region_code,
     )
     return len(entries)
+
+
+@transaction.atomic
+def catalog_shortage_adopt(
+    *, actor: Any, region_code: str, year: int, occupation: Occupation, tier: str, clause: str
+) -> CatalogEntry:
+    """Make ``occupation`` a shortage occupation of the region's training catalog of ``year`` (a proposal of
+    the need catalog accepted, 苏政办发〔2024〕37号 (三)): the entry is added with ``tier`` (and the occupation's
+    digital flag), or an entry already there is marked a shortage occupation (its tier kept unless another
+    is given), with the clause cited. Classes of the occupation then carry the shortage grant."""
+    region_code = validate_region_code(region_code, field="region_code")
+    year = check_year(year)
+    clause = (clause or "").strip()
+    if not clause:
+        raise ValidationError({"clause": _("The source clause is required.")})
+    if tier and tier not in Tier.values:
+        raise ValidationError({"tier": _("tier must be A, B or C")})
+    entry = (
+        CatalogEntry.objects.select_for_update()
+        .filter(region_code=region_code, year=year, occupation=occupation)
+        .first()
+    )
+    if entry is None:
+        if not tier:
+            raise ValidationError({"tier": _("Choose the tier of a new catalog entry.")})
+        entry = CatalogEntry(
+            region_code=region_code,
+            year=year,
+            occupation=occupation,
+            tier=tier,
+            digital=occupation.digital,
+            shortage=True,
+            clause=clause[:100],
+        )
+        authorize(actor, "add", entry, field="region_code")
+        entry.full_clean()
+        entry.save()
+        record_change(action="create", instance=entry)
+        return entry
+    authorize(actor, "change", entry)
+    before = snapshot(entry)
+    entry.shortage = True
+    entry.tier = tier or entry.tier
+    entry.clause = clause[:100]
+    entry.full_clean()
+    entry.save()
+    record_change(action="update", instance=entry, before=before)
+    return entry
