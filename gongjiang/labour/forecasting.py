@@ -1,0 +1,697 @@
+"""Manpower forecasts for many series at once: simple models, a rolling-origin back-test, their
+combination, conformal intervals and reconciliation across hierarchies. Pure numpy, no Django.
+
+Models (every one vectorised across series; the exponential-smoothing recursions run once over the
+series for every point of a parameter grid, so each back-test origin's fit is read off the same pass):
+
+* ``naive``: the last value (the value one season back when ``season > 1``);
+* ``ses``: simple exponential smoothing, ETS(A,N,N); α on a grid of 50 values by in-sample one-step SSE,
+  initial level the first observation;
+* ``damped``: damped-trend additive exponential smoothing, ETS(A,Ad,N); (α, β, φ) on a grid of
+  10 × 5 × 4 values by in-sample one-step SSE, β = α·β* with β* on the grid (so β ≤ α), initial level and
+  trend from the first two observations;
+* ``theta``: the standard Theta method (Assimakopoulos & Nikolopoulos 2000, in Hyndman & Billah's form):
+  simple exponential smoothing with drift half the slope of the linear trend of the training data,
+  ŷ(h) = ℓₙ + b/2 · ((h − 1) + (1 − (1 − α)ⁿ)/α);
+* ``arima``: an automatic ARIMA(p, d, q), p, q ≤ 2: d ≤ 2 by repeated KPSS tests at 5% (level
+  stationarity, Newey–West long-run variance), then every (p, q) with and without a constant (a mean
+  when d = 0, a drift when d = 1, none when d = 2) fitted by Hannan–Rissanen conditional least squares
+  (a long AR(3) for the innovations, then least squares on lagged values and innovations) and chosen by
+  AICc; non-stationary or non-invertible fits are not chosen; with too few observations for any fit the
+  model is ARIMA(0, 1, 0), the naive forecast.
+
+With ``season > 1`` the non-naive models are fitted on the series less an additive seasonal index per
+position (a classical decomposition of the data before the first back-test origin, or of the whole
+series for the final forecast), added back to their forecasts.
+
+Back-test: ``n_origins`` rolling origins, the last ending ``horizon`` steps before the end, each
+forecasting ``horizon`` steps (the cross-validation windows of statsforecast with ``step_size=1``); an
+origin is used for a series only if it has at least ``min_train`` observations before it. Errors are
+scaled by the series' in-sample naive one-step MAE (seasonal naive when ``season > 1``) over all its
+observations: MASE per model and series.
+
+Combination rule: each series' weights are inverse-MASE over the models whose back-test MASE is below the
+naive forecast's; when none beats naive, naive alone. Series with no back-test origin (too short) get the
+naive forecast alone (``origins`` = 0, MASE not available, NaN).
+
+Intervals: split-conformal per horizon step from the combination's back-test errors. By default
+(``intervals="pooled"``) the absolute errors divided by each series' MASE scale are pooled over every
+series and origin of the panel; the half-width for step h is the ⌈(N + 1)·level⌉-th smallest of the N
+scaled errors times the series' scale (infinite when that rank exceeds N). ``intervals="series"`` uses
+each series' own errors only (with few origins the 95% interval is then infinite, as the finite-sample
+rule requires). Counts are not forecast below zero: means and bounds are clipped at 0 when
+``nonnegative`` (the default).
+
+Reconciliation: ``summing_matrix`` builds S for a tree of nodes, ``cross`` the S of two crossed
+hierarchies (regions × occupation groups); ``reconcile`` returns S·G·ŷ by bottom-up, OLS, structural WLS,
+variance WLS or MinT with the Schäfer–Strimmer shrinkage covariance of the given residuals, so every
+aggregate equals the sum of its bottom series; ``round_coherent`` rounds to whole persons by a top-down
+largest-remainder rule over a laminar (tree) part of the hierarchy and sums the rest, so the integers
+are coherent too. Intervals are not reconciled: they are the base series' own conformal intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MODELS = ["naive", "ses", "damped", "theta", "arima"]
+SES_ALPHAS = np.linspace(0.02, 1.0, 50)
+_DA, _DB, _DP = (
+    g.ravel()
+    for g in np.meshgrid(
+        np.array([0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 0.98]),
+        np.array([0.01, 0.05, 0.1, 0.25, 0.5]),
+        np.array([0.8, 0.9, 0.95, 0.98]),
+        indexing="ij",
+    )
+)
+DAMPED_ALPHA, DAMPED_BETA, DAMPED_PHI = _DA, _DA * _DB, _DP
+KPSS_CRIT_5 = 0.463
+AR_LONG = 3
+
+
+@dataclass
+class PanelForecast:
+    models: list[str]
+    mean: np.ndarray  # (n_series, horizon) combined forecast
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+    weights: np.ndarray  # (n_series, len(models)), rows sum to 1
+    mase: np.ndarray  # (n_series,) back-test MASE of the combination (NaN without a back-test)
+    mase_naive: np.ndarray  # (n_series,) back-test MASE of the naive forecast
+    origins: np.ndarray  # (n_series,) back-test origins used
+    mase_models: np.ndarray  # (n_series, len(models)) back-test MASE of each model
+    scale: np.ndarray  # (n_series,) in-sample naive one-step MAE (the MASE denominator)
+    model_mean: np.ndarray  # (len(models), n_series, horizon) each model's forecast
+    backtest_errors: (
+        np.ndarray
+    )  # (n_origins, n_series, horizon) combination's errors (forecast − actual), NaN where unused
+
+
+# ---------------------------------------------------------------- input
+
+
+def _starts(y: np.ndarray) -> np.ndarray:
+    """Index of each series' first observation; NaN is allowed only before it."""
+    valid = ~np.isnan(y)
+    t = y.shape[1]
+    start = np.where(valid.any(axis=1), valid.argmax(axis=1), t)
+    after = np.arange(t)[None, :] >= start[:, None]
+    bad = np.flatnonzero((after & ~valid).any(axis=1))
+    if bad.size:
+        raise ValueError(f"series {int(bad[0])}: missing values are allowed only before the first observation")
+    return start
+
+
+def _mase_scale(y: np.ndarray, start: np.ndarray, m: int) -> np.ndarray:
+    """In-sample naive one-step MAE (lag m); 1.0 where it is zero or cannot be computed."""
+    n, t = y.shape
+    if t <= m:
+        return np.ones(n)
+    d = np.abs(y[:, m:] - y[:, :-m])
+    ok = np.arange(m, t)[None, :] >= (start + m)[:, None]
+    cnt = ok.sum(axis=1)
+    s = np.where(ok, np.nan_to_num(d), 0.0).sum(axis=1) / np.maximum(cnt, 1)
+    return np.where((cnt > 0) & (s > 0), s, 1.0)
+
+
+# ---------------------------------------------------------------- models
+
+
+def _naive(y: np.ndarray, origins: list[int], horizon: int, m: int) -> np.ndarray:
+    out = np.empty((len(origins), y.shape[0], horizon))
+    for k, o in enumerate(origins):
+        for h in range(horizon):
+            out[k, :, h] = y[:, o - m + (h % m)] if o - m >= 0 else y[:, o - 1]
+    return out
+
+
+def _ses_pass(x: np.ndarray, start: np.ndarray, origins: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(level, alpha) of the best-fitting SES at each origin: arrays (n_origins, n_series)."""
+    n, t_len = x.shape
+    a = SES_ALPHAS[None, :]
+    level = np.zeros((n, SES_ALPHAS.size))
+    sse = np.zeros_like(level)
+    at = {o: k for k, o in enumerate(origins)}
+    out_l = np.full((len(origins), n), np.nan)
+    out_a = np.full((len(origins), n), np.nan)
+    rows = np.arange(n)
+    for t in range(t_len):
+        yt = x[:, t : t + 1]
+        act = (start < t)[:, None]
+        err = np.where(act, yt - level, 0.0)
+        sse += err * err
+        level += a * err
+        init = (start == t)[:, None]
+        if init.any():
+            level = np.where(init, yt, level)
+        k = at.get(t + 1)
+        if k is not None:
+            best = sse.argmin(axis=1)
+            out_l[k] = level[rows, best]
+            out_a[k] = SES_ALPHAS[best]
+    return out_l, out_a
+
+
+def _damped_pass(x: np.ndarray, start: np.ndarray, origins: list[int], horizon: int) -> np.ndarray:
+    """Forecasts (n_origins, n_series, horizon) of the best-fitting damped-trend model at each origin."""
+    n, t_len = x.shape
+    al, be, ph = DAMPED_ALPHA[None, :], DAMPED_BETA[None, :], DAMPED_PHI[None, :]
+    level = np.zeros((n, al.size))
+    trend = np.zeros_like(level)
+    sse = np.zeros_like(level)
+    at = {o: k for k, o in enumerate(origins)}
+    out = np.full((len(origins), n, horizon), np.nan)
+    rows = np.arange(n)
+    steps = np.arange(1, horizon + 1)
+    for t in range(t_len):
+        yt = x[:, t : t + 1]
+        act = (start + 1 < t)[:, None]
+        damped = ph * trend
+        fc = level + damped
+        err = np.where(act, yt - fc, 0.0)
+        sse += err * err
+        level = np.where(act, fc + al * err, level)
+        trend = np.where(act, damped + be * err, trend)
+        second = (start + 1 == t)[:, None]
+        if second.any():
+            trend = np.where(second, yt - level, trend)
+            level = np.where(second, yt, level)
+        init = (start == t)[:, None]
+        if init.any():
+            level = np.where(init, yt, level)
+            trend = np.where(init, 0.0, trend)
+        k = at.get(t + 1)
+        if k is not None:
+            best = sse.argmin(axis=1)
+            phi = DAMPED_PHI[best][:, None]
+            cum = np.cumsum(phi ** steps[None, :], axis=1)
+            out[k] = level[rows, best][:, None] + cum * trend[rows, best][:, None]
+    return out
+
+
+def _theta(
+    x: np.ndarray, start: np.ndarray, origins: list[int], horizon: int, level: np.ndarray, alpha: np.ndarray
+) -> np.ndarray:
+    n, t_len = x.shape
+    tt = np.arange(t_len, dtype=float)
+    cy = np.concatenate([np.zeros((n, 1)), np.cumsum(x, axis=1)], axis=1)
+    cty = np.concatenate([np.zeros((n, 1)), np.cumsum(x * tt[None, :], axis=1)], axis=1)
+    out = np.empty((len(origins), n, horizon))
+    h = np.arange(horizon, dtype=float)[None, :]
+    for k, o in enumerate(origins):
+        cnt = (o - start).astype(float)
+        sy = cy[:, o] - cy[np.arange(n), np.minimum(start, t_len)]
+        sty = cty[:, o] - cty[np.arange(n), np.minimum(start, t_len)] - start * sy
+        su = cnt * (cnt - 1) / 2
+        suu = (cnt - 1) * cnt * (2 * cnt - 1) / 6
+        den = cnt * suu - su * su
+        slope = np.where(den > 0, (cnt * sty - su * sy) / np.where(den > 0, den, 1.0), 0.0)
+        a = alpha[k][:, None]
+        drift = (slope / 2)[:, None] * (h + (1 - (1 - a) ** cnt[:, None]) / a)
+        out[k] = level[k][:, None] + drift
+    return out
+
+
+def _kpss_reject(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """KPSS level-stationarity test at 5% on the masked part of each row (too short: not rejected)."""
+    cnt = mask.sum(axis=1)
+    nn = np.maximum(cnt, 1).astype(float)
+    mean = np.where(mask, x, 0.0).sum(axis=1) / nn
+    e = np.where(mask, x - mean[:, None], 0.0)
+    s = np.cumsum(e, axis=1)
+    num = (s * s).sum(axis=1) / (nn * nn)
+    lrv = (e * e).sum(axis=1) / nn
+    lags = np.floor(4 * (nn / 100) ** 0.25).astype(int)
+    for lag in range(1, int(lags.max(initial=0)) + 1):
+        w = np.where(lags >= lag, 1 - lag / (lags + 1), 0.0)
+        lrv += 2 * w * (e[:, lag:] * e[:, :-lag]).sum(axis=1) / nn
+    stat = np.where(lrv > 0, num / np.where(lrv > 0, lrv, 1.0), 0.0)
+    return (stat > KPSS_CRIT_5) & (cnt >= 4)
+
+
+def _lag(a: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros_like(a)
+    out[:, k:] = a[:, :-k] if k else a
+    return out
+
+
+_CANDIDATES = [(p, q, c) for p in range(3) for q in range(3) for c in (True, False)]
+
+
+def _arima_origin(x: np.ndarray, start: np.ndarray, o: int, horizon: int) -> np.ndarray:
+    """Automatic ARIMA fitted on x[:, :o] (from each series' start), forecasts (n, horizon)."""
+    n, _ = x.shape
+    xs = x[:, :o]
+    t = np.arange(o)[None, :]
+    mask0 = t >= start[:, None]
+    dx = np.where(t >= start[:, None] + 1, xs - _lag(xs, 1), 0.0)
+    ddx = np.where(t >= start[:, None] + 2, dx - _lag(dx, 1), 0.0)
+    d = np.zeros(n, dtype=int)
+    r0 = _kpss_reject(np.where(mask0, xs, 0.0), mask0)
+    r1 = _kpss_reject(dx, t >= start[:, None] + 1)
+    d = np.where(r0, np.where(r1, 2, 1), 0)
+    best_aicc = np.full(n, np.inf)
+    best_beta = np.zeros((n, 6))  # const, phi1, phi2, theta1, theta2 (+ unused)
+    best_d = np.ones(n, dtype=int)
+    best_fit = np.zeros(n, dtype=bool)
+    for dd, w in ((0, np.where(mask0, xs, 0.0)), (1, dx), (2, ddx)):
+        sel = d == dd
+        if not sel.any():
+            continue
+        first = start + dd  # first valid w
+        # stage 1: long AR for the innovations
+        r1m = (t >= (first + AR_LONG)[:, None]) & (t < o)
+        z1 = np.stack([np.ones_like(w)] + [_lag(w, k) for k in range(1, AR_LONG + 1)], axis=2)
+        z1 = z1 * r1m[:, :, None]
+        g1 = np.einsum("ntk,ntl->nkl", z1, z1) + 1e-9 * np.eye(AR_LONG + 1)
+        b1 = np.linalg.solve(g1, np.einsum("ntk,nt->nk", z1, w * r1m)[:, :, None])[:, :, 0]
+        ehat = np.where(r1m, w - np.einsum("ntk,nk->nt", z1, b1), 0.0)
+        # stage 2: all candidates from one cross-product matrix
+        r2 = (t >= (first + AR_LONG + 2)[:, None]) & (t < o)
+        nr = r2.sum(axis=1).astype(float)
+        z = np.stack([np.ones_like(w), _lag(w, 1), _lag(w, 2), _lag(ehat, 1), _lag(ehat, 2)], axis=2)
+        z = z * r2[:, :, None]
+        wy = w * r2
+        gram = np.einsum("ntk,ntl->nkl", z, z)
+        zy = np.einsum("ntk,nt->nk", z, wy)
+        yy = (wy * wy).sum(axis=1)
+        for p, q, c in _CANDIDATES:
+            if c and dd == 2:
+                continue
+            idx = ([0] if c else []) + list(range(1, 1 + p)) + list(range(3, 3 + q))
+            k = len(idx)
+            if k == 0:
+                sse = yy
+                beta = np.zeros((n, 0))
+            else:
+                g = gram[:, idx][:, :, idx] + 1e-9 * np.eye(k)
+                beta = np.linalg.solve(g, zy[:, idx][:, :, None])[:, :, 0]
+                sse = yy - (beta * zy[:, idx]).sum(axis=1)
+            full = np.zeros((n, 5))
+            full[:, idx] = beta
+            ph1, ph2, th1, th2 = full[:, 1], full[:, 2], full[:, 3], full[:, 4]
+            ok = sel & (nr - k - 2 >= 1) & (sse > 0)
+            ok &= (np.abs(ph2) < 0.99) & (ph1 + ph2 < 0.99) & (ph2 - ph1 < 0.99)
+            ok &= (np.abs(th2) < 0.99) & (th1 + th2 > -0.99) & (th2 - th1 > -0.99)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                aicc = nr * np.log(sse / nr) + 2 * (k + 1) + 2 * (k + 1) * (k + 2) / (nr - k - 2)
+            better = ok & (aicc < best_aicc)
+            best_aicc = np.where(better, aicc, best_aicc)
+            best_beta[better, :5] = full[better]
+            best_d = np.where(better, dd, best_d)
+            best_fit |= better
+    # series with no fit: ARIMA(0,1,0), the naive forecast
+    best_d = np.where(best_fit, best_d, 1)
+    w_sel = np.choose(best_d[:, None], [np.where(mask0, xs, 0.0), dx, ddx])
+    const, ph1, ph2, th1, th2 = (best_beta[:, j] for j in range(5))
+    first = start + best_d
+    e = np.zeros((n, o + horizon))
+    wf = np.zeros((n, o + horizon))
+    wf[:, :o] = w_sel
+    for s in range(o):
+        live = s >= first + 2
+        pred = const + ph1 * wf[:, s - 1] + ph2 * wf[:, s - 2] + th1 * e[:, s - 1] + th2 * e[:, s - 2]
+        e[:, s] = np.where(live, wf[:, s] - pred, 0.0)
+    for s in range(o, o + horizon):
+        wf[:, s] = const + ph1 * wf[:, s - 1] + ph2 * wf[:, s - 2] + th1 * e[:, s - 1] + th2 * e[:, s - 2]
+    wh = wf[:, o:]
+    last = xs[:, o - 1]
+    lastd = dx[:, o - 1] if o >= 1 else np.zeros(n)
+    fc = np.where(
+        (best_d == 0)[:, None],
+        wh,
+        np.where(
+            (best_d == 1)[:, None],
+            last[:, None] + np.cumsum(wh, axis=1),
+            last[:, None] + np.cumsum(lastd[:, None] + np.cumsum(wh, axis=1), axis=1),
+        ),
+    )
+    return fc
+
+
+# ---------------------------------------------------------------- seasonality
+
+
+def _seasonal_index(x: np.ndarray, start: np.ndarray, end: int, m: int) -> np.ndarray:
+    """Additive seasonal index by absolute position modulo m, from x[:, start:end] (zeros if too short)."""
+    n, _ = x.shape
+    idx = np.zeros((n, m))
+    if m <= 1:
+        return idx
+    half = m // 2
+    for i in range(n):
+        seg = x[i, start[i] : end]
+        if seg.size < 2 * m:
+            continue
+        kern = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+        trend = np.convolve(seg, kern, mode="valid")
+        off = half
+        dev = seg[off : off + trend.size] - trend
+        pos = (np.arange(off, off + trend.size) + start[i]) % m
+        s = np.array([dev[pos == j].mean() if (pos == j).any() else 0.0 for j in range(m)])
+        idx[i] = s - s.mean()
+    return idx
+
+
+# ---------------------------------------------------------------- panel
+
+
+def _conformal(scaled: np.ndarray, level: float) -> float:
+    v = np.sort(scaled[np.isfinite(scaled)])
+    rank = math.ceil((v.size + 1) * level)
+    return float(v[rank - 1]) if 0 < rank <= v.size else math.inf
+
+
+def forecast_panel(
+    y: np.ndarray,
+    horizon: int,
+    *,
+    season: int = 1,
+    seed: int = 0,
+    n_origins: int = 6,
+    min_train: int | None = None,
+    intervals: str = "pooled",
+    nonnegative: bool = True,
+) -> PanelForecast:
+    """Back-test, combine and forecast every row of ``y`` (n_series, T), ``horizon`` steps ahead.
+
+    NaN is allowed only as leading missing values. ``seed`` is accepted so callers can fix it; every
+    step here is deterministic (grids, least squares, quantiles), so it draws no random numbers.
+    """
+    del seed
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 2:
+        raise ValueError("y must be a 2-D array (series × time)")
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    if intervals not in ("pooled", "series"):
+        raise ValueError("intervals must be 'pooled' or 'series'")
+    n, t_len = y.shape
+    m = max(1, int(season))
+    min_train = max(5, 2 * m) if min_train is None else max(2, int(min_train))
+    start = _starts(y)
+    empty = start >= t_len
+    x = np.nan_to_num(y)
+    scale = _mase_scale(y, start, m)
+
+    first = t_len - horizon - n_origins + 1
+    bt_origins = [o for o in range(max(first, 1), t_len - horizon + 1)]
+    origins = [*bt_origins, t_len]
+    n_bt = len(bt_origins)
+
+    # model forecasts at every origin: (len(models), n_origins + 1, n, horizon)
+    sidx_bt = _seasonal_index(x, start, bt_origins[0] if bt_origins else t_len, m)
+    sidx_fin = _seasonal_index(x, start, t_len, m)
+    pos = np.arange(t_len) % m
+    fcs = np.empty((len(MODELS), len(origins), n, horizon))
+    fcs[0] = _naive(x, origins, horizon, m)
+    for sidx, orig_slice in ((sidx_bt, slice(0, n_bt)), (sidx_fin, slice(n_bt, n_bt + 1))):
+        ors = origins[orig_slice]
+        if not ors:
+            continue
+        xa = x - sidx[:, pos] if m > 1 else x
+        lv, al = _ses_pass(xa, start, ors)
+        h = np.arange(horizon)
+        fc = {
+            "ses": np.broadcast_to(lv[:, :, None], (len(ors), n, horizon)),
+            "damped": _damped_pass(xa, start, ors, horizon),
+            "theta": _theta(xa, start, ors, horizon, lv, al),
+            "arima": np.stack([_arima_origin(xa, start, o, horizon) for o in ors]),
+        }
+        for j, name in enumerate(MODELS[1:], start=1):
+            add = np.stack([sidx[:, (o + h) % m] for o in ors]) if m > 1 else 0.0
+            fcs[j, orig_slice] = fc[name] + add
+    if nonnegative:
+        np.maximum(fcs, 0.0, out=fcs)
+
+    # back-test
+    n_models = len(MODELS)
+    if n_bt:
+        actual = np.stack([x[:, o : o + horizon] for o in bt_origins])  # (K, n, H)
+        used = np.array([(o - start) >= min_train for o in bt_origins]) & ~empty[None, :]  # (K, n)
+        err = fcs[:, :n_bt] - actual[None]
+        abs_scaled = np.abs(err) / scale[None, None, :, None]
+        cnt = used.sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            mase_models = (
+                np.where(used[None, :, :, None], abs_scaled, 0.0).sum(axis=(1, 3)) / (cnt * horizon)
+            ).T  # (n, M)
+        mase_models[cnt == 0] = np.nan
+    else:
+        used = np.zeros((0, n), dtype=bool)
+        cnt = np.zeros(n, dtype=int)
+        mase_models = np.full((n, n_models), np.nan)
+        err = np.zeros((n_models, 0, n, horizon))
+
+    naive_m = mase_models[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beats = mase_models[:, 1:] < naive_m[:, None]
+        inv = np.where(beats, 1.0 / np.maximum(mase_models[:, 1:], 1e-12), 0.0)
+    weights = np.zeros((n, n_models))
+    tot = inv.sum(axis=1)
+    some = tot > 0
+    weights[some, 1:] = inv[some] / tot[some, None]
+    weights[~some, 0] = 1.0
+
+    mean = np.einsum("mnh,nm->nh", fcs[:, -1], weights)
+    comb_err = np.einsum("mknh,nm->knh", err, weights) if n_bt else np.zeros((0, n, horizon))
+    comb_err = np.where(used[:, :, None], comb_err, np.nan)
+    with np.errstate(invalid="ignore"):
+        mase = np.nanmean(np.abs(comb_err), axis=(0, 2)) / scale if n_bt else np.full(n, np.nan)
+    mase = np.where(cnt > 0, mase, np.nan)
+
+    bounds = {}
+    scaled = np.abs(comb_err) / scale[None, :, None]
+    for level in (0.8, 0.95):
+        if intervals == "pooled":
+            q = np.array([_conformal(scaled[:, :, h], level) for h in range(horizon)])
+            half = q[None, :] * scale[:, None]
+        else:
+            half = (
+                np.array([[_conformal(scaled[:, i, h], level) for h in range(horizon)] for i in range(n)]).reshape(
+                    n, horizon
+                )
+                * scale[:, None]
+            )
+        lo, hi = mean - half, mean + half
+        if nonnegative:
+            lo = np.maximum(lo, 0.0)
+        bounds[level] = (lo, hi)
+    if nonnegative:
+        mean = np.maximum(mean, 0.0)
+    nanrow = empty[:, None]
+    mean = np.where(nanrow, np.nan, mean)
+    return PanelForecast(
+        models=list(MODELS),
+        mean=mean,
+        lo80=np.where(nanrow, np.nan, bounds[0.8][0]),
+        hi80=np.where(nanrow, np.nan, bounds[0.8][1]),
+        lo95=np.where(nanrow, np.nan, bounds[0.95][0]),
+        hi95=np.where(nanrow, np.nan, bounds[0.95][1]),
+        weights=weights,
+        mase=mase,
+        mase_naive=naive_m,
+        origins=cnt.astype(int),
+        mase_models=mase_models,
+        scale=scale,
+        model_mean=fcs[:, -1],
+        backtest_errors=comb_err,
+    )
+
+
+# ---------------------------------------------------------------- hierarchies
+
+
+def summing_matrix(parents: list[int | None]) -> np.ndarray:
+    """S (n_nodes × n_leaves) of a tree given each node's parent index (None for a root).
+
+    Rows are the nodes in the given order; columns the leaves (nodes without children) in node order."""
+    n = len(parents)
+    for i, p in enumerate(parents):
+        if p is not None and not 0 <= p < n:
+            raise ValueError(f"node {i}: parent {p} is not a node")
+    has_child = [False] * n
+    for p in parents:
+        if p is not None:
+            has_child[p] = True
+    leaves = [i for i in range(n) if not has_child[i]]
+    s = np.zeros((n, len(leaves)))
+    for col, leaf in enumerate(leaves):
+        node: int | None = leaf
+        seen = 0
+        while node is not None:
+            s[node, col] = 1.0
+            node = parents[node]
+            seen += 1
+            if seen > n:
+                raise ValueError(f"node {leaf}: its parents form a cycle")
+    return s
+
+
+def cross(s_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:
+    """S of two crossed hierarchies: rows (a node, b node) in row-major order, columns (a leaf, b leaf)."""
+    return np.kron(s_a, s_b)
+
+
+def bottom_rows(s: np.ndarray) -> np.ndarray:
+    """For each column of S, the first row that is that column's unit vector (the bottom series)."""
+    sb = s != 0
+    single = sb.sum(axis=1) == 1
+    out = np.full(s.shape[1], -1)
+    for r in np.flatnonzero(single)[::-1]:
+        out[int(np.argmax(sb[r]))] = r
+    if (out < 0).any():
+        raise ValueError(f"column {int(np.argmax(out < 0))}: S has no bottom row for it")
+    return out
+
+
+def _shrink_cov(res: np.ndarray) -> np.ndarray:
+    """Schäfer–Strimmer shrinkage of the residual covariance towards its diagonal (rows = series)."""
+    x = res.T  # (n_obs, m)
+    nobs = x.shape[0]
+    cov = x.T @ x / nobs
+    tar = np.diag(np.diag(cov))
+    sd = np.sqrt(np.diag(cov))
+    sd = np.where(sd > 0, sd, 1.0)
+    xs = x / sd
+    corm = xs.T @ xs / nobs
+    v = (1 / (nobs * (nobs - 1))) * ((xs**2).T @ (xs**2) - (xs.T @ xs) ** 2 / nobs)
+    np.fill_diagonal(v, 0.0)
+    d = corm**2
+    np.fill_diagonal(d, 0.0)
+    lam = float(v.sum() / d.sum()) if d.sum() > 0 else 1.0
+    lam = min(max(lam, 0.0), 1.0)
+    return lam * tar + (1 - lam) * cov
+
+
+def reconcile(
+    base: np.ndarray,
+    s: np.ndarray,
+    *,
+    method: str = "mint_shrink",
+    residuals: np.ndarray | None = None,
+    nonnegative: bool = False,
+) -> np.ndarray:
+    """Coherent forecasts S·G·base for base (n_nodes,) or (n_nodes, horizon).
+
+    Methods: ``bu`` (bottom series only), ``ols`` (W = I), ``wls_struct`` (W = diag(S·1)), ``wls_var``
+    (W = diag of the residual variances) and ``mint_shrink`` (W = shrunk residual covariance).
+    ``residuals`` (n_nodes, n_obs) are the base models' errors (NaN columns are dropped); without enough
+    of them ``wls_var`` and ``mint_shrink`` fall back to ``wls_struct``. With ``nonnegative`` the negative
+    bottom values are set to zero and the aggregates summed again."""
+    base = np.asarray(base, dtype=float)
+    vec = base.ndim == 1
+    b = base[:, None] if vec else base
+    if b.shape[0] != s.shape[0]:
+        raise ValueError(f"base has {b.shape[0]} series, S has {s.shape[0]} rows")
+    if method == "bu":
+        bottom = b[bottom_rows(s)]
+    else:
+        if method in ("wls_var", "mint_shrink") and residuals is not None:
+            r = np.asarray(residuals, dtype=float)
+            r = r[:, np.isfinite(r).all(axis=0)]
+            if r.shape[1] < 2:
+                method = "wls_struct"
+        elif method in ("wls_var", "mint_shrink"):
+            method = "wls_struct"
+        if method == "ols":
+            w = np.ones(s.shape[0])
+        elif method == "wls_struct":
+            w = s.sum(axis=1)
+        elif method == "wls_var":
+            w = np.maximum((r * r).mean(axis=1), 1e-12)
+        elif method == "mint_shrink":
+            w = _shrink_cov(r)
+            w = w + 1e-9 * np.trace(w) / w.shape[0] * np.eye(w.shape[0])
+        else:
+            raise ValueError(f"unknown reconciliation method {method!r}")
+        if w.ndim == 1:
+            winv_s = s / w[:, None]
+            bottom = np.linalg.solve(s.T @ winv_s, winv_s.T @ b)
+        else:
+            winv_s = np.linalg.solve(w, s)
+            bottom = np.linalg.solve(s.T @ winv_s, winv_s.T @ b)
+    if nonnegative:
+        bottom = np.maximum(bottom, 0.0)
+    out = s @ bottom
+    return out[:, 0] if vec else out
+
+
+def _largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
+    fl = np.floor(values)
+    rest = int(total - fl.sum())
+    out = fl.astype(np.int64)
+    if rest > 0:
+        order = np.argsort(-(values - fl), kind="stable")
+        out[order[: min(rest, values.size)]] += 1
+        rest -= min(rest, values.size)
+        out[order[0]] += rest  # only when the children do not sum to their parent
+    elif rest < 0:
+        order = np.argsort(values - fl, kind="stable")
+        take = min(-rest, values.size)
+        out[order[:take]] -= 1
+        out[order[0]] -= -rest - take
+    return out
+
+
+def round_coherent(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Whole numbers, coherent with S: x (n_nodes,) or (n_nodes, horizon) → int64 of the same shape.
+
+    A laminar part of the hierarchy (a tree: every set of bottom series in it either contains another or
+    is disjoint from it) is chosen greedily from the largest sets down; its roots are rounded together by
+    largest remainder keeping their rounded total, then each node's whole number is shared among its
+    children by largest remainder, so every node of the tree is within 1 of its value. The remaining
+    aggregates (in crossed hierarchies) are the sums of their rounded bottom series."""
+    x = np.asarray(x, dtype=float)
+    vec = x.ndim == 1
+    xx = x[:, None] if vec else x
+    sb = s != 0
+    size = sb.sum(axis=1)
+    bottom_rows(s)  # every column needs its bottom series
+    order = np.argsort(-size, kind="stable")
+    members = [frozenset(np.flatnonzero(sb[r]).tolist()) for r in range(s.shape[0])]
+    by_col: list[list[int]] = [[] for _ in range(s.shape[1])]  # chosen sets containing each column
+    chosen: list[int] = []
+    parent: dict[int, int | None] = {}
+    for r in order:
+        r = int(r)
+        mem = members[r]
+        cands: set[int] = set()
+        for c in mem:
+            cands.update(by_col[c])
+        ok = all(members[j] >= mem for j in cands)
+        if not ok:
+            continue
+        if any(members[j] == mem for j in cands):
+            continue  # a duplicate of a chosen set: summed from the bottom like the others
+        chosen.append(r)
+        parent[r] = min(cands, key=lambda j: size[j]) if cands else None
+        for c in mem:
+            by_col[c].append(r)
+    single = {next(iter(members[r])): r for r in chosen if size[r] == 1}
+    children: dict[int | None, list[int]] = {}
+    for r in chosen:
+        children.setdefault(parent[r], []).append(r)
+    out_bottom = np.zeros((s.shape[1], xx.shape[1]), dtype=np.int64)
+    for h in range(xx.shape[1]):
+        val = xx[:, h]
+        whole: dict[int, int] = {}
+        roots = children.get(None, [])
+        rv = val[roots]
+        for r, v in zip(roots, _largest_remainder(rv, int(round(rv.sum()))), strict=True):
+            whole[r] = int(v)
+        for r in chosen:
+            kids = children.get(r, [])
+            if kids:
+                for k, v in zip(kids, _largest_remainder(val[kids], whole[r]), strict=True):
+                    whole[k] = int(v)
+        for c, r in single.items():
+            out_bottom[c, h] = whole[r]
+    out = sb.astype(np.int64) @ out_bottom
+    return out[:, 0] if vec else out
