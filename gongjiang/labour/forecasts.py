@@ -33,6 +33,7 @@ is not attributed to a town.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,57 +81,107 @@ class Forecast:
     mase: np.ndarray  # [region]
     mase_naive: np.ndarray
     weights: np.ndarray  # [region, model]
+    method: str = RECONCILIATION
 
 
 def _coherent_ints(x: np.ndarray, S: np.ndarray) -> np.ndarray:
     """Round a coherent forecast to whole persons keeping every sum exact, and none below 0 (a negative
     district is set to 0 and the levels above are summed again from the districts)."""
     rounded = np.asarray(forecasting.round_coherent(x, S), dtype=np.int64)
-    nb = S.shape[1]
-    bottom = rounded[-nb:] if np.array_equal(S[-nb:], np.eye(nb)) else None
-    if bottom is None or (rounded >= 0).all():
+    if (rounded >= 0).all():
         return rounded
-    return (S @ np.maximum(bottom, 0)).astype(np.int64)
+    bottom = rounded[forecasting.bottom_rows(S)]
+    return (S.astype(np.int64) @ np.maximum(bottom, 0)).astype(np.int64)
+
+
+def _reconciled(mean: np.ndarray, S: np.ndarray, history: np.ndarray, bottom: np.ndarray) -> tuple[np.ndarray, str]:
+    """Whole-person coherent forecasts of every region of one group, and the reconciliation used. Only the
+    districts with any record take part (the others stay 0, so every sum still holds): a district without
+    data would make the residual covariance singular. Should the shrunk covariance still be singular (a
+    region whose series never changes), the structural weights (the number of districts below) are used."""
+    out = np.zeros(mean.shape, dtype=np.int64)
+    live = np.flatnonzero(bottom.any(axis=1))
+    if not live.size:
+        return out, RECONCILIATION
+    S_live = S[:, live]
+    rows = np.flatnonzero(S_live.any(axis=1))
+    S_live = S_live[rows]
+    # In-sample one-step errors of the naive forecast stand in for the base models' residuals: MinT needs
+    # the covariance on the same years for every region.
+    residuals = np.diff(history[rows], axis=1)
+    method = RECONCILIATION
+    try:
+        rec = forecasting.reconcile(mean[rows], S_live, method=method, residuals=residuals, nonnegative=True)
+    except np.linalg.LinAlgError:
+        method = "wls_struct"
+        rec = forecasting.reconcile(mean[rows], S_live, method=method, nonnegative=True)
+    out[rows] = _coherent_ints(rec, S_live)
+    return out, method
 
 
 def forecast_measure(
     cube: np.ndarray, S: np.ndarray, horizon: int, *, seed: int = 0
 ) -> tuple[list[Forecast], list[str]]:
     """Forecast, reconcile and round one measure [district, group, year] over the hierarchy of ``S``; one
-    ``Forecast`` per group, rows in the order of ``S``'s rows; and the names of the models combined."""
+    ``Forecast`` per group, rows in the order of ``S``'s rows; and the names of the models combined.
+    Series that are zero throughout are forecast as zero and left out of the engine (they would only
+    shrink the pooled conformal intervals of the others)."""
     n = S.shape[0]
     stacked = np.concatenate([S @ cube[:, g, :] for g in range(cube.shape[1])], axis=0)
-    base = forecasting.forecast_panel(stacked, horizon, season=1, seed=seed)
+    live = np.flatnonzero(stacked.any(axis=1))
+    total = stacked.shape[0]
+    zeros = np.zeros((total, horizon))
+    mean, lo80, hi80, lo95, hi95 = (zeros.copy() for _ in range(5))
+    mase, mase_naive = np.full(total, np.nan), np.full(total, np.nan)
+    models = list(forecasting.MODELS)
+    weights = np.zeros((total, len(models)))
+    weights[:, 0] = 1.0
+    if live.size:
+        with warnings.catch_warnings():  # a series with no back-test origin: its MASE is NaN, said once here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            base = forecasting.forecast_panel(stacked[live], horizon, season=1, seed=seed)
+        models = [str(m) for m in base.models]
+        for target, source in (
+            (mean, base.mean),
+            (lo80, base.lo80),
+            (hi80, base.hi80),
+            (lo95, base.lo95),
+            (hi95, base.hi95),
+        ):
+            target[live] = source
+        mase[live], mase_naive[live], weights[live] = base.mase, base.mase_naive, base.weights
     out = []
     for g in range(cube.shape[1]):
         rows = slice(g * n, (g + 1) * n)
-        mean = np.maximum(np.asarray(base.mean[rows], dtype=np.float64), 0.0)
-        history = stacked[rows]
-        residuals = history[:, 1:] - history[:, :-1]
-        rec = np.asarray(forecasting.reconcile(mean, S, method=RECONCILIATION, residuals=residuals), dtype=np.float64)
-        ints = _coherent_ints(rec, S)
-        shift = ints - np.asarray(base.mean[rows], dtype=np.float64)
+        ints, method = _reconciled(mean[rows], S, stacked[rows], cube[:, g, :])
+        shift = ints - mean[rows]
 
-        def band(a: Any, shift: np.ndarray = shift) -> np.ndarray:
-            return np.maximum(np.asarray(a, dtype=np.float64) + shift, 0.0).round(1)
+        def band(a: np.ndarray, shift: np.ndarray = shift) -> np.ndarray:
+            return np.maximum(a + shift, 0.0)
 
         out.append(
             Forecast(
                 mean=ints,
-                lo80=band(base.lo80[rows]),
-                hi80=band(base.hi80[rows]),
-                lo95=band(base.lo95[rows]),
-                hi95=band(base.hi95[rows]),
-                mase=np.asarray(base.mase[rows], dtype=np.float64),
-                mase_naive=np.asarray(base.mase_naive[rows], dtype=np.float64),
-                weights=np.asarray(base.weights[rows], dtype=np.float64),
+                lo80=band(lo80[rows]),
+                hi80=band(hi80[rows]),
+                lo95=band(lo95[rows]),
+                hi95=band(hi95[rows]),
+                mase=mase[rows],
+                mase_naive=mase_naive[rows],
+                weights=weights[rows],
+                method=method,
             )
         )
-    return out, [str(m) for m in base.models]
+    return out, models
 
 
 def _num(v: float) -> float | None:
+    """A figure for JSON: rounded, or None where it is not finite (no back-test; an infinite interval)."""
     return None if not np.isfinite(v) else round(float(v), 3)
+
+
+def _band(lo: float, hi: float) -> list[float | None]:
+    return [_num(lo), _num(hi)]
 
 
 @dataclass
@@ -221,21 +272,21 @@ def forecast_run_create(
     )
     run.full_clean()
     run.save()
-    lines, warnings = _lines_and_warnings(run, fig)
+    lines, alerts = _lines_and_warnings(run, fig)
     ForecastLine.objects.bulk_create(lines, batch_size=1000)
-    ShortageWarning.objects.bulk_create(warnings, batch_size=1000)
+    ShortageWarning.objects.bulk_create(alerts, batch_size=1000)
     finite = [v for line in lines for v in (line.mase.get("employment"),) if v is not None]
     run.summary = {
         "regions": len(panel.tree.regions),
         "series": len(lines) * 2,
-        "warnings": len(warnings),
+        "warnings": len(alerts),
         "mase_median": round(float(np.median(finite)), 3) if finite else None,
     }
     run.save(update_fields=["summary"])
     record_change(action="create", instance=run)
     record_set(model=ForecastLine, count=len(lines), detail={"run": run.pk}, region_code=region_code)
-    if warnings:
-        record_set(model=ShortageWarning, count=len(warnings), detail={"run": run.pk}, region_code=region_code)
+    if alerts:
+        record_set(model=ShortageWarning, count=len(alerts), detail={"run": run.pk}, region_code=region_code)
     return run
 
 
@@ -244,7 +295,7 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
     S = tree.S
     ahead = panel.horizon_years
     lines: list[ForecastLine] = []
-    warnings: list[ShortageWarning] = []
+    alerts: list[ShortageWarning] = []
     for g, group in enumerate(GROUPS):
         emp_hist = S @ panel.employment[:, g, :]
         sup_hist = S @ panel.supply[:, g, :]
@@ -257,11 +308,11 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
             years = {
                 str(y): {
                     "employment": int(e.mean[i, k]),
-                    "employment_80": [float(e.lo80[i, k]), float(e.hi80[i, k])],
-                    "employment_95": [float(e.lo95[i, k]), float(e.hi95[i, k])],
+                    "employment_80": _band(e.lo80[i, k], e.hi80[i, k]),
+                    "employment_95": _band(e.lo95[i, k], e.hi95[i, k]),
                     "supply": int(s.mean[i, k]),
-                    "supply_80": [float(s.lo80[i, k]), float(s.hi80[i, k])],
-                    "supply_95": [float(s.lo95[i, k]), float(s.hi95[i, k])],
+                    "supply_80": _band(s.lo80[i, k], s.hi80[i, k]),
+                    "supply_95": _band(s.lo95[i, k], s.hi95[i, k]),
                     "growth": int(fig.growth[i, g, k]),
                     "replacement": int(fig.replacement[i, g, k]),
                     "openings": int(fig.openings[i, g, k]),
@@ -285,6 +336,8 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
                 "supply_naive": _num(s.mase_naive[i]),
             }
             weights = {
+                "models": fig.models,
+                "reconciliation": {"employment": e.method, "supply": s.method},
                 "employment": [round(float(w), 3) for w in e.weights[i]],
                 "supply": [round(float(w), 3) for w in s.weights[i]],
             }
@@ -307,7 +360,7 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
                 gap, openings = int(fig.gap[i, g, k]), int(fig.openings[i, g, k])
                 if gap < GAP_MIN or gap < float(GAP_SHARE) * openings:
                     continue
-                warnings.append(
+                alerts.append(
                     ShortageWarning(
                         run=run,
                         region_code=region,
@@ -322,7 +375,7 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
                             "employment_forecast": int(e.mean[i, k]),
                             "growth": int(fig.growth[i, g, k]),
                             "replacement": int(fig.replacement[i, g, k]),
-                            "supply_95": [float(s.lo95[i, k]), float(s.hi95[i, k])],
+                            "supply_95": _band(s.lo95[i, k], s.hi95[i, k]),
                             "posted_last": int(posted[i, -1]),
                             "planned_last": int(planned[i, -1]),
                             "mase_employment": _num(e.mase[i]),
@@ -331,7 +384,7 @@ def _lines_and_warnings(run: ForecastRun, fig: Figures) -> tuple[list[ForecastLi
                         },
                     )
                 )
-    return lines, warnings
+    return lines, alerts
 
 
 # --- towns and enterprises ---------------------------------------------------------------------------

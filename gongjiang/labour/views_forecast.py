@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext
 
 from gongjiang.core.filters import region_filter
 from gongjiang.core.pages import Action, BootstrapForm, Field, Register
@@ -226,10 +227,10 @@ class _Forecast(Register):
 
 def _labels() -> dict[str, str]:
     return {
-        "employment": _("Employment"),
+        "employment": pgettext("forecast", "Employment"),
         "supply": _("Supply"),
         "openings": _("Openings"),
-        "history": _("Recorded"),
+        "history": pgettext("forecast", "Recorded"),
         "forecast": _("Forecast"),
         "i80": _("80 percent interval"),
         "i95": _("95 percent interval"),

@@ -76,7 +76,7 @@ def test_run_reconciles_exactly_and_warns_up_the_hierarchy(suzhou, make_user) ->
     city = make_user("sz", region_code=SUZHOU)
     with audit_context(source="cli", actor=city):
         run = forecasts.forecast_run_create(
-            actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=3, history_years=6
+            actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=3, history_years=10
         )
     lines = list(ForecastLine.objects.filter(run=run))
     assert lines and run.summary["series"] == 2 * len(lines)
@@ -164,7 +164,7 @@ def test_towns_enterprises_and_major_project(suzhou, make_user, make_org) -> Non
             forecasts.enterprise_town_set(actor=officer, organisation=ent, town_code="320583100", town_name="玉山镇")
         forecasts.enterprise_town_set(actor=officer, organisation=ent, town_code="320582100", town_name="杨舍镇")
         run = forecasts.forecast_run_create(
-            actor=officer, region_code=ZJG, cutoff_year=CUTOFF, horizon=3, history_years=6
+            actor=officer, region_code=ZJG, cutoff_year=CUTOFF, horizon=3, history_years=10
         )
         line = ForecastLine.objects.get(run=run, region_code=ZJG, group="6")
         towns, enterprises = fs.local_shares(line, NeedSurvey.objects.all())
@@ -205,7 +205,7 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
     client.force_login(city)
     response = client.post(
         "/labour/forecasts/new/",
-        {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 6},
+        {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 10},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     run = ForecastRun.objects.get()
@@ -218,6 +218,6 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
     api = client.get("/api/labour/forecast-lines/", {"run": run.pk}).json()
     assert api["count"] == ForecastLine.objects.count()
     bad = client.post(
-        "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": CUTOFF + 5, "horizon": 2, "history_years": 6}
+        "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": CUTOFF + 5, "horizon": 2, "history_years": 10}
     )
     assert bad.status_code == 200 and ForecastRun.objects.count() == 1
