@@ -303,7 +303,10 @@ class RunRegister(_Forecast):
             "line": line,
             "years": list(line.forecast) if line else [],
             "rows": fs.reconciled_rows(obj, lines, region, group) if line else [],
-            "warnings": restrict(obj.warnings.all(), request.user).order_by("-gap")[:20],
+            "warnings": [
+                {"w": w, "region": _region(w.region_code), "group": fs.group_label(w.group, names)}
+                for w in restrict(obj.warnings.all(), request.user).order_by("-gap")[:20]
+            ],
             "chart": fs.chart_data(line, _labels()) if line else None,
             "model_names": [model_label(m) for m in obj.models_used],
         }
