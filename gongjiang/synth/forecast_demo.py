@@ -4,6 +4,9 @@
   supply has a history beside the certificates of the synthetic registry;
 * the demo enterprise posted demand and answered the talent-need survey in each of the past three years;
   the 张家港 officer records its town (杨舍镇);
+* the enterprise's workforce of 农业数字化技术员 has grown faster every year for ten years (new persons with
+  employment records through the registry's services), more than the certificates and graduates of its
+  group in 张家港 supply: the forecast warns of it;
 * the 苏州 officer runs a forecast of 苏州 (cut-off: last year, three years ahead), reconciled over its
   districts; the 张家港 officer registers a major project of the enterprise with its needs, assessed on
   its page against that forecast.
@@ -24,9 +27,45 @@ from gongjiang.core.audit import audit_context
 from gongjiang.core.models import User
 from gongjiang.labour import forecasts, services
 from gongjiang.labour.models import ForecastRun, NeedSurvey, Programme
+from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.services import employment_create, person_create
+from gongjiang.synth.ids import make_id_number
 
 ZJG, SUZHOU = "320582", "320500"
 PROGRAMMES = (("数控加工", "6-18-01-01", 60), ("电气自动化", "6-31-01-03", 45), ("工业机器人", "6-31-07-01", 30))
+GROWING = "5-05-01-03"  # 农业数字化技术员: a digital occupation of a small group, hired faster every year
+SURNAMES, GIVEN = "陈周吴郑王李张刘杨黄赵孙朱胡郭何高林罗梁", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+
+
+def growing_workforce(
+    *, actor: object, enterprise: Organisation, occupation_code: str, first_year: int, last_year: int, step: int
+) -> list[Person]:
+    """An enterprise whose workforce in one occupation grows faster every year: ``step`` hires in the first
+    year, twice as many in the second, … — each a new person of the registry with an employment record,
+    written through the registry's services. A district with such an employer and few certificates or
+    graduates in the group is what a shortage warning is for."""
+    made: list[Person] = []
+    for k, year in enumerate(range(first_year, last_year + 1), start=1):
+        for i in range(step * k):
+            n = len(made)
+            birth = datetime.date(1980 + n % 20, 1 + n % 12, 1 + (n // 12) % 28)
+            person = person_create(
+                actor=actor,
+                name=SURNAMES[n % len(SURNAMES)] + GIVEN[(n // len(SURNAMES)) % len(GIVEN)] + GIVEN[n % len(GIVEN)],
+                id_number=make_id_number(enterprise.region_code, birth, (2 * n + 1) % 1000),
+                residence_region_code=enterprise.region_code,
+            )
+            employment_create(
+                actor=actor,
+                person=person,
+                organisation=enterprise,
+                start=datetime.date(year, 1 + i % 12, 1 + i % 28),
+                occupation_code=occupation_code,
+            )
+            made.append(person)
+    return made
+
+
 PROJECT_NEEDS = (("6-18-01-01", 0, 60), ("6-31-01-03", 0, 35), ("6-31-07-01", 1, 25), ("6-18-01-01", 1, 40))
 
 
@@ -89,6 +128,14 @@ def forecast_demo(say: Callable[[str], None]) -> None:
             services.survey_send(actor=ent_user, survey=survey)
     with audit_context(source="cli", actor=officer):
         forecasts.enterprise_town_set(actor=officer, organisation=enterprise, town_code="320582100", town_name="杨舍镇")
+        growing_workforce(
+            actor=officer,
+            enterprise=enterprise,
+            occupation_code=GROWING,
+            first_year=cutoff - 9,
+            last_year=cutoff,
+            step=5,
+        )
     with audit_context(source="cli", actor=city):
         run = forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=cutoff, horizon=3)
     with audit_context(source="cli", actor=officer):

@@ -30,9 +30,17 @@ def world(reference, make_user, make_org):
 
     with audit_context(source="cli"):
         synthesize(region=SUZHOU, scale=0.002, seed=3)
+    from gongjiang.synth.forecast_demo import GROWING, growing_workforce
+
     enterprise = make_org(region=ZJG, name="张家港精工机械")
     make_user("suzhou", region_code=SUZHOU)
     make_user("zhangjiagang", region_code=ZJG)
+    # An employer hiring faster every year than the group's certificates and graduates supply: a shortage.
+    grower = make_org(region=ZJG, name="张家港数字农业")
+    with audit_context(source="cli"):
+        growing_workforce(
+            actor=None, enterprise=grower, occupation_code=GROWING, first_year=CUTOFF - 9, last_year=CUTOFF, step=2
+        )
     return {"enterprise": enterprise}
 
 
@@ -41,8 +49,7 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(world, pa
 
     # The city officer runs a forecast of 苏州 from last year's records, three years ahead.
     switch(page, login, live_server, "suzhou")
-    page.click("#nav-labour")
-    page.click("#nav-forecasts")
+    page.goto(f"{live_server.url}/labour/forecasts/")
     page.click("#forecast-new")
     assert page.input_value("[name=region_code]") == SUZHOU
     fill(page, "form", cutoff_year=str(CUTOFF), horizon="3", history_years="10")
@@ -79,6 +86,7 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(world, pa
 
     # A district's warning is routed up: the 张家港 officer sees 张家港's and no other district's.
     district = warnings.filter(region_code=ZJG)
+    assert district.filter(group="5").exists()
     switch(page, login, live_server, "zhangjiagang")
     page.goto(f"{live_server.url}/labour/shortage-warnings/")
     shown = page.locator("#warnings-table tbody tr td:first-child a")

@@ -31,6 +31,20 @@ def suzhou(reference):  # type: ignore[no-untyped-def]
         synthesize(region=SUZHOU, scale=0.002, seed=3)
 
 
+@pytest.fixture
+def growing(suzhou, make_org):  # type: ignore[no-untyped-def]
+    """A 虎丘 employer hiring 农业数字化技术员 faster every year (2, 4, … 20 a year), far beyond the group's
+    certificates and graduates there."""
+    from gongjiang.synth.forecast_demo import GROWING, growing_workforce
+
+    enterprise = make_org(region=HUQIU, name="虎丘数字农业")
+    with audit_context(source="cli"):
+        growing_workforce(
+            actor=None, enterprise=enterprise, occupation_code=GROWING, first_year=CUTOFF - 9, last_year=CUTOFF, step=2
+        )
+    return enterprise
+
+
 def test_retirement_rule_gradual_raise() -> None:
     year = np.array([1964, 1965, 1965, 1976, 1980, 1974, 1975, 1984, 1990])
     month = np.array([12, 1, 5, 9, 1, 12, 1, 11, 6])
@@ -72,7 +86,7 @@ def test_series_assembled_from_the_records(suzhou) -> None:  # type: ignore[no-u
     assert panel.replacement.shape == (len(panel.tree.bottom), len(GROUPS), 3)
 
 
-def test_run_reconciles_exactly_and_warns_up_the_hierarchy(suzhou, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_run_reconciles_exactly_and_warns_up_the_hierarchy(growing, make_user) -> None:  # type: ignore[no-untyped-def]
     city = make_user("sz", region_code=SUZHOU)
     with audit_context(source="cli", actor=city):
         run = forecasts.forecast_run_create(
@@ -105,6 +119,7 @@ def test_run_reconciles_exactly_and_warns_up_the_hierarchy(suzhou, make_user) ->
     }
     warnings = ShortageWarning.objects.filter(run=run)
     assert {(w.region_code, w.group, w.year) for w in warnings} == expected
+    assert warnings.filter(region_code=HUQIU, group="5").exists()  # the fast-growing employer's district
     for w in warnings:
         assert w.gap == w.openings - w.supply and w.evidence["threshold"]["persons"] == forecasts.GAP_MIN
     # A district's warnings: its officer and the city's see them; another district's officer does not.
@@ -113,6 +128,7 @@ def test_run_reconciles_exactly_and_warns_up_the_hierarchy(suzhou, make_user) ->
     assert seen_zjg <= {ZJG}
     assert restrict(ShortageWarning.objects.all(), city).count() == warnings.count()
     assert not restrict(ShortageWarning.objects.filter(region_code=ZJG), huqiu).exists()
+    assert set(restrict(ShortageWarning.objects.all(), huqiu).values_list("region_code", flat=True)) == {HUQIU}
     assert not restrict(ForecastRun.objects.all(), zjg).exists()
 
 
