@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup browser screenshots lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages bench-pages clean
+.PHONY: demo test setup browser screenshots lint typecheck messages bench-synth bench-verify bench-policy bench-training bench-rollup bench-import bench-evaluation bench-pages-demo bench-competition bench-matching bench-wages bench-pages bench-forecast clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -107,6 +107,11 @@ bench-wages: setup
 # beside /healthz/.
 bench-pages: setup
 	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/pages.py $(BENCH_ARGS)
+
+# 10,000 yearly headcount series: back-test, combination, conformal intervals and forecasts of the labour
+# forecasting engine, against statsforecast (AutoETS, AutoTheta, AutoARIMA and their mean) on a sample.
+bench-forecast: setup
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/forecast.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .uv var

@@ -8,8 +8,8 @@ series for every point of a parameter grid, so each back-test origin's fit is re
 * ``ses``: simple exponential smoothing, ETS(A,N,N); α on a grid of 50 values by in-sample one-step SSE,
   initial level the first observation;
 * ``damped``: damped-trend additive exponential smoothing, ETS(A,Ad,N); (α, β, φ) on a grid of
-  10 × 5 × 4 values by in-sample one-step SSE, β = α·β* with β* on the grid (so β ≤ α), initial level and
-  trend from the first two observations;
+  10 × 5 × 5 values by in-sample one-step SSE, β = α·β* with β* on the grid (so β ≤ α), φ up to 1
+  (Holt's linear trend), initial level and trend from the first two observations;
 * ``theta``: the standard Theta method (Assimakopoulos & Nikolopoulos 2000, in Hyndman & Billah's form):
   simple exponential smoothing with drift half the slope of the linear trend of the training data,
   ŷ(h) = ℓₙ + b/2 · ((h − 1) + (1 − (1 − α)ⁿ)/α);
@@ -18,7 +18,11 @@ series for every point of a parameter grid, so each back-test origin's fit is re
   when d = 0, a drift when d = 1, none when d = 2) fitted by Hannan–Rissanen conditional least squares
   (a long AR(3) for the innovations, then least squares on lagged values and innovations) and chosen by
   AICc; non-stationary or non-invertible fits are not chosen; with too few observations for any fit the
-  model is ARIMA(0, 1, 0), the naive forecast.
+  model is ARIMA(0, 1, 0), the naive forecast;
+* ``ses_log``, ``damped_log``, ``theta_log``, ``arima_log``: the same four fitted to the logarithm of the
+  series and exponentiated (a Box–Cox λ = 0 against the λ = 1 of the others, chosen between by the
+  back-test like any model); only for series whose observed values are all positive, elsewhere they take
+  no weight. Their forecasts are capped at ten times the series' largest value.
 
 With ``season > 1`` the non-naive models are fitted on the series less an additive seasonal index per
 position (a classical decomposition of the data before the first back-test origin, or of the whole
@@ -32,7 +36,10 @@ observations: MASE per model and series.
 
 Combination rule: each series' weights are inverse-MASE over the models whose back-test MASE is below the
 naive forecast's; when none beats naive, naive alone. Series with no back-test origin (too short) get the
-naive forecast alone (``origins`` = 0, MASE not available, NaN).
+naive forecast alone (``origins`` = 0, MASE not available, NaN). The combination's own back-test errors
+(its reported MASE and the intervals' calibration) are cross-fitted: at each origin the combination is
+weighted by the same rule from the other origins' errors only, so the weights are not judged on the
+errors that chose them.
 
 Intervals: split-conformal per horizon step from the combination's back-test errors. By default
 (``intervals="pooled"``) the absolute errors divided by each series' MASE scale are pooled over every
@@ -57,14 +64,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MODELS = ["naive", "ses", "damped", "theta", "arima"]
+MODELS = ["naive", "ses", "damped", "theta", "arima", "ses_log", "damped_log", "theta_log", "arima_log"]
 SES_ALPHAS = np.linspace(0.02, 1.0, 50)
 _DA, _DB, _DP = (
     g.ravel()
     for g in np.meshgrid(
         np.array([0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 0.98]),
         np.array([0.01, 0.05, 0.1, 0.25, 0.5]),
-        np.array([0.8, 0.9, 0.95, 0.98]),
+        np.array([0.8, 0.9, 0.95, 0.98, 1.0]),
         indexing="ij",
     )
 )
@@ -82,7 +89,7 @@ class PanelForecast:
     lo95: np.ndarray
     hi95: np.ndarray
     weights: np.ndarray  # (n_series, len(models)), rows sum to 1
-    mase: np.ndarray  # (n_series,) back-test MASE of the combination (NaN without a back-test)
+    mase: np.ndarray  # (n_series,) cross-fitted back-test MASE of the combination (NaN without a back-test)
     mase_naive: np.ndarray  # (n_series,) back-test MASE of the naive forecast
     origins: np.ndarray  # (n_series,) back-test origins used
     mase_models: np.ndarray  # (n_series, len(models)) back-test MASE of each model
@@ -362,6 +369,44 @@ def _seasonal_index(x: np.ndarray, start: np.ndarray, end: int, m: int) -> np.nd
 # ---------------------------------------------------------------- panel
 
 
+def _smooth_models(x: np.ndarray, start: np.ndarray, origins: list[int], n_bt: int, horizon: int, m: int) -> np.ndarray:
+    """SES, damped, Theta and ARIMA forecasts (4, len(origins), n, horizon) at every origin; with a season,
+    on the series less its seasonal index (from the data before the first back-test origin for the
+    back-test, from all the data for the final forecast), added back to the forecasts."""
+    n, t_len = x.shape
+    out = np.empty((4, len(origins), n, horizon))
+    pos = np.arange(t_len) % m
+    h = np.arange(horizon)
+    for orig_slice in (slice(0, n_bt), slice(n_bt, n_bt + 1)):
+        ors = origins[orig_slice]
+        if not ors:
+            continue
+        sidx = _seasonal_index(x, start, ors[0] if orig_slice.start == 0 else t_len, m)
+        xa = x - sidx[:, pos] if m > 1 else x
+        lv, al = _ses_pass(xa, start, ors)
+        add = np.stack([sidx[:, (o + h) % m] for o in ors]) if m > 1 else 0.0
+        out[0, orig_slice] = lv[:, :, None] + add
+        out[1, orig_slice] = _damped_pass(xa, start, ors, horizon) + add
+        out[2, orig_slice] = _theta(xa, start, ors, horizon, lv, al) + add
+        out[3, orig_slice] = np.stack([_arima_origin(xa, start, o, horizon) for o in ors]) + add
+    return out
+
+
+def _combination_weights(mase_models: np.ndarray) -> np.ndarray:
+    """Inverse-MASE weights over the models (after naive, column 0) whose MASE is below naive's; naive
+    alone when none is (or without a back-test)."""
+    naive_m = mase_models[:, :1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beats = mase_models[:, 1:] < naive_m
+        inv = np.where(beats, 1.0 / np.maximum(mase_models[:, 1:], 1e-12), 0.0)
+    weights = np.zeros(mase_models.shape)
+    tot = inv.sum(axis=1)
+    some = tot > 0
+    weights[some, 1:] = inv[some] / tot[some, None]
+    weights[~some, 0] = 1.0
+    return weights
+
+
 def _conformal(scaled: np.ndarray, level: float) -> float:
     v = np.sort(scaled[np.isfinite(scaled)])
     rank = math.ceil((v.size + 1) * level)
@@ -405,28 +450,22 @@ def forecast_panel(
     origins = [*bt_origins, t_len]
     n_bt = len(bt_origins)
 
-    # model forecasts at every origin: (len(models), n_origins + 1, n, horizon)
-    sidx_bt = _seasonal_index(x, start, bt_origins[0] if bt_origins else t_len, m)
-    sidx_fin = _seasonal_index(x, start, t_len, m)
-    pos = np.arange(t_len) % m
+    # model forecasts at every origin: (len(models), n_origins + 1, n, horizon); the log variants only
+    # for series whose observed values are all positive (elsewhere they stand in with the level
+    # forecasts and take no weight)
+    observed = np.arange(t_len)[None, :] >= start[:, None]
+    positive = ((x > 0) | ~observed).all(axis=1) & ~empty
     fcs = np.empty((len(MODELS), len(origins), n, horizon))
     fcs[0] = _naive(x, origins, horizon, m)
-    for sidx, orig_slice in ((sidx_bt, slice(0, n_bt)), (sidx_fin, slice(n_bt, n_bt + 1))):
-        ors = origins[orig_slice]
-        if not ors:
-            continue
-        xa = x - sidx[:, pos] if m > 1 else x
-        lv, al = _ses_pass(xa, start, ors)
-        h = np.arange(horizon)
-        fc = {
-            "ses": np.broadcast_to(lv[:, :, None], (len(ors), n, horizon)),
-            "damped": _damped_pass(xa, start, ors, horizon),
-            "theta": _theta(xa, start, ors, horizon, lv, al),
-            "arima": np.stack([_arima_origin(xa, start, o, horizon) for o in ors]),
-        }
-        for j, name in enumerate(MODELS[1:], start=1):
-            add = np.stack([sidx[:, (o + h) % m] for o in ors]) if m > 1 else 0.0
-            fcs[j, orig_slice] = fc[name] + add
+    fcs[1:5] = _smooth_models(x, start, origins, n_bt, horizon, m)
+    fcs[5:] = fcs[1:5]
+    if positive.any():
+        xl = np.log(np.where(x[positive] > 0, x[positive], 1.0))
+        cap = np.log(10 * x[positive].max(axis=1) + 1)[None, None, :, None]
+        logs = _smooth_models(xl, start[positive], origins, n_bt, horizon, m)
+        fcs[5:, :, positive] = np.exp(np.minimum(logs, cap))
+    model_ok = np.ones((n, len(MODELS)), dtype=bool)
+    model_ok[~positive, 5:] = False
     if nonnegative:
         np.maximum(fcs, 0.0, out=fcs)
 
@@ -443,6 +482,7 @@ def forecast_panel(
                 np.where(used[None, :, :, None], abs_scaled, 0.0).sum(axis=(1, 3)) / (cnt * horizon)
             ).T  # (n, M)
         mase_models[cnt == 0] = np.nan
+        mase_models[~model_ok] = np.nan
     else:
         used = np.zeros((0, n), dtype=bool)
         cnt = np.zeros(n, dtype=int)
@@ -450,20 +490,24 @@ def forecast_panel(
         err = np.zeros((n_models, 0, n, horizon))
 
     naive_m = mase_models[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        beats = mase_models[:, 1:] < naive_m[:, None]
-        inv = np.where(beats, 1.0 / np.maximum(mase_models[:, 1:], 1e-12), 0.0)
-    weights = np.zeros((n, n_models))
-    tot = inv.sum(axis=1)
-    some = tot > 0
-    weights[some, 1:] = inv[some] / tot[some, None]
-    weights[~some, 0] = 1.0
-
+    weights = _combination_weights(mase_models)
     mean = np.einsum("mnh,nm->nh", fcs[:, -1], weights)
-    comb_err = np.einsum("mknh,nm->knh", err, weights) if n_bt else np.zeros((0, n, horizon))
-    comb_err = np.where(used[:, :, None], comb_err, np.nan)
-    with np.errstate(invalid="ignore"):
-        mase = np.nanmean(np.abs(comb_err), axis=(0, 2)) / scale if n_bt else np.full(n, np.nan)
+    # cross-fitted back-test of the combination: each origin's weights from the other origins' errors
+    comb_err = np.full((n_bt, n, horizon), np.nan)
+    if n_bt:
+        per_origin = np.where(used[None, :, :, None], abs_scaled, 0.0).sum(axis=3)  # (M, K, n)
+        total = per_origin.sum(axis=1)
+        for k in range(n_bt):
+            rest = (cnt - used[k]) * horizon
+            with np.errstate(invalid="ignore", divide="ignore"):
+                loo = ((total - per_origin[:, k]) / rest).T
+            loo[rest == 0] = np.nan
+            loo[~model_ok] = np.nan
+            w_k = _combination_weights(loo)
+            comb_err[k] = np.where(used[k][:, None], np.einsum("mnh,nm->nh", err[:, k], w_k), np.nan)
+    ok_err = np.isfinite(comb_err)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mase = np.where(ok_err, np.abs(comb_err), 0.0).sum(axis=(0, 2)) / ok_err.sum(axis=(0, 2)) / scale
     mase = np.where(cnt > 0, mase, np.nan)
 
     bounds = {}
@@ -516,6 +560,12 @@ def summing_matrix(parents: list[int | None]) -> np.ndarray:
     for i, p in enumerate(parents):
         if p is not None and not 0 <= p < n:
             raise ValueError(f"node {i}: parent {p} is not a node")
+    for i in range(n):
+        up, seen = parents[i], 0
+        while up is not None:
+            up, seen = parents[up], seen + 1
+            if seen > n:
+                raise ValueError(f"node {i}: its parents form a cycle")
     has_child = [False] * n
     for p in parents:
         if p is not None:
@@ -524,13 +574,9 @@ def summing_matrix(parents: list[int | None]) -> np.ndarray:
     s = np.zeros((n, len(leaves)))
     for col, leaf in enumerate(leaves):
         node: int | None = leaf
-        seen = 0
         while node is not None:
             s[node, col] = 1.0
             node = parents[node]
-            seen += 1
-            if seen > n:
-                raise ValueError(f"node {leaf}: its parents form a cycle")
     return s
 
 
@@ -584,7 +630,12 @@ def reconcile(
     (W = diag of the residual variances) and ``mint_shrink`` (W = shrunk residual covariance).
     ``residuals`` (n_nodes, n_obs) are the base models' errors (NaN columns are dropped); without enough
     of them ``wls_var`` and ``mint_shrink`` fall back to ``wls_struct``. With ``nonnegative`` the negative
-    bottom values are set to zero and the aggregates summed again."""
+    bottom values are set to zero and the aggregates summed again.
+
+    Cost: a dense solve in the number of bottom series, and for ``mint_shrink`` a covariance over all
+    nodes; a crossed hierarchy of 1,764 nodes over 1,200 bottom series took 1.9 s (``wls_struct``) and
+    7.3 s (``mint_shrink``) on 2 shared cores at a load average of about 10. Much larger hierarchies
+    should be reconciled per city or with ``bu``."""
     base = np.asarray(base, dtype=float)
     vec = base.ndim == 1
     b = base[:, None] if vec else base
