@@ -330,6 +330,10 @@ def model_label(name: str) -> str:
         "arima011": _("ARIMA(0,1,1)"),
         "mean": _("mean"),
         "seasonal_naive": _("seasonal naive"),
+        "ses_log": _("simple exponential smoothing of the logarithm"),
+        "damped_log": _("damped trend of the logarithm"),
+        "theta_log": _("Theta of the logarithm"),
+        "arima_log": _("ARIMA of the logarithm"),
     }
     return labels.get(str(name).lower(), str(name))
 
