@@ -28,6 +28,7 @@ from gongjiang.core.models import User
 from gongjiang.labour import forecasts, services
 from gongjiang.labour.models import ForecastRun, NeedSurvey, Programme
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.registry.services import employment_create, person_create
 from gongjiang.synth.ids import make_id_number
 
@@ -52,7 +53,7 @@ def growing_workforce(
             person = person_create(
                 actor=actor,
                 name=SURNAMES[n % len(SURNAMES)] + GIVEN[(n // len(SURNAMES)) % len(GIVEN)] + GIVEN[n % len(GIVEN)],
-                id_number=make_id_number(enterprise.region_code, birth, (2 * n + 1) % 1000),
+                id_number=_free_id_number(enterprise.region_code, birth, n),
                 residence_region_code=enterprise.region_code,
             )
             employment_create(
@@ -64,6 +65,15 @@ def growing_workforce(
             )
             made.append(person)
     return made
+
+
+def _free_id_number(area: str, birth: datetime.date, n: int) -> str:
+    """An ID number not yet in the registry (the synthetic registry's persons share areas and birth days)."""
+    for k in range(500):
+        number = make_id_number(area, birth, (2 * (n + k) + 1) % 1000)
+        if find_person_by_id_number(number) is None:
+            return number
+    raise RuntimeError("no free ID number")
 
 
 PROJECT_NEEDS = (("6-18-01-01", 0, 60), ("6-31-01-03", 0, 35), ("6-31-07-01", 1, 25), ("6-18-01-01", 1, 40))
