@@ -153,7 +153,7 @@ class RunTable(_Region, tables.Table):
 
 
 class LineTable(_Region, _Group, tables.Table):
-    run = tables.Column(verbose_name=_l("Forecast number"), linkify=("labour:forecast-detail", [tables.A("run_id")]))
+    run = tables.Column(verbose_name=_l("Forecast number"), linkify=("labour:forecastline-detail", [tables.A("pk")]))
     region_code = tables.Column(verbose_name=_l("Region"))
     group = tables.Column(verbose_name=_l("Occupation major group"))
     openings_total = tables.Column(verbose_name=_l("Openings over the horizon"))
@@ -354,6 +354,23 @@ class LineRegister(_Forecast):
         "supply_total",
         "gap_total",
         Field(_l("Back-test error (MASE)"), lambda line: line.mase.get("employment")),
+        Field(_l("Forecast by year"), lambda line: _by_year(line)),
+    )
+
+
+def _by_year(line: models.ForecastLine) -> str:
+    return "；".join(
+        _("%(year)s: employment %(e)d, openings %(o)d (growth %(g)d, replacement %(r)d), supply %(s)d, gap %(gap)d")
+        % {
+            "year": year,
+            "e": f["employment"],
+            "o": f["openings"],
+            "g": f["growth"],
+            "r": f["replacement"],
+            "s": f["supply"],
+            "gap": f["gap"],
+        }
+        for year, f in line.forecast.items()
     )
 
 
@@ -375,6 +392,10 @@ class WarningRegister(_Forecast):
         "gap",
         "severity",
     )
+
+    def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        runs = restrict(models.ForecastRun.objects.filter(pk=obj.run_id), request.user)
+        return {"run_visible": runs.exists()}
 
     def object_title(self, obj: Any) -> str:
         return _("Shortage warning: %(region)s, %(group)s, %(year)d") % {
