@@ -635,3 +635,167 @@ class Applicant(Scoped):
 
     def __str__(self) -> str:
         return f"{self.round} · {self.pk}"
+
+
+# --- Manpower forecasts and shortage warnings (ZJG opinion 六(十七)) ------------------------------------
+
+
+class ForecastRun(Scoped):
+    """A forecast of manpower by occupation major group (大类 of the 2022 classification) × region × year for
+    the subtree of a region, made by an officer from the records up to a data cut-off year: the models
+    combined, each series' back-test error (MASE) and weights, intervals, and the figures reconciled so
+    that districts sum to their city and cities to the province, in whole persons."""
+
+    SCOPE = Scope("region_code")
+
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    made_on = models.DateField(_("made on"))
+    cutoff_year = models.PositiveSmallIntegerField(_("data cut-off year"))
+    first_year = models.PositiveSmallIntegerField(_("first year of history"))
+    horizon = models.PositiveSmallIntegerField(_("horizon (years)"))
+    models_used = models.JSONField(_("models combined"), default=list)
+    reconciliation = models.CharField(_("reconciliation"), max_length=20)
+    gap_threshold = models.PositiveIntegerField(_("warning threshold (persons)"))
+    gap_share = models.DecimalField(_("warning threshold (share of openings)"), max_digits=4, decimal_places=2)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("manpower forecast")
+        verbose_name_plural = _("manpower forecasts")
+        ordering = ["-made_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.cutoff_year}+{self.horizon}"
+
+
+class ForecastLine(Scoped):
+    """One region × occupation major group of a forecast run: history and reconciled forecast of employment
+    and supply, the retirements expected (replacement), openings = growth + replacement, and the gap."""
+
+    SCOPE = Scope("region_code")
+
+    run = models.ForeignKey(
+        ForecastRun, verbose_name=_("manpower forecast"), on_delete=models.CASCADE, related_name="lines"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    depth = models.PositiveSmallIntegerField(_("level in the hierarchy"))
+    group = models.CharField(_("occupation major group"), max_length=2)
+    history = models.JSONField(_("history"), default=dict)
+    forecast = models.JSONField(_("forecast"), default=dict)
+    mase = models.JSONField(_("back-test error (MASE)"), default=dict)
+    weights = models.JSONField(_("model weights"), default=dict)
+    openings_total = models.IntegerField(_("openings over the horizon"))
+    supply_total = models.IntegerField(_("supply over the horizon"))
+    gap_total = models.IntegerField(_("gap over the horizon"))
+
+    class Meta:
+        verbose_name = _("forecast line")
+        verbose_name_plural = _("forecast lines")
+        ordering = ["run", "depth", "region_code", "group"]
+        constraints = [models.UniqueConstraint(fields=["run", "region_code", "group"], name="forecast_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.group}"
+
+
+class Severity(models.TextChoices):
+    MEDIUM = "medium", pgettext_lazy("severity", "Medium")
+    HIGH = "high", pgettext_lazy("severity", "High")
+
+
+class ShortageWarning(Scoped):
+    """A forecast gap (openings − supply) beyond the run's threshold in a region, occupation group and year.
+    It belongs to the region where it arose; officers of that region and of every enclosing region see it."""
+
+    SCOPE = Scope("region_code")
+
+    run = models.ForeignKey(
+        ForecastRun, verbose_name=_("manpower forecast"), on_delete=models.CASCADE, related_name="warnings"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    group = models.CharField(_("occupation major group"), max_length=2)
+    year = models.PositiveSmallIntegerField(_("year"))
+    openings = models.IntegerField(_("forecast openings"))
+    supply = models.IntegerField(_("forecast supply"))
+    gap = models.IntegerField(_("gap"))
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    evidence = models.JSONField(_("evidence"), default=dict)
+
+    class Meta:
+        verbose_name = _("shortage warning")
+        verbose_name_plural = _("shortage warnings")
+        ordering = ["-run", "-gap", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.group} {self.year}"
+
+
+class EnterpriseTown(Scoped):
+    """The town or street (乡镇/街道) an enterprise lies in: the registry holds only the district, so the bureau
+    records it here (its 9-digit statistical code and name) for the town level of the forecasts."""
+
+    SCOPE = Scope("region_code", "organisation", organisation_acts=OWN)
+
+    organisation = models.OneToOneField(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    town_code = models.CharField(_("town code"), max_length=9)
+    town_name = models.CharField(_("town or street"), max_length=40)
+
+    class Meta:
+        verbose_name = _("enterprise town")
+        verbose_name_plural = _("enterprise towns")
+        ordering = ["town_code", "id"]
+
+    def __str__(self) -> str:
+        return self.town_name
+
+
+class MajorProject(Scoped):
+    """A planned plant or major project whose manpower is assessed against the forecast supply (重大项目人力
+    资源评估, ZJG opinion 六(十七))."""
+
+    SCOPE = Scope("region_code")
+
+    name = models.CharField(_("name"), max_length=100)
+    enterprise = models.ForeignKey(
+        "registry.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region"), max_length=6, db_index=True)
+    start_year = models.PositiveSmallIntegerField(_("start year"))
+
+    class Meta:
+        verbose_name = _("major project")
+        verbose_name_plural = _("major projects")
+        ordering = ["-start_year", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectNeed(Scoped):
+    """A major project's need of one occupation in one year."""
+
+    SCOPE = Scope("project__region_code")
+
+    project = models.ForeignKey(
+        MajorProject, verbose_name=_("major project"), on_delete=models.CASCADE, related_name="needs"
+    )
+    occupation = models.ForeignKey(
+        "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    headcount = models.PositiveIntegerField(_("headcount"))
+
+    class Meta:
+        verbose_name = _("project need")
+        verbose_name_plural = _("project needs")
+        ordering = ["year", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "occupation", "year"], name="project_need_once"),
+            models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_need_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} {self.year}"

@@ -1,5 +1,6 @@
-from gongjiang.labour import fair_views, views
+from gongjiang.labour import fair_views, views, views_forecast
 
 app_name = "labour"
 
 urlpatterns = [pattern for register in (*views.REGISTERS, *fair_views.REGISTERS) for pattern in register.urls()]
+urlpatterns += [pattern for register in views_forecast.FORECAST_REGISTERS for pattern in register.urls()]

@@ -56,6 +56,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
     from gongjiang.synth.competitions_demo import competitions_demo
     from gongjiang.synth.demo import demo_accounts
     from gongjiang.synth.evaluation_demo import evaluation_demo
+    from gongjiang.synth.forecast_demo import forecast_demo
     from gongjiang.synth.generator import synthesize
     from gongjiang.synth.honours_demo import honours_demo
     from gongjiang.synth.labour_demo import labour_demo
@@ -75,6 +76,7 @@ def world(reference, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-u
         wages_demo(lambda message: None)
         honours_demo(lambda message: None)
         labour_demo(lambda message: None)
+        forecast_demo(lambda message: None)
         monitoring_demo(cities=["320500", "320400"], seed=1)
     return accounts
 

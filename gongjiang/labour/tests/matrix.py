@@ -12,6 +12,12 @@ from typing import Any
 
 from gongjiang.core.audit import audit_context, record_change
 from gongjiang.labour import models as m
+from gongjiang.labour.tests.forecast_matrix import (
+    FORECAST_MODELS,
+    FORECAST_ORG_ACTS,
+    FORECAST_ORG_VIEW,
+    add_forecast_world,
+)
 from gongjiang.reference.models import Occupation, SkillLevel
 
 ZJG, HUQIU, WUJIN = "320582", "320505", "320412"
@@ -72,6 +78,9 @@ LABOUR_ORG_ACTS: dict[str, dict[str, set[str]]] = {
     for label, model in LABOUR_MODELS.items()
     if model.SCOPE.organisation_acts
 }
+LABOUR_MODELS.update(FORECAST_MODELS)
+LABOUR_ORG_VIEW.update(FORECAST_ORG_VIEW)
+LABOUR_ORG_ACTS.update(FORECAST_ORG_ACTS)
 
 
 def add_labour_world(w: Any) -> None:
@@ -215,3 +224,4 @@ def add_labour_world(w: Any) -> None:
                 m.FairOutcome(fair=fair, seeker=seeker, post=post, outcome="interviewed", recorded_on=day),
                 region,
             )
+    add_forecast_world(w)

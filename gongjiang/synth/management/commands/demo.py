@@ -18,6 +18,7 @@ from gongjiang.synth.demo import (
     region_has_data,
 )
 from gongjiang.synth.evaluation_demo import evaluation_demo
+from gongjiang.synth.forecast_demo import forecast_demo
 from gongjiang.synth.generator import synthesize
 from gongjiang.synth.honours_demo import honours_demo
 from gongjiang.synth.labour_demo import labour_demo
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             honours_demo(lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write("  labour market: demand, a survey, classes matched, seekers, the need catalog")
             labour_demo(lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write("  manpower forecasts: a forecast of Suzhou reconciled, warnings, a major project")
+            forecast_demo(lambda m: self.stdout.write(f"  {m}"))
             # Last, so that the indicators include everything the steps above wrote.
             self.stdout.write("  monitoring: targets, map, carriers, indicator rollup")
             demo_monitoring(lambda m: self.stdout.write(f"  {m}"))
