@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
+PY = str(Path(os.environ.get("GONGJIANG_BENCH_VENV", str(ROOT / ".venv"))) / "bin" / "python")
 PG_URL = os.environ.get("GONGJIANG_BENCH_ROLLUP_PG", "postgres://postgres@127.0.0.1:5432/gj_bench_rollup")
 VAR = Path(os.environ.get("GONGJIANG_BENCH_ROLLUP_DIR", "/tmp/gj-bench-rollup"))
 PERSONS = 15_000_000

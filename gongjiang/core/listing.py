@@ -90,7 +90,10 @@ def list_count(queryset: QuerySet, cap: int | None = None) -> ListCount:
     """The rows of ``queryset``: counted exactly up to ``cap`` (``COUNT_CAP``), estimated (PostgreSQL) or
     capped above it."""
     cap = COUNT_CAP if cap is None else cap
-    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    # A region's list led by its region key (scope_ordered) is counted in that order: the first rows of
+    # the region's index, not a scan of the table that meets the region's rows wherever they are stored.
+    led = bool(queryset.query.order_by) and not isinstance(queryset.query.order_by[0], str)
+    counted = (queryset if led else queryset.order_by()).values("pk")[: cap + 1].count()
     if counted <= cap:
         return ListCount(counted)
     estimate = planner_estimate(queryset)
