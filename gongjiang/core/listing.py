@@ -116,7 +116,7 @@ def scope_ordered(queryset: QuerySet, user: Any, ordering: Sequence[str]) -> Que
     evenly over the ids and reads the primary key backwards, filtering: where a city's rows are stored
     together (a registry loaded city by city) that reads every newer row of the other cities first.
     Pages by key (:func:`after_filter`) still compare the primary key alone."""
-    from django.db.models import F
+    from django.db.models import BigIntegerField, ExpressionWrapper, F
     from django.db.models.functions import Substr
 
     from gongjiang.core.models import Role
@@ -126,18 +126,29 @@ def scope_ordered(queryset: QuerySet, user: Any, ordering: Sequence[str]) -> Que
     ordered = queryset.order_by(*ordering)
     if len(ordering) != 1 or ordering[0].lstrip("-") not in ("pk", "id", queryset.model._meta.pk.name):
         return ordered
-    if user is None or getattr(user, "is_superuser", False) or not getattr(user, "region_code", ""):
-        return ordered
-    if getattr(user, "role", "") not in (Role.OFFICER, Role.AUDITOR):
+    if user is None or getattr(user, "is_superuser", False):
         return ordered
     try:
-        path = scope_of(queryset.model).region
+        scope = scope_of(queryset.model)
     except LookupError:
         return ordered
+    desc = ordering[0].startswith("-")
+    if getattr(user, "role", "") == Role.ORGANISATION:
+        if scope.organisation_via or "__" in scope.organisation:
+            # The organisation's rows are a union found through other tables (core.scope.restrict): few
+            # beside the table. Ordered by the key itself, the planner reads the table's primary key in
+            # order and meets them where they are stored (4.7 s for an enterprise's certificates on a
+            # province of 4.8 million); ordered by an expression of the key (the same order), it
+            # fetches the union's rows by key and sorts them.
+            key = ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField())
+            return queryset.order_by(key.desc() if desc else key.asc())
+        return ordered
+    if not getattr(user, "region_code", "") or getattr(user, "role", "") not in (Role.OFFICER, Role.AUDITOR):
+        return ordered
+    path = scope.region
     if not path or "__" in path:
         return ordered
     prefix = scope_prefix(user.region_code)
-    desc = ordering[0].startswith("-")
     if len(prefix) == 6:
         lead: Any = F(path)
     elif len(prefix) == 4:
