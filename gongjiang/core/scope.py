@@ -167,11 +167,13 @@ def region_q(path: str, region_code: str) -> Q:
     """The records whose region code at ``path`` lies in ``region_code``'s subtree: a district by equality,
     a city by its four digits (served by the city indexes), the province by prefix."""
     prefix = scope_prefix(region_code)
-    # Written as a closed range, not an equality: the same rows, but PostgreSQL does not take the key
-    # for a constant, so a list led by it (core.listing.scope_ordered) keeps the order that only the
-    # region index gives, instead of reading the primary key backwards through other regions' rows.
     if len(prefix) == 6:
-        return Q(**{f"{path}__gte": prefix, f"{path}__lte": prefix})
+        return Q(**{path: prefix})
+    # A city is written as a closed range, not an equality: the same rows, but PostgreSQL does not take
+    # the city for a constant, so a list led by it (core.listing.scope_ordered) keeps the order that
+    # only the (city, id) index gives, instead of reading the primary key backwards through other
+    # cities' rows. (A district stays an equality: a range there lets the planner prefer the code's
+    # own index and sort the whole district; with the equality the (code, id) index serves the order.)
     if len(prefix) == 4:
         return Q(**{f"{path}__city__gte": prefix, f"{path}__city__lte": prefix})
     return Q(**{f"{path}__startswith": prefix})
