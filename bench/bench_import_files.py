@@ -143,7 +143,7 @@ def raw_load(kind: str, path: str) -> int:
             return copy_frame(Person, frame.sort("id_index"), build=sealed)
     unique = df["身份证号码"].unique()
     index = pl.DataFrame({"身份证号码": unique, "id_index": crypto.blind_indexes(unique)})
-    people = fetch_by_keys(Person, "id_index", index["id_index"], {"id": pl.Int64})
+    people = fetch_by_keys(Person, "id_index", index["id_index"], {"id": pl.Int64, "residence_region_code": pl.String})
     occupations = pl.DataFrame(
         list(Occupation.objects.values_list("code", "id")), schema=["职业编码", "occupation_id"], orient="row"
     )
@@ -156,6 +156,7 @@ def raw_load(kind: str, path: str) -> int:
         .select(
             pl.col("证书编号").alias("number"),
             "person_id",
+            pl.col("residence_region_code").alias("region_code"),
             "occupation_id",
             "level_id",
             pl.lit(None, dtype=pl.Int64).alias("issuer_id"),

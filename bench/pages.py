@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rollup
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
+VENV = Path(os.environ.get("GONGJIANG_BENCH_VENV", str(ROOT / ".venv")))  # another checkout's environment
+PY = str(VENV / "bin" / "python")
 VAR = Path(os.environ.get("GONGJIANG_BENCH_PAGES_DIR", "/tmp/gj-bench-pages"))
 GOAL_MS = 300.0
 ROLES = ("suzhou", "province", "zhangjiagang", "changzhou", "enterprise", "auditor", "school", "evaluator")
@@ -295,7 +296,7 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "gongjiang.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)]
+    cmd = [str(VENV / "bin" / "gunicorn"), "gongjiang.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)]
     cmd += ["--timeout", "300", "--log-level", "warning"]
     proc = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True

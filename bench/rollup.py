@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
+PY = str(Path(os.environ.get("GONGJIANG_BENCH_VENV", str(ROOT / ".venv"))) / "bin" / "python")
 PG_URL = os.environ.get("GONGJIANG_BENCH_ROLLUP_PG", "postgres://postgres@127.0.0.1:5432/gj_bench_rollup")
 VAR = Path(os.environ.get("GONGJIANG_BENCH_ROLLUP_DIR", "/tmp/gj-bench-rollup"))
 PERSONS = 15_000_000
@@ -71,8 +71,11 @@ def new_certificates(n, *, seed, since, until, station_base):
     rng = np.random.default_rng(seed)
     global PERSON_IDS
     if PERSON_IDS is None:
-        PERSON_IDS = fetch("SELECT id FROM registry_person", {"id": pl.Int64})["id"].to_numpy()
-    person = PERSON_IDS[rng.integers(0, len(PERSON_IDS), n)]
+        PERSON_IDS = fetch("SELECT id, residence_region_code FROM registry_person",
+                           {"id": pl.Int64, "residence_region_code": pl.Utf8})
+    drawn = rng.integers(0, PERSON_IDS.height, n)
+    person = PERSON_IDS["id"].to_numpy()[drawn]
+    region = PERSON_IDS["residence_region_code"].gather(drawn)  # the holder's, copied onto the certificate
     levels = dict(SkillLevel.objects.values_list("code", "id"))
     occ = np.array(list(Occupation.objects.filter(kind="occupation").values_list("id", flat=True)))
     evals = np.array(list(Organisation.objects.filter(kind="evaluation").values_list("id", flat=True)))
@@ -81,7 +84,7 @@ def new_certificates(n, *, seed, since, until, station_base):
     lo, hi = (since - datetime.date(1970, 1, 1)).days, (until - datetime.date(1970, 1, 1)).days
     day = rng.integers(lo, hi + 1, n)
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    frame = pl.DataFrame({"person_id": person, "national": national, "level_id": level_id,
+    frame = pl.DataFrame({"person_id": person, "region_code": region, "national": national, "level_id": level_id,
                           "occupation_id": occ[rng.integers(0, len(occ), n)],
                           "issuer_id": evals[rng.integers(0, len(evals), n)], "day": day})
     frame = frame.with_columns(pl.from_epoch(pl.col("day"), time_unit="d").alias("issue_date"))
@@ -93,7 +96,7 @@ def new_certificates(n, *, seed, since, until, station_base):
         pl.format("S000032{}{}{}{}", pl.col("station").cast(pl.Utf8).str.zfill(6),
                   (pl.col("issue_date").dt.year() % 100).cast(pl.Utf8).str.zfill(2),
                   pl.col("national").cast(pl.Utf8), pl.col("serial").cast(pl.Utf8).str.zfill(6)).alias("number"),
-        "person_id", "occupation_id", "level_id", "issuer_id", "issue_date",
+        "person_id", "region_code", "occupation_id", "level_id", "issuer_id", "issue_date",
         pl.lit("valid").alias("status"), pl.lit(None, dtype=pl.Date).alias("revoked_on"),
         pl.lit("").alias("revoke_reason"), pl.lit("third_party").alias("source"),
         pl.lit(now).alias("created"), pl.lit(now).alias("updated"),

@@ -31,6 +31,9 @@ class ListPagination(BasePagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
         ordering = queryset.query.order_by or queryset.model._meta.ordering or ()
         key_fields = listing.keyset_fields(queryset.model, [str(o) for o in ordering])
+        if key_fields is not None:
+            # A district's or a city's rows from its region index (the same rows in the same order).
+            queryset = listing.scope_ordered(queryset, request.user, [str(o) for o in ordering])
         try:
             self.pager = listing.paginate(
                 queryset, request.query_params, per_page=self.page_size, key_fields=key_fields

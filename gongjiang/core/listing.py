@@ -90,13 +90,72 @@ def list_count(queryset: QuerySet, cap: int | None = None) -> ListCount:
     """The rows of ``queryset``: counted exactly up to ``cap`` (``COUNT_CAP``), estimated (PostgreSQL) or
     capped above it."""
     cap = COUNT_CAP if cap is None else cap
-    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    # A region's list led by its region key (scope_ordered) is counted in that order: the first rows of
+    # the region's index, not a scan of the table that meets the region's rows wherever they are stored.
+    led = bool(queryset.query.order_by) and not isinstance(queryset.query.order_by[0], str)
+    counted = (queryset if led else queryset.order_by()).values("pk")[: cap + 1].count()
     if counted <= cap:
         return ListCount(counted)
     estimate = planner_estimate(queryset)
     if estimate is not None and estimate > cap:
         return ListCount(_rounded(estimate), "about")
     return ListCount(cap, "over")
+
+
+# --- the order of a region's list ------------------------------------------------------------------------
+
+
+def scope_ordered(queryset: QuerySet, user: Any, ordering: Sequence[str]) -> QuerySet:
+    """``queryset`` in ``ordering``; where that is a list's default order (by the primary key alone) and
+    ``user`` sees one district or one city of a model whose region is its own column, led by the region
+    key the scope holds constant: the district's code, or the city's four digits.
+
+    The rows and their order are the same (the lead is one value throughout the scope), but only the
+    region's index, (code, id) or (city, id), gives that order, so the database reads the region's
+    newest 50 from it. Ordered by the key alone, PostgreSQL's planner assumes a city's rows spread
+    evenly over the ids and reads the primary key backwards, filtering: where a city's rows are stored
+    together (a registry loaded city by city) that reads every newer row of the other cities first.
+    Pages by key (:func:`after_filter`) still compare the primary key alone."""
+    from django.db.models import BigIntegerField, ExpressionWrapper, F
+    from django.db.models.functions import Substr
+
+    from gongjiang.core.models import Role
+    from gongjiang.core.scope import scope_of
+    from gongjiang.reference.regions import scope_prefix
+
+    ordered = queryset.order_by(*ordering)
+    if len(ordering) != 1 or ordering[0].lstrip("-") not in ("pk", "id", queryset.model._meta.pk.name):
+        return ordered
+    if user is None or getattr(user, "is_superuser", False):
+        return ordered
+    try:
+        scope = scope_of(queryset.model)
+    except LookupError:
+        return ordered
+    desc = ordering[0].startswith("-")
+    if getattr(user, "role", "") == Role.ORGANISATION:
+        if scope.organisation_via or "__" in scope.organisation:
+            # The organisation's rows are a union found through other tables (core.scope.restrict): few
+            # beside the table. Ordered by the key itself, the planner reads the table's primary key in
+            # order and meets them where they are stored (4.7 s for an enterprise's certificates on a
+            # province of 4.8 million); ordered by an expression of the key (the same order), it
+            # fetches the union's rows by key and sorts them.
+            key = ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField())
+            return queryset.order_by(key.desc() if desc else key.asc())
+        return ordered
+    if not getattr(user, "region_code", "") or getattr(user, "role", "") not in (Role.OFFICER, Role.AUDITOR):
+        return ordered
+    path = scope.region
+    if not path or "__" in path:
+        return ordered
+    prefix = scope_prefix(user.region_code)
+    if len(prefix) == 6:
+        lead: Any = F(path)
+    elif len(prefix) == 4:
+        lead = Substr(path, 1, 4)
+    else:
+        return ordered
+    return queryset.order_by(lead.desc() if desc else lead.asc(), *ordering)
 
 
 # --- keyset pagination ---------------------------------------------------------------------------------

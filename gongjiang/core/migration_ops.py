@@ -46,3 +46,37 @@ class DropPatternIndexes(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return f"Drop the unused pattern indexes of {self.table} ({', '.join(self.columns)})"
+
+
+def copy_region_from(schema_editor: Any, *, table: str, column: str, key: str, source: str, source_column: str) -> None:
+    """Fill ``table.column`` from ``source.source_column`` of the row ``table.key`` points to, in one
+    set-based statement. On PostgreSQL the table's non-unique indexes are dropped for the statement and
+    built again once afterwards (an ``UPDATE`` of every row would otherwise add an entry to each of them
+    row by row); its unique indexes stay."""
+    qn = schema_editor.quote_name
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+                [qn(table)],
+            )
+            indexes = cursor.fetchall()
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {qn(name)}")
+            cursor.execute(
+                f"UPDATE {qn(table)} AS t SET {qn(column)} = s.{qn(source_column)} FROM {qn(source)} AS s "  # noqa: S608
+                f"WHERE s.id = t.{qn(key)} AND t.{qn(column)} IS DISTINCT FROM s.{qn(source_column)}"
+            )
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            cursor.execute(f"ANALYZE {qn(table)}")
+        else:
+            cursor.execute(
+                f"UPDATE {qn(table)} SET {qn(column)} = (SELECT s.{qn(source_column)} FROM {qn(source)} AS s "  # noqa: S608
+                f"WHERE s.id = {qn(table)}.{qn(key)})"
+            )

@@ -322,7 +322,7 @@ class Register:
         filterset = self.filterset(request.GET or None, queryset=qs) if self.filterset else None
         if filterset is not None and filterset.is_bound and filterset.is_valid():
             qs = filterset.qs
-        return qs.order_by(*self.ordering), filterset
+        return listing.scope_ordered(qs, request.user, self.ordering), filterset
 
     def export(self, request: HttpRequest, fmt: str) -> HttpResponse:
         """The filtered list as CSV or XLSX, the table's columns as the page renders them (personal data

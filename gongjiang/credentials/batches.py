@@ -41,6 +41,7 @@ from gongjiang.credentials.models import (
     CertificateSource,
 )
 from gongjiang.registry.models import Organisation
+from gongjiang.registry.regions import person_regions
 
 MAX_SERIAL = 999_999
 ROOT_TYPE = "CertificateBatchRoot"
@@ -164,11 +165,15 @@ def batch_issue(
     batch.signature = multibase_encode(signer.sign(message))
     batch.save(update_fields=["code", "signature"])
     now = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    # Each certificate carries its holder's residence region (the copy its scope reads).
+    holders = person_regions(frame["person_id"]).rename({"region_code": "holder_region"})
+    frame = frame.join(holders, on="person_id", how="left", maintain_order="left")
     copy_frame(
         Certificate,
         frame.select(
             "number",
             "person_id",
+            pl.col("holder_region").fill_null("").alias("region_code"),
             "occupation_id",
             "level_id",
             pl.lit(issuer.pk if issuer else None, dtype=pl.Int64).alias("issuer_id"),

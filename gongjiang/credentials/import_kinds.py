@@ -226,6 +226,7 @@ def prepare_certificates(v: Validation, ctx: Context) -> Prepared:
         return rows.select(
             pl.col("cert_number").alias("number"),
             "person_id",
+            pl.col("person_region").alias("region_code"),  # the holder's, which the certificate's scope reads
             "occupation_id",
             "level_id",
             "issuer_id",

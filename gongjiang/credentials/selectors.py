@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.http import HttpRequest
 
-from gongjiang.core.listing import ListCount, list_count
+from gongjiang.core.listing import ListCount, list_count, scope_ordered
 from gongjiang.core.scope import can, restrict
 from gongjiang.credentials.models import Certificate
 from gongjiang.reference.regions import scope_prefix
@@ -26,9 +26,9 @@ def overview_counts(user: Any) -> dict[str, ListCount | None]:
         "high_skilled": None,
     }
     if can(user, "view", Person):
-        out["persons"] = list_count(restrict(Person.objects.all(), user))
+        out["persons"] = list_count(scope_ordered(restrict(Person.objects.all(), user), user, ["-pk"]))
     if can(user, "view", Organisation):
-        out["organisations"] = list_count(restrict(Organisation.objects.all(), user))
+        out["organisations"] = list_count(scope_ordered(restrict(Organisation.objects.all(), user), user, ["-pk"]))
     return out
 
 
@@ -39,8 +39,8 @@ def certificate_counts(user: Any) -> dict[str, ListCount | None]:
         return {"certificates": None, "high_skilled": None}
     certs = restrict(Certificate.objects.filter(status="valid"), user)
     return {
-        "certificates": list_count(certs),
-        "high_skilled": list_count(certs.filter(level__high_skilled=True)),
+        "certificates": list_count(scope_ordered(certs, user, ["-pk"])),
+        "high_skilled": list_count(scope_ordered(certs.filter(level__high_skilled=True), user, ["-pk"])),
     }
 
 

@@ -29,10 +29,8 @@ class CertificateRegister(Register):
     create_form = CertificateIssueForm
     detail_template = "credentials/certificate_detail.html"
     export_kind = "certificates"
-    # By holder, newest holder first, and a holder's certificates newest first: a region's certificates are
-    # found through its holders (the scope is the holder's residence), whose index is in id order, so a
-    # page of a city's list reads 50 holders' certificates, not every newer certificate of the province.
-    ordering = ("-person_id", "-id")
+    # Newest first, the default: a region's certificates are read from the (region, id) and (city, id)
+    # indexes of the holder's region copied onto each certificate (core.listing.scope_ordered).
     add_label = _("Issue a certificate")
     created_message = _("The certificate was issued.")
     steps = (

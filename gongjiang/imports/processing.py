@@ -202,6 +202,8 @@ def _plan_and_write(
         updates = prepared.build_updates(changed)
         _record_updates(model, updates, prepared.update_fields, related=spec.related)
         update_frame(model, updates)
+        if prepared.after_updates is not None:
+            prepared.after_updates(updates)
     say("writing", 1.0)
 
 

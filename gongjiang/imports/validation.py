@@ -219,3 +219,6 @@ class Prepared:
     # New rows are written in this column's order: a unique index on it then grows by appending.
     create_order: str | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    # Called with the written updates (their ``id`` and update fields) in the same transaction: to bring
+    # along what is kept from the updated rows elsewhere (a moved person's copied region).
+    after_updates: Callable[[pl.DataFrame], Any] | None = None

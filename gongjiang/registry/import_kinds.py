@@ -23,6 +23,7 @@ from gongjiang.registry.import_columns import (
     PERSON_COLUMNS,
 )
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, OrganisationKind, Person
+from gongjiang.registry.regions import organisations_moved, persons_moved
 
 # ------------------------------------------------------------------------------------------------
 # persons
@@ -132,6 +133,7 @@ def prepare_persons(v: Validation, ctx: Context) -> Prepared:
         build_updates=updates,
         region_col="residence_region_code",
         create_order="id_index",
+        after_updates=lambda rows: persons_moved(rows["id"]),
     )
 
 
@@ -257,6 +259,7 @@ def prepare_organisations(v: Validation, ctx: Context) -> Prepared:
         build_creates=creates,
         build_updates=updates,
         region_col="region_code",
+        after_updates=lambda rows: organisations_moved(rows["id"]),
     )
 
 
@@ -359,6 +362,7 @@ def prepare_employment(v: Validation, ctx: Context) -> Prepared:
         return rows.select(
             "person_id",
             "organisation_id",
+            pl.col("org_region").alias("region_code"),  # the employer's, which the employment's scope reads
             pl.col("start_date").alias("start"),
             pl.col("end_date").alias("end"),
             "occupation_id",

@@ -18,6 +18,7 @@ from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_
 from gongjiang.reference.models import Occupation
 from gongjiang.reference.selectors import industry_for, validate_region_code
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
+from gongjiang.registry.regions import organisations_moved, persons_moved
 
 
 def _phone(value: str) -> str:
@@ -113,6 +114,8 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
             setattr(person, f, validate_region_code(changes[f], field=f))
     person.full_clean()
     person.save()
+    if person.residence_region_code != old.residence_region_code:
+        persons_moved([person.pk])  # the copies of the residence region on the person's records
     record_change(action="update", instance=person, before=before, old=old)
     return person
 
@@ -180,8 +183,11 @@ def organisation_update(*, actor: Any, organisation: Organisation, **changes: An
             raise ValidationError({"industry": _("Unknown industry code %(c)s (GB/T 4754-2017).") % {"c": code}})
     if "self_evaluation" in changes:
         org.self_evaluation = bool(changes["self_evaluation"])
+    moved = org.region_code != before.get("region_code", org.region_code)
     org.full_clean()
     org.save()
+    if moved:
+        organisations_moved([org.pk])  # the copies of the employer's region on its employments
     record_change(action="update", instance=org, before=before)
     return org
 
@@ -207,7 +213,14 @@ def employment_create(
         raise ValidationError({"start": _("The start date is before the person was born.")})
     if end is not None and end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
-    job = Employment(person=person, organisation=organisation, start=start, end=end, occupation=occupation)
+    job = Employment(
+        person=person,
+        organisation=organisation,
+        region_code=organisation.region_code,
+        start=start,
+        end=end,
+        occupation=occupation,
+    )
     authorize(actor, "add", job)
     job.full_clean()
     job.save()

@@ -105,6 +105,7 @@ def _load_cities(
                 frames["employments"] = frames["employments"].filter(~pl.col("person_id").is_in(drop))
                 frames["certificates"] = frames["certificates"].filter(~pl.col("person_id").is_in(drop))
             _check_references(frames, ctx)
+            _copy_regions(frames)
             timed(f"{city.code}: loading")
             # References are checked in the frames. On SQLite persons go last: their ciphertexts are
             # computed while the other tables load. PostgreSQL checks a first load's foreign keys
@@ -130,6 +131,19 @@ def _load_cities(
             totals[key] += frames[key].height
         ids_at = _next_ids()
         timed(f"{city.code}: {frames['persons'].height} persons, {frames['certificates'].height} certificates")
+
+
+def _copy_regions(frames: dict[str, pl.DataFrame]) -> None:
+    """The regions the scopes read from the row itself: the holder's residence on each certificate, the
+    employer's region on each employment (as the services write them)."""
+    holders = frames["persons"].select(
+        pl.col("id").alias("person_id"), pl.col("residence_region_code").alias("region_code")
+    )
+    frames["certificates"] = frames["certificates"].join(holders, on="person_id", how="left", maintain_order="left")
+    employers = frames["organisations"].select(pl.col("id").alias("organisation_id"), "region_code")
+    frames["employments"] = frames["employments"].join(
+        employers, on="organisation_id", how="left", maintain_order="left"
+    )
 
 
 @contextlib.contextmanager

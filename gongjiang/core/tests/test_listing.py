@@ -157,7 +157,7 @@ def test_home_reads_skilled_workers_from_the_rollup(persons, make_certificate, m
     assert 'id="kpi-persons">11<' in page
 
 
-def test_certificates_go_by_holder_and_on_by_key(small_pages, persons, make_certificate, make_user, client) -> None:  # type: ignore[no-untyped-def]
+def test_certificates_newest_first_and_on_by_key(small_pages, persons, make_certificate, make_user, client) -> None:  # type: ignore[no-untyped-def]
     import datetime
 
     certs = [make_certificate(p, issue_date=datetime.date(2024, 1, 1 + i % 20)) for i, p in enumerate(persons * 2)]
@@ -168,4 +168,39 @@ def test_certificates_go_by_holder_and_on_by_key(small_pages, persons, make_cert
         ids += list(dict.fromkeys(int(i) for i in re.findall(r'href="/credentials/certificates/(\d+)/"', body)))
         found = re.search(r'href="\?([^"]*)" id="pager-next"', body)
         url = "/credentials/certificates/?" + found.group(1).replace("&amp;", "&") if found else ""
-    assert ids == [c.pk for c in sorted(certs, key=lambda c: (c.person_id, c.pk), reverse=True)]
+    assert ids == [c.pk for c in sorted(certs, key=lambda c: c.pk, reverse=True)]
+
+
+def test_region_lists_are_led_by_the_region_key_of_their_index(persons, make_certificate, make_user) -> None:  # type: ignore[no-untyped-def]
+    """A district's and a city's default list (newest first) is ordered by the region key its scope holds
+    constant and then the id, which only the (code, id) and (city, id) indexes give; the rows are the same
+    as by id alone. The province and sorted lists keep their order."""
+    from gongjiang.core.listing import scope_ordered
+    from gongjiang.core.scope import restrict
+    from gongjiang.credentials.models import Certificate
+    from gongjiang.registry.models import Person
+
+    for p in persons:
+        make_certificate(p)
+    city, district, province = (
+        make_user("o-city", region_code="320500"),
+        make_user("o-district", region_code="320582"),
+        make_user("o-province", region_code="320000"),
+    )
+    for model in (Person, Certificate):
+        for user in (city, district, province):
+            plain = list(restrict(model.objects.all(), user).order_by("-pk").values_list("pk", flat=True))
+            led = scope_ordered(restrict(model.objects.all(), user), user, ["-pk"])
+            assert list(led.values_list("pk", flat=True)) == plain
+            sql = str(led.query).upper()
+            order = sql.rsplit("ORDER BY", 1)[1]
+            if user is city:
+                assert "SUBSTR" in order and order.index("SUBSTR") < order.index('"ID"')
+            elif user is district:
+                assert "REGION_CODE" in order and order.index("REGION_CODE") < order.index('"ID"')
+            else:
+                assert "REGION_CODE" not in order and "SUBSTR" not in order
+        sorted_by_name = scope_ordered(
+            restrict(model.objects.all(), city), city, ["-issue_date" if model is Certificate else "name", "-pk"]
+        )
+        assert "SUBSTR" not in str(sorted_by_name.query).upper().rsplit("ORDER BY", 1)[1]

@@ -343,6 +343,7 @@ def _certificate_frame(person_id: int, number: str):  # type: ignore[no-untyped-
         {
             "number": [number],
             "person_id": [person_id],
+            "region_code": ["320582"],
             "occupation_id": [occupation.pk],
             "level_id": [level.pk],
             "issue_date": ["2024-05-01"],
