@@ -23,8 +23,12 @@ Method (the notice of method quotes this):
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
   × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
-  relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
-  components a new complement changed are audited again. The audit covers the occupation × level ×
+  relation has its ranges in closed form (no solver). In the others, constraint propagation proves most
+  narrowed values without a solver, a few programs per component (the sum of the undecided values
+  maximised with each capped at its protection bound, or minimised) prove most values protected by a
+  feasible point beyond their bounds, and one program per value decides the rest. Between rounds only the
+  components a new complement changed are audited again, and in them only the values not yet proven
+  protected (withholding more cells keeps every feasible point feasible). The audit covers the occupation × level ×
   region tables linked through their minor groups, and industry × level group × region tables; the
   grand totals linking the two families are not published.
 """
