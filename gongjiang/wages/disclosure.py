@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import block_diag, csr_matrix
 
 REASON_LABELS: dict[str, str] = {
     "few_enterprises": "Fewer enterprises in the cell than the minimum.",
@@ -580,8 +580,23 @@ def _decide(
             certify(x)
             if int(undecided.sum()) == before:
                 break
+    # Exact bounds of values already proven narrowed: copies of the component stacked in one program
+    # (their points prove nothing new).
+    copies = max(1, 20_000 // max(n, 1))
+    for start in range(0, len(exact), copies):
+        part = exact[start : start + copies]
+        big = block_diag([A] * len(part), format="csr")
+        cvec = np.zeros(n * len(part))
+        for k, (j, direction) in enumerate(part):
+            cvec[k * n + j] = -1.0 if direction == 1 else 1.0
+        x = _lp_x(cvec, big, np.tile(b, len(part)), None)
+        if x is None:
+            raise RuntimeError("audit: a value proven narrowed is unbounded in its program")
+        for k, (j, direction) in enumerate(part):
+            bound = float(x[k * n + j])
+            narrowed.append((j, float("nan"), bound) if direction == 1 else (j, bound, float("nan")))
     left = [(int(j), 1) for j in np.flatnonzero(up)] + [(int(j), -1) for j in np.flatnonzero(down)]
-    for t, direction in left + exact:
+    for t, direction in left:
         j = int(t)
         if (direction == 1 and ok_up[j]) or (direction == -1 and ok_dn[j]):
             continue  # proven by an earlier program's point
@@ -593,12 +608,9 @@ def _decide(
             up[j] = False
             continue
         certify(x)
-        # A value propagation proved narrowed is reported with the program's bound even where the
-        # solver's tolerances put it a hair beyond the protection bound.
-        proven = (j, direction) in exact
-        if direction == 1 and (proven or x[j] < need_hi[j] - tol[j]):
+        if direction == 1 and x[j] < need_hi[j] - tol[j]:
             narrowed.append((j, float("nan"), float(x[j])))
-        elif direction == -1 and (proven or x[j] > need_lo[j] + tol[j]):
+        elif direction == -1 and x[j] > need_lo[j] + tol[j]:
             narrowed.append((j, float(x[j]), float("nan")))
     return narrowed, ok_up, ok_dn
 
