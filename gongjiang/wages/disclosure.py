@@ -24,11 +24,15 @@ Method (the notice of method quotes this):
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
   × (1 ± p/100). The withheld cells split into components linked by relations; a component of a single
-  relation has its ranges in closed form (no solver), the others are solved, and between rounds only the
-  components a new complement changed are audited again. The audit covers the occupation × level ×
-  region tables linked through their minor groups, and the industry × level group × region tables
-  linked through their all-industry margins; the grand totals linking the two families are not
-  published.
+  relation has its ranges in closed form (no solver). In the others, constraint propagation proves most
+  narrowed values without a solver, a few programs per component (the sum of the undecided values
+  maximised with each capped at its protection bound, or minimised) prove most values protected by a
+  feasible point beyond their bounds, and one program per value decides the rest. Between rounds only the
+  components a new complement changed are audited again, and in them only the values not yet proven
+  protected (withholding more cells keeps every feasible point feasible). The audit covers the
+  occupation × level × region tables linked through their minor groups, and the industry × level group ×
+  region tables linked through their all-industry margins; the grand totals linking the two families are
+  not published.
 """
 
 from __future__ import annotations
@@ -352,9 +356,6 @@ def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) ->
     return np.asarray(res.x)
 
 
-Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
-
-
 def single_equation_ranges(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
     """The exact range of every y_j subject to Σ a_j y_j = b, y ≥ 0 (a_j = ±1, the system feasible),
     without a solver: the rest Σ_{i≠j} a_i y_i takes every value from −∞ (or 0 when no other coefficient
@@ -376,6 +377,59 @@ def single_equation_ranges(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndar
     return lo, hi
 
 
+def propagated_ranges(A: csr_matrix, b: np.ndarray, sweeps: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Outer bounds of every y_j subject to A y = b, y ≥ 0 (coefficients ±1), by constraint propagation:
+    each relation bounds each of its unknowns by the bounds of the others (``single_equation_ranges`` from
+    the current bounds instead of from [0, ∞)), all relations at once, for a number of sweeps or until
+    nothing moves. Every sweep keeps the bounds valid (each feasible y stays within them), so a bound that
+    does not reach a protection interval proves the value narrowed, without a solver; the bounds need not
+    be the tightest (the linear programs decide what they leave)."""
+    A = csr_matrix(A)
+    m, n = A.shape
+    rows = np.repeat(np.arange(m), np.diff(A.indptr))
+    cols = A.indices
+    a = A.data.astype(float)
+    pos = a > 0
+    br = np.asarray(b, dtype=float)[rows]
+    lo = np.zeros(n)
+    hi = np.full(n, np.inf)
+    slack = 1e-9 * max(1.0, float(np.abs(br).max(initial=0.0)))
+    for _sweep in range(sweeps):
+        cmin = np.where(pos, a * lo[cols], a * hi[cols])  # the entry's least contribution a·y
+        cmax = np.where(pos, a * hi[cols], a * lo[cols])
+        min_inf = np.isinf(cmin)
+        max_inf = np.isinf(cmax)
+        smin = np.bincount(rows, weights=np.where(min_inf, 0.0, cmin), minlength=m)[rows]
+        smax = np.bincount(rows, weights=np.where(max_inf, 0.0, cmax), minlength=m)[rows]
+        nmin = np.bincount(rows, weights=min_inf.astype(float), minlength=m)[rows] - min_inf
+        nmax = np.bincount(rows, weights=max_inf.astype(float), minlength=m)[rows] - max_inf
+        rest_min = np.where(nmin > 0, -np.inf, smin - np.where(min_inf, 0.0, cmin))
+        rest_max = np.where(nmax > 0, np.inf, smax - np.where(max_inf, 0.0, cmax))
+        # a·y_j = b − rest, the rest within [rest_min, rest_max]
+        # Each derived bound is loosened by ``slack``: the known sums carry rounding errors, so the
+        # relations may be inconsistent at the last digits, which sweeps would otherwise compound.
+        e_lo = np.where(pos, br - rest_max, rest_min - br) - slack
+        e_hi = np.where(pos, br - rest_min, rest_max - br) + slack
+        new_lo = lo.copy()
+        new_hi = hi.copy()
+        np.maximum.at(new_lo, cols, e_lo)
+        np.minimum.at(new_hi, cols, e_hi)
+        finite = np.isfinite(hi)
+        moved = (
+            (new_lo - lo).max(initial=0.0) > slack
+            or bool((np.isfinite(new_hi) != finite).any())
+            or ((hi[finite] - new_hi[finite]).max(initial=0.0) > slack)
+        )
+        lo, hi = new_lo, new_hi
+        if not moved:
+            break
+    return lo, hi
+
+
+Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
+Certified = set[tuple[int, int, int, int]]  # block, variable, value index, direction (1 upward, -1 downward)
+
+
 def _audit(
     blocks: list[_Block],
     unknowns: list[np.ndarray],
@@ -384,13 +438,21 @@ def _audit(
     *,
     closed_forms: bool = True,
     cache: dict[tuple[int, tuple[int, ...]], list[Finding]] | None = None,
+    certified: Certified | None = None,
+    exact_bounds: bool = True,
 ) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
-    A component of a single relation has its ranges in closed form (``single_equation_ranges``). The
-    other components are independent, so one linear program over all of them at once yields a feasible
-    point of each: targets that reach their protection bound there are proven protected (certificates),
-    the rest are decided one by one (copies of their component stacked in one program).
+    A component of a single relation has its ranges in closed form (``single_equation_ranges``). In the
+    others, constraint propagation (``propagated_ranges``) proves most narrowed values without a solver;
+    the rest are decided by linear programs per component (``_decide``), few of which look at one target.
+
+    ``certified`` holds the (block, variable, value, direction) already proven to reach their protection
+    bound; they are not looked at again, and those proven now are added. This is sound across calls
+    while the withheld cells only grow (as in ``protect``): a feasible point of the tables with fewer
+    unknowns, completed by the true values of the newly withheld cells, is feasible with more.
+    ``exact_bounds=False`` reports a value narrowed by propagation with its propagated bound (valid but
+    perhaps wider than the exact one) instead of solving for the exact bound.
     """
     comps = [c for c in _components(blocks, unknowns, only) if only is None or c.block in only]
     if cache is not None:
@@ -398,117 +460,166 @@ def _audit(
         # known sums, hence the same findings.
         known = [c for c in comps if (c.block, tuple(c.variables)) in cache]
         fresh = [c for c in comps if (c.block, tuple(c.variables)) not in cache]
-        new = _audit_components(blocks, fresh, pct, closed_forms)
+        new = _audit_components(blocks, fresh, pct, closed_forms, certified, exact_bounds)
         owner = {(c.block, v): (c.block, tuple(c.variables)) for c in fresh for v in c.variables}
         for c in fresh:
             cache[(c.block, tuple(c.variables))] = []
         for f in new:
             cache[owner[(f[0], f[1])]].append(f)
         return [f for c in known for f in cache[(c.block, tuple(c.variables))]] + new
-    return _audit_components(blocks, comps, pct, closed_forms)
+    return _audit_components(blocks, comps, pct, closed_forms, certified, exact_bounds)
 
 
-def _audit_components(blocks: list[_Block], comps: list[_Component], pct: float, closed_forms: bool) -> list[Finding]:
+def _audit_components(
+    blocks: list[_Block],
+    comps: list[_Component],
+    pct: float,
+    closed_forms: bool,
+    certified: Certified | None = None,
+    exact_bounds: bool = True,
+) -> list[Finding]:
     found: list[Finding] = []
-    if closed_forms:
-        multi: list[_Component] = []
-        for c in comps:
-            if c.A.shape[0] != 1:
-                multi.append(c)
-                continue
-            a = c.A.toarray()[0]
-            for vi in range(2):
+    for c in comps:
+        block = blocks[c.block]
+        is_target = np.array([block.rows[v] >= 0 for v in c.variables])
+        single = closed_forms and c.A.shape[0] == 1
+        a = c.A.toarray()[0] if single else None
+        for vi in range(2):
+            x0 = block.values[c.variables, vi] / c.scale[vi]
+            need_hi, need_lo = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
+            tol = 1e-7 + 1e-6 * x0
+            up = is_target.copy()
+            dn = is_target & ~((need_lo <= tol) & (x0 <= tol))
+            if a is not None:
                 lo_r, hi_r = single_equation_ranges(a, float(c.b[vi][0]))
-                for j, v in enumerate(c.variables):
-                    if blocks[c.block].rows[v] < 0:
-                        continue
-                    x0 = float(blocks[c.block].values[v, vi]) / c.scale[vi]
-                    up, down = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
-                    eps = 1e-7 + 1e-6 * x0
-                    if hi_r[j] < up - eps:
-                        found.append((c.block, v, vi, float("nan"), float(hi_r[j]) * c.scale[vi]))
-                    if lo_r[j] > down + eps and not (down <= eps and x0 <= eps):
-                        found.append((c.block, v, vi, float(lo_r[j]) * c.scale[vi], float("nan")))
-        comps = multi
-    if not comps:
-        return found
-    A_all = block_diag([c.A for c in comps], format="csr")
-    targets = [(ci, j) for ci, c in enumerate(comps) for j, v in enumerate(c.variables) if blocks[c.block].rows[v] >= 0]
-    for vi in range(2):
-        b_all = np.concatenate([c.b[vi] for c in comps])
-        val = {
-            (ci, j): float(blocks[comps[ci].block].values[comps[ci].variables[j], vi]) / comps[ci].scale[vi]
-            for ci, j in targets
-        }
-        need_hi = {t: val[t] * (1 + pct / 100.0) for t in targets}
-        need_lo = {t: val[t] * (1 - pct / 100.0) for t in targets}
-        tol = {t: 1e-7 + 1e-6 * val[t] for t in targets}
-        for direction in (1, -1):
-            remaining = [t for t in targets if not (direction == -1 and need_lo[t] <= tol[t] and val[t] <= tol[t])]
-            first = True
-            while remaining:
-                # After the first program, only the components still holding undecided targets.
-                active = list(range(len(comps))) if first else sorted({ci for ci, _j in remaining})
-                first = False
-                at_comp = {
-                    ci: int(o)
-                    for ci, o in zip(active, np.cumsum([0] + [len(comps[ci].variables) for ci in active]), strict=False)
-                }
-                m = sum(len(comps[ci].variables) for ci in active)
-                A_act = A_all if len(active) == len(comps) else block_diag([comps[ci].A for ci in active], format="csr")
-                b_act = b_all if len(active) == len(comps) else np.concatenate([comps[ci].b[vi] for ci in active])
-                cvec = np.zeros(m)
-                ub = np.full(m, np.inf)
-                for ci, j in remaining:
-                    k = at_comp[ci] + j
-                    cvec[k] = -1.0 if direction == 1 else 1.0
-                    if direction == 1:
-                        ub[k] = need_hi[(ci, j)]
-                try:
-                    x = _lp_x(cvec, A_act, b_act, ub if direction == 1 else None)
-                except RuntimeError:  # numerically awkward with the caps: decide one by one below
-                    x = None
-                if x is None:
-                    break
-                if direction == 1:
-                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] >= need_hi[t] - tol[t]}
-                else:
-                    done = {t for t in remaining if x[at_comp[t[0]] + t[1]] <= need_lo[t] + tol[t]}
-                if not done:
-                    break
-                remaining = [t for t in remaining if t not in done]
-            # The rest one by one: copies of each target's component stacked in one program.
-            start = 0
-            while start < len(remaining):
-                part: list[tuple[int, int]] = []
-                size = 0
-                while start < len(remaining) and (
-                    not part or size + len(comps[remaining[start][0]].variables) <= 20_000
-                ):
-                    part.append(remaining[start])
-                    size += len(comps[remaining[start][0]].variables)
-                    start += 1
-                big = block_diag([comps[ci].A for ci, _j in part], format="csr")
-                bb = np.concatenate([comps[ci].b[vi] for ci, _j in part])
-                cvec = np.zeros(size)
-                at: list[int] = []
-                off = 0
-                for ci, j in part:
-                    at.append(off + j)
-                    cvec[off + j] = -1.0 if direction == 1 else 1.0
-                    off += len(comps[ci].variables)
-                x = _lp_x(cvec, big, bb, None)
-                for t, k in zip(part, at, strict=True):
-                    c = comps[t[0]]
-                    if direction == 1:
-                        hi = np.inf if x is None else float(x[k])
-                        if hi < need_hi[t] - tol[t]:
-                            found.append((c.block, c.variables[t[1]], vi, float("nan"), hi * c.scale[vi]))
-                    else:
-                        lo = 0.0 if x is None else float(x[k])
-                        if lo > need_lo[t] + tol[t]:
-                            found.append((c.block, c.variables[t[1]], vi, lo * c.scale[vi], float("nan")))
+                for j in np.flatnonzero(up & (hi_r < need_hi - tol)):
+                    found.append((c.block, c.variables[j], vi, float("nan"), float(hi_r[j]) * c.scale[vi]))
+                for j in np.flatnonzero(dn & (lo_r > need_lo + tol)):
+                    found.append((c.block, c.variables[j], vi, float(lo_r[j]) * c.scale[vi], float("nan")))
+                continue
+            if certified is not None:
+                up &= np.array([(c.block, v, vi, 1) not in certified for v in c.variables])
+                dn &= np.array([(c.block, v, vi, -1) not in certified for v in c.variables])
+            if not (up.any() or dn.any()):
+                continue
+            narrowed, ok_up, ok_dn = _decide(
+                c.A, c.b[vi], x0, up, dn, pct, propagate=closed_forms, exact_bounds=exact_bounds
+            )
+            for k, lo, hi in narrowed:
+                found.append((c.block, c.variables[k], vi, lo * c.scale[vi], hi * c.scale[vi]))
+            if certified is not None:
+                certified.update((c.block, c.variables[j], vi, 1) for j in np.flatnonzero(ok_up))
+                certified.update((c.block, c.variables[j], vi, -1) for j in np.flatnonzero(ok_dn))
     return found
+
+
+def _decide(
+    A: csr_matrix,
+    b: np.ndarray,
+    x0: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    pct: float,
+    *,
+    propagate: bool = True,
+    exact_bounds: bool = True,
+) -> tuple[list[tuple[int, float, float]], np.ndarray, np.ndarray]:
+    """Decide, for one component A y = b, y ≥ 0 (true point ``x0``), whether each unknown marked in ``up``
+    can reach x0 × (1 + p/100) and each marked in ``down`` can reach x0 × (1 − p/100).
+
+    1. Propagation (``propagated_ranges``) proves some values narrowed outright.
+    2. Batch programs: maximise the sum of the undecided upward targets, each capped at its protection
+       bound (so the program spreads the rise over them), until a program proves nothing new; then
+       minimise the sum of the undecided downward targets the same way. Every program's optimal point is
+       a feasible point of the tables, and every target it puts beyond its bound, in either direction, is
+       proven protected in that direction.
+    3. The targets left: one program each (maximise or minimise that value alone), its optimum the exact
+       bound; its point too proves the other targets it puts beyond their bounds.
+
+    Returns the narrowed values (index, lower or NaN, upper or NaN) and the masks of those proven protected
+    upward and downward."""
+    need_hi, need_lo = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
+    tol = 1e-7 + 1e-6 * x0
+    up, down = up.copy(), down.copy()
+    ok_up = up & (x0 >= need_hi - tol)  # zero cells: the true point reaches the bound
+    up &= ~ok_up
+    ok_dn = np.zeros_like(up)
+    narrowed: list[tuple[int, float, float]] = []
+    exact: list[tuple[int, int]] = []  # (index, direction) whose exact bound is to be solved for
+    if propagate:
+        lo_p, hi_p = propagated_ranges(A, b)
+        if (lo_p > x0 + tol).any() or (hi_p < x0 - tol).any():  # the true point must lie within
+            lo_p, hi_p = np.zeros(len(x0)), np.full(len(x0), np.inf)
+        for i in np.flatnonzero(up & (hi_p < need_hi - tol)):
+            if exact_bounds:
+                exact.append((int(i), 1))
+            else:
+                narrowed.append((int(i), float("nan"), float(hi_p[i])))
+            up[i] = False
+        for i in np.flatnonzero(down & (lo_p > need_lo + tol)):
+            if exact_bounds:
+                exact.append((int(i), -1))
+            else:
+                narrowed.append((int(i), float(lo_p[i]), float("nan")))
+            down[i] = False
+
+    def certify(x: np.ndarray) -> int:
+        new_up = up & (x >= need_hi - tol)
+        new_dn = down & (x <= need_lo + tol)
+        up[new_up] = False
+        down[new_dn] = False
+        ok_up[new_up] = True
+        ok_dn[new_dn] = True
+        return int(new_up.sum() + new_dn.sum())
+
+    n = A.shape[1]
+    for direction in (1, -1):
+        undecided = up if direction == 1 else down
+        while undecided.any():
+            before = int(undecided.sum())
+            cvec = np.where(undecided, -1.0 if direction == 1 else 1.0, 0.0)
+            try:
+                x = _lp_x(cvec, A, b, np.where(undecided, need_hi, np.inf) if direction == 1 else None)
+            except RuntimeError:  # numerically awkward with the caps: decided one by one below
+                break
+            if x is None:
+                break
+            certify(x)
+            if int(undecided.sum()) == before:
+                break
+    # Exact bounds of values already proven narrowed: copies of the component stacked in one program
+    # (their points prove nothing new).
+    copies = max(1, 20_000 // max(n, 1))
+    for start in range(0, len(exact), copies):
+        part = exact[start : start + copies]
+        big = block_diag([A] * len(part), format="csr")
+        cvec = np.zeros(n * len(part))
+        for k, (j, direction) in enumerate(part):
+            cvec[k * n + j] = -1.0 if direction == 1 else 1.0
+        x = _lp_x(cvec, big, np.tile(b, len(part)), None)
+        if x is None:
+            raise RuntimeError("audit: a value proven narrowed is unbounded in its program")
+        for k, (j, direction) in enumerate(part):
+            bound = float(x[k * n + j])
+            narrowed.append((j, float("nan"), bound) if direction == 1 else (j, bound, float("nan")))
+    left = [(int(j), 1) for j in np.flatnonzero(up)] + [(int(j), -1) for j in np.flatnonzero(down)]
+    for t, direction in left:
+        j = int(t)
+        if (direction == 1 and ok_up[j]) or (direction == -1 and ok_dn[j]):
+            continue  # proven by an earlier program's point
+        cvec = np.zeros(n)
+        cvec[j] = -1.0 if direction == 1 else 1.0
+        x = _lp_x(cvec, A, b, None)
+        if x is None:  # unbounded above
+            ok_up[j] = True
+            up[j] = False
+            continue
+        certify(x)
+        if direction == 1 and x[j] < need_hi[j] - tol[j]:
+            narrowed.append((j, float("nan"), float(x[j])))
+        elif direction == -1 and x[j] > need_lo[j] + tol[j]:
+            narrowed.append((j, float(x[j]), float("nan")))
+    return narrowed, ok_up, ok_dn
 
 
 def _unknowns(blocks: list[_Block], status: np.ndarray) -> list[np.ndarray]:
@@ -652,9 +763,14 @@ def protect(
         stuck: set[tuple[int, int]] = set()
         dirty: set[int] | None = None  # blocks are independent: re-audit only those just changed
         cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # and only their changed components
+        certified: Certified = set()  # proven protected: stays so as more cells are withheld
         for _round in range(10_000):
             unknowns = _unknowns(blocks, status)
-            found = [f for f in _audit(blocks, unknowns, pct, dirty, cache=cache) if (f[0], f[1]) not in stuck]
+            found = [
+                f
+                for f in _audit(blocks, unknowns, pct, dirty, cache=cache, certified=certified, exact_bounds=False)
+                if (f[0], f[1]) not in stuck
+            ]
             if progress:
                 progress("audit", 1.0 - len({f[0] for f in found}) / max(1, len(blocks)))
             if not found:

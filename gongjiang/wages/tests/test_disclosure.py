@@ -282,3 +282,35 @@ def test_the_closed_form_audit_agrees_with_the_linear_programs_on_random_pattern
         for f in fast:
             assert np.allclose(f[3:], bounds[key(f)], rtol=1e-6, atol=1e-6, equal_nan=True)
     assert single > 0  # the closed form was used
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_propagated_bounds_contain_every_linear_program_range(seed: int) -> None:
+    """Propagation gives outer bounds: never inside the exact range from the solver, on the components of
+    random withholding patterns (several relations each)."""
+    from scipy.optimize import linprog
+
+    survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
+    e = est.estimate_edition(survey.employees, survey.sample, survey.frame, region_code="320500", replicates=0)
+    blocks = dc._blocks(e.cells)
+    rng = np.random.default_rng(seed)
+    status = np.where(rng.random(e.cells.height) < 0.3, "suppressed_primary", "published").astype(object)
+    comps = [c for c in dc._components(blocks, dc._unknowns(blocks, status)) if c.A.shape[0] > 1]
+    assert comps
+    checked = tight = 0
+    for c in comps[:6]:
+        lo, hi = dc.propagated_ranges(c.A, c.b[0])
+        n = c.A.shape[1]
+        for j in rng.choice(n, size=min(n, 8), replace=False):
+            cv = np.zeros(n)
+            cv[j] = 1.0
+            res_lo = linprog(cv, A_eq=c.A, b_eq=c.b[0], bounds=(0, None), method="highs")
+            res_hi = linprog(-cv, A_eq=c.A, b_eq=c.b[0], bounds=(0, None), method="highs")
+            assert lo[j] <= res_lo.x[j] + 1e-7
+            if res_hi.status == 3:
+                assert hi[j] == np.inf
+            else:
+                assert hi[j] >= res_hi.x[j] - 1e-7
+                tight += bool(hi[j] < np.inf)
+            checked += 1
+    assert checked > 10 and tight > 0  # some finite bounds were found and checked
