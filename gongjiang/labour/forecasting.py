@@ -251,8 +251,28 @@ def _lag(a: np.ndarray, k: int) -> np.ndarray:
 _CANDIDATES = [(p, q, c) for p in range(3) for q in range(3) for c in (True, False)]
 
 
+def _solve(g: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Batched normal equations; where a batch holds a singular system, the pseudo-inverse's least-norm
+    answer for every member (the same answer wherever the system is regular)."""
+    try:
+        return np.linalg.solve(g, rhs)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(g) @ rhs
+
+
 def _arima_origin(x: np.ndarray, start: np.ndarray, o: int, horizon: int) -> np.ndarray:
-    """Automatic ARIMA fitted on x[:, :o] (from each series' start), forecasts (n, horizon)."""
+    """Automatic ARIMA fitted on x[:, :o] (from each series' start), forecasts (n, horizon).
+
+    Each series is fitted on its own scale (divided by its largest absolute value): the estimates, the
+    AICc choice and the forecasts are equivariant under scaling, and the small ridge that keeps the
+    normal equations regular then means the same for a district's hundreds and a province's millions."""
+    valid = np.arange(o)[None, :] >= start[:, None]
+    scale = np.where(valid, np.abs(np.nan_to_num(x[:, :o])), 0.0).max(axis=1, initial=0.0)
+    scale = np.where(scale > 0, scale, 1.0)
+    return _arima_scaled(x[:, :o] / scale[:, None], start, o, horizon) * scale[:, None]
+
+
+def _arima_scaled(x: np.ndarray, start: np.ndarray, o: int, horizon: int) -> np.ndarray:
     n, _ = x.shape
     xs = x[:, :o]
     t = np.arange(o)[None, :]
@@ -277,7 +297,7 @@ def _arima_origin(x: np.ndarray, start: np.ndarray, o: int, horizon: int) -> np.
         z1 = np.stack([np.ones_like(w)] + [_lag(w, k) for k in range(1, AR_LONG + 1)], axis=2)
         z1 = z1 * r1m[:, :, None]
         g1 = np.einsum("ntk,ntl->nkl", z1, z1) + 1e-9 * np.eye(AR_LONG + 1)
-        b1 = np.linalg.solve(g1, np.einsum("ntk,nt->nk", z1, w * r1m)[:, :, None])[:, :, 0]
+        b1 = _solve(g1, np.einsum("ntk,nt->nk", z1, w * r1m)[:, :, None])[:, :, 0]
         ehat = np.where(r1m, w - np.einsum("ntk,nk->nt", z1, b1), 0.0)
         # stage 2: all candidates from one cross-product matrix
         r2 = (t >= (first + AR_LONG + 2)[:, None]) & (t < o)
@@ -298,7 +318,7 @@ def _arima_origin(x: np.ndarray, start: np.ndarray, o: int, horizon: int) -> np.
                 beta = np.zeros((n, 0))
             else:
                 g = gram[:, idx][:, :, idx] + 1e-9 * np.eye(k)
-                beta = np.linalg.solve(g, zy[:, idx][:, :, None])[:, :, 0]
+                beta = _solve(g, zy[:, idx][:, :, None])[:, :, 0]
                 sse = yy - (beta * zy[:, idx]).sum(axis=1)
             full = np.zeros((n, 5))
             full[:, idx] = beta

@@ -29,7 +29,7 @@ PLACEHOLDER_RE = re.compile(
     r"|\{\w*\}"
 )
 _STRING = r"(\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
-GETTEXT_CALL_RE = re.compile(r"(?<![\w.])(?:_|_l|gettext|gettext_lazy|gettext_noop)\(\s*" + _STRING + r"\s*[,)]")
+GETTEXT_NAMES = {"_", "_l", "gettext", "gettext_lazy", "gettext_noop"}
 TRANSLATE_TAG_RE = re.compile(r"\{%\s*(?:translate|trans)\s+" + _STRING)
 
 
@@ -48,15 +48,23 @@ def source_files(suffix: str) -> list[Path]:
 def extracted_msgids() -> dict[str, str]:
     """Literal msgids found in the package's Python files and templates, each with where it was found."""
     found: dict[str, str] = {}
-    for path in source_files(".py") + source_files(".html"):
+    for path in source_files(".py"):
+        # Parsed, so that a message written as adjacent literals over several lines is found whole.
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in GETTEXT_NAMES
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.setdefault(node.args[0].value, f"{path.relative_to(PACKAGE_DIR)}:{node.lineno}")
+    for path in source_files(".html"):
         text = path.read_text(encoding="utf-8")
-        patterns = [GETTEXT_CALL_RE] + ([TRANSLATE_TAG_RE] if path.suffix == ".html" else [])
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                literal = match.group(1)
-                msgid = ast.literal_eval(literal) if path.suffix == ".py" else literal[1:-1]
-                line = text.count("\n", 0, match.start()) + 1
-                found.setdefault(msgid, f"{path.relative_to(PACKAGE_DIR)}:{line}")
+        for match in TRANSLATE_TAG_RE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.setdefault(match.group(1)[1:-1], f"{path.relative_to(PACKAGE_DIR)}:{line}")
     return found
 
 

@@ -219,3 +219,24 @@ def test_reconciled_panel_forecasts_of_a_crossed_hierarchy_sum_exactly():
     np.testing.assert_allclose(s @ rec[fc.bottom_rows(s)], rec, atol=1e-8)
     whole = fc.round_coherent(rec, s)
     assert (s.astype(np.int64) @ whole[fc.bottom_rows(s)] == whole).all()
+
+
+def test_series_in_millions_forecast_like_their_scaled_copies() -> None:
+    """A province's headcounts (millions, constant or straight) made the ARIMA's normal equations singular
+    at that scale; each series is now fitted on its own scale, so millions forecast as their copy in ones."""
+    y = np.vstack(
+        [
+            np.full(10, 2.6e7),
+            np.arange(10) * 3e5 + 1e6,
+            np.random.default_rng(0).normal(5e6, 1e4, 10),
+        ]
+    )
+    big = fc.forecast_panel(y, 3)
+    assert np.isfinite(big.mean).all()
+    np.testing.assert_allclose(big.mean[:2], fc.forecast_panel(y[:2] / 1e6, 3).mean * 1e6, rtol=1e-9)
+    rng = np.random.default_rng(1)
+    x = np.cumsum(rng.normal(1, 2, (50, 20)), axis=1) + 100
+    start = np.zeros(50, dtype=int)
+    np.testing.assert_allclose(
+        fc._arima_origin(x * 1e6, start, 20, 3), fc._arima_origin(x, start, 20, 3) * 1e6, rtol=1e-9
+    )
