@@ -21,7 +21,7 @@ class CredentialsConfig(AppConfig):
         organisation = Panel("credentials/_organisation_certificates.html", selectors.organisation_certificates)
         register_panel("registry.Person", person)
         register_panel("registry.Organisation", organisation)
-        from gongjiang.credentials.services import certificate_regions_follow
+        from gongjiang.credentials.regions import certificates_follow_holders
         from gongjiang.registry.regions import follow_persons
 
-        follow_persons(certificate_regions_follow)
+        follow_persons(certificates_follow_holders)

@@ -18,7 +18,6 @@ from gongjiang.credentials.models import Certificate, CertificateSource, Certifi
 from gongjiang.credentials.numbers import check_number_against
 from gongjiang.reference.models import Occupation, SkillLevel
 from gongjiang.registry.models import Organisation, Person
-from gongjiang.registry.regions import copy_region
 
 
 @transaction.atomic
@@ -118,16 +117,3 @@ def certificate_revoke(
     cert.save()
     record_change(action="update", instance=cert, before=before)
     return cert
-
-
-def certificate_regions_follow(person_ids: list[int]) -> int:
-    """The certificates of these persons take their holder's current residence region (the copy their
-    scope reads); called by the registry when persons move, inside its transaction. Rows changed."""
-    return copy_region(
-        model=Certificate,
-        column="region_code",
-        key="person_id",
-        source=Person,
-        source_column="residence_region_code",
-        ids=person_ids,
-    )

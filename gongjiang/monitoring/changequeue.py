@@ -39,7 +39,10 @@ BATCH = 5000
 
 def relevant(change: Change) -> bool:
     """Whether ``change`` can move a fact: an employer matters only through its industry, so only its
-    updates are queued."""
+    updates are queued; a region copied onto rows (``registry.regions.copy_region``) is no field the
+    rollup reads (it follows the person's or the employer's own change, which is queued)."""
+    if change.detail and "copied" in change.detail:
+        return False
     return change.model in KEPT and (change.model != ORGANISATION_MODEL or change.action == "update")
 
 
