@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import ExtractYear, Substr
 
 from gongjiang.credentials.models import Certificate
 from gongjiang.labour.models import DemandPost, Programme, SurveyLine
@@ -126,44 +128,69 @@ def _cube(frame: pl.DataFrame, bottom: list[str], years: list[int], value: str) 
     return out
 
 
-def _employment_frame(bottom: list[str], first_year: int, cutoff_year: int) -> pl.DataFrame:
-    rows = list(
-        Employment.objects.filter(organisation__region_code__in=bottom, occupation__isnull=False)
-        .filter(start__lte=datetime.date(cutoff_year, 12, 31))
-        .filter(Q(end__isnull=True) | Q(end__gt=datetime.date(first_year, 12, 31)))
-        .values_list(
-            "person_id",
-            "organisation__region_code",
-            "occupation__code",
-            "start",
-            "end",
-            "person__birth_date",
-            "person__sex",
+def _in(values: list[str]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _active_counts(bottom: list[str], years: list[int], cutoff_year: int) -> tuple[list[tuple], list[tuple]]:
+    """Counted in the database: persons employed at the end of each year by (year, employer's district,
+    group), each person once by their latest started record active then (ties by the later record), and
+    of those employed at the end of ``cutoff_year`` the (district, group, birth year, birth month, sex)
+    with their number. Portable SQL (window functions: PostgreSQL, SQLite ≥ 3.25)."""
+    from gongjiang.reference.models import Occupation
+    from gongjiang.registry.models import Organisation, Person
+
+    if not years or not bottom:
+        return [], []
+    pg = connection.vendor == "postgresql"
+    day = "CAST(%s AS date)" if pg else "%s"
+    if pg:
+        birth_year, birth_month = (
+            "CAST(EXTRACT(YEAR FROM p.birth_date) AS integer)",
+            "CAST(EXTRACT(MONTH FROM p.birth_date) AS integer)",
         )
-    )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "person": pl.Int64,
-            "region": pl.Utf8,
-            "code": pl.Utf8,
-            "start": pl.Date,
-            "end": pl.Date,
-            "birth": pl.Date,
-            "sex": pl.Utf8,
-        },
-        orient="row",
-    ).with_columns(pl.col("code").str.slice(0, 1).alias("group"))
-
-
-def _active_at(frame: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Persons employed at the end of ``year`` (their latest started record)."""
-    day = datetime.date(year, 12, 31)
-    return (
-        frame.filter((pl.col("start") <= day) & (pl.col("end").is_null() | (pl.col("end") > day)))
-        .sort("start", descending=True)
-        .unique("person", keep="first")
-    )
+    else:
+        birth_year, birth_month = (
+            "CAST(strftime('%%Y', p.birth_date) AS integer)",
+            "CAST(strftime('%%m', p.birth_date) AS integer)",
+        )
+    ends = [datetime.date(y, 12, 31).isoformat() for y in years]
+    calendar = " UNION ALL ".join(f"SELECT CAST(%s AS integer) AS y, {day} AS d" for _ in years)
+    calendar_params: list[object] = [v for y, d in zip(years, ends, strict=True) for v in (y, d)]
+    emp, org, occ = Employment._meta.db_table, Organisation._meta.db_table, Occupation._meta.db_table
+    latest = f"""
+        WITH years AS ({calendar}),
+        active AS (
+            SELECT ys.y AS y, e.person_id AS person_id, o.region_code AS region, SUBSTR(c.code, 1, 1) AS grp,
+                   ROW_NUMBER() OVER (PARTITION BY ys.y, e.person_id ORDER BY e.start DESC, e.id DESC) AS rn
+            FROM {emp} e
+            JOIN {org} o ON o.id = e.organisation_id
+            JOIN {occ} c ON c.id = e.occupation_id
+            JOIN years ys ON e.start <= ys.d AND (e."end" IS NULL OR e."end" > ys.d)
+            WHERE o.region_code IN ({_in(bottom)}) AND e.start <= {day}
+              AND (e."end" IS NULL OR e."end" > {day})
+        )
+    """  # noqa: S608 - table names and placeholders only
+    params = [*calendar_params, *bottom, ends[-1], ends[0]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            latest + "SELECT y, region, grp, COUNT(*) FROM active WHERE rn = 1 GROUP BY y, region, grp",  # noqa: S608
+            params,
+        )
+        yearly = cursor.fetchall()
+        person = Person._meta.db_table
+        cutoff = f"""
+            SELECT a.region, a.grp, {birth_year}, {birth_month}, p.sex, COUNT(*)
+            FROM active a JOIN {person} p ON p.id = a.person_id
+            WHERE a.rn = 1 AND a.y = %s
+            GROUP BY a.region, a.grp, {birth_year}, {birth_month}, p.sex
+        """  # noqa: S608 - table names and placeholders only
+        if cutoff_year in years:
+            cursor.execute(latest + cutoff, [*params, cutoff_year])
+            now = cursor.fetchall()
+        else:
+            now = []
+    return yearly, now
 
 
 def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> Panel:
@@ -172,22 +199,37 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
     years = list(range(first_year, cutoff_year + 1))
     ahead = list(range(cutoff_year + 1, cutoff_year + horizon + 1))
 
-    emp = _employment_frame(bottom, first_year, cutoff_year)
-    yearly = [
-        _active_at(emp, y).group_by("region", "group").len("n").with_columns(pl.lit(y).alias("year")) for y in years
-    ]
-    employment = _cube(pl.concat(yearly) if yearly else pl.DataFrame(), bottom, years, "n")
+    yearly, now = _active_counts(bottom, years, cutoff_year)
+    employment = _cube(
+        pl.DataFrame(
+            yearly, schema={"year": pl.Int64, "region": pl.Utf8, "group": pl.Utf8, "n": pl.Int64}, orient="row"
+        ),
+        bottom,
+        years,
+        "n",
+    )
 
-    now = _active_at(emp, cutoff_year)
-    if now.is_empty():
+    if not now:
         replacement = np.zeros((len(bottom), len(GROUPS), len(ahead)))
     else:
-        birth = now["birth"]
-        retire = retirement_year(
-            birth.dt.year().to_numpy(), birth.dt.month().to_numpy(), now["sex"].to_numpy().astype(str)
+        retiring = pl.DataFrame(
+            now,
+            schema={
+                "region": pl.Utf8,
+                "group": pl.Utf8,
+                "birth_year": pl.Int64,
+                "birth_month": pl.Int64,
+                "sex": pl.Utf8,
+                "n": pl.Int64,
+            },
+            orient="row",
         )
-        retiring = now.with_columns(pl.Series("year", retire, dtype=pl.Int64), pl.lit(1).alias("n"))
-        replacement = _cube(retiring, bottom, ahead, "n")
+        retire = retirement_year(
+            retiring["birth_year"].to_numpy(),
+            retiring["birth_month"].to_numpy(),
+            retiring["sex"].to_numpy().astype(str),
+        )
+        replacement = _cube(retiring.with_columns(pl.Series("year", retire, dtype=pl.Int64)), bottom, ahead, "n")
 
     certs = pl.DataFrame(
         list(
@@ -195,12 +237,14 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
                 person__residence_region_code__in=bottom,
                 issue_date__gte=datetime.date(first_year, 1, 1),
                 issue_date__lte=datetime.date(cutoff_year, 12, 31),
-            ).values_list("person__residence_region_code", "occupation__code", "issue_date")
+            )
+            .annotate(group=Substr("occupation__code", 1, 1), year=ExtractYear("issue_date"))
+            .values_list("person__residence_region_code", "group", "year")
+            .annotate(n=Count("id"))
+            .order_by()
         ),
-        schema={"region": pl.Utf8, "code": pl.Utf8, "day": pl.Date},
+        schema={"region": pl.Utf8, "group": pl.Utf8, "year": pl.Int64, "n": pl.Int64},
         orient="row",
-    ).with_columns(
-        pl.col("code").str.slice(0, 1).alias("group"), pl.col("day").dt.year().alias("year"), pl.lit(1).alias("n")
     )
     grads = pl.DataFrame(
         list(
@@ -211,9 +255,7 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
         schema={"region": pl.Utf8, "code": pl.Utf8, "year": pl.Int64, "n": pl.Int64},
         orient="row",
     ).with_columns(pl.col("code").str.slice(0, 1).alias("group"))
-    supply = _cube(
-        certs.select("region", "group", "year", "n").cast({"year": pl.Int64, "n": pl.Int64}), bottom, years, "n"
-    )
+    supply = _cube(certs, bottom, years, "n")
     supply += _cube(grads, bottom, years, "n")
 
     posts = pl.DataFrame(
