@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 from django.db import connection
-from django.db.models import Count
-from django.db.models.functions import ExtractYear, Substr
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 
 from gongjiang.credentials.models import Certificate
 from gongjiang.labour.models import DemandPost, Programme, SurveyLine
@@ -132,65 +132,105 @@ def _in(values: list[str]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _as_date(value: object) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _active_years(start: datetime.date, end: datetime.date | None, years: list[int]) -> set[int]:
+    """The years at whose end a record (start, end) is active: started by 31 December, not ended by then."""
+    return {y for y in years if start <= datetime.date(y, 12, 31) and (end is None or end > datetime.date(y, 12, 31))}
+
+
 def _active_counts(bottom: list[str], years: list[int], cutoff_year: int) -> tuple[list[tuple], list[tuple]]:
-    """Counted in the database: persons employed at the end of each year by (year, employer's district,
-    group), each person once by their latest started record active then (ties by the later record), and
-    of those employed at the end of ``cutoff_year`` the (district, group, birth year, birth month, sex)
-    with their number. Portable SQL (window functions: PostgreSQL, SQLite ≥ 3.25)."""
+    """Counted in the database: persons employed at the end of each year as rows (year, employer's district,
+    group, number), each person once by their latest started record active then (ties by the later record),
+    and of those employed at the end of ``cutoff_year`` rows (district, group, birth year, birth month, sex,
+    number).
+
+    A record is active at the end of every year from its start's year to the year before its end's, so the
+    records are counted grouped by (district, group, start year, end year) in one pass and spread over the
+    years here. A person with two records active at one year-end is counted by the later one only: the
+    pairs of records of one person overlapping in time (few) are read by a self-join and the earlier
+    record's overlapping year-ends taken off."""
     from gongjiang.reference.models import Occupation
     from gongjiang.registry.models import Organisation, Person
 
     if not years or not bottom:
         return [], []
-    pg = connection.vendor == "postgresql"
-    day = "CAST(%s AS date)" if pg else "%s"
-    if pg:
-        birth_year, birth_month = (
-            "CAST(EXTRACT(YEAR FROM p.birth_date) AS integer)",
-            "CAST(EXTRACT(MONTH FROM p.birth_date) AS integer)",
+    first_end, last_end = datetime.date(years[0], 12, 31), datetime.date(years[-1], 12, 31)
+    records = (
+        Employment.objects.filter(organisation__region_code__in=bottom, occupation__isnull=False)
+        .filter(start__lte=last_end)
+        .filter(Q(end__isnull=True) | Q(end__gt=first_end))
+    )
+    counts: dict[tuple, int] = {}
+    for region, group, sy, ey, n in (
+        records.annotate(group=Substr("occupation__code", 1, 1), sy=ExtractYear("start"), ey=ExtractYear("end"))
+        .values_list("organisation__region_code", "group", "sy", "ey")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("organisation__region_code", "group", "sy", "ey", "n")
+    ):
+        for y in years:
+            if sy <= y and (ey is None or ey > y):
+                counts[(y, region, group)] = counts.get((y, region, group), 0) + n
+    retiring: dict[tuple, int] = {}
+    for region, group, birth_year, birth_month, sex, n in (
+        records.filter(start__lte=datetime.date(cutoff_year, 12, 31))
+        .filter(Q(end__isnull=True) | Q(end__gt=datetime.date(cutoff_year, 12, 31)))
+        .annotate(
+            group=Substr("occupation__code", 1, 1),
+            birth_year=ExtractYear("person__birth_date"),
+            birth_month=ExtractMonth("person__birth_date"),
         )
-    else:
-        birth_year, birth_month = (
-            "CAST(strftime('%%Y', p.birth_date) AS integer)",
-            "CAST(strftime('%%m', p.birth_date) AS integer)",
-        )
-    ends = [datetime.date(y, 12, 31).isoformat() for y in years]
-    calendar = " UNION ALL ".join(f"SELECT CAST(%s AS integer) AS y, {day} AS d" for _ in years)
-    calendar_params: list[object] = [v for y, d in zip(years, ends, strict=True) for v in (y, d)]
+        .values_list("organisation__region_code", "group", "birth_year", "birth_month", "person__sex")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("organisation__region_code", "group", "birth_year", "birth_month", "person__sex", "n")
+    ):
+        key = (region, group, birth_year, birth_month, sex)
+        retiring[key] = retiring.get(key, 0) + n
+
     emp, org, occ = Employment._meta.db_table, Organisation._meta.db_table, Occupation._meta.db_table
-    latest = f"""
-        WITH years AS ({calendar}),
-        active AS (
-            SELECT ys.y AS y, e.person_id AS person_id, o.region_code AS region, SUBSTR(c.code, 1, 1) AS grp,
-                   ROW_NUMBER() OVER (PARTITION BY ys.y, e.person_id ORDER BY e.start DESC, e.id DESC) AS rn
-            FROM {emp} e
-            JOIN {org} o ON o.id = e.organisation_id
-            JOIN {occ} c ON c.id = e.occupation_id
-            JOIN years ys ON e.start <= ys.d AND (e."end" IS NULL OR e."end" > ys.d)
-            WHERE o.region_code IN ({_in(bottom)}) AND e.start <= {day}
-              AND (e."end" IS NULL OR e."end" > {day})
-        )
+    person = Person._meta.db_table
+    places = ", ".join(["%s"] * len(bottom))
+    pairs = f"""
+        SELECT e.id, o.region_code, SUBSTR(c.code, 1, 1), e.start, e."end", l.start, l."end", p.birth_date, p.sex
+        FROM {emp} e
+        JOIN {emp} l ON l.person_id = e.person_id AND l.id <> e.id
+        JOIN {org} o ON o.id = e.organisation_id
+        JOIN {org} lo ON lo.id = l.organisation_id
+        JOIN {occ} c ON c.id = e.occupation_id
+        JOIN {person} p ON p.id = e.person_id
+        WHERE o.region_code IN ({places}) AND lo.region_code IN ({places}) AND l.occupation_id IS NOT NULL
+          AND e.start <= %s AND (e."end" IS NULL OR e."end" > %s)
+          AND l.start <= %s AND (l."end" IS NULL OR l."end" > %s)
+          AND (l.start > e.start OR (l.start = e.start AND l.id > e.id))
+          AND (e."end" IS NULL OR e."end" > l.start)
     """  # noqa: S608 - table names and placeholders only
-    params = [*calendar_params, *bottom, ends[-1], ends[0]]
+    shadowed: dict[int, tuple[str, str, datetime.date, str, set[int]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            latest + "SELECT y, region, grp, COUNT(*) FROM active WHERE rn = 1 GROUP BY y, region, grp",  # noqa: S608
-            params,
-        )
-        yearly = cursor.fetchall()
-        person = Person._meta.db_table
-        cutoff = f"""
-            SELECT a.region, a.grp, {birth_year}, {birth_month}, p.sex, COUNT(*)
-            FROM active a JOIN {person} p ON p.id = a.person_id
-            WHERE a.rn = 1 AND a.y = %s
-            GROUP BY a.region, a.grp, {birth_year}, {birth_month}, p.sex
-        """  # noqa: S608 - table names and placeholders only
-        if cutoff_year in years:
-            cursor.execute(latest + cutoff, [*params, cutoff_year])
-            now = cursor.fetchall()
-        else:
-            now = []
-    return yearly, now
+        cursor.execute(pairs, [*bottom, *bottom, last_end, first_end, last_end, first_end])
+        for eid, region, group, start, end, later_start, later_end, birth, sex in cursor.fetchall():
+            both = _active_years(_as_date(start), _as_date(end), years) & _active_years(  # type: ignore[arg-type]
+                _as_date(later_start),  # type: ignore[arg-type]
+                _as_date(later_end),
+                years,
+            )
+            if both:
+                entry = shadowed.setdefault(eid, (region, group, _as_date(birth), sex, set()))  # type: ignore[arg-type]
+                entry[4].update(both)
+    for region, group, birth, sex, ys in shadowed.values():
+        for y in ys:
+            counts[(y, region, group)] -= 1
+        if cutoff_year in ys:
+            retiring[(region, group, birth.year, birth.month, sex)] -= 1
+    return (
+        [(y, region, group, n) for (y, region, group), n in counts.items() if n],
+        [(*key, n) for key, n in retiring.items() if n],
+    )
 
 
 def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> Panel:
