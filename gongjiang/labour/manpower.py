@@ -155,23 +155,23 @@ def _active_counts(bottom: list[str], years: list[int], cutoff_year: int) -> tup
     pairs of records of one person overlapping in time (few) are read by a self-join and the earlier
     record's overlapping year-ends taken off."""
     from gongjiang.reference.models import Occupation
-    from gongjiang.registry.models import Organisation, Person
+    from gongjiang.registry.models import Person
 
     if not years or not bottom:
         return [], []
     first_end, last_end = datetime.date(years[0], 12, 31), datetime.date(years[-1], 12, 31)
     records = (
-        Employment.objects.filter(organisation__region_code__in=bottom, occupation__isnull=False)
+        Employment.objects.filter(region_code__in=bottom, occupation__isnull=False)
         .filter(start__lte=last_end)
         .filter(Q(end__isnull=True) | Q(end__gt=first_end))
     )
     counts: dict[tuple, int] = {}
     for region, group, sy, ey, n in (
         records.annotate(group=Substr("occupation__code", 1, 1), sy=ExtractYear("start"), ey=ExtractYear("end"))
-        .values_list("organisation__region_code", "group", "sy", "ey")
+        .values_list("region_code", "group", "sy", "ey")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("organisation__region_code", "group", "sy", "ey", "n")
+        .values_list("region_code", "group", "sy", "ey", "n")
     ):
         for y in years:
             if sy <= y and (ey is None or ey > y):
@@ -185,26 +185,24 @@ def _active_counts(bottom: list[str], years: list[int], cutoff_year: int) -> tup
             birth_year=ExtractYear("person__birth_date"),
             birth_month=ExtractMonth("person__birth_date"),
         )
-        .values_list("organisation__region_code", "group", "birth_year", "birth_month", "person__sex")
+        .values_list("region_code", "group", "birth_year", "birth_month", "person__sex")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("organisation__region_code", "group", "birth_year", "birth_month", "person__sex", "n")
+        .values_list("region_code", "group", "birth_year", "birth_month", "person__sex", "n")
     ):
         key = (region, group, birth_year, birth_month, sex)
         retiring[key] = retiring.get(key, 0) + n
 
-    emp, org, occ = Employment._meta.db_table, Organisation._meta.db_table, Occupation._meta.db_table
+    emp, occ = Employment._meta.db_table, Occupation._meta.db_table
     person = Person._meta.db_table
     places = ", ".join(["%s"] * len(bottom))
     pairs = f"""
-        SELECT e.id, o.region_code, SUBSTR(c.code, 1, 1), e.start, e."end", l.start, l."end", p.birth_date, p.sex
+        SELECT e.id, e.region_code, SUBSTR(c.code, 1, 1), e.start, e."end", l.start, l."end", p.birth_date, p.sex
         FROM {emp} e
         JOIN {emp} l ON l.person_id = e.person_id AND l.id <> e.id
-        JOIN {org} o ON o.id = e.organisation_id
-        JOIN {org} lo ON lo.id = l.organisation_id
         JOIN {occ} c ON c.id = e.occupation_id
         JOIN {person} p ON p.id = e.person_id
-        WHERE o.region_code IN ({places}) AND lo.region_code IN ({places}) AND l.occupation_id IS NOT NULL
+        WHERE e.region_code IN ({places}) AND l.region_code IN ({places}) AND l.occupation_id IS NOT NULL
           AND e.start <= %s AND (e."end" IS NULL OR e."end" > %s)
           AND l.start <= %s AND (l."end" IS NULL OR l."end" > %s)
           AND (l.start > e.start OR (l.start = e.start AND l.id > e.id))
@@ -274,12 +272,12 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
     certs = pl.DataFrame(
         list(
             Certificate.objects.filter(
-                person__residence_region_code__in=bottom,
+                region_code__in=bottom,
                 issue_date__gte=datetime.date(first_year, 1, 1),
                 issue_date__lte=datetime.date(cutoff_year, 12, 31),
             )
             .annotate(group=Substr("occupation__code", 1, 1), year=ExtractYear("issue_date"))
-            .values_list("person__residence_region_code", "group", "year")
+            .values_list("region_code", "group", "year")
             .annotate(n=Count("id"))
             .order_by()
         ),
