@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 
 from gongjiang.credentials.models import Certificate
 from gongjiang.labour.models import DemandPost, Programme, SurveyLine
@@ -126,43 +128,106 @@ def _cube(frame: pl.DataFrame, bottom: list[str], years: list[int], value: str) 
     return out
 
 
-def _employment_frame(bottom: list[str], first_year: int, cutoff_year: int) -> pl.DataFrame:
-    rows = list(
-        Employment.objects.filter(organisation__region_code__in=bottom, occupation__isnull=False)
-        .filter(start__lte=datetime.date(cutoff_year, 12, 31))
-        .filter(Q(end__isnull=True) | Q(end__gt=datetime.date(first_year, 12, 31)))
-        .values_list(
-            "person_id",
-            "organisation__region_code",
-            "occupation__code",
-            "start",
-            "end",
-            "person__birth_date",
-            "person__sex",
-        )
+def _in(values: list[str]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _as_date(value: object) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _active_years(start: datetime.date, end: datetime.date | None, years: list[int]) -> set[int]:
+    """The years at whose end a record (start, end) is active: started by 31 December, not ended by then."""
+    return {y for y in years if start <= datetime.date(y, 12, 31) and (end is None or end > datetime.date(y, 12, 31))}
+
+
+def _active_counts(bottom: list[str], years: list[int], cutoff_year: int) -> tuple[list[tuple], list[tuple]]:
+    """Counted in the database: persons employed at the end of each year as rows (year, employer's district,
+    group, number), each person once by their latest started record active then (ties by the later record),
+    and of those employed at the end of ``cutoff_year`` rows (district, group, birth year, birth month, sex,
+    number).
+
+    A record is active at the end of every year from its start's year to the year before its end's, so the
+    records are counted grouped by (district, group, start year, end year) in one pass and spread over the
+    years here. A person with two records active at one year-end is counted by the later one only: the
+    pairs of records of one person overlapping in time (few) are read by a self-join and the earlier
+    record's overlapping year-ends taken off."""
+    from gongjiang.reference.models import Occupation
+    from gongjiang.registry.models import Person
+
+    if not years or not bottom:
+        return [], []
+    first_end, last_end = datetime.date(years[0], 12, 31), datetime.date(years[-1], 12, 31)
+    records = (
+        Employment.objects.filter(region_code__in=bottom, occupation__isnull=False)
+        .filter(start__lte=last_end)
+        .filter(Q(end__isnull=True) | Q(end__gt=first_end))
     )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "person": pl.Int64,
-            "region": pl.Utf8,
-            "code": pl.Utf8,
-            "start": pl.Date,
-            "end": pl.Date,
-            "birth": pl.Date,
-            "sex": pl.Utf8,
-        },
-        orient="row",
-    ).with_columns(pl.col("code").str.slice(0, 1).alias("group"))
+    counts: dict[tuple, int] = {}
+    for region, group, sy, ey, n in (
+        records.annotate(group=Substr("occupation__code", 1, 1), sy=ExtractYear("start"), ey=ExtractYear("end"))
+        .values_list("region_code", "group", "sy", "ey")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("region_code", "group", "sy", "ey", "n")
+    ):
+        for y in years:
+            if sy <= y and (ey is None or ey > y):
+                counts[(y, region, group)] = counts.get((y, region, group), 0) + n
+    retiring: dict[tuple, int] = {}
+    for region, group, birth_year, birth_month, sex, n in (
+        records.filter(start__lte=datetime.date(cutoff_year, 12, 31))
+        .filter(Q(end__isnull=True) | Q(end__gt=datetime.date(cutoff_year, 12, 31)))
+        .annotate(
+            group=Substr("occupation__code", 1, 1),
+            birth_year=ExtractYear("person__birth_date"),
+            birth_month=ExtractMonth("person__birth_date"),
+        )
+        .values_list("region_code", "group", "birth_year", "birth_month", "person__sex")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("region_code", "group", "birth_year", "birth_month", "person__sex", "n")
+    ):
+        key = (region, group, birth_year, birth_month, sex)
+        retiring[key] = retiring.get(key, 0) + n
 
-
-def _active_at(frame: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Persons employed at the end of ``year`` (their latest started record)."""
-    day = datetime.date(year, 12, 31)
+    emp, occ = Employment._meta.db_table, Occupation._meta.db_table
+    person = Person._meta.db_table
+    places = ", ".join(["%s"] * len(bottom))
+    pairs = f"""
+        SELECT e.id, e.region_code, SUBSTR(c.code, 1, 1), e.start, e."end", l.start, l."end", p.birth_date, p.sex
+        FROM {emp} e
+        JOIN {emp} l ON l.person_id = e.person_id AND l.id <> e.id
+        JOIN {occ} c ON c.id = e.occupation_id
+        JOIN {person} p ON p.id = e.person_id
+        WHERE e.region_code IN ({places}) AND l.region_code IN ({places}) AND l.occupation_id IS NOT NULL
+          AND e.start <= %s AND (e."end" IS NULL OR e."end" > %s)
+          AND l.start <= %s AND (l."end" IS NULL OR l."end" > %s)
+          AND (l.start > e.start OR (l.start = e.start AND l.id > e.id))
+          AND (e."end" IS NULL OR e."end" > l.start)
+    """  # noqa: S608 - table names and placeholders only
+    shadowed: dict[int, tuple[str, str, datetime.date, str, set[int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(pairs, [*bottom, *bottom, last_end, first_end, last_end, first_end])
+        for eid, region, group, start, end, later_start, later_end, birth, sex in cursor.fetchall():
+            both = _active_years(_as_date(start), _as_date(end), years) & _active_years(  # type: ignore[arg-type]
+                _as_date(later_start),  # type: ignore[arg-type]
+                _as_date(later_end),
+                years,
+            )
+            if both:
+                entry = shadowed.setdefault(eid, (region, group, _as_date(birth), sex, set()))  # type: ignore[arg-type]
+                entry[4].update(both)
+    for region, group, birth, sex, ys in shadowed.values():
+        for y in ys:
+            counts[(y, region, group)] -= 1
+        if cutoff_year in ys:
+            retiring[(region, group, birth.year, birth.month, sex)] -= 1
     return (
-        frame.filter((pl.col("start") <= day) & (pl.col("end").is_null() | (pl.col("end") > day)))
-        .sort("start", descending=True)
-        .unique("person", keep="first")
+        [(y, region, group, n) for (y, region, group), n in counts.items() if n],
+        [(*key, n) for key, n in retiring.items() if n],
     )
 
 
@@ -172,35 +237,52 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
     years = list(range(first_year, cutoff_year + 1))
     ahead = list(range(cutoff_year + 1, cutoff_year + horizon + 1))
 
-    emp = _employment_frame(bottom, first_year, cutoff_year)
-    yearly = [
-        _active_at(emp, y).group_by("region", "group").len("n").with_columns(pl.lit(y).alias("year")) for y in years
-    ]
-    employment = _cube(pl.concat(yearly) if yearly else pl.DataFrame(), bottom, years, "n")
+    yearly, now = _active_counts(bottom, years, cutoff_year)
+    employment = _cube(
+        pl.DataFrame(
+            yearly, schema={"year": pl.Int64, "region": pl.Utf8, "group": pl.Utf8, "n": pl.Int64}, orient="row"
+        ),
+        bottom,
+        years,
+        "n",
+    )
 
-    now = _active_at(emp, cutoff_year)
-    if now.is_empty():
+    if not now:
         replacement = np.zeros((len(bottom), len(GROUPS), len(ahead)))
     else:
-        birth = now["birth"]
-        retire = retirement_year(
-            birth.dt.year().to_numpy(), birth.dt.month().to_numpy(), now["sex"].to_numpy().astype(str)
+        retiring = pl.DataFrame(
+            now,
+            schema={
+                "region": pl.Utf8,
+                "group": pl.Utf8,
+                "birth_year": pl.Int64,
+                "birth_month": pl.Int64,
+                "sex": pl.Utf8,
+                "n": pl.Int64,
+            },
+            orient="row",
         )
-        retiring = now.with_columns(pl.Series("year", retire, dtype=pl.Int64), pl.lit(1).alias("n"))
-        replacement = _cube(retiring, bottom, ahead, "n")
+        retire = retirement_year(
+            retiring["birth_year"].to_numpy(),
+            retiring["birth_month"].to_numpy(),
+            retiring["sex"].to_numpy().astype(str),
+        )
+        replacement = _cube(retiring.with_columns(pl.Series("year", retire, dtype=pl.Int64)), bottom, ahead, "n")
 
     certs = pl.DataFrame(
         list(
             Certificate.objects.filter(
-                person__residence_region_code__in=bottom,
+                region_code__in=bottom,
                 issue_date__gte=datetime.date(first_year, 1, 1),
                 issue_date__lte=datetime.date(cutoff_year, 12, 31),
-            ).values_list("person__residence_region_code", "occupation__code", "issue_date")
+            )
+            .annotate(group=Substr("occupation__code", 1, 1), year=ExtractYear("issue_date"))
+            .values_list("region_code", "group", "year")
+            .annotate(n=Count("id"))
+            .order_by()
         ),
-        schema={"region": pl.Utf8, "code": pl.Utf8, "day": pl.Date},
+        schema={"region": pl.Utf8, "group": pl.Utf8, "year": pl.Int64, "n": pl.Int64},
         orient="row",
-    ).with_columns(
-        pl.col("code").str.slice(0, 1).alias("group"), pl.col("day").dt.year().alias("year"), pl.lit(1).alias("n")
     )
     grads = pl.DataFrame(
         list(
@@ -211,9 +293,7 @@ def assemble(root: str, *, first_year: int, cutoff_year: int, horizon: int) -> P
         schema={"region": pl.Utf8, "code": pl.Utf8, "year": pl.Int64, "n": pl.Int64},
         orient="row",
     ).with_columns(pl.col("code").str.slice(0, 1).alias("group"))
-    supply = _cube(
-        certs.select("region", "group", "year", "n").cast({"year": pl.Int64, "n": pl.Int64}), bottom, years, "n"
-    )
+    supply = _cube(certs, bottom, years, "n")
     supply += _cube(grads, bottom, years, "n")
 
     posts = pl.DataFrame(
