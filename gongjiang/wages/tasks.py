@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from gongjiang.core.audit import Action, audit_context, record_change, snapshot
+from gongjiang.core import jobs
+from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
 from gongjiang.wages import services
-from gongjiang.wages.models import ESTIMATION_ACTIVE, EstimationFailure, EstimationJob, EstimationStatus
+from gongjiang.wages.models import EstimationFailure, EstimationJob, EstimationStatus
 
 log = logging.getLogger(__name__)
 
@@ -35,63 +34,31 @@ log = logging.getLogger(__name__)
 STALE_AFTER = datetime.timedelta(minutes=15)
 
 
-class _Abandoned(Exception):
-    """The job is no longer running (marked failed as interrupted meanwhile): its work is dropped."""
+# The job pieces shared with the other background jobs (``core.jobs``), bound to the estimation job.
+_Abandoned = jobs.Abandoned
 
 
-class JobProgress:
-    """The progress callback of a running job: its stage, percentage and heartbeat written to the job's
-    row, outside any transaction (a conditional update, at most every ``interval`` seconds within a
+class JobProgress(jobs.RowProgress):
+    """The progress callback of a running estimation: its stage, percentage and heartbeat written to the
+    job's row, outside any transaction (a conditional update, at most every ``interval`` seconds within a
     stage). Raises ``_Abandoned`` once the job is no longer running."""
 
-    def __init__(self, job_id: int, *, interval: float = 1.0) -> None:
-        self.job_id = job_id
-        self.interval = interval
-        self._stage = ""
-        self._index = 0
-        self._last = 0.0
+    model = EstimationJob
+    stages = services.STAGE_ORDER
 
-    def __call__(self, stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if stage == self._stage and now - self._last < self.interval:
-            return
-        if stage in services.STAGE_ORDER:
-            self._index = services.STAGE_ORDER.index(stage)
-        self._stage, self._last = stage, now
-        fraction = max(0.0, min(1.0, fraction))
-        percent = min(99, int(100 * (self._index + fraction) / len(services.STAGE_ORDER)))
-        updated = EstimationJob.objects.filter(pk=self.job_id, status=EstimationStatus.RUNNING).update(
-            stage=services.STAGE_ORDER[self._index], percent=percent, heartbeat=timezone.now()
-        )
-        if not updated:
-            raise _Abandoned
+    def __init__(self, job_id: int, *, interval: float = 1.0) -> None:
+        super().__init__(job_id, interval=interval)
 
 
 def edition_estimation_claim(*, job_id: int) -> bool:
     """Take a queued job for running (a conditional update, atomic on both databases); False if it is not
     queued (another run has it, or it ended)."""
-    now = timezone.now()
-    return bool(
-        EstimationJob.objects.filter(pk=job_id, status=EstimationStatus.QUEUED).update(
-            status=EstimationStatus.RUNNING, started=now, heartbeat=now, stage=services.STAGE_ORDER[0], percent=0
-        )
-    )
+    return jobs.claim(EstimationJob, job_id, services.STAGE_ORDER[0])
 
 
 def _end(job_id: int, status: str, *, failure: str = "", message: str = "") -> EstimationJob | None:
     """Record a job's end (in the caller's transaction), if it is still active; the job, or None."""
-    job = EstimationJob.objects.select_for_update().filter(pk=job_id, status__in=ESTIMATION_ACTIVE).first()
-    if job is None:
-        return None
-    before = snapshot(job)
-    job.status = status
-    job.failure = failure
-    job.message = message[:2000]
-    job.percent = 100 if status == EstimationStatus.DONE else job.percent
-    job.finished = timezone.now()
-    job.save()
-    record_change(action=Action.UPDATE, instance=job, before=before)
-    return job
+    return jobs.end(EstimationJob, job_id, status, failure=failure, message=message)
 
 
 def _refusal(exc: Exception) -> str:
@@ -145,13 +112,9 @@ def edition_estimation_run(*, job_id: int) -> EstimationJob | None:
 
 def edition_estimations_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
     """Mark running jobs whose progress stopped ``stale_after`` ago (their worker died) as failed."""
-    limit = timezone.now() - stale_after
-    stale = EstimationJob.objects.filter(status=EstimationStatus.RUNNING).filter(
-        Q(heartbeat__lt=limit) | Q(heartbeat__isnull=True, started__lt=limit)
-    )
     count = 0
     with audit_context(source=ChangeRecord.Source.TASK):
-        for job_id in stale.values_list("pk", flat=True):
+        for job_id in jobs.stale_ids(EstimationJob, stale_after):
             with transaction.atomic():
                 ended = _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.INTERRUPTED)
             count += ended is not None
@@ -161,7 +124,7 @@ def edition_estimations_recover(*, stale_after: datetime.timedelta = STALE_AFTER
 def edition_estimations_requeue() -> int:
     """Queue the task of every queued job again (one whose task was lost then runs; one whose task still
     waits runs once all the same: the second task finds it claimed)."""
-    ids = list(EstimationJob.objects.filter(status=EstimationStatus.QUEUED).order_by("pk").values_list("pk", flat=True))
+    ids = jobs.queued_ids(EstimationJob)
     for job_id in ids:
         edition_estimation_task.enqueue(job_id=job_id)
     return len(ids)
