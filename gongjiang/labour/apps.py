@@ -8,9 +8,12 @@ class LabourConfig(AppConfig):
     verbose_name = _("Labour market")
 
     def ready(self) -> None:
+        from gongjiang.core.tasks import on_worker_start
         from gongjiang.labour import rules
+        from gongjiang.labour.tasks import recover_on_worker_start
 
         rules.register()
+        on_worker_start(recover_on_worker_start)
 
         from gongjiang.core.pages import Panel, register_panel
         from gongjiang.labour.skill_path import person_panel

@@ -33,7 +33,9 @@ is not attributed to a town.
 
 from __future__ import annotations
 
+import datetime
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,13 +43,16 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gongjiang.core.audit import record_change, record_set
+from gongjiang.core.audit import record_change, record_set, snapshot
+from gongjiang.core.jobs import JobStatus
 from gongjiang.core.scope import authorize
+from gongjiang.core.tasks import enqueue_on_commit
 from gongjiang.labour import forecasting
-from gongjiang.labour.manpower import GROUPS, Panel, assemble
+from gongjiang.labour.manpower import GROUPS, Panel, assemble, hierarchy
 from gongjiang.labour.models import (
     EnterpriseTown,
     ForecastLine,
@@ -58,7 +63,7 @@ from gongjiang.labour.models import (
     ShortageWarning,
 )
 from gongjiang.reference.selectors import occupation_by_code, validate_region_code
-from gongjiang.registry.models import Organisation
+from gongjiang.registry.models import Employment, Organisation
 
 GAP_MIN = 10
 GAP_SHARE = Decimal("0.20")
@@ -67,6 +72,9 @@ HISTORY_YEARS = 10
 MAX_HORIZON = 5
 MIN_HISTORY = 4
 RECONCILIATION = "mint_shrink"
+
+# The progress callback of a run: its stage (``models.ForecastStage``) and the share of it done.
+Progress = Callable[[str, float], None]
 
 
 @dataclass
@@ -119,14 +127,27 @@ def _reconciled(mean: np.ndarray, S: np.ndarray, history: np.ndarray, bottom: np
     return out, method
 
 
-def forecast_measure(
-    cube: np.ndarray, S: np.ndarray, horizon: int, *, seed: int = 0
-) -> tuple[list[Forecast], list[str]]:
-    """Forecast, reconcile and round one measure [district, group, year] over the hierarchy of ``S``; one
-    ``Forecast`` per group, rows in the order of ``S``'s rows; and the names of the models combined.
-    Series that are zero throughout are forecast as zero and left out of the engine (they would only
-    shrink the pooled conformal intervals of the others)."""
-    n = S.shape[0]
+@dataclass
+class Base:
+    """One measure's base forecasts (before reconciliation) of every region of every group, stacked group by
+    group in the order of ``S``'s rows, and the names of the models combined."""
+
+    stacked: np.ndarray  # [group × region, year] the history
+    mean: np.ndarray
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+    mase: np.ndarray
+    mase_naive: np.ndarray
+    weights: np.ndarray
+    models: list[str]
+
+
+def forecast_base(cube: np.ndarray, S: np.ndarray, horizon: int, *, seed: int = 0) -> Base:
+    """Back-test, combine and forecast one measure [district, group, year] at every level of ``S``. Series
+    that are zero throughout are forecast as zero and left out of the engine (they would only shrink the
+    pooled conformal intervals of the others)."""
     stacked = np.concatenate([S @ cube[:, g, :] for g in range(cube.shape[1])], axis=0)
     live = np.flatnonzero(stacked.any(axis=1))
     total = stacked.shape[0]
@@ -150,11 +171,21 @@ def forecast_measure(
         ):
             target[live] = source
         mase[live], mase_naive[live], weights[live] = base.mase, base.mase_naive, base.weights
+    return Base(stacked, mean, lo80, hi80, lo95, hi95, mase, mase_naive, weights, models)
+
+
+def reconcile_base(
+    base: Base, cube: np.ndarray, S: np.ndarray, progress: Callable[[float], None] | None = None
+) -> list[Forecast]:
+    """Reconcile and round a measure's base forecasts group by group over the hierarchy of ``S``; one
+    ``Forecast`` per group, rows in the order of ``S``'s rows. ``progress`` hears the share of groups done."""
+    n = S.shape[0]
     out = []
-    for g in range(cube.shape[1]):
+    groups = cube.shape[1]
+    for g in range(groups):
         rows = slice(g * n, (g + 1) * n)
-        ints, method = _reconciled(mean[rows], S, stacked[rows], cube[:, g, :])
-        shift = ints - mean[rows]
+        ints, method = _reconciled(base.mean[rows], S, base.stacked[rows], cube[:, g, :])
+        shift = ints - base.mean[rows]
 
         def band(a: np.ndarray, shift: np.ndarray = shift) -> np.ndarray:
             return np.maximum(a + shift, 0.0)
@@ -162,17 +193,28 @@ def forecast_measure(
         out.append(
             Forecast(
                 mean=ints,
-                lo80=band(lo80[rows]),
-                hi80=band(hi80[rows]),
-                lo95=band(lo95[rows]),
-                hi95=band(hi95[rows]),
-                mase=mase[rows],
-                mase_naive=mase_naive[rows],
-                weights=weights[rows],
+                lo80=band(base.lo80[rows]),
+                hi80=band(base.hi80[rows]),
+                lo95=band(base.lo95[rows]),
+                hi95=band(base.hi95[rows]),
+                mase=base.mase[rows],
+                mase_naive=base.mase_naive[rows],
+                weights=base.weights[rows],
                 method=method,
             )
         )
-    return out, models
+        if progress is not None:
+            progress((g + 1) / groups)
+    return out
+
+
+def forecast_measure(
+    cube: np.ndarray, S: np.ndarray, horizon: int, *, seed: int = 0
+) -> tuple[list[Forecast], list[str]]:
+    """Forecast, reconcile and round one measure [district, group, year] over the hierarchy of ``S``; one
+    ``Forecast`` per group, rows in the order of ``S``'s rows; and the names of the models combined."""
+    base = forecast_base(cube, S, horizon, seed=seed)
+    return reconcile_base(base, cube, S), base.models
 
 
 def _num(v: float) -> float | None:
@@ -198,10 +240,19 @@ class Figures:
     models: list[str]
 
 
-def compute(panel: Panel, horizon: int, *, seed: int = 0) -> Figures:
+def compute(panel: Panel, horizon: int, *, seed: int = 0, progress: Progress | None = None) -> Figures:
+    """Every figure of a run from its series: the base forecasts of employment and supply (stage
+    ``models``), then their reconciliation (stage ``reconcile``), reported to ``progress``."""
+    say: Progress = progress or (lambda stage, fraction: None)
     S = panel.tree.S
-    employment, models = forecast_measure(panel.employment, S, horizon, seed=seed)
-    supply, _models = forecast_measure(panel.supply, S, horizon, seed=seed)
+    say("models", 0.0)
+    base_employment = forecast_base(panel.employment, S, horizon, seed=seed)
+    say("models", 0.5)
+    base_supply = forecast_base(panel.supply, S, horizon, seed=seed)
+    say("reconcile", 0.0)
+    employment = reconcile_base(base_employment, panel.employment, S, lambda f: say("reconcile", f / 2))
+    supply = reconcile_base(base_supply, panel.supply, S, lambda f: say("reconcile", 0.5 + f / 2))
+    models = base_employment.models
     G = len(GROUPS)
     replacement = np.stack([(S @ panel.replacement[:, g, :]).astype(np.int64) for g in range(G)], axis=1)
     last = np.stack([(S @ panel.employment[:, g, -1]).astype(np.int64) for g in range(G)], axis=1)  # [n, G]
@@ -234,7 +285,90 @@ def _validate(region_code: str, cutoff_year: int, horizon: int, history_years: i
         raise ValidationError({"history_years": _("Use %(n)d to 20 years of history.") % {"n": MIN_HISTORY}})
 
 
+def _has_records(region_code: str, first_year: int, cutoff_year: int) -> bool:
+    """Whether any employment record of the region's districts is active at a year-end from ``first_year``
+    to ``cutoff_year`` (what ``manpower.assemble`` counts; one indexed look-up, so that a request refuses
+    a run with nothing to forecast at once)."""
+    tree = hierarchy(region_code, cutoff_year)
+    return (
+        Employment.objects.filter(region_code__in=tree.bottom, occupation__isnull=False)
+        .filter(start__lte=datetime.date(cutoff_year, 12, 31))
+        .filter(Q(end__isnull=True) | Q(end__gte=datetime.date(first_year + 1, 1, 1)))
+        .exists()
+    )
+
+
+def _nothing_to_forecast(cutoff_year: int) -> ValidationError:
+    return ValidationError(
+        {
+            "region_code": _("No employment records of the region up to %(year)d: nothing to forecast.")
+            % {"year": cutoff_year}
+        }
+    )
+
+
 @transaction.atomic
+def _queue(
+    *, actor: Any, region_code: str, cutoff_year: int, horizon: int, history_years: int, seed: int, language: str
+) -> ForecastRun:
+    """Check a run's parameters and store it as queued, with a change record. Bad parameters change
+    nothing."""
+    region_code = (region_code or "").strip()
+    _validate(region_code, cutoff_year, horizon, history_years)
+    authorize(actor, "add", ForecastRun, region_code=region_code)
+    first_year = cutoff_year - history_years + 1
+    if not _has_records(region_code, first_year, cutoff_year):
+        raise _nothing_to_forecast(cutoff_year)
+    run = ForecastRun(
+        region_code=region_code,
+        made_on=timezone.localdate(),
+        cutoff_year=cutoff_year,
+        first_year=first_year,
+        history_years=history_years,
+        horizon=horizon,
+        seed=seed,
+        reconciliation=RECONCILIATION,
+        gap_threshold=GAP_MIN,
+        gap_share=GAP_SHARE,
+        status=JobStatus.QUEUED,
+        language=(language or translation.get_language() or "")[:10],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    run.full_clean(exclude=["models_used"])  # known once computed
+    run.save()
+    record_change(action="create", instance=run)
+    return run
+
+
+def forecast_run_start(
+    *,
+    actor: Any,
+    region_code: str,
+    cutoff_year: int,
+    horizon: int = 3,
+    history_years: int = HISTORY_YEARS,
+    seed: int = 0,
+    language: str = "",
+) -> ForecastRun:
+    """Queue a forecast of the subtree of ``region_code`` from the records of ``cutoff_year`` and before:
+    the run is stored as queued and its task (``labour.tasks``) queued once that is committed; the task
+    computes it and saves its lines and warnings. Returns at once. Bad parameters change nothing."""
+    from gongjiang.labour.tasks import forecast_run_task
+
+    with transaction.atomic():
+        run = _queue(
+            actor=actor,
+            region_code=region_code,
+            cutoff_year=cutoff_year,
+            horizon=horizon,
+            history_years=history_years,
+            seed=seed,
+            language=language,
+        )
+        enqueue_on_commit(forecast_run_task, run_id=run.pk)
+    return run
+
+
 def forecast_run_create(
     *,
     actor: Any,
@@ -244,49 +378,55 @@ def forecast_run_create(
     history_years: int = HISTORY_YEARS,
     seed: int = 0,
 ) -> ForecastRun:
-    """Forecast the subtree of ``region_code`` from the records of ``cutoff_year`` and before; store the
-    run, its reconciled lines and the shortage warnings. Bad parameters change nothing."""
-    region_code = (region_code or "").strip()
-    _validate(region_code, cutoff_year, horizon, history_years)
-    authorize(actor, "add", ForecastRun, region_code=region_code)
-    first_year = cutoff_year - history_years + 1
-    panel = assemble(region_code, first_year=first_year, cutoff_year=cutoff_year, horizon=horizon)
-    if panel.employment.sum() == 0:
-        raise ValidationError(
-            {
-                "region_code": _("No employment records of the region up to %(year)d: nothing to forecast.")
-                % {"year": cutoff_year}
-            }
-        )
-    fig = compute(panel, horizon, seed=seed)
-    run = ForecastRun(
+    """Make a forecast here and now (the demo, scripts): the run is queued without a task and computed at
+    once by the function the worker runs (``labour.tasks.forecast_run_execute``). Bad parameters change
+    nothing; a refusal met while computing ends the run as failed and is raised."""
+    from gongjiang.labour.tasks import forecast_run_execute
+
+    run = _queue(
+        actor=actor,
         region_code=region_code,
-        made_on=timezone.localdate(),
         cutoff_year=cutoff_year,
-        first_year=first_year,
         horizon=horizon,
-        models_used=fig.models,
-        reconciliation=RECONCILIATION,
-        gap_threshold=GAP_MIN,
-        gap_share=GAP_SHARE,
+        history_years=history_years,
+        seed=seed,
+        language="",
     )
-    run.full_clean()
-    run.save()
+    ended = forecast_run_execute(run_id=run.pk)
+    if ended is None or ended.status != JobStatus.DONE:
+        failed = ended or run
+        raise ValidationError(failed.message or str(failed.get_failure_display()))
+    return ended
+
+
+def assemble_run(run: ForecastRun) -> Panel:
+    """The series of a run, counted from the records (the first stage: tens of seconds at province scale)."""
+    panel = assemble(run.region_code, first_year=run.first_year, cutoff_year=run.cutoff_year, horizon=run.horizon)
+    if panel.employment.sum() == 0:
+        raise _nothing_to_forecast(run.cutoff_year)
+    return panel
+
+
+def save_run(run: ForecastRun, fig: Figures) -> ForecastRun:
+    """Store a computed run's lines and warnings, its models and summary, with change records (in the
+    caller's transaction)."""
     lines, alerts = _lines_and_warnings(run, fig)
     ForecastLine.objects.bulk_create(lines, batch_size=1000)
     ShortageWarning.objects.bulk_create(alerts, batch_size=1000)
     finite = [v for line in lines for v in (line.mase.get("employment"),) if v is not None]
+    before = snapshot(run)
+    run.models_used = fig.models
     run.summary = {
-        "regions": len(panel.tree.regions),
+        "regions": len(fig.panel.tree.regions),
         "series": len(lines) * 2,
         "warnings": len(alerts),
         "mase_median": round(float(np.median(finite)), 3) if finite else None,
     }
-    run.save(update_fields=["summary"])
-    record_change(action="create", instance=run)
-    record_set(model=ForecastLine, count=len(lines), detail={"run": run.pk}, region_code=region_code)
+    run.save(update_fields=["models_used", "summary"])
+    record_change(action="update", instance=run, before=before)
+    record_set(model=ForecastLine, count=len(lines), detail={"run": run.pk}, region_code=run.region_code)
     if alerts:
-        record_set(model=ShortageWarning, count=len(alerts), detail={"run": run.pk}, region_code=region_code)
+        record_set(model=ShortageWarning, count=len(alerts), detail={"run": run.pk}, region_code=run.region_code)
     return run
 
 

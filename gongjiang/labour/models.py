@@ -7,10 +7,13 @@ and the rounds that match students to order-class places."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjiang.core.jobs import JOB_ACTIVE, JobStatus
 from gongjiang.core.models import Scope, Scoped
 
 OWN = frozenset({"add", "change"})
@@ -640,11 +643,34 @@ class Applicant(Scoped):
 # --- Manpower forecasts and shortage warnings (ZJG opinion 六(十七)) ------------------------------------
 
 
+class ForecastStage(models.TextChoices):
+    """The stages of a forecast run in the order they run (``labour.tasks.forecast_run_execute``)."""
+
+    WAITING = "", pgettext_lazy("forecast stage", "Waiting for a worker")
+    SERIES = "series", pgettext_lazy("forecast stage", "Assembling the series from the records")
+    MODELS = "models", pgettext_lazy("forecast stage", "Back-testing and combining the models")
+    RECONCILE = "reconcile", pgettext_lazy("forecast stage", "Reconciling over the region hierarchy")
+    SAVING = "saving", pgettext_lazy("forecast stage", "Saving the lines and warnings")
+
+
+FORECAST_STAGES: tuple[str, ...] = tuple(s.value for s in ForecastStage if s.value)
+
+
+class ForecastFailure(models.TextChoices):
+    REFUSED = "refused", _("The forecast was refused")
+    INTERRUPTED = "interrupted", _("The forecast was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = "unexpected", _("The forecast failed unexpectedly; nothing was saved")
+
+
 class ForecastRun(Scoped):
     """A forecast of manpower by occupation major group (大类 of the 2022 classification) × region × year for
     the subtree of a region, made by an officer from the records up to a data cut-off year: the models
     combined, each series' back-test error (MASE) and weights, intervals, and the figures reconciled so
-    that districts sum to their city and cities to the province, in whole persons."""
+    that districts sum to their city and cities to the province, in whole persons.
+
+    A run is also its own background job: queued by the officer, computed by a worker which writes its
+    stage, percentage and heartbeat here (outside any transaction), and done once its lines and warnings
+    are saved; a refusal or an error ends it as failed with its reason and no line."""
 
     SCOPE = Scope("region_code")
 
@@ -658,6 +684,28 @@ class ForecastRun(Scoped):
     gap_threshold = models.PositiveIntegerField(_("warning threshold (persons)"))
     gap_share = models.DecimalField(_("warning threshold (share of openings)"), max_digits=4, decimal_places=2)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    history_years = models.PositiveSmallIntegerField(_("years of history"), default=10)
+    seed = models.PositiveIntegerField(_("random seed"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=ForecastStage.choices, blank=True, default="")
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("queued"), default=timezone.now)
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    failure = models.CharField(_("failure"), max_length=12, choices=ForecastFailure.choices, blank=True, default="")
+    message = models.TextField(_("reason"), blank=True, default="")
 
     class Meta:
         verbose_name = _("manpower forecast")
@@ -666,6 +714,10 @@ class ForecastRun(Scoped):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.cutoff_year}+{self.horizon}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in JOB_ACTIVE
 
 
 class ForecastLine(Scoped):

@@ -10,19 +10,23 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.utils import timezone
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET
 
 from gongjiang.core.filters import region_filter
+from gongjiang.core.jobs import JobStatus, is_stalled
 from gongjiang.core.pages import Action, BootstrapForm, Field, Register
 from gongjiang.core.pickers import Picker
-from gongjiang.core.scope import allowed, restrict
+from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.labour import forecast_selectors as fs
-from gongjiang.labour import forecasts, models
+from gongjiang.labour import forecasts, models, tasks
 from gongjiang.reference.selectors import region_label, region_name
 from gongjiang.registry.models import Organisation
 
@@ -140,6 +144,7 @@ class _Group:
 class RunTable(_Region, tables.Table):
     id = tables.Column(verbose_name=_l("Number"), linkify=("labour:forecast-detail", [tables.A("pk")]))
     region_code = tables.Column(verbose_name=_l("Region"))
+    status = tables.Column(verbose_name=_l("Status"))
     made_on = tables.DateColumn(verbose_name=_l("Made on"), format="Y-m-d")
     cutoff_year = tables.Column(verbose_name=_l("Data cut-off year"))
     horizon = tables.Column(verbose_name=_l("Horizon (years)"))
@@ -147,7 +152,7 @@ class RunTable(_Region, tables.Table):
 
     class Meta:
         model = models.ForecastRun
-        fields = ("id", "region_code", "made_on", "cutoff_year", "horizon", "warnings")
+        fields = ("id", "region_code", "status", "made_on", "cutoff_year", "horizon", "warnings")
         attrs = {"class": TABLE, "id": "forecasts-table"}
         empty_text = _l("No manpower forecasts in your scope.")
 
@@ -247,9 +252,9 @@ class RunRegister(_Forecast):
     create_form = RunForm
     detail_template = "labour/forecast_detail.html"
     add_label = _l("Run a manpower forecast")
-    created_message = _l("The forecast is made and reconciled.")
     fields = (
         Field(_l("Region"), lambda r: region_label(r.region_code)),
+        "status",
         "made_on",
         Field(_l("History"), lambda r: f"{r.first_year}–{r.cutoff_year}"),
         "horizon",
@@ -277,15 +282,27 @@ class RunRegister(_Forecast):
         return {"region_code": getattr(request.user, "region_code", ""), "cutoff_year": timezone.localdate().year - 1}
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.ForecastRun:
-        return forecasts.forecast_run_create(
+        return forecasts.forecast_run_start(
             actor=actor,
             region_code=data["region_code"],
             cutoff_year=data["cutoff_year"],
             horizon=data["horizon"],
             history_years=data["history_years"],
+            language=translation.get_language() or "",
         )
 
+    def created_message(self, run: models.ForecastRun) -> str:
+        """Done at once where tasks run in the request (no worker), else queued."""
+        run.refresh_from_db()
+        if run.status == JobStatus.DONE:
+            return str(_("The forecast is made and reconciled."))
+        if run.status == JobStatus.FAILED:
+            return str(_("The forecast has ended without a result; its reason is shown below."))
+        return str(_("The forecast is queued; this page shows its progress."))
+
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        if obj.status != JobStatus.DONE:
+            return run_progress(obj)
         lines = restrict(obj.lines.all(), request.user)
         groups = fs.run_groups(obj, lines)
         group = request.GET.get("group") or (groups[0] if groups else "")
@@ -314,6 +331,35 @@ class RunRegister(_Forecast):
             towns, enterprises = fs.local_shares(line, restrict(models.NeedSurvey.objects.all(), request.user))
             context.update(towns=towns, enterprises=enterprises)
         return context
+
+
+def run_progress(run: models.ForecastRun) -> dict[str, Any]:
+    """A queued, running or failed run's progress for its page: a run found stalled (no progress for
+    ``tasks.STALE_AFTER``) is first marked failed as interrupted."""
+    if is_stalled(run, tasks.STALE_AFTER) and tasks.forecast_runs_recover():
+        run.refresh_from_db()
+    stages = models.FORECAST_STAGES
+    return {
+        "run": run,
+        "run_stage": models.ForecastStage(run.stage).label,
+        "run_stages": len(stages),
+        "run_step": stages.index(run.stage) + 1 if run.stage in stages else 0,
+    }
+
+
+@login_required
+@require_GET
+def run_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a forecast run, polled by its page (HTMX) while it is queued or running; once it has
+    ended, the page is reloaded to show the table (or the reason it failed)."""
+    if not can(request.user, "view", models.ForecastRun):
+        raise PermissionDenied
+    run = get_object_or_404(restrict(models.ForecastRun.objects.select_related("created_by"), request.user), pk=pk)
+    response = render(request, "labour/_forecast_progress.html", run_progress(run))
+    run.refresh_from_db()
+    if request.headers.get("HX-Request") and not run.active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def model_label(name: str) -> str:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from gongjiang.core.audit import audit_context
 from gongjiang.core.scope import restrict
 from gongjiang.labour import forecast_selectors as fs
-from gongjiang.labour import forecasts
+from gongjiang.labour import forecasts, tasks
 from gongjiang.labour.manpower import GROUPS, assemble, hierarchy
 from gongjiang.labour.models import ForecastLine, ForecastRun, ShortageWarning
 from gongjiang.labour.retirement import retirement_month, retirement_year
@@ -225,6 +225,8 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     run = ForecastRun.objects.get()
+    assert run.status == "queued"  # computed by a worker (here, by the test: the request's transaction stays open)
+    tasks.forecast_run_execute(run_id=run.pk)
     page = client.get(f"/labour/forecasts/{run.pk}/").content.decode()
     assert 'id="reconciled"' in page and 'id="forecast-data"' in page and "children-sum" in page
     district = client.get(f"/labour/forecasts/{run.pk}/?group=6&region={ZJG}").content.decode()
