@@ -1,5 +1,6 @@
-"""Manpower forecasts in the browser: the 苏州 officer runs a forecast of the city on a synthetic registry,
-reads the reconciled table (the districts' sum row equals the city's) with its chart drawn, opens a
+"""Manpower forecasts in the browser: the 苏州 officer runs a forecast of the city on a synthetic registry
+(queued, its progress followed on the run's page until the worker has computed it), reads the reconciled
+table (the districts' sum row equals the city's) with its chart drawn, opens a
 shortage warning with its evidence, and the 张家港 officer sees that district's warning too; then assesses
 a major project's needs against the forecast supply."""
 
@@ -44,19 +45,42 @@ def world(reference, make_user, make_org):
     return {"enterprise": enterprise}
 
 
-def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(world, page, login, live_server, shot):
+def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
+    world, page, login, live_server, shot, monkeypatch
+):
+    from gongjiang.labour import forecasts, tasks
     from gongjiang.labour.models import ForecastLine, ForecastRun, MajorProject, ShortageWarning
 
-    # The city officer runs a forecast of 苏州 from last year's records, three years ahead.
+    # The run's task is held back, as when the worker has not taken it yet; the test is the worker below.
+    held: list[dict] = []
+    monkeypatch.setattr(forecasts, "enqueue_on_commit", lambda task, **kwargs: held.append(kwargs))
+
+    # The city officer runs a forecast of 苏州 from last year's records, three years ahead: the form
+    # returns at once, and the run's page shows it queued, polling its progress.
     switch(page, login, live_server, "suzhou")
     page.goto(f"{live_server.url}/labour/forecasts/")
     page.click("#forecast-new")
     assert page.input_value("[name=region_code]") == SUZHOU
     fill(page, "form", cutoff_year=str(CUTOFF), horizon="3", history_years="10")
     page.click("#save")
-    page.wait_for_selector("#reconciled")
+    page.wait_for_selector("#forecast-progress[data-status='queued']")
     run = ForecastRun.objects.get()
-    assert run.region_code == SUZHOU and run.cutoff_year == CUTOFF
+    assert run.region_code == SUZHOU and run.cutoff_year == CUTOFF and run.status == "queued"
+    assert held == [{"run_id": run.pk}] and not page.locator("#reconciled").count()
+    assert "预测已排队" in page.inner_text(".alert-success") and "等待" in page.inner_text("#run-stage")
+
+    # Running: the poll shows the stage and the percentage.
+    assert tasks.forecast_run_claim(run_id=run.pk)
+    tasks.RunProgress(run.pk)("models", 0.5)
+    page.wait_for_selector("#forecast-progress[data-status='running']")
+    assert "第 2 步，共 4 步" in page.inner_text("#run-stage") and "37%" in page.inner_text("#run-progress")
+    shot(page, "forecast-00-progress")
+
+    # The worker computes the run; the poll reloads the page, which shows the reconciled table.
+    ForecastRun.objects.filter(pk=run.pk).update(status="queued")
+    assert tasks.forecast_run_task.call(run_id=run.pk) == "done"
+    page.wait_for_selector("#reconciled", timeout=15000)
+    assert not page.locator("#forecast-progress").count()
     page.wait_for_selector("#forecast-chart[data-drawn='1'] canvas")
     shot(page, "forecast-01-run")
 
