@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +62,7 @@ from gongjiang.training.services import catalog_shortage_adopt
 SCHOOL_KINDS = (OrganisationKind.VOCATIONAL_SCHOOL, OrganisationKind.TECHNICIAN_COLLEGE, OrganisationKind.TRAINING)
 MAX_COUNT = 1_000_000
 MAX_WAGE = 1_000_000
+M = TypeVar("M", bound=models.Model)
 
 
 def _count(value: int, field: str, *, low: int = 0, high: int = MAX_COUNT) -> int:
@@ -102,6 +103,24 @@ def _level(code: str | None, field: str = "level") -> SkillLevel | None:
     if level.national_level is None:
         raise ValidationError({field: _("Choose a level from 初级工 to 高级技师.")})
     return level
+
+
+def _move(obj: M, *, actor: Any, step: str, source: str, to: str, refusal: str, **changes: Any) -> M:
+    """A workflow step that moves a record from status ``source`` to ``to`` (in the caller's transaction):
+    its row locked and read again, the step authorised, refused with ``refusal`` (on the status) when the
+    record is no longer in ``source``, the other ``changes`` set, and a change record of the update."""
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    authorize(actor, step, obj)
+    fields: Any = obj
+    if fields.status != source:
+        raise ValidationError({"status": refusal})
+    before = snapshot(obj)
+    fields.status = to
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save()
+    record_change(action="update", instance=obj, before=before)
+    return obj
 
 
 def _save(obj: Any) -> Any:
@@ -145,15 +164,15 @@ def post_create(
 
 @transaction.atomic
 def post_close(*, actor: Any, post: DemandPost) -> DemandPost:
-    post = DemandPost.objects.select_for_update().get(pk=post.pk)
-    authorize(actor, "close", post)
-    if post.status != PostStatus.OPEN:
-        raise ValidationError({"status": _("The post is already closed.")})
-    before = snapshot(post)
-    post.status, post.closed_on = PostStatus.CLOSED, timezone.localdate()
-    post.save()
-    record_change(action="update", instance=post, before=before)
-    return post
+    return _move(
+        post,
+        actor=actor,
+        step="close",
+        source=PostStatus.OPEN,
+        to=PostStatus.CLOSED,
+        refusal=_("The post is already closed."),
+        closed_on=timezone.localdate(),
+    )
 
 
 @transaction.atomic
@@ -611,15 +630,15 @@ def fair_create(
 @transaction.atomic
 def fair_close(*, actor: Any, fair: JobFair) -> JobFair:
     """The fair is held: registration closes; outcomes may still be recorded."""
-    fair = JobFair.objects.select_for_update().get(pk=fair.pk)
-    authorize(actor, "close", fair)
-    if fair.status != FairStatus.OPEN:
-        raise ValidationError({"status": _("The fair is already closed.")})
-    before = snapshot(fair)
-    fair.status, fair.held_on = FairStatus.HELD, timezone.localdate()
-    fair.save()
-    record_change(action="update", instance=fair, before=before)
-    return fair
+    return _move(
+        fair,
+        actor=actor,
+        step="close",
+        source=FairStatus.OPEN,
+        to=FairStatus.HELD,
+        refusal=_("The fair is already closed."),
+        held_on=timezone.localdate(),
+    )
 
 
 @transaction.atomic

@@ -130,7 +130,10 @@ def test_a_fair_from_announcement_to_counted_hires(world, make_org):  # type: ig
         services.fair_close(actor=ent, fair=fair)
     services.fair_close(actor=officer, fair=fair)
     fair.refresh_from_db()
-    assert fair.status == FairStatus.HELD
+    assert fair.status == FairStatus.HELD and fair.held_on == TODAY
+    with pytest.raises(ValidationError) as closed:  # held once: a second close is refused on the status
+        services.fair_close(actor=officer, fair=fair)
+    assert list(closed.value.message_dict) == ["status"]
     with pytest.raises(ValidationError):  # registration is closed
         services.fair_seekers_register(actor=sch, fair=fair, seekers=[s2])
 
@@ -310,3 +313,22 @@ def test_the_pages_of_a_fair_and_of_a_proposal(world, client):  # type: ignore[n
     assert client.post(f"/labour/catalog-entries/{entry.pk}/reject/", {"note": "x"}).status_code in (403, 404)
     api = client.get(f"/api/labour/fairs/{fair.pk}/").json()
     assert api["counts"]["booths"] == 1 and api["posts"] == [post.pk]
+
+
+def test_a_post_is_closed_once_by_its_enterprise_with_a_change_record(world):  # type: ignore[no-untyped-def]
+    from gongjiang.core.models import ChangeRecord
+    from gongjiang.labour.models import PostStatus
+
+    with audit_context(source="web", actor=world["ent_user"]):
+        post = _post(world, CNC, "level3")
+        with pytest.raises(PermissionDenied):
+            services.post_close(actor=world["school_user"], post=post)
+        closed = services.post_close(actor=world["ent_user"], post=post)
+        assert closed.status == PostStatus.CLOSED and closed.closed_on == TODAY
+        with pytest.raises(ValidationError) as again:
+            services.post_close(actor=world["ent_user"], post=post)
+    assert list(again.value.message_dict) == ["status"]
+    post.refresh_from_db()
+    assert post.status == PostStatus.CLOSED
+    change = ChangeRecord.objects.filter(model="labour.DemandPost", object_id=str(post.pk), action="update").get()
+    assert change.before["status"] == "open" and change.after["status"] == "closed"
