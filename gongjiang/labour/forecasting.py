@@ -41,13 +41,35 @@ naive forecast alone (``origins`` = 0, MASE not available, NaN). The combination
 weighted by the same rule from the other origins' errors only, so the weights are not judged on the
 errors that chose them.
 
-Intervals: split-conformal per horizon step from the combination's back-test errors. By default
-(``intervals="pooled"``) the absolute errors divided by each series' MASE scale are pooled over every
-series and origin of the panel; the half-width for step h is the ⌈(N + 1)·level⌉-th smallest of the N
-scaled errors times the series' scale (infinite when that rank exceeds N). ``intervals="series"`` uses
-each series' own errors only (with few origins the 95% interval is then infinite, as the finite-sample
-rule requires). Counts are not forecast below zero: means and bounds are clipped at 0 when
-``nonnegative`` (the default).
+Intervals: split-conformal per horizon step from the combination's cross-fitted back-test errors, with
+the finite-sample quantile: the ⌈(N + 1)·level⌉-th smallest of N scores (infinite when that rank exceeds
+N). Pooling every series' errors is what makes the quantile stable, but a pooled quantile of errors
+divided by a single scale covers the series whose errors grow fastest too rarely: scaled by the naive
+MAE, the 80% intervals covered random walks 59% of the time and damped trends 90% (``intervals=
+"pooled"``, kept for comparison). The default, ``intervals="scaled"``, is normalised (scale-adaptive)
+split conformal whose scale is known before each origin, so a back-test origin and the forecast origin
+are treated alike:
+
+1. the damped-trend model's h-step standard error at the origin, σ·√(1 + Σⱼ₌₁ʰ⁻¹ (α + β·φⱼ)²), from its
+   in-sample one-step errors before the origin (it grows like √h for a random walk, α near 1, and stays
+   flat for noise around a trend), floored at 5% of the series' naive MAE;
+2. each back-test error divided by it, and by the panel's mean of those ratios at that step (a horizon
+   correction common to all series: the model's growth is not the combination's);
+3. that ratio divided once more by the series' own mean ratio over its back-test errors that fall before
+   the origin (the combination's accuracy on this series relative to the model's, learnt from the past
+   only: errors of later or overlapping windows share the same years and shocks and would understate
+   it); origins with fewer than 3 such earlier errors give no score;
+4. the conformal quantile of these scores per step, pooled over series and origins, multiplied back by
+   the forecast origin's standard error, step mean and the series' mean ratio over all its back-test
+   errors (all of which fall before the forecast origin).
+
+On simulated random walks, straight and damped trends with noise, AR(1) noise and level shifts (600 of
+each, 30 years, 5 steps) the 80% and 95% intervals cover each kind 79–82% and 96–98% of the time; the
+95% intervals are somewhat conservative because a score's own ratio rests on fewer errors than the
+forecast's. Series without back-test errors fall back to the pooled naive-scaled quantile.
+``intervals="series"`` uses each series' own errors only (with few origins the 95% interval is then
+infinite, as the finite-sample rule requires). Counts are not forecast below zero: means and bounds are
+clipped at 0 when ``nonnegative`` (the default).
 
 Reconciliation: ``summing_matrix`` builds S for a tree of nodes, ``cross`` the S of two crossed
 hierarchies (regions × occupation groups); ``reconcile`` returns S·G·ŷ by bottom-up, OLS, structural WLS,
@@ -77,6 +99,10 @@ _DA, _DB, _DP = (
 )
 DAMPED_ALPHA, DAMPED_BETA, DAMPED_PHI = _DA, _DA * _DB, _DP
 KPSS_CRIT_5 = 0.463
+INTERVAL_METHODS = ("scaled", "pooled", "series")
+SCALE_FLOOR = 0.05
+MIN_PAST = 3
+ROBUST_SD = math.sqrt(math.pi / 2)  # standard deviation / mean absolute deviation of a normal
 AR_LONG = 3
 
 
@@ -165,15 +191,21 @@ def _ses_pass(x: np.ndarray, start: np.ndarray, origins: list[int]) -> tuple[np.
     return out_l, out_a
 
 
-def _damped_pass(x: np.ndarray, start: np.ndarray, origins: list[int], horizon: int) -> np.ndarray:
-    """Forecasts (n_origins, n_series, horizon) of the best-fitting damped-trend model at each origin."""
+def _damped_pass(x: np.ndarray, start: np.ndarray, origins: list[int], horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forecasts of the best-fitting damped-trend model at each origin and their standard errors, both
+    (n_origins, n_series, horizon): the model's h-step standard deviation σ·√(1 + Σⱼ₌₁ʰ⁻¹ (α + β·φⱼ)²),
+    φⱼ = φ + … + φʲ, with σ = √(π/2) times the mean absolute in-sample one-step error before the origin
+    (the normal's standard deviation from its mean absolute deviation, less swayed by a level shift
+    than the root mean square; zero without such errors)."""
     n, t_len = x.shape
     al, be, ph = DAMPED_ALPHA[None, :], DAMPED_BETA[None, :], DAMPED_PHI[None, :]
     level = np.zeros((n, al.size))
     trend = np.zeros_like(level)
     sse = np.zeros_like(level)
+    sae = np.zeros_like(level)
     at = {o: k for k, o in enumerate(origins)}
     out = np.full((len(origins), n, horizon), np.nan)
+    sd = np.zeros((len(origins), n, horizon))
     rows = np.arange(n)
     steps = np.arange(1, horizon + 1)
     for t in range(t_len):
@@ -183,6 +215,7 @@ def _damped_pass(x: np.ndarray, start: np.ndarray, origins: list[int], horizon: 
         fc = level + damped
         err = np.where(act, yt - fc, 0.0)
         sse += err * err
+        sae += np.abs(err)
         level = np.where(act, fc + al * err, level)
         trend = np.where(act, damped + be * err, trend)
         second = (start + 1 == t)[:, None]
@@ -199,7 +232,12 @@ def _damped_pass(x: np.ndarray, start: np.ndarray, origins: list[int], horizon: 
             phi = DAMPED_PHI[best][:, None]
             cum = np.cumsum(phi ** steps[None, :], axis=1)
             out[k] = level[rows, best][:, None] + cum * trend[rows, best][:, None]
-    return out
+            n_err = np.maximum(t - 1 - start, 0)  # one-step errors at start + 2 … t
+            sigma = ROBUST_SD * sae[rows, best] / np.maximum(n_err, 1)
+            c = DAMPED_ALPHA[best][:, None] + DAMPED_BETA[best][:, None] * cum[:, : horizon - 1]
+            growth = np.concatenate([np.ones((n, 1)), 1 + np.cumsum(c * c, axis=1)], axis=1)
+            sd[k] = sigma[:, None] * np.sqrt(growth)
+    return out, sd
 
 
 def _theta(
@@ -389,12 +427,16 @@ def _seasonal_index(x: np.ndarray, start: np.ndarray, end: int, m: int) -> np.nd
 # ---------------------------------------------------------------- panel
 
 
-def _smooth_models(x: np.ndarray, start: np.ndarray, origins: list[int], n_bt: int, horizon: int, m: int) -> np.ndarray:
+def _smooth_models(
+    x: np.ndarray, start: np.ndarray, origins: list[int], n_bt: int, horizon: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
     """SES, damped, Theta and ARIMA forecasts (4, len(origins), n, horizon) at every origin; with a season,
     on the series less its seasonal index (from the data before the first back-test origin for the
-    back-test, from all the data for the final forecast), added back to the forecasts."""
+    back-test, from all the data for the final forecast), added back to the forecasts. Also the damped
+    trend's standard errors (len(origins), n, horizon)."""
     n, t_len = x.shape
     out = np.empty((4, len(origins), n, horizon))
+    sd = np.empty((len(origins), n, horizon))
     pos = np.arange(t_len) % m
     h = np.arange(horizon)
     for orig_slice in (slice(0, n_bt), slice(n_bt, n_bt + 1)):
@@ -406,10 +448,11 @@ def _smooth_models(x: np.ndarray, start: np.ndarray, origins: list[int], n_bt: i
         lv, al = _ses_pass(xa, start, ors)
         add = np.stack([sidx[:, (o + h) % m] for o in ors]) if m > 1 else 0.0
         out[0, orig_slice] = lv[:, :, None] + add
-        out[1, orig_slice] = _damped_pass(xa, start, ors, horizon) + add
+        damped, sd[orig_slice] = _damped_pass(xa, start, ors, horizon)
+        out[1, orig_slice] = damped + add
         out[2, orig_slice] = _theta(xa, start, ors, horizon, lv, al) + add
         out[3, orig_slice] = np.stack([_arima_origin(xa, start, o, horizon) for o in ors]) + add
-    return out
+    return out, sd
 
 
 def _combination_weights(mase_models: np.ndarray) -> np.ndarray:
@@ -433,6 +476,45 @@ def _conformal(scaled: np.ndarray, level: float) -> float:
     return float(v[rank - 1]) if 0 < rank <= v.size else math.inf
 
 
+def _half_widths(
+    comb_err: np.ndarray, scale: np.ndarray, model_sd: np.ndarray, level: float, method: str
+) -> np.ndarray:
+    """Half-widths (n, horizon) of the ``level`` intervals from the combination's back-test errors
+    (K, n, horizon), each series' naive scale and, for ``scaled``, the damped trend's standard errors at
+    the K back-test origins and the final one (K + 1, n, horizon). See the module docstring."""
+    k_bt, n, horizon = comb_err.shape
+    abs_err = np.abs(comb_err)
+    naive_scaled = abs_err / scale[None, :, None]
+    if method == "series":
+        q = np.array([[_conformal(naive_scaled[:, i, h], level) for h in range(horizon)] for i in range(n)])
+        return q.reshape(n, horizon) * scale[:, None]
+    q_naive = np.array([_conformal(naive_scaled[:, :, h], level) for h in range(horizon)])
+    if method == "pooled":
+        return q_naive[None, :] * scale[:, None]
+    sd = np.maximum(model_sd, SCALE_FLOOR * scale[None, :, None])
+    ratio = abs_err / sd[:k_bt]  # (K, n, H), NaN where the origin is not used
+    ok = np.isfinite(ratio)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step_mean = np.where(ok, ratio, 0.0).sum(axis=(0, 1)) / ok.sum(axis=(0, 1))
+    step_mean = np.where(np.isfinite(step_mean) & (step_mean > 0), step_mean, 1.0)
+    u = np.where(ok, ratio / step_mean[None, None, :], 0.0)
+    # past[k, j, h]: origin j's error at step h falls before origin k (origins are consecutive years)
+    steps = np.arange(horizon)
+    past = (np.arange(k_bt)[None, :, None] + steps[None, None, :] < np.arange(k_bt)[:, None, None]).astype(float)
+    past_sum = np.einsum("kjh,jnh->kn", past, u)
+    past_cnt = np.einsum("kjh,jnh->kn", past, ok.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho_k = past_sum / past_cnt
+        scores = np.where(u == 0, 0.0, u / rho_k[:, :, None])
+    scores = np.where(ok & (past_cnt >= MIN_PAST)[:, :, None], scores, np.nan)
+    q = np.array([_conformal(scores[:, :, h], level) for h in range(horizon)])
+    cnt = ok.sum(axis=(0, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = u.sum(axis=(0, 2)) / cnt
+        half = np.where(np.isinf(q)[None, :], np.inf, q[None, :] * rho[:, None]) * step_mean[None, :] * sd[k_bt]
+    return np.where((cnt > 0)[:, None], half, q_naive[None, :] * scale[:, None])
+
+
 def forecast_panel(
     y: np.ndarray,
     horizon: int,
@@ -441,7 +523,7 @@ def forecast_panel(
     seed: int = 0,
     n_origins: int = 6,
     min_train: int | None = None,
-    intervals: str = "pooled",
+    intervals: str = "scaled",
     nonnegative: bool = True,
 ) -> PanelForecast:
     """Back-test, combine and forecast every row of ``y`` (n_series, T), ``horizon`` steps ahead.
@@ -455,8 +537,8 @@ def forecast_panel(
         raise ValueError("y must be a 2-D array (series × time)")
     if horizon < 1:
         raise ValueError("horizon must be at least 1")
-    if intervals not in ("pooled", "series"):
-        raise ValueError("intervals must be 'pooled' or 'series'")
+    if intervals not in INTERVAL_METHODS:
+        raise ValueError(f"intervals must be one of {', '.join(INTERVAL_METHODS)}")
     n, t_len = y.shape
     m = max(1, int(season))
     min_train = max(5, 2 * m) if min_train is None else max(2, int(min_train))
@@ -477,12 +559,12 @@ def forecast_panel(
     positive = ((x > 0) | ~observed).all(axis=1) & ~empty
     fcs = np.empty((len(MODELS), len(origins), n, horizon))
     fcs[0] = _naive(x, origins, horizon, m)
-    fcs[1:5] = _smooth_models(x, start, origins, n_bt, horizon, m)
+    fcs[1:5], model_sd = _smooth_models(x, start, origins, n_bt, horizon, m)
     fcs[5:] = fcs[1:5]
     if positive.any():
         xl = np.log(np.where(x[positive] > 0, x[positive], 1.0))
         cap = np.log(10 * x[positive].max(axis=1) + 1)[None, None, :, None]
-        logs = _smooth_models(xl, start[positive], origins, n_bt, horizon, m)
+        logs, _ = _smooth_models(xl, start[positive], origins, n_bt, horizon, m)
         fcs[5:, :, positive] = np.exp(np.minimum(logs, cap))
     model_ok = np.ones((n, len(MODELS)), dtype=bool)
     model_ok[~positive, 5:] = False
@@ -531,18 +613,8 @@ def forecast_panel(
     mase = np.where(cnt > 0, mase, np.nan)
 
     bounds = {}
-    scaled = np.abs(comb_err) / scale[None, :, None]
     for level in (0.8, 0.95):
-        if intervals == "pooled":
-            q = np.array([_conformal(scaled[:, :, h], level) for h in range(horizon)])
-            half = q[None, :] * scale[:, None]
-        else:
-            half = (
-                np.array([[_conformal(scaled[:, i, h], level) for h in range(horizon)] for i in range(n)]).reshape(
-                    n, horizon
-                )
-                * scale[:, None]
-            )
+        half = _half_widths(comb_err, scale, model_sd, level, intervals)
         lo, hi = mean - half, mean + half
         if nonnegative:
             lo = np.maximum(lo, 0.0)
