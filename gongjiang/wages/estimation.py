@@ -358,7 +358,8 @@ class _Rows:
     w: np.ndarray  # full-sample weight of each record
     region: dict[str, np.ndarray]  # level name → region index of each enterprise
     region_codes: dict[str, np.ndarray]
-    stratum: np.ndarray  # variance stratum of each enterprise
+    stratum: np.ndarray  # sampling stratum of each enterprise
+    stratum_region: dict[str, np.ndarray] = field(default_factory=dict)  # level name → region index per stratum
 
 
 @dataclass
@@ -375,6 +376,7 @@ class _Pairs:
     pay: np.ndarray  # total pay of the records
     w: np.ndarray  # weighted records (full sample)
     wp: np.ndarray  # weighted pay (full sample)
+    key_strata: np.ndarray  # the distinct (key × strata + stratum) of the pairs
 
 
 def _sort_packed(major: np.ndarray, minor: np.ndarray, nminor: int) -> tuple[np.ndarray, np.ndarray]:
@@ -407,7 +409,53 @@ def _pairs(rows: _Rows, key: np.ndarray, mask: np.ndarray, nent: int) -> _Pairs:
         pay=np.bincount(idx, weights=pay, minlength=npair),
         w=np.bincount(idx, weights=w, minlength=npair),
         wp=np.bincount(idx, weights=w * pay, minlength=npair),
+        key_strata=np.unique(upk // nent * len(rows.stratum_region["edition"]) + rows.stratum[upk % nent]),
     )
+
+
+def _replicate_sd(a: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) over the last axis, leaving out NaN (replicates without weight in the
+    cell); NaN where fewer than two replicates remain. As ``np.nanvar``, without its copies."""
+    valid = ~np.isnan(a)
+    cnt = valid.sum(axis=-1)
+    x = np.where(valid, a, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = x.sum(axis=-1) / cnt
+        np.subtract(x, mean[..., None], out=x)
+        x *= valid
+        np.multiply(x, x, out=x)
+        var = x.sum(axis=-1) / (cnt - 1)
+    return np.sqrt(np.where(cnt > 1, var, np.nan))
+
+
+CHUNK_CELLS = 2048
+
+
+def _replicate_errors(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From the replicate sums ``Y`` (cells × (employees, pay, CDF counts…) × R, float32): the replicate
+    standard errors of the mean and of the CDF at each quantile, and the replicate CDF at the median.
+    The ratios are taken in double precision, a block of cells at a time (the block's arrays stay in
+    the processor's cache)."""
+    ncell, nq, _R = Y.shape
+    se_mean = np.empty(ncell)
+    se_F = np.empty((ncell, nq - 2))
+    F50_r = np.empty((ncell, Y.shape[2]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for a in range(0, ncell, CHUNK_CELLS):
+            b = min(a + CHUNK_CELLS, ncell)
+            emp_r = Y[a:b, 0, :].astype(np.float64)
+            mean_r = np.divide(Y[a:b, 1, :], emp_r, dtype=np.float64)
+            F_r = np.divide(Y[a:b, 2:, :], emp_r[:, None, :], dtype=np.float64)
+            se_mean[a:b] = _replicate_sd(mean_r)
+            F50_r[a:b] = F_r[:, (nq - 2) // 2, :]
+            se_F[a:b] = _replicate_sd(F_r)
+    return se_mean, se_F, F50_r
+
+
+def _t975(df: np.ndarray) -> np.ndarray:
+    """The 97.5% point of Student's t for each degrees of freedom in ``df`` (computed once per value)."""
+    uniq, inv = np.unique(df, return_inverse=True)
+    return np.asarray(student_t.ppf(0.975, uniq))[inv]
 
 
 def _cells_for(
@@ -487,25 +535,21 @@ def _cells_for(
         rr = (pair_cell[:, None] * nq + np.arange(nq)[None, :]).ravel()
         cc = np.repeat(pairs.ent, nq)
         A = sp.csr_matrix((data.ravel(), (rr, cc)), shape=(ncell * nq, W.shape[0]))
-        Y = np.asarray(A @ W[:, 1:]).reshape(ncell, nq, R).astype(np.float64)
-        emp_r = Y[:, 0, :]
-        pay_r = Y[:, 1, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_r = pay_r / emp_r
-            F_r = Y[:, 2:, :] / emp_r[:, None, :]  # ncell × 5 × R
+        Y = np.asarray(A @ W[:, 1:]).reshape(ncell, nq, R)  # float32 sums
+        se_mean, se_F, F50_r = _replicate_errors(Y)
         # The full-sample CDF at the quantiles, by the same aggregation (weights from W's column 0).
         le_w = np.zeros((ncell, len(p)))
         for j in range(len(p)):
             le_w[:, j] = np.bincount(pair_cell, weights=le[:, j] * pairs.w / np.maximum(pairs.n, 1), minlength=ncell)
         F = le_w / wemp[:, None]
-        sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
-        se_F = sd(F_r)
-        se_mean = sd(mean_r)
         # Design degrees of freedom of the cell: its enterprises less the sampling strata they lie in.
-        nstrata = int(rows.stratum.max()) + 1
-        cell_strata = np.unique(pair_cell * nstrata + rows.stratum[pairs.ent]) // nstrata
+        # A stratum lies in one district, so the distinct (key, stratum) pairs (found once per table) fall
+        # each in one cell at every region level.
+        nstrata = len(rows.stratum_region[region_level])
+        key_strata = pairs.key_strata
+        cell_strata = remap[rows.stratum_region[region_level][key_strata % nstrata] * nkey + key_strata // nstrata]
         df = np.maximum(n_ent - np.bincount(cell_strata, minlength=ncell), 1)
-        t = student_t.ppf(0.975, df)[:, None]
+        t = _t975(df)[:, None]
         lo = inv_cdf(p[None, :] - t * se_F)
         hi = inv_cdf(p[None, :] + t * se_F)
         lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
@@ -516,7 +560,7 @@ def _cells_for(
         slope = np.divide(
             hi[:, j50] - lo[:, j50], 2 * t[:, 0] * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0
         )
-        med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
+        med_r = q[:, j50, None] - (F50_r - F[:, j50, None]) * slope[:, None]
     return {
         "cell_key": cell_u,
         "n_enterprises": n_ent,
@@ -641,8 +685,22 @@ def estimate_edition(
 
         codes, _n, dig = occupations()
         digital_occupations = {c for c, g in zip(codes, dig, strict=True) if g}
+    stratum_ent = d.stratum[keep]
+    nstrata = int(d.stratum.max()) + 1
+    stratum_region: dict[str, np.ndarray] = {}
+    for lvl_name, reg in level_index.items():
+        stratum_region[lvl_name] = np.zeros(nstrata, dtype=np.int64)
+        stratum_region[lvl_name][stratum_ent] = reg
+        if not (stratum_region[lvl_name][stratum_ent] == reg).all():
+            raise AssertionError("a sampling stratum spans several regions")
     rows = _Rows(
-        ent=ent, pay=pay[order], w=W_ent[ent, 0], region=level_index, region_codes=region_codes, stratum=d.stratum[keep]
+        ent=ent,
+        pay=pay[order],
+        w=W_ent[ent, 0],
+        region=level_index,
+        region_codes=region_codes,
+        stratum=stratum_ent,
+        stratum_region=stratum_region,
     )
     minor = minor_of_occ[occ]
     section = sec_ent[ent]
