@@ -32,15 +32,21 @@ Method (the notice of method quotes this):
   monotone across P10 … P90. The t multiplier matters in the tails: the share of records above P90
   comes from few enterprises, so its replicate standard error is itself uncertain (in the coverage
   simulation its coefficient of variation was 0.52 at P90 against 0.27 at the median) and a normal
-  multiplier left the P90 intervals covering 91 % of the time. The mean's
-  interval is mean ± 1.96 SE. The level premium (ratio of the medians of two adjacent levels) uses
-  replicate medians linearised through the same CDFs, so that both medians share each replicate.
+  multiplier left the P90 intervals covering 91 % of the time. The mean's interval is mean ± t SE with
+  the same t (the cell's design degrees of freedom), so that every figure of a cell is judged alike.
+  The level premium (ratio of the medians of two adjacent levels) uses replicate medians linearised
+  through the same CDFs, so that both medians share each replicate.
 * Replicate sums are enterprise-level aggregates per cell times the enterprise replicate weights (a
-  sparse product), never a pass over the employee records per replicate.
+  sparse product in single precision), never a pass over the employee records per replicate; their
+  ratios and standard deviations are taken in double precision a block of cells at a time. The cell
+  tables are independent and are computed by ``workers`` forked processes side by side; the figures
+  are the same whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +65,7 @@ LEVEL_GROUPS = ("high", "intermediate", "junior")
 STRATUM = ("industry_section", "size_class", "region_code")
 MIN_RESPONDENTS = 2
 CALIBRATION_BOUNDS = (0.3, 3.0)
+ESTIMATION_WORKERS = 2  # processes computing the cell tables (the tables are independent)
 MIN_CALIBRATION_RESPONDENTS = 3
 
 CELL_KINDS: dict[str, tuple[str, ...]] = {
@@ -520,6 +527,7 @@ def _cells_for(
     if R == 0:  # point estimates only
         nan = np.full((ncell, len(p)), np.nan)
         lo, hi, se_q, se_mean, med_r = nan, nan.copy(), nan.copy(), np.full(ncell, np.nan), np.zeros((ncell, 0))
+        t = np.full((ncell, 1), np.nan)
     else:
         # Threshold count per record: how many of the cell's quantiles its pay does not exceed.
         k = np.zeros(len(sel), dtype=np.int64)
@@ -571,12 +579,54 @@ def _cells_for(
         "lo": lo,
         "hi": hi,
         "se_q": se_q,
+        "t": t[:, 0],
         "mean": mean,
         "se_mean": se_mean,
         "top1_share": np.divide(top1, wpay, out=np.zeros(ncell), where=wpay > 0),
         "top2_share": np.divide(top2, wpay, out=np.zeros(ncell), where=wpay > 0),
         "median_replicates": med_r,
     }
+
+
+_TABLE: list[Callable[[int], Any]] = []  # the table function of the running estimation, for forked workers
+
+
+def _table_in_worker(index: int) -> Any:
+    return _TABLE[-1](index)
+
+
+def _run_tables(
+    table: Callable[[int], Any], ntables: int, workers: int, progress: Callable[[str, float], None] | None
+) -> list[Any]:
+    """``table(i)`` for every table, in order. With several workers the tables are shared among forked
+    processes: they inherit the prepared records (nothing is copied to them), compute a table's figures
+    exactly as the parent would (numpy and scipy only), and send back its arrays."""
+    if progress:
+        progress("cells", 0.0)
+    usable = (
+        workers > 1
+        and ntables > 1
+        and "fork" in mp.get_all_start_methods()
+        and not mp.current_process().daemon  # a daemonic process may not have children
+    )
+    if not usable:
+        out = []
+        for i in range(ntables):
+            out.append(table(i))
+            if progress:
+                progress("cells", (i + 1) / ntables)
+        return out
+    _TABLE.append(table)
+    try:
+        with mp.get_context("fork").Pool(min(workers, ntables)) as pool:
+            out = []
+            for i, res in enumerate(pool.imap(_table_in_worker, range(ntables), chunksize=1)):
+                out.append(res)
+                if progress:
+                    progress("cells", (i + 1) / ntables)
+            return out
+    finally:
+        _TABLE.pop()
 
 
 def _region_prefix(region_code: str) -> str:
@@ -606,6 +656,7 @@ def estimate_edition(
     kinds: tuple[str, ...] | None = None,
     region_levels: tuple[str, ...] | None = None,
     progress: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
 ) -> EditionEstimate:
     """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
     districts inside it, with standard errors and 95% intervals; see the module's docstring.
@@ -613,10 +664,15 @@ def estimate_edition(
     ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
     ``kinds`` / ``region_levels`` restrict the cells computed (default: all kinds; "edition", "city",
     "district"). ``progress(stage, fraction)``, if given, is called as each stage starts ("weights",
-    "replicates", "cells") and as the cells advance.
+    "replicates", "cells") and as the cells advance. ``workers``: processes computing the cell tables side by
+    side (default: ``ESTIMATION_WORKERS``, at most the processor's cores); the figures do not depend on it.
     """
     if replicates == 1 or replicates < 0:
         raise ValueError("replicates must be 0 (point estimates only) or at least 2")
+    if workers is None:
+        workers = min(ESTIMATION_WORKERS, os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     only_levels = region_levels
     if progress:
         progress("weights", 0.0)
@@ -723,17 +779,30 @@ def estimate_edition(
     premium_parts: list[pl.DataFrame] = []
     text = {c: pl.Utf8 for c in ("occupation_code", "minor_group", "skill_level", "industry_section", "level_group")}
     lv_names = np.array([*LEVELS, "all"])
-    for done, (kind, reads, key, nkey, mask) in enumerate(variants):
-        if progress:
-            progress("cells", done / len(variants))
+
+    tasks = []
+    for kind, reads, key, nkey, mask in variants:
         wanted = kinds is None or kind in kinds or (kind == "occupation_level" and "digital_level" in kinds)
-        if not mask.any() or not wanted:
-            continue
+        if mask.any() and wanted:
+            tasks.append((kind, reads, key, nkey, mask))
+    levels = [lvl for lvl in level_index if only_levels is None or lvl in only_levels]
+
+    def table(index: int) -> list[dict[str, Any]]:
+        """The figures of one table's cells at each region level (arrays only), with its premium's."""
+        _kind, reads, key, nkey, mask = tasks[index]
         pairs = _pairs(rows, key, mask, nent)
-        for lvl_name in level_index:
-            if only_levels is not None and lvl_name not in only_levels:
-                continue
+        parts = []
+        for lvl_name in levels:
             res = _cells_for(rows, pairs, W32, key=key, nkey=nkey, region_level=lvl_name)
+            med_r = res.pop("median_replicates")
+            if reads in ("occupation", "minor") and mask is has_level:
+                res["premium"] = _premium_arrays(res["cell_key"], nlev, res["q"][:, 2], med_r)
+            parts.append(res)
+        return parts
+
+    results = _run_tables(table, len(tasks), workers, progress)
+    for (kind, reads, _key, nkey, _mask), parts in zip(tasks, results, strict=True):
+        for lvl_name, res in zip(levels, parts, strict=True):
             ck = res["cell_key"]
             sub = ck % nkey
             out: dict[str, Any] = {"cell_kind": kind, "region_code": region_codes[lvl_name][ck // nkey]}
@@ -759,16 +828,16 @@ def estimate_edition(
             out["se_mean"] = res["se_mean"]
             for j, qn in enumerate(Q_NAMES):
                 out[f"lo_{qn}"] = res["lo"][:, j]
-            out["lo_mean"] = res["mean"] - Z95 * res["se_mean"]
+            out["lo_mean"] = res["mean"] - res["t"] * res["se_mean"]
             for j, qn in enumerate(Q_NAMES):
                 out[f"hi_{qn}"] = res["hi"][:, j]
-            out["hi_mean"] = res["mean"] + Z95 * res["se_mean"]
+            out["hi_mean"] = res["mean"] + res["t"] * res["se_mean"]
             out["top1_share"] = res["top1_share"]
             out["top2_share"] = res["top2_share"]
             df = pl.DataFrame(out, schema_overrides=text)
             frames.append(df.select(CELL_COLUMNS))
-            if reads in ("occupation", "minor") and mask is has_level:
-                premium_parts.append(_premium(kind, df, ck, nlev, res["median_replicates"]))
+            if "premium" in res:
+                premium_parts.append(_premium(kind, df, ck, nlev, res["premium"]))
     cells = pl.concat(frames, how="vertical_relaxed")
     dig_cells = cells.filter(
         (pl.col("cell_kind") == "occupation_level") & pl.col("occupation_code").is_in(sorted(digital_occupations))
@@ -785,6 +854,7 @@ def estimate_edition(
             "Woodruff (replicate SE of the CDF at the quantile, mapped through the CDF), Student's t multiplier "
             "with the cell's design degrees of freedom (enterprises less the strata they lie in)"
         ),
+        "mean_intervals": "mean ± t × replicate SE, t as for the quantiles (the cell's design degrees of freedom)",
         "quantile_definition": "inverse of the weighted CDF (smallest pay whose weighted share reaches p)",
         "design_weight": "N_h / n_h",
         "nonresponse": f"within strata; strata with fewer than {MIN_RESPONDENTS} respondents collapsed",
@@ -813,15 +883,17 @@ PREMIUM_SCHEMA = {
 }
 
 
-def _premium(kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, med_r: np.ndarray) -> pl.DataFrame:
-    """Ratios of medians of adjacent levels within the same region and occupation (or minor group).
+def _premium_arrays(
+    cell_key: np.ndarray, nlev: int, med: np.ndarray, med_r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ratios of medians of adjacent levels within the same region and occupation (or minor group): the
+    lower level's cell of each ratio, the ratio, and the replicate standard error of its logarithm.
 
     ``cell_key`` (sorted) numbers the cells so that the next level's cell of a cell is its key + 1."""
     lv = cell_key % nlev
     nxt = np.searchsorted(cell_key, cell_key + 1)
     found = nxt < len(cell_key)
     nxt = np.minimum(nxt, len(cell_key) - 1)
-    med = df["p50"].to_numpy()
     i = np.flatnonzero(found & (cell_key[nxt] == cell_key + 1) & (lv < len(LEVELS) - 1) & (med > 0))
     j = nxt[i]
     ratio = med[j] / med[i]
@@ -837,6 +909,15 @@ def _premium(kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, med_r
             se_log[r] = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
     else:
         se_log = np.full(len(i), np.nan)
+    return i, ratio, se_log
+
+
+def _premium(
+    kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> pl.DataFrame:
+    """The premium rows of one table's cells ``df`` from :func:`_premium_arrays`."""
+    i, ratio, se_log = arrays
+    lv = cell_key % nlev
     code_col = "occupation_code" if kind == "occupation_level" else "minor_group"
     codes = df[code_col].to_numpy()[i]
     none = np.full(len(i), None, dtype=object)
