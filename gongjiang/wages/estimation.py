@@ -367,6 +367,7 @@ class _Rows:
     region_codes: dict[str, np.ndarray]
     stratum: np.ndarray  # sampling stratum of each enterprise
     stratum_region: dict[str, np.ndarray] = field(default_factory=dict)  # level name → region index per stratum
+    last_tie: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last position of equal pay
 
 
 @dataclass
@@ -497,16 +498,20 @@ def _cells_for(
     before = np.where(begin > 0, cum[np.maximum(begin - 1, 0)], 0.0)
     total = cum[end - 1] - before
 
-    def inv_cdf(prob: np.ndarray) -> np.ndarray:
-        """Q(prob) per cell (prob: ncell × k): the smallest pay whose cumulative share reaches prob."""
+    def inv_cdf_at(prob: np.ndarray) -> np.ndarray:
+        """Position (in the (cell, pay) order) of Q(prob) per cell (prob: ncell × k): the smallest pay whose
+        cumulative share reaches prob."""
         prob = np.clip(prob, 0.0, 1.0)
         target = before[:, None] + prob * total[:, None] * (1.0 - 1e-12)
         idx = np.searchsorted(cum, target.ravel(), side="left").reshape(target.shape)
-        idx = np.clip(idx, begin[:, None], end[:, None] - 1)
-        return pay_s[idx]
+        return np.clip(idx, begin[:, None], end[:, None] - 1)
+
+    def inv_cdf(prob: np.ndarray) -> np.ndarray:
+        return pay_s[inv_cdf_at(prob)]
 
     p = np.array(QUANTILES)
-    q = inv_cdf(np.broadcast_to(p, (ncell, len(p))))
+    q_at = inv_cdf_at(np.broadcast_to(p, (ncell, len(p))))
+    q = pay_s[q_at]
     # Enterprise × cell aggregates: the kind's pairs, each in the cell of its enterprise's region.
     pair_cell = remap[reg_ent[pairs.ent] * nkey + pairs.key]
     wemp = np.bincount(pair_cell, weights=pairs.w, minlength=ncell)
@@ -529,10 +534,16 @@ def _cells_for(
         lo, hi, se_q, se_mean, med_r = nan, nan.copy(), nan.copy(), np.full(ncell, np.nan), np.zeros((ncell, 0))
         t = np.full((ncell, 1), np.nan)
     else:
-        # Threshold count per record: how many of the cell's quantiles its pay does not exceed.
-        k = np.zeros(len(sel), dtype=np.int64)
-        for j in range(len(p)):
-            k += pay_s <= q[cell_s, j]
+        # Threshold count per record: how many of the cell's quantiles its pay does not exceed. Within a
+        # cell the records ascend in pay, so the records above Q_j start at one position t_j (the first
+        # after the last record of Q_j's rank among ties); the records at or above a position are counted
+        # through the cumulative count of all cells' thresholds (every threshold of an earlier cell lies
+        # at or before the cell's first record, none of a later cell before its end).
+        packed = cell_s * n + row_s  # ascending
+        t_at = np.searchsorted(packed, (np.arange(ncell)[:, None] * n + rows.last_tie[row_s[q_at]]).ravel(), "right")
+        passed = np.cumsum(np.bincount(t_at, minlength=len(sel) + 1)[: len(sel)])
+        k = len(p) * (cell_s + 1) - passed
+        del packed, passed
         npair = len(pair_cell)
         cnt_k = np.bincount(pairs.of_row[row_s] * 6 + k, minlength=npair * 6).reshape(npair, 6)
         # y ≤ Q(p_j) ⇔ k ≥ 5 − j
@@ -749,9 +760,13 @@ def estimate_edition(
         stratum_region[lvl_name][stratum_ent] = reg
         if not (stratum_region[lvl_name][stratum_ent] == reg).all():
             raise AssertionError("a sampling stratum spans several regions")
+    pay_sorted = pay[order]
+    tie_end = np.flatnonzero(np.append(pay_sorted[1:] != pay_sorted[:-1], True))  # last position of each pay
+    last_tie = tie_end[np.cumsum(np.insert(pay_sorted[1:] != pay_sorted[:-1], 0, False))]
     rows = _Rows(
         ent=ent,
-        pay=pay[order],
+        pay=pay_sorted,
+        last_tie=last_tie,
         w=W_ent[ent, 0],
         region=level_index,
         region_codes=region_codes,
