@@ -808,7 +808,7 @@ def estimate_edition(
         pairs = _pairs(rows, key, mask, nent)
         parts = []
         for lvl_name in levels:
-            res = _cells_for(rows, pairs, W32, key=key, nkey=nkey, region_level=lvl_name)
+            res: dict[str, Any] = _cells_for(rows, pairs, W32, key=key, nkey=nkey, region_level=lvl_name)
             med_r = res.pop("median_replicates")
             if reads in ("occupation", "minor") and mask is has_level:
                 res["premium"] = _premium_arrays(res["cell_key"], nlev, res["q"][:, 2], med_r)

@@ -156,7 +156,7 @@ def test_quantiles_and_their_intervals_are_monotone_in_every_cell(seed: int) -> 
 def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None:
     """120 samples of a fixed population; industry × level-group cells (and the all-industry ones) of the
     province with at least 10 enterprises: about 32,000 intervals, 93–97% covered pooled and for each of
-    P10 … P90 and the mean."""
+    P10 … P90 and the mean (its interval with the same Student's t as the quantiles')."""
     pop = _population()
     assert pop.employees is not None
     people = (
@@ -205,6 +205,8 @@ def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None
     assert 0.93 <= rate <= 0.97, (rate, covered / total)
     # Every published figure on its own, P90 included (the tails' intervals use the design degrees of freedom).
     assert ((covered / total) >= 0.93).all() and ((covered / total) <= 0.97).all(), covered / total
+    # The mean's interval (mean ± t SE, t of the cell's design degrees of freedom) on its own.
+    assert names[-1] == "mean" and 0.93 <= covered[-1] / total[-1] <= 0.97, covered[-1] / total[-1]
     # Unbiased within the intervals: the average error is a small fraction of the standard error.
     zz = np.concatenate(z)
     bias = np.nanmean(np.where(np.isfinite(zz), zz, np.nan), axis=0)
