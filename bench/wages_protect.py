@@ -29,13 +29,13 @@ from gongjiang.synth import wage_survey  # noqa: E402
 from gongjiang.wages import disclosure, estimation  # noqa: E402
 
 
-def cells_of(path: Path) -> pl.DataFrame:
+def cells_of(path: Path, enterprises: int = 1000, employees: int = 60_000, seed: int = 2) -> pl.DataFrame:
     if path.exists():
         return pl.read_parquet(path)
-    survey = wage_survey.generate(enterprises=1000, employees=60_000, seed=2)
-    employees = estimation.annualise(survey.employees)
+    survey = wage_survey.generate(enterprises=enterprises, employees=employees, seed=seed)
+    records = estimation.annualise(survey.employees)
     cells = estimation.estimate_edition(
-        employees, survey.sample, survey.frame, region_code="320000", replicates=100, seed=2
+        records, survey.sample, survey.frame, region_code="320000", replicates=100, seed=seed
     ).cells
     cells.write_parquet(path)
     return cells
@@ -45,27 +45,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cells", type=Path, default=Path("/tmp/wages_protect_cells.parquet"))
     parser.add_argument("--no-attack", action="store_true")
+    parser.add_argument("--enterprises", type=int, default=1000, help="survey size when the cells are not cached")
+    parser.add_argument("--employees", type=int, default=60_000)
+    parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args()
-    cells = cells_of(args.cells)
-    lp = {"n": 0, "s": 0.0}
-    solve = disclosure.linprog
-
-    def counted(*a: Any, **k: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return solve(*a, **k)
-        finally:
-            lp["n"] += 1
-            lp["s"] += time.perf_counter() - t0
-
-    disclosure.linprog = counted  # type: ignore[assignment]
+    cells = cells_of(args.cells, args.enterprises, args.employees, args.seed)
     load = os.getloadavg()[0]
     t = time.perf_counter()
     cpu = time.process_time()
     protected = disclosure.protect(cells)
     prot_s = time.perf_counter() - t
     prot_cpu = time.process_time() - cpu
-    prot_lp = dict(lp)
+    prot_lp = {"n": disclosure.SOLVER_STATS["programs"], "s": disclosure.SOLVER_STATS["seconds"]}
     counts = dict(protected.group_by("status").len().sort("status").iter_rows())
     print(f"load {load:.2f}; cells {cells.height:,}: {counts}", flush=True)
     print(

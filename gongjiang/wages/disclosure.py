@@ -37,6 +37,7 @@ Method (the notice of method quotes this):
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -45,7 +46,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy.optimize import linprog
-from scipy.sparse import block_diag, csr_matrix
+from scipy.sparse import csr_matrix
+
+try:  # scipy's bindings of HiGHS (the solver behind ``linprog``): one model, many programs, warm starts
+    from scipy.optimize._highspy import _core as _highs
+
+    _H_OPTIMAL = {_highs.HighsModelStatus.kOptimal}
+    _H_UNBOUNDED = {_highs.HighsModelStatus.kUnbounded, _highs.HighsModelStatus.kUnboundedOrInfeasible}
+except ImportError:  # pragma: no cover - other scipy builds: every program through linprog
+    _highs = None
+    _H_OPTIMAL, _H_UNBOUNDED = set(), set()
 
 REASON_LABELS: dict[str, str] = {
     "few_enterprises": "Fewer enterprises in the cell than the minimum.",
@@ -341,19 +351,83 @@ def _known_sum(rel: tuple[int, list[int]], unknown: np.ndarray, vals: np.ndarray
     return s
 
 
+SOLVER_STATS = {"programs": 0, "seconds": 0.0}  # linear programs solved by this process, and their time
+
+
 def _lp_x(c: np.ndarray, A: csr_matrix, b: np.ndarray, ub: np.ndarray | None) -> np.ndarray | None:
-    """The optimal point of min c·x, A x = b, 0 ≤ x (≤ ub); None when unbounded."""
-    if ub is None:
-        bounds: Any = (0, None)
-    else:
-        bounds = np.column_stack([np.zeros(len(ub)), np.where(np.isfinite(ub), ub, np.nan)])
-        bounds = [(0.0, None if np.isnan(u) else float(u)) for _l, u in bounds]
+    """The optimal point of min c·x, A x = b, 0 ≤ x (≤ ub); None when unbounded (scipy's ``linprog``)."""
+    bounds = np.column_stack([np.zeros(len(c)), np.full(len(c), np.inf) if ub is None else ub])
+    t = time.perf_counter()
     res = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+    SOLVER_STATS["programs"] += 1
+    SOLVER_STATS["seconds"] += time.perf_counter() - t
     if res.status == 3:  # unbounded
         return None
     if res.status != 0:
         raise RuntimeError(f"audit linear program failed: {res.message}")
     return np.asarray(res.x)
+
+
+class _Programs:
+    """The programs min c·y, A y = b, 0 ≤ y (≤ ub) of one component, c and ub varying: the model is passed
+    to HiGHS once and each program changes only the costs and the upper bounds, so that the simplex method
+    starts from the previous program's optimal basis (a warm start) instead of from scratch. Without
+    scipy's HiGHS bindings every program goes through ``linprog``."""
+
+    def __init__(self, A: csr_matrix, b: np.ndarray) -> None:
+        self.A, self.b = A, np.asarray(b, dtype=float)
+        m, n = A.shape
+        self.n = n
+        self.highs: Any = None
+        if _highs is None:
+            return
+        csc = A.tocsc()
+        lp = _highs.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+        lp.a_matrix_.format_ = _highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, np.inf)
+        lp.row_lower_ = self.b
+        lp.row_upper_ = self.b
+        highs = _highs._Highs()
+        highs.setOptionValue("output_flag", False)
+        if highs.passModel(lp) == _highs.HighsStatus.kError:
+            raise RuntimeError("audit linear program: HiGHS rejected the model")
+        self.highs = highs
+        self.cols = np.arange(n, dtype=np.int32)
+        self.lower = np.zeros(n)
+
+    def solve(self, c: np.ndarray, ub: np.ndarray | None = None) -> np.ndarray | None:
+        """The optimal point; None when the program is unbounded."""
+        if self.highs is None:
+            return _lp_x(c, self.A, self.b, ub)
+        highs, n = self.highs, self.n
+        t = time.perf_counter()
+        try:
+            highs.changeColsCost(n, self.cols, np.asarray(c, dtype=float))
+            highs.changeColsBounds(n, self.cols, self.lower, np.full(n, np.inf) if ub is None else ub)
+            status = self._run()
+            if status not in _H_OPTIMAL | _H_UNBOUNDED:  # retried from scratch before giving up
+                highs.clearSolver()
+                status = self._run()
+        finally:
+            SOLVER_STATS["programs"] += 1
+            SOLVER_STATS["seconds"] += time.perf_counter() - t
+        if status in _H_UNBOUNDED:
+            return None
+        if status not in _H_OPTIMAL:
+            raise RuntimeError(f"audit linear program failed: {highs.modelStatusToString(status)}")
+        return np.asarray(highs.getSolution().col_value)
+
+    def _run(self) -> Any:
+        if self.highs.run() == _highs.HighsStatus.kError:
+            return None
+        return self.highs.getModelStatus()
 
 
 def single_equation_ranges(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
@@ -461,7 +535,10 @@ def _audit(
         known = [c for c in comps if (c.block, tuple(c.variables)) in cache]
         fresh = [c for c in comps if (c.block, tuple(c.variables)) not in cache]
         new = _audit_components(blocks, fresh, pct, closed_forms, certified, exact_bounds)
-        owner = {(c.block, v): (c.block, tuple(c.variables)) for c in fresh for v in c.variables}
+        owner: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}
+        for c in fresh:
+            key = (c.block, tuple(c.variables))
+            owner.update(dict.fromkeys(((c.block, v) for v in c.variables), key))
         for c in fresh:
             cache[(c.block, tuple(c.variables))] = []
         for f in new:
@@ -572,14 +649,14 @@ def _decide(
         ok_dn[new_dn] = True
         return int(new_up.sum() + new_dn.sum())
 
-    n = A.shape[1]
+    programs = _Programs(A, b)
     for direction in (1, -1):
         undecided = up if direction == 1 else down
         while undecided.any():
             before = int(undecided.sum())
             cvec = np.where(undecided, -1.0 if direction == 1 else 1.0, 0.0)
             try:
-                x = _lp_x(cvec, A, b, np.where(undecided, need_hi, np.inf) if direction == 1 else None)
+                x = programs.solve(cvec, np.where(undecided, need_hi, np.inf) if direction == 1 else None)
             except RuntimeError:  # numerically awkward with the caps: decided one by one below
                 break
             if x is None:
@@ -587,21 +664,16 @@ def _decide(
             certify(x)
             if int(undecided.sum()) == before:
                 break
-    # Exact bounds of values already proven narrowed: copies of the component stacked in one program
-    # (their points prove nothing new).
-    copies = max(1, 20_000 // max(n, 1))
-    for start in range(0, len(exact), copies):
-        part = exact[start : start + copies]
-        big = block_diag([A] * len(part), format="csr")
-        cvec = np.zeros(n * len(part))
-        for k, (j, direction) in enumerate(part):
-            cvec[k * n + j] = -1.0 if direction == 1 else 1.0
-        x = _lp_x(cvec, big, np.tile(b, len(part)), None)
+    # Exact bounds of values already proven narrowed (their points prove nothing new).
+    n = A.shape[1]
+    for j, direction in exact:
+        cvec = np.zeros(n)
+        cvec[j] = -1.0 if direction == 1 else 1.0
+        x = programs.solve(cvec)
         if x is None:
             raise RuntimeError("audit: a value proven narrowed is unbounded in its program")
-        for k, (j, direction) in enumerate(part):
-            bound = float(x[k * n + j])
-            narrowed.append((j, float("nan"), bound) if direction == 1 else (j, bound, float("nan")))
+        bound = float(x[j])
+        narrowed.append((j, float("nan"), bound) if direction == 1 else (j, bound, float("nan")))
     left = [(int(j), 1) for j in np.flatnonzero(up)] + [(int(j), -1) for j in np.flatnonzero(down)]
     for t, direction in left:
         j = int(t)
@@ -609,7 +681,7 @@ def _decide(
             continue  # proven by an earlier program's point
         cvec = np.zeros(n)
         cvec[j] = -1.0 if direction == 1 else 1.0
-        x = _lp_x(cvec, A, b, None)
+        x = programs.solve(cvec)
         if x is None:  # unbounded above
             ok_up[j] = True
             up[j] = False
