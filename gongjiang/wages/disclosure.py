@@ -37,9 +37,12 @@ Method (the notice of method quotes this):
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -780,17 +783,131 @@ def _complement_for(
     return None
 
 
+def default_workers() -> int:
+    """Processes for complementary suppression: the ``WAGES_WORKERS`` setting, else the machine's cores."""
+    configured = None
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            configured = getattr(settings, "WAGES_WORKERS", None)
+    except ImportError:  # pragma: no cover - used without Django
+        pass
+    return max(1, int(configured or os.cpu_count() or 1))
+
+
+def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
+    """The complements of one linked table (its variables, in the order chosen), ``supp`` its withheld
+    variables (updated). Tables are independent: no relation links two of them."""
+    added: list[int] = []
+    if not (np.array(block.rows)[supp] >= 0).any():
+        return added
+    # 1. No relation may hold a single unknown.
+    changed = True
+    while changed:
+        changed = False
+        for rel in block.relations:
+            p, ch = rel
+            unk = [v for v in (p, *ch) if supp[v]]
+            if len(unk) == 1 and (block.rows[unk[0]] >= 0):
+                # A complement at least p% of the withheld cell in both values protects it along this
+                # total by construction (fewer audit rounds).
+                both = block.values[unk[0]] * pct / 100.0
+                v = _cheapest_in(block, rel, supp, float(both[0]), 0, both)
+                if v is not None:
+                    supp[v] = True
+                    added.append(v)
+                    changed = True
+    # 2. The exact audit, adding complements until nothing can be narrowed.
+    stuck: set[int] = set()
+    cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # re-audit only changed components
+    certified: Certified = set()  # proven protected: stays so as more cells are withheld
+    while True:
+        found = _audit([block], [supp], pct, cache=cache, certified=certified, exact_bounds=False)
+        seen: set[int] = set()
+        new = 0
+        for _bi, v, vi, _lo, _hi in found:
+            if v in stuck or v in seen:
+                continue
+            seen.add(v)
+            need = block.values[v] * pct / 100.0
+            best = _complement_for(block, supp, v, float(need[vi]), vi, need)
+            if best is None:
+                stuck.add(v)  # everything it is linked with is withheld already
+                continue
+            supp[best] = True
+            added.append(best)
+            new += 1
+        if not new:
+            return added
+
+
+_FORKED: dict[str, Any] = {}  # the tables handed to the forked processes (inherited, not pickled)
+
+
+def _protect_forked(bi: int) -> tuple[int, list[int], dict[str, float]]:
+    before = dict(SOLVER_STATS)
+    added = _protect_block(_FORKED["blocks"][bi], _FORKED["unknowns"][bi].copy(), _FORKED["pct"])
+    return bi, added, {k: SOLVER_STATS[k] - before[k] for k in SOLVER_STATS}
+
+
+def _complements(
+    blocks: list[_Block],
+    unknowns: list[np.ndarray],
+    pct: float,
+    workers: int | None,
+    progress: Callable[[str, float], None] | None,
+) -> Iterator[tuple[int, list[int]]]:
+    """(table, complements) of every table with withheld cells, in ``workers`` processes (forked, so the
+    tables are not copied; the largest first) or in this one."""
+    todo = [bi for bi, (b, u) in enumerate(zip(blocks, unknowns, strict=True)) if (np.array(b.rows)[u] >= 0).any()]
+    todo.sort(key=lambda bi: -int(unknowns[bi].sum()))
+    n = min(workers or default_workers(), len(todo))
+    if n > 1 and ("fork" not in mp.get_all_start_methods() or mp.current_process().daemon):
+        n = 1  # no fork on this platform, or a daemonic worker process, which may not have children
+    done = 0
+    if n <= 1:
+        for bi in todo:
+            yield bi, _protect_block(blocks[bi], unknowns[bi], pct)
+            done += 1
+            if progress:
+                progress("audit", done / len(todo))
+        return
+    if _highs is not None:
+        _highs._Highs.resetGlobalScheduler(True)  # no solver threads across the fork
+    _FORKED.update(blocks=blocks, unknowns=unknowns, pct=pct)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"))
+    try:
+        futures = [pool.submit(_protect_forked, bi) for bi in todo]
+        for future in as_completed(futures):
+            bi, added, stats = future.result()
+            for k, v in stats.items():
+                SOLVER_STATS[k] += v
+            for v in added:
+                unknowns[bi][v] = True
+            yield bi, added
+            done += 1
+            if progress:
+                progress("audit", done / len(todo))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED.clear()
+
+
 def protect(
     cells: pl.DataFrame,
     rules: Rules | None = None,
     *,
     secondary: bool = True,
     progress: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
 ) -> pl.DataFrame:
     """``cells`` + status, reason, reason_detail: primary suppression by the rules, then complementary
     suppression that the LP audit proves sufficient (``secondary=False`` skips it, for tests of the audit).
     ``progress(stage, fraction)``, if given, is called as each stage starts ("primary", "complementary",
-    "audit") and after each audit round with the share of tables found protected."""
+    "audit") and as each table is protected, with the share of tables done. The tables are independent,
+    so ``workers`` processes (default ``default_workers()``) protect them side by side; the result is the
+    same for any number of workers."""
     rules = rules or Rules()
     if progress:
         progress("primary", 0.0)
@@ -804,65 +921,13 @@ def protect(
         if progress:
             progress("complementary", 0.0)
         blocks = _blocks(cells)
-        pct = rules.protection_percent
-
-        def complement(block: _Block, v: int) -> None:
-            r = block.rows[v]
-            status[r] = "suppressed_secondary"
-            reason[r] = "complementary"
-            detail[r] = "protects withheld cells of the same total"
-
-        # 1. No relation may hold a single unknown.
-        for block, supp in zip(blocks, _unknowns(blocks, status), strict=True):
-            if not (np.array(block.rows)[supp] >= 0).any():
-                continue
-            changed = True
-            while changed:
-                changed = False
-                for rel in block.relations:
-                    p, ch = rel
-                    unk = [v for v in (p, *ch) if supp[v]]
-                    if len(unk) == 1 and (block.rows[unk[0]] >= 0):
-                        # A complement at least p% of the withheld cell in both values protects it along
-                        # this total by construction (fewer audit rounds).
-                        both = block.values[unk[0]] * pct / 100.0
-                        v = _cheapest_in(block, rel, supp, float(both[0]), 0, both)
-                        if v is not None:
-                            supp[v] = True
-                            complement(block, v)
-                            changed = True
-        # 2. The exact audit, adding complements until nothing can be narrowed.
-        stuck: set[tuple[int, int]] = set()
-        dirty: set[int] | None = None  # blocks are independent: re-audit only those just changed
-        cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # and only their changed components
-        certified: Certified = set()  # proven protected: stays so as more cells are withheld
-        for _round in range(10_000):
-            unknowns = _unknowns(blocks, status)
-            found = [
-                f
-                for f in _audit(blocks, unknowns, pct, dirty, cache=cache, certified=certified, exact_bounds=False)
-                if (f[0], f[1]) not in stuck
-            ]
-            if progress:
-                progress("audit", 1.0 - len({f[0] for f in found}) / max(1, len(blocks)))
-            if not found:
-                break
-            dirty = set()
-            seen: set[tuple[int, int]] = set()
-            for bi, v, vi, _lo, _hi in found:
-                if (bi, v) in seen:
-                    continue
-                seen.add((bi, v))
-                block, supp = blocks[bi], unknowns[bi]
-                best = _complement_for(
-                    block, supp, v, block.values[v, vi] * pct / 100.0, vi, block.values[v] * pct / 100.0
-                )
-                if best is None:
-                    stuck.add((bi, v))  # everything it is linked with is withheld already
-                    continue
-                supp[best] = True
-                complement(block, best)
-                dirty.add(bi)
+        unknowns = _unknowns(blocks, status)
+        for bi, added in _complements(blocks, unknowns, rules.protection_percent, workers, progress):
+            for v in added:
+                r = blocks[bi].rows[v]
+                status[r] = "suppressed_secondary"
+                reason[r] = "complementary"
+                detail[r] = "protects withheld cells of the same total"
     out = cells.with_columns(
         status=pl.Series(status.astype(str)),
         reason=pl.Series(reason.astype(str)),
