@@ -50,6 +50,7 @@ import numpy as np
 import polars as pl
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 try:  # scipy's bindings of HiGHS (the solver behind ``linprog``): one model, many programs, warm starts
     from scipy.optimize._highspy import _core as _highs
@@ -148,6 +149,35 @@ class _Block:
     values: np.ndarray  # n_var × 2 (weighted employees, weighted total pay)
     depth: list[int]  # hierarchy depth: higher is a finer cell (cheaper to withhold)
     relations: list[tuple[int, list[int]]]  # (parent, children)
+    _by_var: dict[int, list[int]] | None = None
+    _incidence: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    _rows: np.ndarray | None = None
+
+    def rows_array(self) -> np.ndarray:
+        if self._rows is None:
+            self._rows = np.array(self.rows, dtype=np.int64)
+        return self._rows
+
+    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Relation, variable and coefficient (−1 the parent, +1 a child) of every entry (built once)."""
+        if self._incidence is None:
+            sizes = np.array([1 + len(ch) for _p, ch in self.relations], dtype=np.int64)
+            rel = np.repeat(np.arange(len(self.relations)), sizes)
+            var = np.fromiter((x for p, ch in self.relations for x in (p, *ch)), dtype=np.int64, count=int(sizes.sum()))
+            coef = np.ones(len(var))
+            coef[np.cumsum(sizes) - sizes] = -1.0  # the parent leads its relation
+            self._incidence = (rel, var, coef)
+        return self._incidence
+
+    def relations_of(self) -> dict[int, list[int]]:
+        """The relations through each variable (built once)."""
+        if self._by_var is None:
+            by_var: dict[int, list[int]] = defaultdict(list)
+            for k, (p, ch) in enumerate(self.relations):
+                for x in (p, *ch):
+                    by_var[x].append(k)
+            self._by_var = dict(by_var)
+        return self._by_var
 
 
 def _region_parent(code: str, level: str, edition: str) -> str | None:
@@ -272,86 +302,72 @@ class _Component:
 
 
 def _components(blocks: list[_Block], unknowns: list[np.ndarray], only: set[int] | None = None) -> list[_Component]:
+    """The components of every block's unknowns (those holding a withheld cell and a relation), each in
+    order of its smallest variable, its variables and relations in block order."""
     comps: list[_Component] = []
     for bi, (block, unknown) in enumerate(zip(blocks, unknowns, strict=True)):
         if only is not None and bi not in only:
             continue
+        rows = block.rows_array()
         unk = np.flatnonzero(unknown)
-        if not len(unk) or not (np.array(block.rows)[unk] >= 0).any():
+        if not len(unk) or not (rows[unk] >= 0).any():
             continue
-        pos = {int(v): k for k, v in enumerate(unk)}
-        rel_rows: list[tuple[list[int], list[float], int]] = []
-        for k, (p, ch) in enumerate(block.relations):
-            cols: list[int] = []
-            coef: list[float] = []
-            for v, a in [(p, -1.0), *((c, 1.0) for c in ch)]:
-                if unknown[v]:
-                    cols.append(pos[v])
-                    coef.append(a)
-            if cols:
-                rel_rows.append((cols, coef, k))
-        parent = list(range(len(unk)))
-
-        def find(a: int, parent: list[int] = parent) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        for cols, _coef, _k in rel_rows:
-            for c in cols[1:]:
-                ra, rb = find(cols[0]), find(c)
-                if ra != rb:
-                    parent[ra] = rb
-        comp_rels: dict[int, list[int]] = defaultdict(list)
-        for k, (cols, _coef, _r) in enumerate(rel_rows):
-            comp_rels[find(cols[0])].append(k)
-        comp_vars: dict[int, list[int]] = defaultdict(list)
-        for k in range(len(unk)):
-            comp_vars[find(k)].append(k)
-        for root, members in comp_vars.items():
-            rels = comp_rels.get(root, [])
-            if not rels or not any(block.rows[int(unk[m])] >= 0 for m in members):
-                continue  # unconstrained: free from 0 to infinity
-            local = {m: j for j, m in enumerate(members)}
-            r_idx: list[int] = []
-            c_idx: list[int] = []
-            data: list[float] = []
-            bvals = [np.zeros(len(rels)), np.zeros(len(rels))]
-            for ri, k in enumerate(rels):
-                cols, coef, rel = rel_rows[k]
-                for c, a in zip(cols, coef, strict=True):
-                    r_idx.append(ri)
-                    c_idx.append(local[c])
-                    data.append(a)
-                for vi in range(2):
-                    bvals[vi][ri] = -_known_sum(block.relations[rel], unknown, block.values[:, vi])
-            variables = [int(unk[m]) for m in members]
+        rel, var, coef = block.incidence()
+        m, n_u = len(block.relations), len(unk)
+        known = ~unknown[var]
+        # b = −(Σ known children − known parent), per relation and additive value
+        bvals = [
+            -np.bincount(rel[known], weights=coef[known] * block.values[var[known], vi], minlength=m) for vi in range(2)
+        ]
+        er, ev, ec = rel[~known], var[~known], coef[~known]
+        pos = np.full(len(rows), -1)
+        pos[unk] = np.arange(n_u)
+        ep = pos[ev]
+        # Unknowns and relations as the nodes of one graph, an edge for each unknown in a relation.
+        graph = csr_matrix((np.ones(len(er)), (ep, n_u + er)), shape=(n_u + m, n_u + m))
+        _n, label = connected_components(graph, directed=False)
+        var_label = label[:n_u]
+        has_rel = np.zeros(len(label), dtype=bool)
+        has_rel[label[n_u + er]] = True
+        has_target = np.zeros(len(label), dtype=bool)
+        has_target[var_label[rows[unk] >= 0]] = True
+        # Variables grouped by component (ascending within), components by their smallest variable.
+        v_order = np.argsort(var_label, kind="stable")
+        v_lab = var_label[v_order]
+        v_start = np.flatnonzero(np.r_[True, v_lab[1:] != v_lab[:-1]])
+        v_end = np.r_[v_start[1:], n_u]
+        local = np.empty(n_u, dtype=np.int64)
+        local[v_order] = np.arange(n_u) - np.repeat(v_start, v_end - v_start)
+        # Entries grouped by component, then by relation (block order).
+        e_lab = var_label[ep]
+        e_order = np.lexsort((er, e_lab))
+        er_s, el_s, col_s, co_s = er[e_order], e_lab[e_order], local[ep[e_order]], ec[e_order]
+        e_start = np.searchsorted(el_s, v_lab[v_start], side="left")
+        e_end = np.searchsorted(el_s, v_lab[v_start], side="right")
+        first = np.r_[True, (er_s[1:] != er_s[:-1]) | (el_s[1:] != el_s[:-1])]
+        row_seq = np.cumsum(first) - 1
+        for g in np.argsort(v_order[v_start], kind="stable"):
+            lab = v_lab[v_start[g]]
+            if not (has_rel[lab] and has_target[lab]):
+                continue  # unconstrained: free from 0 to infinity, or no withheld cell
+            a, z = e_start[g], e_end[g]
+            r_local = row_seq[a:z] - row_seq[a]
+            rels = er_s[a:z][first[a:z]]
+            variables = unk[v_order[v_start[g] : v_end[g]]]
+            b_c = [bvals[vi][rels] for vi in range(2)]
             scales = [
-                max(1.0, float(np.abs(bvals[vi]).max()), float(block.values[variables, vi].max())) for vi in range(2)
+                max(1.0, float(np.abs(b_c[vi]).max()), float(block.values[variables, vi].max())) for vi in range(2)
             ]
             comps.append(
                 _Component(
                     block=bi,
-                    variables=variables,
-                    A=csr_matrix((data, (r_idx, c_idx)), shape=(len(rels), len(members))),
-                    b=[bvals[vi] / scales[vi] for vi in range(2)],
+                    variables=[int(v) for v in variables],
+                    A=csr_matrix((co_s[a:z], (r_local, col_s[a:z])), shape=(len(rels), len(variables))),
+                    b=[b_c[vi] / scales[vi] for vi in range(2)],
                     scale=scales,
                 )
             )
     return comps
-
-
-def _known_sum(rel: tuple[int, list[int]], unknown: np.ndarray, vals: np.ndarray) -> float:
-    """The known part of a relation: Σ known children − known parent."""
-    p, ch = rel
-    s = 0.0
-    if not unknown[p]:
-        s -= float(vals[p])
-    for c in ch:
-        if not unknown[c]:
-            s += float(vals[c])
-    return s
 
 
 SOLVER_STATS = {"programs": 0, "seconds": 0.0}  # linear programs solved by this process, and their time
@@ -759,10 +775,7 @@ def _complement_for(
 ) -> int | None:
     """The cheapest published cell in a relation through ``v``; failing that, through the withheld cells
     linked to it (breadth first)."""
-    by_var: dict[int, list[int]] = defaultdict(list)
-    for k, (p, ch) in enumerate(block.relations):
-        for x in (p, *ch):
-            by_var[x].append(k)
+    by_var = block.relations_of()
     frontier, visited = [v], {v}
     while frontier:
         best: int | None = None
