@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -71,6 +71,7 @@ REASON_LABELS: dict[str, str] = {
 }
 ADDITIVE = ("weighted_employees", "weighted_total_pay")
 LEVELS = ("level5", "level4", "level3", "level2", "level1")
+T = TypeVar("T")
 HIDDEN = "<none>"  # the remainder of employees without a skill level: never published
 
 
@@ -415,11 +416,21 @@ class _Programs:
         lp.row_upper_ = self.b
         highs = _highs._Highs()
         highs.setOptionValue("output_flag", False)
+        # Primal simplex: between programs only the costs change (and the caps), so the previous optimal
+        # basis stays primal feasible, or nearly; measured 25 % less CPU than HiGHS's default choice.
+        highs.setOptionValue("simplex_strategy", 4)
         if highs.passModel(lp) == _highs.HighsStatus.kError:
             raise RuntimeError("audit linear program: HiGHS rejected the model")
         self.highs = highs
         self.cols = np.arange(n, dtype=np.int32)
         self.lower = np.zeros(n)
+
+    def set_rhs(self, b: np.ndarray) -> None:
+        """Another right-hand side for the programs that follow."""
+        self.b = np.asarray(b, dtype=float)
+        if self.highs is not None:
+            for i, v in enumerate(self.b.tolist()):
+                self.highs.changeRowBounds(i, v, v)
 
     def solve(self, c: np.ndarray, ub: np.ndarray | None = None) -> np.ndarray | None:
         """The optimal point; None when the program is unbounded."""
@@ -577,9 +588,10 @@ def _audit_components(
     found: list[Finding] = []
     for c in comps:
         block = blocks[c.block]
-        is_target = np.array([block.rows[v] >= 0 for v in c.variables])
+        is_target = block.rows_array()[c.variables] >= 0
         single = closed_forms and c.A.shape[0] == 1
         a = c.A.toarray()[0] if single else None
+        programs: _Programs | None = None
         for vi in range(2):
             x0 = block.values[c.variables, vi] / c.scale[vi]
             need_hi, need_lo = x0 * (1 + pct / 100.0), x0 * (1 - pct / 100.0)
@@ -598,8 +610,12 @@ def _audit_components(
                 dn &= np.array([(c.block, v, vi, -1) not in certified for v in c.variables])
             if not (up.any() or dn.any()):
                 continue
+            if programs is None:
+                programs = _Programs(c.A, c.b[vi])
+            else:  # the other additive value: the same matrix, another right-hand side, the last basis kept
+                programs.set_rhs(c.b[vi])
             narrowed, ok_up, ok_dn = _decide(
-                c.A, c.b[vi], x0, up, dn, pct, propagate=closed_forms, exact_bounds=exact_bounds
+                c.A, c.b[vi], x0, up, dn, pct, propagate=closed_forms, exact_bounds=exact_bounds, programs=programs
             )
             for k, lo, hi in narrowed:
                 found.append((c.block, c.variables[k], vi, lo * c.scale[vi], hi * c.scale[vi]))
@@ -619,6 +635,7 @@ def _decide(
     *,
     propagate: bool = True,
     exact_bounds: bool = True,
+    programs: _Programs | None = None,
 ) -> tuple[list[tuple[int, float, float]], np.ndarray, np.ndarray]:
     """Decide, for one component A y = b, y ≥ 0 (true point ``x0``), whether each unknown marked in ``up``
     can reach x0 × (1 + p/100) and each marked in ``down`` can reach x0 × (1 − p/100).
@@ -668,7 +685,7 @@ def _decide(
         ok_dn[new_dn] = True
         return int(new_up.sum() + new_dn.sum())
 
-    programs = _Programs(A, b)
+    programs = programs or _Programs(A, b)
     for direction in (1, -1):
         undecided = up if direction == 1 else down
         while undecided.any():
@@ -721,15 +738,23 @@ def _unknowns(blocks: list[_Block], status: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def attack(published: pl.DataFrame, *, protection_percent: float = 10.0) -> list[Recovery]:
+def attack(published: pl.DataFrame, *, protection_percent: float = 10.0, workers: int | None = None) -> list[Recovery]:
     """The linear-programming audit of a protected edition (the frame ``protect`` returns, with the true
     values of the withheld cells): every withheld cell whose weighted employees or weighted total pay can
     be narrowed, from the published cells and the tables' additivity, to within value × (1 ± p/100).
-    One finding per cell, value and side (the side not narrowed reads NaN)."""
+    One finding per cell, value and side (the side not narrowed reads NaN). The tables are audited in
+    ``workers`` processes (default ``default_workers()``); the findings do not depend on their number."""
     status = published["status"].to_numpy()
     blocks = _blocks(published)
+    unknowns = _unknowns(blocks, status)
+
+    def task(bi: int) -> list[Finding]:
+        return _audit([blocks[bi]], [unknowns[bi]], protection_percent)
+
+    per_table = dict(_per_table(task, _withheld_tables(blocks, unknowns), workers))
     out: list[Recovery] = []
-    for bi, v, vi, lo, hi in _audit(blocks, _unknowns(blocks, status), protection_percent):
+    found = [(bi, *f[1:]) for bi in sorted(per_table) for f in per_table[bi]]
+    for bi, v, vi, lo, hi in found:
         val = float(blocks[bi].values[v, vi])
         out.append(
             Recovery(
@@ -855,13 +880,46 @@ def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
             return added
 
 
-_FORKED: dict[str, Any] = {}  # the tables handed to the forked processes (inherited, not pickled)
+_FORKED: dict[str, Any] = {}  # the task handed to the forked processes (inherited with its tables, not pickled)
 
 
-def _protect_forked(bi: int) -> tuple[int, list[int], dict[str, float]]:
+def _run_forked(bi: int) -> tuple[int, Any, dict[str, float]]:
     before = dict(SOLVER_STATS)
-    added = _protect_block(_FORKED["blocks"][bi], _FORKED["unknowns"][bi].copy(), _FORKED["pct"])
-    return bi, added, {k: SOLVER_STATS[k] - before[k] for k in SOLVER_STATS}
+    result = _FORKED["task"](bi)
+    return bi, result, {k: SOLVER_STATS[k] - before[k] for k in SOLVER_STATS}
+
+
+def _per_table(task: Callable[[int], T], todo: list[int], workers: int | None) -> Iterator[tuple[int, T]]:
+    """(table, ``task(table)``) for the tables in ``todo``: in ``workers`` forked processes (the tables are
+    inherited, not copied; handed out in the order given, so the largest first), in the order they end,
+    or in this process, in order. Tables are independent: no relation links two of them."""
+    n = min(workers or default_workers(), len(todo))
+    if n > 1 and ("fork" not in mp.get_all_start_methods() or mp.current_process().daemon):
+        n = 1  # no fork on this platform, or a daemonic worker process, which may not have children
+    if n <= 1:
+        for bi in todo:
+            yield bi, task(bi)
+        return
+    if _highs is not None:
+        _highs._Highs.resetGlobalScheduler(True)  # no solver threads across the fork
+    _FORKED["task"] = task
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"))
+    try:
+        futures = [pool.submit(_run_forked, bi) for bi in todo]
+        for future in as_completed(futures):
+            bi, result, stats = future.result()
+            for k, v in stats.items():
+                SOLVER_STATS[k] += v
+            yield bi, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED.clear()
+
+
+def _withheld_tables(blocks: list[_Block], unknowns: list[np.ndarray]) -> list[int]:
+    """The tables holding a withheld cell, the most unknowns first."""
+    todo = [bi for bi, (b, u) in enumerate(zip(blocks, unknowns, strict=True)) if (b.rows_array()[u] >= 0).any()]
+    return sorted(todo, key=lambda bi: -int(unknowns[bi].sum()))
 
 
 def _complements(
@@ -871,40 +929,17 @@ def _complements(
     workers: int | None,
     progress: Callable[[str, float], None] | None,
 ) -> Iterator[tuple[int, list[int]]]:
-    """(table, complements) of every table with withheld cells, in ``workers`` processes (forked, so the
-    tables are not copied; the largest first) or in this one."""
-    todo = [bi for bi, (b, u) in enumerate(zip(blocks, unknowns, strict=True)) if (np.array(b.rows)[u] >= 0).any()]
-    todo.sort(key=lambda bi: -int(unknowns[bi].sum()))
-    n = min(workers or default_workers(), len(todo))
-    if n > 1 and ("fork" not in mp.get_all_start_methods() or mp.current_process().daemon):
-        n = 1  # no fork on this platform, or a daemonic worker process, which may not have children
-    done = 0
-    if n <= 1:
-        for bi in todo:
-            yield bi, _protect_block(blocks[bi], unknowns[bi], pct)
-            done += 1
-            if progress:
-                progress("audit", done / len(todo))
-        return
-    if _highs is not None:
-        _highs._Highs.resetGlobalScheduler(True)  # no solver threads across the fork
-    _FORKED.update(blocks=blocks, unknowns=unknowns, pct=pct)
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"))
-    try:
-        futures = [pool.submit(_protect_forked, bi) for bi in todo]
-        for future in as_completed(futures):
-            bi, added, stats = future.result()
-            for k, v in stats.items():
-                SOLVER_STATS[k] += v
-            for v in added:
-                unknowns[bi][v] = True
-            yield bi, added
-            done += 1
-            if progress:
-                progress("audit", done / len(todo))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _FORKED.clear()
+    """(table, complements) of every table with withheld cells (``unknowns`` updated)."""
+    todo = _withheld_tables(blocks, unknowns)
+
+    def task(bi: int) -> list[int]:
+        return _protect_block(blocks[bi], unknowns[bi].copy(), pct)
+
+    for done, (bi, added) in enumerate(_per_table(task, todo, workers), 1):
+        unknowns[bi][added] = True
+        yield bi, added
+        if progress:
+            progress("audit", done / len(todo))
 
 
 def protect(

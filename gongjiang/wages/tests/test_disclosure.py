@@ -336,6 +336,10 @@ def test_protection_in_two_processes_equals_one_process() -> None:
     assert (one["status"] == "suppressed_secondary").sum() > 0
     assert one.equals(two)
     assert dc.attack(two) == []
+    bare = dc.protect(e.cells, secondary=False)
+    found = dc.attack(bare, workers=1)
+    assert len({f.row for f in found}) >= 10
+    assert repr(dc.attack(bare, workers=2)) == repr(found)  # the same findings in the same order (NaN sides)
     audit = [share for stage, share in stages if stage == "audit"]
     assert len(audit) == len(withheld) and audit[-1] == 1.0
 
