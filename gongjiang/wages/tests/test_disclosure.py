@@ -314,3 +314,74 @@ def test_propagated_bounds_contain_every_linear_program_range(seed: int) -> None
                 tight += bool(hi[j] < np.inf)
             checked += 1
     assert checked > 10 and tight > 0  # some finite bounds were found and checked
+
+
+def test_protection_in_two_processes_equals_one_process() -> None:
+    """The tables are protected side by side in forked processes: the same statuses, reasons and details as
+    in one process, on an edition whose several tables need complements."""
+    survey = ws.generate(enterprises=300, employees=12_000, seed=41)
+    e = est.estimate_edition(
+        survey.employees, survey.sample, survey.frame, region_code="320000", replicates=20, seed=41
+    )
+    blocks = dc._blocks(e.cells)
+    reasons, _ = dc.primary(e.cells, dc.Rules())
+    status = np.array(["published" if r is None else "suppressed_primary" for r in reasons], dtype=object)
+    withheld = [
+        u for b, u in zip(blocks, dc._unknowns(blocks, status), strict=True) if (np.array(b.rows)[u] >= 0).any()
+    ]
+    assert len(withheld) >= 4  # several tables to share between the processes
+    stages: list[tuple[str, float]] = []
+    one = dc.protect(e.cells, workers=1)
+    two = dc.protect(e.cells, workers=2, progress=lambda stage, share: stages.append((stage, share)))
+    assert (one["status"] == "suppressed_secondary").sum() > 0
+    assert one.equals(two)
+    assert dc.attack(two) == []
+    bare = dc.protect(e.cells, secondary=False)
+    found = dc.attack(bare, workers=1)
+    assert len({f.row for f in found}) >= 10
+    assert repr(dc.attack(bare, workers=2)) == repr(found)  # the same findings in the same order (NaN sides)
+    audit = [share for stage, share in stages if stage == "audit"]
+    assert len(audit) == len(withheld) and audit[-1] == 1.0
+
+
+@pytest.mark.parametrize("seed", [51, 52])
+def test_warm_started_programs_give_the_linear_programs_optima(seed: int) -> None:
+    """One HiGHS model per component, each program changing only the costs and the caps: every optimum
+    equals the one ``linprog`` finds from scratch, program after program, and so do the unbounded ones."""
+    from scipy.optimize import linprog
+
+    survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
+    e = est.estimate_edition(survey.employees, survey.sample, survey.frame, region_code="320500", replicates=0)
+    blocks = dc._blocks(e.cells)
+    rng = np.random.default_rng(seed)
+    status = np.where(rng.random(e.cells.height) < 0.3, "suppressed_primary", "published").astype(object)
+    comps = [c for c in dc._components(blocks, dc._unknowns(blocks, status)) if c.A.shape[0] > 1]
+    assert comps
+    solved = 0
+    for c in comps[:5]:
+        programs = dc._Programs(c.A, c.b[1])
+        n = c.A.shape[1]
+        x0 = blocks[c.block].values[c.variables, 1] / c.scale[1]
+        for _ in range(12):
+            cvec = np.zeros(n)
+            picked = rng.choice(n, size=int(rng.integers(1, min(n, 6) + 1)), replace=False)
+            cvec[picked] = rng.choice([-1.0, 1.0])
+            ub = np.where(rng.random(n) < 0.5, x0 * 1.1, np.inf) if cvec.min() < 0 else None
+            x = programs.solve(cvec, ub)
+            bounds = np.column_stack([np.zeros(n), np.full(n, np.inf) if ub is None else ub])
+            ref = linprog(cvec, A_eq=c.A, b_eq=c.b[1], bounds=bounds, method="highs")
+            if ref.status == 3:
+                assert x is None
+                continue
+            assert x is not None and ref.status == 0
+            assert float(cvec @ x) == pytest.approx(ref.fun, abs=1e-6)
+            assert np.abs(c.A @ x - c.b[1]).max() < 1e-6 and x.min() > -1e-7  # a feasible point
+            solved += 1
+    assert solved > 10
+    # A parent and its child both withheld, nothing above them: either can rise without end.
+    from scipy.sparse import csr_matrix
+
+    programs = dc._Programs(csr_matrix(np.array([[-1.0, 1.0, 1.0]])), np.array([-0.5]))
+    assert programs.solve(np.array([0.0, 1.0, 0.0])) is not None  # the least child: 0
+    assert programs.solve(np.array([-1.0, 0.0, 0.0])) is None  # the greatest parent: unbounded
+    assert float(programs.solve(np.array([1.0, 0.0, 0.0]))[0]) == pytest.approx(0.5)  # type: ignore[index]
