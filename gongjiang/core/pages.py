@@ -28,6 +28,7 @@ import django_tables2 as tables
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
@@ -212,6 +213,15 @@ class Field:
         return cls(capfirst(getattr(field, "verbose_name", name)), value)
 
 
+def _shown(value: Any) -> Any:
+    """A user is shown by name (an officer's "张家港市人社局 县级经办人员"), as the change history shows them,
+    not by the account's login name."""
+    if isinstance(value, AbstractBaseUser):
+        full_name = getattr(value, "get_full_name", lambda: "")()
+        return full_name or value.get_username()
+    return value
+
+
 class Register:
     """A register's pages, configured by a few attributes. Override :meth:`create` and :meth:`update`
     (calling the app's services with ``actor=``), and :meth:`initial` for the edit form."""
@@ -311,7 +321,7 @@ class Register:
 
     def field_rows(self, obj: Model) -> list[tuple[Any, Any]]:
         fields = [Field.of(self.model, f) if isinstance(f, str) else f for f in self.fields]
-        return [(f.label, f.value(obj)) for f in fields]
+        return [(f.label, _shown(f.value(obj))) for f in fields]
 
     def get(self, request: HttpRequest, pk: int, action: str = "view") -> Model:
         return get_object_or_404(self.queryset(request, action), pk=pk)

@@ -183,7 +183,7 @@ class EntryRegister(LabourRegister):
     detail_template = "labour/entry_detail.html"
     fields = (
         Field(_l("Need catalog"), lambda e: e.catalog),
-        Field(_l("Occupation"), lambda e: f"{e.occupation.code} {e.occupation}"),
+        Field(_l("Occupation"), lambda e: e.occupation),
         "demand",
         "posted",
         "filled",
