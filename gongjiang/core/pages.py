@@ -257,6 +257,11 @@ class Register:
     def initial(self, obj: Model) -> dict[str, Any]:
         return {}
 
+    def may_add(self, user: Any) -> bool:
+        """Whether the user is offered the create form: by default whoever may add the model; a register
+        narrows it where only some users can fill the form in (an enterprise's own records, say)."""
+        return can(user, "add", self.model)
+
     def create_initial(self, request: HttpRequest) -> dict[str, Any]:
         """The create form's first values (the user's own region, say)."""
         return {}
@@ -403,7 +408,7 @@ class Register:
             "records": pager.rows,
             "filter": filterset,
             "query": query.urlencode(),
-            "can_add": self.create_form is not None and can(request.user, "add", self.model),
+            "can_add": self.create_form is not None and self.may_add(request.user),
             **self.action_forms(request, None, posted),
             **self.list_context(request),
         }
@@ -437,7 +442,7 @@ class Register:
     def form_view(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get(request, pk, "change") if pk is not None else None
         form_class = self.edit_form if obj is not None else self.create_form
-        if form_class is None or (obj is None and not can(request.user, "add", self.model)):
+        if form_class is None or (obj is None and not self.may_add(request.user)):
             raise PermissionDenied
         kwargs = self.form_kwargs(request, obj)
         initial = self.initial(obj) if obj is not None else self.create_initial(request)

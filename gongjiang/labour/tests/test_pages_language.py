@@ -77,3 +77,44 @@ def test_an_apprenticeship_is_named_with_a_date_in_the_page_language(world) -> N
         assert str(apprenticeship).endswith("2026年10月8日")
     with translation.override("en"):
         assert "2026-10-08" not in str(apprenticeship) and "2026" in str(apprenticeship)
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "offered"),
+    [
+        ("demand", "ent_user", True),
+        ("demand", "school_user", False),
+        ("surveys", "school_user", False),
+        ("apprenticeships", "school_user", False),
+        ("programmes", "school_user", True),
+        ("programmes", "ent_user", False),
+        ("classes", "ent_user", False),
+        ("school-reports", "ent_user", False),
+        ("rounds", "ent_user", False),
+        ("seekers", "ent_user", False),
+        ("programmes", "officer", True),
+        ("demand", "officer", True),
+    ],
+)
+def test_a_create_form_is_offered_only_to_who_can_fill_it_in(world, client, path, who, offered) -> None:  # type: ignore[no-untyped-def]
+    """An enterprise is not offered a school's forms (a programme, a school report) nor a school an
+    enterprise's (a demand post, a survey answer): the service would refuse them after the typing."""
+    client.force_login(world[who])
+    listing = client.get(f"/labour/{path}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert (f'href="/labour/{path}/new/"' in listing) is offered
+    assert client.get(f"/labour/{path}/new/").status_code == (200 if offered else 403)
+
+
+def test_a_job_fair_names_its_industry(world, client) -> None:  # type: ignore[no-untyped-def]
+    fair = services.fair_create(
+        actor=world["officer"],
+        name="2026年制造业专场招聘会",
+        kind="industry",
+        region_code="320582",
+        date=datetime.date(2026, 12, 1),
+        place="张家港市人力资源市场",
+        industry_code="C",
+    )
+    client.force_login(world["officer"])
+    page = _text(client.get(f"/labour/fairs/{fair.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert re.search(r"C\s+制造业", page)

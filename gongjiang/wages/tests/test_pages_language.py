@@ -63,3 +63,10 @@ def test_the_public_pages_in_chinese_and_in_english(world: World, client) -> Non
     assert "高级工" in [level["level"] for level in chart["levels"]]
     en = _text(client.get(f"/wages/cells/{welder.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Senior worker (level 3)" in en and "高级工" not in en
+
+
+def test_a_response_names_its_industry(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    response = world.response(world.orgs[0])
+    client.force_login(world.officer)
+    page = _text(client.get(f"/wages/manage/responses/{response.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert re.search(rf"{response.industry_section}\s+制造业", page)
