@@ -35,6 +35,7 @@ class SurveyRegister(Register):
     namespace = "wages"
     model = models.Survey
     path = "surveys"
+    list_template = "wages/register_list.html"
     name = "survey"
     table = tables.SurveyTable
     filterset = SurveyFilter
@@ -118,6 +119,7 @@ class ResponseRegister(Register):
     namespace = "wages"
     model = models.Response
     path = "responses"
+    list_template = "wages/register_list.html"
     name = "response"
     table = tables.ResponseTable
     filterset = ResponseFilter
@@ -238,6 +240,7 @@ class EditionRegister(Register):
     namespace = "wages"
     model = models.Edition
     path = "editions"
+    list_template = "wages/register_list.html"
     name = "edition"
     table = tables.EditionTable
     filterset = EditionFilter

@@ -118,3 +118,14 @@ def test_a_job_fair_names_its_industry(world, client) -> None:  # type: ignore[n
     client.force_login(world["officer"])
     page = _text(client.get(f"/labour/fairs/{fair.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert re.search(r"C\s+制造业", page)
+
+
+def test_every_labour_list_leads_to_the_others(world, client) -> None:  # type: ignore[no-untyped-def]
+    """The menu's "labour market" entry opens the demand list: from it, even with no post in the region,
+    the officer reaches the surveys, catalogs, classes, seekers and forecasts."""
+    client.force_login(world["officer"])
+    for path in ("demand", "surveys", "catalogs", "seekers", "forecasts"):
+        html = client.get(f"/labour/{path}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert 'id="labour-nav"' in html, path
+        for other in ("/labour/surveys/", "/labour/catalogs/", "/labour/classes/", "/labour/seekers/"):
+            assert f'href="{other}"' in html, (path, other)

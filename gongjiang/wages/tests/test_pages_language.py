@@ -70,3 +70,17 @@ def test_a_response_names_its_industry(world: World, client) -> None:  # type: i
     client.force_login(world.officer)
     page = _text(client.get(f"/wages/manage/responses/{response.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert re.search(rf"{response.industry_section}\s+制造业", page)
+
+
+def test_the_wage_lists_lead_to_each_other(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    """From the menu's surveys list the officer reaches the responses and the editions (none made yet), and
+    the enterprise its responses only."""
+    client.force_login(world.officer)
+    for path in ("surveys", "responses", "editions"):
+        html = client.get(f"/wages/manage/{path}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert 'id="wages-nav"' in html and "工资价位发布版本" in html, path
+        for other in ("surveys", "responses", "editions"):
+            assert f'href="/wages/manage/{other}/"' in html, (path, other)
+    client.force_login(world.enterprise_user)
+    html = client.get("/wages/manage/responses/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'href="/wages/manage/responses/"' in html and 'href="/wages/manage/editions/"' not in html
