@@ -70,7 +70,7 @@ class CompetitionRegister(Register):
         "level",
         Field(_l("Region"), lambda c: f"{region_name(c.region_code)} ({c.region_code})"),
         Field(_l("Organiser"), lambda c: c.organiser),
-        Field(_l("Occupation"), lambda c: f"{c.occupation.code} {c.occupation}"),
+        Field(_l("Occupation"), lambda c: c.occupation),
         Field(_l("Highest level recognised"), lambda c: c.award_level),
         Field(_l("Dates"), lambda c: f"{c.start.isoformat()} — {c.end.isoformat()}"),
         "cap",

@@ -28,6 +28,7 @@ import django_tables2 as tables
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
@@ -212,6 +213,15 @@ class Field:
         return cls(capfirst(getattr(field, "verbose_name", name)), value)
 
 
+def _shown(value: Any) -> Any:
+    """A user is shown by name (an officer's "张家港市人社局 县级经办人员"), as the change history shows them,
+    not by the account's login name."""
+    if isinstance(value, AbstractBaseUser):
+        full_name = getattr(value, "get_full_name", lambda: "")()
+        return full_name or value.get_username()
+    return value
+
+
 class Register:
     """A register's pages, configured by a few attributes. Override :meth:`create` and :meth:`update`
     (calling the app's services with ``actor=``), and :meth:`initial` for the edit form."""
@@ -246,6 +256,11 @@ class Register:
 
     def initial(self, obj: Model) -> dict[str, Any]:
         return {}
+
+    def may_add(self, user: Any) -> bool:
+        """Whether the user is offered the create form: by default whoever may add the model; a register
+        narrows it where only some users can fill the form in (an enterprise's own records, say)."""
+        return can(user, "add", self.model)
 
     def create_initial(self, request: HttpRequest) -> dict[str, Any]:
         """The create form's first values (the user's own region, say)."""
@@ -311,7 +326,7 @@ class Register:
 
     def field_rows(self, obj: Model) -> list[tuple[Any, Any]]:
         fields = [Field.of(self.model, f) if isinstance(f, str) else f for f in self.fields]
-        return [(f.label, f.value(obj)) for f in fields]
+        return [(f.label, _shown(f.value(obj))) for f in fields]
 
     def get(self, request: HttpRequest, pk: int, action: str = "view") -> Model:
         return get_object_or_404(self.queryset(request, action), pk=pk)
@@ -393,7 +408,7 @@ class Register:
             "records": pager.rows,
             "filter": filterset,
             "query": query.urlencode(),
-            "can_add": self.create_form is not None and can(request.user, "add", self.model),
+            "can_add": self.create_form is not None and self.may_add(request.user),
             **self.action_forms(request, None, posted),
             **self.list_context(request),
         }
@@ -427,7 +442,7 @@ class Register:
     def form_view(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get(request, pk, "change") if pk is not None else None
         form_class = self.edit_form if obj is not None else self.create_form
-        if form_class is None or (obj is None and not can(request.user, "add", self.model)):
+        if form_class is None or (obj is None and not self.may_add(request.user)):
             raise PermissionDenied
         kwargs = self.form_kwargs(request, obj)
         initial = self.initial(obj) if obj is not None else self.create_initial(request)

@@ -248,7 +248,7 @@ class PlanRegister(EvaluationRegister):
     fields = (
         "code",
         Field(_l("Institution"), lambda p: p.institution),
-        Field(_l("Occupation and level"), lambda p: f"{p.occupation.code} {p.occupation} · {p.level}"),
+        Field(_l("Occupation and level"), lambda p: f"{p.occupation} · {p.level}"),
         "source",
         "exam_date",
         "site",

@@ -23,7 +23,7 @@ from gongjiang.core.pages import Action, Field, Step
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.labour import fairs, filtersets, forms, models, services, tables
 from gongjiang.labour.views import CATALOGS, LabourRegister, acting_organisation
-from gongjiang.reference.selectors import region_label
+from gongjiang.reference.selectors import industry_label, region_label
 from gongjiang.registry.models import OrganisationKind
 
 
@@ -79,7 +79,7 @@ class FairRegister(LabourRegister):
         "date",
         "place",
         Field(_l("Region"), lambda f: region_label(f.region_code)),
-        Field(_l("Industry"), lambda f: f.industry_code or None),
+        Field(_l("Industry"), lambda f: industry_label(f.industry_code)),
         "clause",
         "status",
         "held_on",
@@ -183,7 +183,7 @@ class EntryRegister(LabourRegister):
     detail_template = "labour/entry_detail.html"
     fields = (
         Field(_l("Need catalog"), lambda e: e.catalog),
-        Field(_l("Occupation"), lambda e: f"{e.occupation.code} {e.occupation}"),
+        Field(_l("Occupation"), lambda e: e.occupation),
         "demand",
         "posted",
         "filled",

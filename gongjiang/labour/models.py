@@ -10,17 +10,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.jobs import JOB_ACTIVE, JobStatus
 from gongjiang.core.models import Scope, Scoped
+from gongjiang.reference.selectors import region_name
 
 OWN = frozenset({"add", "change"})
 
 
 class PostStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("demand post", "Open")
     CLOSED = "closed", _("Closed")
 
 
@@ -156,7 +158,7 @@ class NeedCatalog(Scoped):
         constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="need_catalog_once")]
 
     def __str__(self) -> str:
-        return f"{self.region_code} {self.year}"
+        return f"{region_name(self.region_code)} {self.year}"
 
 
 class ProposalDecision(models.TextChoices):
@@ -328,7 +330,7 @@ class Apprenticeship(Scoped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.start.isoformat()}"
+        return f"{self.get_kind_display()} {date_format(self.start)}"
 
 
 class SchoolReport(Scoped):

@@ -6,7 +6,7 @@ shows the posts recommended and why, a post's page the seekers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from gongjiang.core.scope import allowed, restrict
 from gongjiang.labour import filtersets, forms, models, selectors, services, skill_gap, tables
 from gongjiang.policy.labels import reason as reason_label
 from gongjiang.reference.selectors import region_label
-from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.models import Organisation, OrganisationKind, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 
 
@@ -51,6 +51,15 @@ class _Labour(Register):
     namespace = "labour"
     list_template = "labour/register_list.html"
     detail_template = "labour/register_detail.html"
+    # The organisations whose users fill the create form in (an enterprise posts demand, a school registers
+    # its programmes); officers always may. Empty: any organisation the scope lets add.
+    add_kinds: ClassVar[tuple[str, ...]] = ()
+
+    def may_add(self, user: Any) -> bool:
+        if not super().may_add(user):
+            return False
+        organisation = getattr(user, "organisation", None) if getattr(user, "organisation_id", None) else None
+        return organisation is None or not self.add_kinds or organisation.kind in self.add_kinds
 
 
 # For the app's other page modules (fairs, proposals): the registers' base and the organisation chosen.
@@ -60,6 +69,7 @@ acting_organisation = _organisation
 
 class PostRegister(_Labour):
     model = models.DemandPost
+    add_kinds = (OrganisationKind.ENTERPRISE,)
     path = "demand"
     name = "post"
     table = tables.PostTable
@@ -70,7 +80,7 @@ class PostRegister(_Labour):
     add_label = _l("Post a skill demand")
     fields = (
         Field(_l("Enterprise"), lambda p: p.organisation),
-        Field(_l("Occupation"), lambda p: f"{p.occupation.code} {p.occupation}"),
+        Field(_l("Occupation"), lambda p: p.occupation),
         Field(_l("Skill level"), lambda p: p.level),
         "headcount",
         "filled",
@@ -110,6 +120,7 @@ class PostRegister(_Labour):
 
 class SurveyRegister(_Labour):
     model = models.NeedSurvey
+    add_kinds = (OrganisationKind.ENTERPRISE,)
     path = "surveys"
     name = "survey"
     table = tables.SurveyTable
@@ -245,6 +256,7 @@ def _partner_rows(region_code: str, year: int) -> list[dict[str, Any]]:
 
 class ProgrammeRegister(_Labour):
     model = models.Programme
+    add_kinds = services.SCHOOL_KINDS
     path = "programmes"
     name = "programme"
     table = tables.ProgrammeTable
@@ -255,7 +267,7 @@ class ProgrammeRegister(_Labour):
     fields = (
         Field(_l("School"), lambda p: p.school),
         "name",
-        Field(_l("Occupation"), lambda p: f"{p.occupation.code} {p.occupation}"),
+        Field(_l("Occupation"), lambda p: p.occupation),
         "year",
         "enrolment",
         "expected_graduates",
@@ -275,6 +287,7 @@ class ProgrammeRegister(_Labour):
 
 class OrderClassRegister(_Labour):
     model = models.OrderClass
+    add_kinds = services.SCHOOL_KINDS
     path = "classes"
     name = "class"
     table = tables.OrderClassTable
@@ -289,7 +302,7 @@ class OrderClassRegister(_Labour):
         Field(_l("School"), lambda c: c.school),
         Field(_l("Enterprise"), lambda c: c.enterprise),
         Field(_l("Region"), lambda c: region_label(c.region_code)),
-        Field(_l("Occupation"), lambda c: f"{c.occupation.code} {c.occupation}"),
+        Field(_l("Occupation"), lambda c: c.occupation),
         "year",
         "places",
         "funding_per_student",
@@ -341,6 +354,7 @@ class OrderClassRegister(_Labour):
 
 class ApprenticeshipRegister(_Labour):
     model = models.Apprenticeship
+    add_kinds = (OrganisationKind.ENTERPRISE,)
     path = "apprenticeships"
     name = "apprenticeship"
     table = tables.ApprenticeshipTable
@@ -353,7 +367,7 @@ class ApprenticeshipRegister(_Labour):
         Field(_l("Enterprise"), lambda a: a.enterprise),
         Field(_l("School"), lambda a: a.school),
         Field(_l("Apprentice"), lambda a: mask_name(a.person.name)),
-        Field(_l("Occupation"), lambda a: f"{a.occupation.code} {a.occupation}"),
+        Field(_l("Occupation"), lambda a: a.occupation),
         Field(_l("Target level"), lambda a: a.level),
         "start",
         "end",
@@ -375,6 +389,7 @@ class ApprenticeshipRegister(_Labour):
 
 class ReportRegister(_Labour):
     model = models.SchoolReport
+    add_kinds = services.SCHOOL_KINDS
     path = "school-reports"
     name = "report"
     table = tables.SchoolReportTable
@@ -404,6 +419,7 @@ class ReportRegister(_Labour):
 
 class SeekerRegister(_Labour):
     model = models.Seeker
+    add_kinds = services.SCHOOL_KINDS
     path = "seekers"
     name = "seeker"
     table = tables.SeekerTable
@@ -418,7 +434,7 @@ class SeekerRegister(_Labour):
         Field(_l("School"), lambda s: s.school),
         "graduation_year",
         Field(_l("Region wanted"), lambda s: region_label(s.region_code)),
-        Field(_l("Occupation wanted"), lambda s: f"{s.occupation.code} {s.occupation}"),
+        Field(_l("Occupation wanted"), lambda s: s.occupation),
         Field(_l("Skill level"), lambda s: s.level),
         "wage_expected",
         "status",
@@ -470,6 +486,7 @@ def _post(actor: Any, pk: int) -> models.DemandPost:
 
 class RoundRegister(_Labour):
     model = models.MatchRound
+    add_kinds = services.SCHOOL_KINDS
     path = "rounds"
     name = "round"
     table = tables.RoundTable

@@ -6,6 +6,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,4 +125,10 @@ class SkillLevel(models.Model):
         ordering = ["rank"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The level's name in the page's language: 高级工 on a Chinese page, "Senior worker (level 3)" on an
+        English one."""
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name

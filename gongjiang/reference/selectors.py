@@ -38,6 +38,14 @@ def region_name(code: str, as_of: datetime.date | int | None = None) -> str:
     return version.name
 
 
+def industry_label(code: str) -> str | None:
+    """An industry as pages show it: its code with its GB/T 4754 name ("C 制造业"), None where there is none."""
+    if not code:
+        return None
+    industry = industry_for(code)
+    return f"{code} {industry.name}" if industry is not None else code
+
+
 def region_label(code: str) -> str:
     """A region as pages show it: its name with its code, or a dash where there is none."""
     return f"{region_name(code)} ({code})" if code else "—"

@@ -26,11 +26,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.models import Scope, Scoped
+from gongjiang.reference.selectors import region_name
 
 
 class SizeClass(models.TextChoices):
     LARGE = "large", _("Large")
-    MEDIUM = "medium", _("Medium")
+    MEDIUM = "medium", pgettext_lazy("enterprise size", "Medium")
     SMALL = "small", _("Small")
     MICRO = "micro", _("Micro")
 
@@ -93,7 +94,7 @@ class Survey(Scoped):
         constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="wage_survey_once")]
 
     def __str__(self) -> str:
-        return f"{self.year} · {self.region_code}"
+        return f"{region_name(self.region_code)} {self.year}"
 
 
 class Stratum(Scoped):
@@ -119,7 +120,7 @@ class Stratum(Scoped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.industry_section} · {self.size_class} · {self.region_code}"
+        return f"{self.industry_section} · {self.get_size_class_display()} · {region_name(self.region_code)}"
 
 
 class Response(Scoped):
@@ -266,7 +267,11 @@ class Edition(Scoped):
         constraints = [models.UniqueConstraint(fields=["region_code", "year", "number"], name="wage_edition_number")]
 
     def __str__(self) -> str:
-        return f"{self.year} · {self.region_code} · {self.number}"
+        return _("%(region)s %(year)s, edition %(number)s") % {
+            "region": region_name(self.region_code),
+            "year": self.year,
+            "number": self.number,
+        }
 
     @property
     def frozen(self) -> bool:

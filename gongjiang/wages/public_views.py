@@ -109,6 +109,8 @@ def cell_page(request: HttpRequest, pk: int) -> HttpResponse:
             "p90": _("P90"),
             "yuan": _("yuan per year"),
             "suppressed": _("suppressed"),
+            "mean": _("Mean"),
+            "empty": _("No published figures to draw."),
         },
     }
     superseded = _correction(cell.edition)

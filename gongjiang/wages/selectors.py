@@ -42,7 +42,7 @@ def reason_text(code: str) -> str:
 
 
 def level_names() -> dict[str, str]:
-    names = dict(SkillLevel.objects.filter(code__in=LEVELS).values_list("code", "name"))
+    names = {level.code: level.display_name for level in SkillLevel.objects.filter(code__in=LEVELS)}
     names[""] = str(_("All levels"))
     names["all"] = str(_("All levels"))
     names["none"] = str(_("No skill level"))

@@ -19,7 +19,7 @@ from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
-from gongjiang.reference.selectors import region_label
+from gongjiang.reference.selectors import industry_label, region_label
 from gongjiang.wages import exports, forms, models, selectors, services, tables, tasks
 from gongjiang.wages.filtersets import EditionFilter, ResponseFilter, SurveyFilter
 from gongjiang.wages.import_kinds import EMPLOYEE_COLUMNS
@@ -35,6 +35,7 @@ class SurveyRegister(Register):
     namespace = "wages"
     model = models.Survey
     path = "surveys"
+    list_template = "wages/register_list.html"
     name = "survey"
     table = tables.SurveyTable
     filterset = SurveyFilter
@@ -118,6 +119,7 @@ class ResponseRegister(Register):
     namespace = "wages"
     model = models.Response
     path = "responses"
+    list_template = "wages/register_list.html"
     name = "response"
     table = tables.ResponseTable
     filterset = ResponseFilter
@@ -130,7 +132,7 @@ class ResponseRegister(Register):
         Field(_l("Unified social credit code"), lambda r: r.uscc),
         Field(_l("Survey year"), lambda r: r.survey.year),
         Field(_l("Region"), lambda r: region_label(r.region_code)),
-        Field(_l("Industry section"), lambda r: r.industry_section),
+        Field(_l("Industry section"), lambda r: industry_label(r.industry_section)),
         "size_class",
         "status",
         "submitted_at",
@@ -238,6 +240,7 @@ class EditionRegister(Register):
     namespace = "wages"
     model = models.Edition
     path = "editions"
+    list_template = "wages/register_list.html"
     name = "edition"
     table = tables.EditionTable
     filterset = EditionFilter

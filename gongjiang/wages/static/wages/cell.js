@@ -8,6 +8,10 @@
   var data = JSON.parse(el.textContent);
   var L = data.labels;
   function fmt(v) { return v === null || v === undefined ? "—" : Math.round(v).toLocaleString(); }
+  function empty(id) {
+    var node = document.getElementById(id);
+    if (node) { node.classList.add("chart-empty"); node.textContent = L.empty; }
+  }
   function chart(id) {
     var node = document.getElementById(id);
     if (!node) { return null; }
@@ -36,12 +40,13 @@
             var a = api.coord([api.value(0), 0]), b = api.coord([api.value(1), 0]);
             return { type: "line", shape: { x1: a[0], y1: a[1] + 28, x2: b[0], y2: b[1] + 28 }, style: { stroke: "#d9534f", lineWidth: 3 } };
           } },
-        { name: "mean", type: "scatter", data: [[box.mean, 0]], symbol: "diamond", symbolSize: 12 }
+        { name: L.mean, type: "scatter", data: [[box.mean, 0]], symbol: "diamond", symbolSize: 12 }
       ]
     });
   }
   var trend = data.trend;
   var trendChart = trend.length ? chart("trend-chart") : null;
+  if (!trendChart) { empty("trend-chart"); }
   if (trendChart) {
     var years = trend.map(function (t) { return String(t.year); });
     trendChart.setOption({
@@ -61,6 +66,7 @@
   }
   var levels = data.levels.filter(function (l) { return l.box; });
   var levelChart = levels.length ? chart("levels-chart") : null;
+  if (!levelChart) { empty("levels-chart"); }
   if (levelChart) {
     levelChart.setOption({
       grid: { left: 80, right: 20, top: 20, bottom: 30 },
