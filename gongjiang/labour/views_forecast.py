@@ -254,11 +254,10 @@ class RunRegister(_Forecast):
     add_label = _l("Run a manpower forecast")
     fields = (
         Field(_l("Region"), lambda r: region_label(r.region_code)),
-        "status",
         "made_on",
         Field(_l("History"), lambda r: f"{r.first_year}–{r.cutoff_year}"),
         "horizon",
-        Field(_l("Models combined"), lambda r: "、".join(model_label(m) for m in r.models_used)),
+        Field(_l("Models combined"), lambda r: "、".join(model_label(m) for m in r.models_used) or None),
         Field(_l("Reconciliation"), lambda r: _("MinT with shrunk covariance, rounded to whole persons")),
         Field(
             _l("Warning threshold"),

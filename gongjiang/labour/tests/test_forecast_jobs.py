@@ -281,3 +281,11 @@ def test_the_api_answers_202_and_shows_the_status(city, client, make_user) -> No
     client.force_login(make_user("zjg", region_code=ZJG))
     assert client.post("/api/labour/forecasts/", body, content_type="application/json").status_code == 403
     assert ForecastRun.objects.count() == 1
+
+
+def test_the_demo_path_computes_at_once_through_the_workers_function(city, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks() as callbacks, audit_context(source="cli", actor=city):
+        run = forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=2)
+    assert not callbacks  # no task queued: computed here
+    assert run.status == JobStatus.DONE and run.percent == 100 and run.summary["regions"] > 1
+    assert ForecastLine.objects.filter(run=run).count() * 2 == run.summary["series"]
