@@ -58,7 +58,12 @@ class FastRow(BoundRow):
     def _call_render(self, bound_column: Any, value: Any = None) -> Any:
         render_kwargs = self._optional_cell_arguments(bound_column, value)
         column = bound_column.column
-        if isinstance(column, TemplateColumn) and column.template_code and bound_column.render == column.render:
+        if (
+            isinstance(column, TemplateColumn)
+            and column.template_code
+            and type(column).render is TemplateColumn.render  # not a subclass's own rendering
+            and bound_column.render == column.render  # nor the table's render_<column>
+        ):
             content = self._render_template(column, render_kwargs)
         else:
             content = _call(bound_column.render, render_kwargs)
