@@ -364,6 +364,7 @@ def main() -> int:
     port = free_port()
     server = start_server(server_env, port, args.workers, VAR / "gunicorn.log")
     results = []
+    loads: list[float] = []  # the machine's 1-minute load average as each role starts, and at the end
     try:
         base = f"http://127.0.0.1:{port}"
         health = Browser(base)
@@ -388,7 +389,9 @@ def main() -> int:
                 )
                 continue
             pages = [("home", "/"), *discover(browser, account["region"])]
-            print(f"{role}: {len(pages)} addresses", flush=True)
+            load = os.getloadavg()[0]
+            loads.append(load)
+            print(f"{role}: {len(pages)} addresses (load average {load:.1f})", flush=True)
             trivial = timed(health, "/healthz/", args.rounds, "text/plain")
             for label, url in pages:
                 accept = "application/json" if label.startswith("API ") else "text/html"
@@ -409,6 +412,7 @@ def main() -> int:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
+    loads.append(os.getloadavg()[0])
     print()
     print(f"{'role':<13} {'page':<70} {'p50 ms':>8} {'p95 ms':>8} {'/healthz/ p50':>13} {'p95':>6}")
     for r in results:
@@ -423,10 +427,13 @@ def main() -> int:
     print(
         f"RESULT persons={info['persons']} certificates={info['certificates']} roles={len(args.roles.split(','))} "
         f"addresses={len(results)} rounds={args.rounds} worst_p95_ms={worst['p95']:.1f} ({worst['role']} "
-        f"{worst['page']}) over_{GOAL_MS:.0f}ms={len(over)} healthz_p95_ms={max(r['healthz_p95'] for r in results):.1f}"
+        f"{worst['page']}) over_{GOAL_MS:.0f}ms={len(over)} healthz_p95_ms={max(r['healthz_p95'] for r in results):.1f} "
+        f"load_average={min(loads):.1f}-{max(loads):.1f}"
     )
     if args.json:
-        args.json.write_text(json.dumps({"info": info, "results": results}, ensure_ascii=False, indent=1))
+        args.json.write_text(
+            json.dumps({"info": info, "load_averages": loads, "results": results}, ensure_ascii=False, indent=1)
+        )
     return 0
 
 

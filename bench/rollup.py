@@ -275,6 +275,9 @@ def prepare(db: str, env: dict[str, str], fresh: bool, persons: int, certificate
     run([PY, "-m", "gongjiang", "targets", "load"], env)
     run([PY, "-m", "gongjiang", "maps", "load", "--demo"], env)
     info = {"scale": scale, "synth_seconds": synth_s, "extra_certificates": extra["added"], **worker("counts", env)}
+    # The build's rate, to judge whether a larger province would be ready in the time at hand.
+    rate = info["persons"] / synth_s if synth_s else 0.0
+    print(f"  [{db}] synthesis: {rate:,.0f} persons a second (load average {os.getloadavg()[0]:.1f})", flush=True)
     marker.write_text(json.dumps(info))
     return info
 

@@ -32,3 +32,11 @@ def may_view(user: Any, label: str) -> bool:
     """May the user's role open the pages of model ``label`` ("app.Model") at all? Menus offer only what
     opens."""
     return can(user, "view", apps.get_model(label))
+
+
+@register.simple_tag
+def table_body(table: Any) -> str:
+    """The rows of a django-tables2 table's current page, written in one pass (core.tablebody)."""
+    from gongjiang.core.tablebody import table_body as body
+
+    return body(table)
