@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import can, restrict
@@ -115,7 +115,7 @@ def value_label(model: type[Model] | None, name: str, value: Any) -> Any:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(str(value_label(model, name, v)) for v in value)
+        return list_separator().join(str(value_label(model, name, v)) for v in value)
     if (name, value) in SET_DETAIL_VALUES:
         return str(SET_DETAIL_VALUES[(name, value)])
     field = None
@@ -140,6 +140,11 @@ def _stamp(model: type[Model] | None, name: str) -> bool:
     except FieldDoesNotExist:
         return False
     return bool(getattr(field, "auto_now", False))
+
+
+def list_separator() -> str:
+    """Between the items of a list in a sentence: "、" in Chinese, ", " in English."""
+    return pgettext("list separator", ", ")
 
 
 def actor_name(record: ChangeRecord) -> str:

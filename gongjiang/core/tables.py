@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.filtersets import model_label
-from gongjiang.core.history import actor_name, history_rows
+from gongjiang.core.history import actor_name, history_rows, list_separator
 from gongjiang.core.models import ChangeRecord
 
 
@@ -35,7 +35,7 @@ class ChangeRecordTable(tables.Table):
         return model_label(value)
 
     def render_fields(self, record: ChangeRecord) -> str:
-        return "、".join(history_rows([record])[0].fields)
+        return list_separator().join(history_rows([record])[0].fields)
 
     def render_request_id(self, value: str) -> str:
         return value[:12]

@@ -34,7 +34,9 @@ CLAUSE_HELP = _("The document and clause the decision rests on, e.g. 苏政办�
 
 
 def _level_choices() -> list[tuple[str, str]]:
-    return [(lv.code, lv.name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")]
+    return [
+        (lv.code, lv.display_name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")
+    ]
 
 
 def split_codes(text: str) -> list[str]:

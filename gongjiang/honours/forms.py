@@ -16,7 +16,9 @@ from gongjiang.reference.models import SkillLevel
 
 
 def _level_choices(blank: bool = True) -> list[tuple[str, str]]:
-    levels = [(lv.code, lv.name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")]
+    levels = [
+        (lv.code, lv.display_name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")
+    ]
     return [("", "—"), *levels] if blank else levels
 
 

@@ -20,7 +20,9 @@ from gongjiang.training.models import Tier
 
 
 def _levels(optional: bool) -> list[tuple[str, Any]]:
-    levels = [(lv.code, lv.name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")]
+    levels = [
+        (lv.code, lv.display_name) for lv in SkillLevel.objects.filter(national_level__isnull=False).order_by("rank")
+    ]
     return ([("", _("Not stated"))] if optional else []) + levels
 
 

@@ -17,7 +17,7 @@ from gongjiang.wages.selectors import LEVELS
 
 
 def level_choices() -> list[tuple[str, str]]:
-    levels = [(lv.code, lv.name) for lv in SkillLevel.objects.filter(code__in=LEVELS).order_by("rank")]
+    levels = [(lv.code, lv.display_name) for lv in SkillLevel.objects.filter(code__in=LEVELS).order_by("rank")]
     return [*levels, ("none", str(_("No skill level")))]
 
 

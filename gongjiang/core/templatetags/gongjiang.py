@@ -4,6 +4,7 @@ from django import template
 from django.apps import apps
 
 from gongjiang.core import pii
+from gongjiang.core.history import list_separator
 from gongjiang.core.scope import can
 from gongjiang.reference.selectors import region_name as _region_name
 
@@ -13,6 +14,12 @@ register = template.Library()
 @register.filter
 def region_name(code: str) -> str:
     return f"{_region_name(code)} ({code})" if code else ""
+
+
+@register.filter
+def join_list(values: Any) -> str:
+    """The items joined as a sentence lists them: "、" between them in Chinese, ", " in English."""
+    return list_separator().join(str(v) for v in values)
 
 
 @register.filter

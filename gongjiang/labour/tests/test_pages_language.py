@@ -129,3 +129,11 @@ def test_every_labour_list_leads_to_the_others(world, client) -> None:  # type: 
         assert 'id="labour-nav"' in html, path
         for other in ("/labour/surveys/", "/labour/catalogs/", "/labour/classes/", "/labour/seekers/"):
             assert f'href="{other}"' in html, (path, other)
+
+
+def test_the_level_choices_follow_the_page_language(world, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world["ent_user"])
+    zh = client.get("/labour/demand/new/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">高级工</option>" in zh
+    en = client.get("/labour/demand/new/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Senior worker (level 3)</option>" in en and ">高级工</option>" not in en
