@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.jobs import JOB_ACTIVE, JobStatus
 from gongjiang.core.models import Scope, Scoped
@@ -715,7 +715,12 @@ class ForecastRun(Scoped):
         ordering = ["-made_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.region_code} {self.cutoff_year}+{self.horizon}"
+        return gettext("Manpower forecast %(n)d: %(region)s, %(first)d–%(last)d") % {
+            "n": self.pk or 0,
+            "region": region_name(self.region_code),
+            "first": self.cutoff_year + 1,
+            "last": self.cutoff_year + self.horizon,
+        }
 
     @property
     def active(self) -> bool:

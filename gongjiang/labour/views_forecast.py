@@ -270,12 +270,7 @@ class RunRegister(_Forecast):
     )
 
     def object_title(self, obj: Any) -> str:
-        return _("Manpower forecast %(n)d: %(region)s, %(first)d–%(last)d") % {
-            "n": obj.pk,
-            "region": region_name(obj.region_code),
-            "first": obj.cutoff_year + 1,
-            "last": obj.cutoff_year + obj.horizon,
-        }
+        return str(obj)
 
     def create_initial(self, request: HttpRequest) -> dict[str, Any]:
         return {"region_code": getattr(request.user, "region_code", ""), "cutoff_year": timezone.localdate().year - 1}
@@ -428,7 +423,7 @@ class WarningRegister(_Forecast):
     related = ("run",)
     detail_template = "labour/warning_detail.html"
     fields = (
-        Field(_l("Manpower forecast"), lambda w: w.run_id),
+        Field(_l("Manpower forecast"), lambda w: str(w.run)),
         Field(_l("Region"), lambda w: region_label(w.region_code)),
         Field(_l("Occupation major group"), lambda w: fs.group_label(w.group)),
         "year",

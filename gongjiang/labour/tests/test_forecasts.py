@@ -239,3 +239,17 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
         "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": CUTOFF + 5, "horizon": 2, "history_years": 10}
     )
     assert bad.status_code == 200 and ForecastRun.objects.count() == 1
+
+
+def test_a_warning_names_its_forecast_by_region_and_years(growing, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    city = make_user("sz", region_code=SUZHOU)
+    with audit_context(source="cli", actor=city):
+        run = forecasts.forecast_run_create(
+            actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=3, history_years=10
+        )
+    warning = ShortageWarning.objects.filter(run=run).first()
+    assert warning is not None
+    client.force_login(city)
+    page = client.get(f"/labour/shortage-warnings/{warning.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"人力资源预测 {run.pk}：苏州市，{CUTOFF + 1}—{CUTOFF + 3}年" in page, page[:3000]
+    assert f"{SUZHOU} {CUTOFF}+3" not in page
