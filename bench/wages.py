@@ -16,11 +16,13 @@ its cities and its districts):
   figure, the level premium table) and ``disclosure.protect`` (primary rules, complementary suppression
   with the linear-programming audit until nothing can be recovered) (goal: ≤ 30 s on 2 cores).
 
-Printed: the survey's size, each timing, the ratio to the baseline, the cells and suppressions, peak
-memory, then one RESULT line of JSON.
+Printed: the survey's size, each timing (wall clock, and the CPU seconds of the process and of its
+worker processes beside it: on a shared machine the CPU seconds move less with the load), the ratio to
+the baseline, the cells and suppressions, peak memory, the load average at the start and at the end,
+then one RESULT line of JSON.
 
 Usage: python bench/wages.py [--enterprises 50000] [--employees 5000000] [--replicates 100] [--seed 1]
-       [--points-only | --estimate-only]
+       [--workers 2] [--points-only | --estimate-only]
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ import polars as pl  # noqa: E402
 
 from gongjiang.synth import wage_survey  # noqa: E402
 from gongjiang.wages import disclosure, estimation  # noqa: E402
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def baseline(employees: pl.DataFrame, sample: pl.DataFrame, region_code: str) -> int:
@@ -81,6 +90,12 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=5_000_000)
     parser.add_argument("--replicates", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=estimation.ESTIMATION_WORKERS,
+        help="processes computing the cell tables and protecting the tables",
+    )
     parser.add_argument("--points-only", action="store_true", help="skip the full edition")
     parser.add_argument(
         "--estimate-only", action="store_true", help="the full edition's estimation without its protection"
@@ -99,16 +114,21 @@ def main() -> None:
         f"{int(survey.frame['population_enterprises'].sum()):,} enterprises ({gen_s:.1f} s to generate)"
     )
     region = "320000"
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_seconds()
     base_cells = baseline(employees, survey.sample, region)
-    base_s = time.perf_counter() - t
-    say(f"baseline (Polars unweighted group-by, same rows and keys): {base_s:.2f} s, {base_cells:,} cells")
-    t = time.perf_counter()
-    points = estimation.estimate_edition(employees, survey.sample, survey.frame, region_code=region, replicates=0)
-    point_s = time.perf_counter() - t
+    base_s, base_cpu = time.perf_counter() - t, cpu_seconds() - c
+    say(
+        f"baseline (Polars unweighted group-by, same rows and keys): {base_s:.2f} s ({base_cpu:.2f} s CPU), "
+        f"{base_cells:,} cells"
+    )
+    t, c = time.perf_counter(), cpu_seconds()
+    points = estimation.estimate_edition(
+        employees, survey.sample, survey.frame, region_code=region, replicates=0, workers=args.workers
+    )
+    point_s, point_cpu = time.perf_counter() - t, cpu_seconds() - c
     n_point = points.cells.filter(pl.col("cell_kind") != "digital_level").height
     say(
-        f"point estimates (weighted, calibrated): {point_s:.2f} s, {n_point:,} cells "
+        f"point estimates (weighted, calibrated): {point_s:.2f} s ({point_cpu:.2f} s CPU), {n_point:,} cells "
         f"(+ digital copies); ratio to baseline {point_s / base_s:.2f}× (goal ≤ 2×)"
     )
     if args.points_only:
@@ -118,37 +138,49 @@ def main() -> None:
         result |= {"baseline_s": round(base_s, 2), "point_s": round(point_s, 2), "ratio": round(point_s / base_s, 2)}
         say("RESULT " + json.dumps(result | {"peak_mib": round(peak)}))
         return
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_seconds()
     full = estimation.estimate_edition(
-        employees, survey.sample, survey.frame, region_code=region, replicates=args.replicates, seed=args.seed
+        employees,
+        survey.sample,
+        survey.frame,
+        region_code=region,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
     )
-    est_s = time.perf_counter() - t
+    est_s, est_cpu = time.perf_counter() - t, cpu_seconds() - c
     if args.estimate_only:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         say(
-            f"full estimation with {args.replicates} replicates: {est_s:.2f} s, {full.cells.height:,} cells, "
-            f"premium rows {full.premium.height:,}; {est_s / point_s:.2f}× the point estimates, "
-            f"{est_s / base_s:.2f}× the baseline; peak memory {peak:,.0f} MiB"
+            f"full estimation with {args.replicates} replicates, {args.workers} workers: {est_s:.2f} s "
+            f"({est_cpu:.2f} s CPU), {full.cells.height:,} cells, premium rows {full.premium.height:,}; "
+            f"{est_s / point_s:.2f}× the point estimates, {est_s / base_s:.2f}× the baseline; "
+            f"peak memory {peak:,.0f} MiB; load at the end {os.getloadavg()[0]:.2f}"
         )
         result = {"bench": "wages", "records": employees.height, "responding_enterprises": responding}
         result |= {"baseline_s": round(base_s, 2), "point_s": round(point_s, 2), "ratio": round(point_s / base_s, 2)}
-        result |= {"full_estimate_s": round(est_s, 2), "replicates": args.replicates, "peak_mib": round(peak)}
+        result |= {"full_estimate_s": round(est_s, 2), "full_estimate_cpu_s": round(est_cpu, 2)}
+        result |= {"replicates": args.replicates, "workers": args.workers, "peak_mib": round(peak)}
+        result |= {"load_end": round(os.getloadavg()[0], 2)}
         say("RESULT " + json.dumps(result))
         return
-    t = time.perf_counter()
-    protected = disclosure.protect(full.cells)
-    prot_s = time.perf_counter() - t
+    t, c = time.perf_counter(), cpu_seconds()
+    protected = disclosure.protect(full.cells, workers=args.workers)
+    prot_s, prot_cpu = time.perf_counter() - t, cpu_seconds() - c
     status = protected.group_by("status").len().sort("status")
     counts = dict(zip(status["status"].to_list(), status["len"].to_list(), strict=True))
-    say(f"full edition: estimates with {args.replicates} replicates {est_s:.2f} s; protection {prot_s:.2f} s")
+    say(
+        f"full edition: estimates with {args.replicates} replicates, {args.workers} workers {est_s:.2f} s "
+        f"({est_cpu:.2f} s CPU); protection {prot_s:.2f} s ({prot_cpu:.2f} s CPU)"
+    )
     say(f"  cells {protected.height:,}: {counts}; premium rows {full.premium.height:,}")
     say(f"  total {est_s + prot_s:.2f} s (goal ≤ 30 s)")
     t = time.perf_counter()
-    recovered = disclosure.attack(protected)
+    recovered = disclosure.attack(protected, workers=args.workers)
     audit_s = time.perf_counter() - t
     say(f"audit of the protected edition: {len(recovered)} recoveries in {audit_s:.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    say(f"peak memory {peak:,.0f} MiB")
+    say(f"peak memory {peak:,.0f} MiB; load at the end {os.getloadavg()[0]:.2f}")
     say(
         "RESULT "
         + json.dumps(
@@ -160,13 +192,17 @@ def main() -> None:
                 "point_s": round(point_s, 2),
                 "ratio": round(point_s / base_s, 2),
                 "full_estimate_s": round(est_s, 2),
+                "full_estimate_cpu_s": round(est_cpu, 2),
                 "protect_s": round(prot_s, 2),
+                "protect_cpu_s": round(prot_cpu, 2),
                 "full_s": round(est_s + prot_s, 2),
                 "cells": protected.height,
                 "status": counts,
                 "recoveries": len(recovered),
                 "replicates": args.replicates,
+                "workers": args.workers,
                 "peak_mib": round(peak),
+                "load_end": round(os.getloadavg()[0], 2),
             }
         )
     )

@@ -32,15 +32,21 @@ Method (the notice of method quotes this):
   monotone across P10 … P90. The t multiplier matters in the tails: the share of records above P90
   comes from few enterprises, so its replicate standard error is itself uncertain (in the coverage
   simulation its coefficient of variation was 0.52 at P90 against 0.27 at the median) and a normal
-  multiplier left the P90 intervals covering 91 % of the time. The mean's
-  interval is mean ± 1.96 SE. The level premium (ratio of the medians of two adjacent levels) uses
-  replicate medians linearised through the same CDFs, so that both medians share each replicate.
+  multiplier left the P90 intervals covering 91 % of the time. The mean's interval is mean ± t SE with
+  the same t (the cell's design degrees of freedom), so that every figure of a cell is judged alike.
+  The level premium (ratio of the medians of two adjacent levels) uses replicate medians linearised
+  through the same CDFs, so that both medians share each replicate.
 * Replicate sums are enterprise-level aggregates per cell times the enterprise replicate weights (a
-  sparse product), never a pass over the employee records per replicate.
+  sparse product in single precision), never a pass over the employee records per replicate; their
+  ratios and standard deviations are taken in double precision a block of cells at a time. The cell
+  tables are independent and are computed by ``workers`` forked processes side by side; the figures
+  are the same whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +65,7 @@ LEVEL_GROUPS = ("high", "intermediate", "junior")
 STRATUM = ("industry_section", "size_class", "region_code")
 MIN_RESPONDENTS = 2
 CALIBRATION_BOUNDS = (0.3, 3.0)
+ESTIMATION_WORKERS = 2  # processes computing the cell tables (the tables are independent)
 MIN_CALIBRATION_RESPONDENTS = 3
 
 CELL_KINDS: dict[str, tuple[str, ...]] = {
@@ -358,7 +365,9 @@ class _Rows:
     w: np.ndarray  # full-sample weight of each record
     region: dict[str, np.ndarray]  # level name → region index of each enterprise
     region_codes: dict[str, np.ndarray]
-    stratum: np.ndarray  # variance stratum of each enterprise
+    stratum: np.ndarray  # sampling stratum of each enterprise
+    stratum_region: dict[str, np.ndarray] = field(default_factory=dict)  # level name → region index per stratum
+    last_tie: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last position of equal pay
 
 
 @dataclass
@@ -375,21 +384,25 @@ class _Pairs:
     pay: np.ndarray  # total pay of the records
     w: np.ndarray  # weighted records (full sample)
     wp: np.ndarray  # weighted pay (full sample)
+    key_strata: np.ndarray  # the distinct (key × strata + stratum) of the pairs
 
 
-def _sort_packed(major: np.ndarray, minor: np.ndarray, nminor: int) -> tuple[np.ndarray, np.ndarray]:
+def _sort_packed(major: np.ndarray, minor: np.ndarray, nminor: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """(major, minor) in lexicographic order, for distinct non-negative ``minor`` below ``nminor``: one
-    sort of packed 64-bit integers, several times faster than an argsort of either."""
-    packed = major.astype(np.int64) * nminor + minor
+    sort of packed 64-bit integers (major shifted left by ``bits``, minor in the low bits), several times
+    faster than an argsort of either, and unpacked by shifts and masks rather than divisions. Returns
+    the sorted majors and minors, the sorted packed integers and ``bits``."""
+    bits = max(1, int(nminor - 1).bit_length())
+    packed = np.left_shift(major.astype(np.int64), bits)
+    packed |= minor
     packed.sort()
-    maj = packed // nminor
-    return maj, packed - maj * nminor
+    return packed >> bits, packed & ((1 << bits) - 1), packed, bits
 
 
 def _pairs(rows: _Rows, key: np.ndarray, mask: np.ndarray, nent: int) -> _Pairs:
     n = len(rows.pay)
     sel = np.flatnonzero(mask)
-    pk, pos = _sort_packed(key[sel] * nent + rows.ent[sel], sel, n)
+    pk, pos, _packed, _bits = _sort_packed(key[sel] * nent + rows.ent[sel], sel, n)
     new = np.ones(len(pk), dtype=bool)
     np.not_equal(pk[1:], pk[:-1], out=new[1:])
     idx = np.cumsum(new) - 1
@@ -407,7 +420,53 @@ def _pairs(rows: _Rows, key: np.ndarray, mask: np.ndarray, nent: int) -> _Pairs:
         pay=np.bincount(idx, weights=pay, minlength=npair),
         w=np.bincount(idx, weights=w, minlength=npair),
         wp=np.bincount(idx, weights=w * pay, minlength=npair),
+        key_strata=np.unique(upk // nent * len(rows.stratum_region["edition"]) + rows.stratum[upk % nent]),
     )
+
+
+def _replicate_sd(a: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) over the last axis, leaving out NaN (replicates without weight in the
+    cell); NaN where fewer than two replicates remain. As ``np.nanvar``, without its copies."""
+    valid = ~np.isnan(a)
+    cnt = valid.sum(axis=-1)
+    x = np.where(valid, a, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = x.sum(axis=-1) / cnt
+        np.subtract(x, mean[..., None], out=x)
+        x *= valid
+        np.multiply(x, x, out=x)
+        var = x.sum(axis=-1) / (cnt - 1)
+    return np.sqrt(np.where(cnt > 1, var, np.nan))
+
+
+CHUNK_CELLS = 2048
+
+
+def _replicate_errors(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From the replicate sums ``Y`` (cells × (employees, pay, CDF counts…) × R, float32): the replicate
+    standard errors of the mean and of the CDF at each quantile, and the replicate CDF at the median.
+    The ratios are taken in double precision, a block of cells at a time (the block's arrays stay in
+    the processor's cache)."""
+    ncell, nq, _R = Y.shape
+    se_mean = np.empty(ncell)
+    se_F = np.empty((ncell, nq - 2))
+    F50_r = np.empty((ncell, Y.shape[2]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for a in range(0, ncell, CHUNK_CELLS):
+            b = min(a + CHUNK_CELLS, ncell)
+            emp_r = Y[a:b, 0, :].astype(np.float64)
+            mean_r = np.divide(Y[a:b, 1, :], emp_r, dtype=np.float64)
+            F_r = np.divide(Y[a:b, 2:, :], emp_r[:, None, :], dtype=np.float64)
+            se_mean[a:b] = _replicate_sd(mean_r)
+            F50_r[a:b] = F_r[:, (nq - 2) // 2, :]
+            se_F[a:b] = _replicate_sd(F_r)
+    return se_mean, se_F, F50_r
+
+
+def _t975(df: np.ndarray) -> np.ndarray:
+    """The 97.5% point of Student's t for each degrees of freedom in ``df`` (computed once per value)."""
+    uniq, inv = np.unique(df, return_inverse=True)
+    return np.asarray(student_t.ppf(0.975, uniq))[inv]
 
 
 def _cells_for(
@@ -433,7 +492,7 @@ def _cells_for(
     remap = np.cumsum(present) - 1
     ncell = len(cell_u)
     # The records by (cell, pay): one sort of packed integers (positions are ranks of pay).
-    cell_s, row_s = _sort_packed(remap[ckey], sel, n)
+    cell_s, row_s, packed, bits = _sort_packed(remap[ckey], sel, n)
     pay_s = rows.pay[row_s]
     w_s = rows.w[row_s]
     cum = np.cumsum(w_s)
@@ -442,16 +501,20 @@ def _cells_for(
     before = np.where(begin > 0, cum[np.maximum(begin - 1, 0)], 0.0)
     total = cum[end - 1] - before
 
-    def inv_cdf(prob: np.ndarray) -> np.ndarray:
-        """Q(prob) per cell (prob: ncell × k): the smallest pay whose cumulative share reaches prob."""
+    def inv_cdf_at(prob: np.ndarray) -> np.ndarray:
+        """Position (in the (cell, pay) order) of Q(prob) per cell (prob: ncell × k): the smallest pay whose
+        cumulative share reaches prob."""
         prob = np.clip(prob, 0.0, 1.0)
         target = before[:, None] + prob * total[:, None] * (1.0 - 1e-12)
         idx = np.searchsorted(cum, target.ravel(), side="left").reshape(target.shape)
-        idx = np.clip(idx, begin[:, None], end[:, None] - 1)
-        return pay_s[idx]
+        return np.clip(idx, begin[:, None], end[:, None] - 1)
+
+    def inv_cdf(prob: np.ndarray) -> np.ndarray:
+        return pay_s[inv_cdf_at(prob)]
 
     p = np.array(QUANTILES)
-    q = inv_cdf(np.broadcast_to(p, (ncell, len(p))))
+    q_at = inv_cdf_at(np.broadcast_to(p, (ncell, len(p))))
+    q = pay_s[q_at]
     # Enterprise × cell aggregates: the kind's pairs, each in the cell of its enterprise's region.
     pair_cell = remap[reg_ent[pairs.ent] * nkey + pairs.key]
     wemp = np.bincount(pair_cell, weights=pairs.w, minlength=ncell)
@@ -472,11 +535,18 @@ def _cells_for(
     if R == 0:  # point estimates only
         nan = np.full((ncell, len(p)), np.nan)
         lo, hi, se_q, se_mean, med_r = nan, nan.copy(), nan.copy(), np.full(ncell, np.nan), np.zeros((ncell, 0))
+        t = np.full((ncell, 1), np.nan)
     else:
-        # Threshold count per record: how many of the cell's quantiles its pay does not exceed.
-        k = np.zeros(len(sel), dtype=np.int64)
-        for j in range(len(p)):
-            k += pay_s <= q[cell_s, j]
+        # Threshold count per record: how many of the cell's quantiles its pay does not exceed. Within a
+        # cell the records ascend in pay, so the records above Q_j start at one position t_j (the first
+        # after the last record of Q_j's rank among ties); the records at or above a position are counted
+        # through the cumulative count of all cells' thresholds (every threshold of an earlier cell lies
+        # at or before the cell's first record, none of a later cell before its end).
+        last = np.left_shift(np.arange(ncell, dtype=np.int64)[:, None], bits) | rows.last_tie[row_s[q_at]]
+        t_at = np.searchsorted(packed, last.ravel(), "right")
+        passed = np.cumsum(np.bincount(t_at, minlength=len(sel) + 1)[: len(sel)])
+        k = len(p) * (cell_s + 1) - passed
+        del passed
         npair = len(pair_cell)
         cnt_k = np.bincount(pairs.of_row[row_s] * 6 + k, minlength=npair * 6).reshape(npair, 6)
         # y ≤ Q(p_j) ⇔ k ≥ 5 − j
@@ -487,25 +557,21 @@ def _cells_for(
         rr = (pair_cell[:, None] * nq + np.arange(nq)[None, :]).ravel()
         cc = np.repeat(pairs.ent, nq)
         A = sp.csr_matrix((data.ravel(), (rr, cc)), shape=(ncell * nq, W.shape[0]))
-        Y = np.asarray(A @ W[:, 1:]).reshape(ncell, nq, R).astype(np.float64)
-        emp_r = Y[:, 0, :]
-        pay_r = Y[:, 1, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_r = pay_r / emp_r
-            F_r = Y[:, 2:, :] / emp_r[:, None, :]  # ncell × 5 × R
+        Y = np.asarray(A @ W[:, 1:]).reshape(ncell, nq, R)  # float32 sums
+        se_mean, se_F, F50_r = _replicate_errors(Y)
         # The full-sample CDF at the quantiles, by the same aggregation (weights from W's column 0).
         le_w = np.zeros((ncell, len(p)))
         for j in range(len(p)):
             le_w[:, j] = np.bincount(pair_cell, weights=le[:, j] * pairs.w / np.maximum(pairs.n, 1), minlength=ncell)
         F = le_w / wemp[:, None]
-        sd = lambda a: np.sqrt(np.nanvar(a, axis=-1, ddof=1)) if R > 1 else np.zeros(a.shape[:-1])  # noqa: E731
-        se_F = sd(F_r)
-        se_mean = sd(mean_r)
         # Design degrees of freedom of the cell: its enterprises less the sampling strata they lie in.
-        nstrata = int(rows.stratum.max()) + 1
-        cell_strata = np.unique(pair_cell * nstrata + rows.stratum[pairs.ent]) // nstrata
+        # A stratum lies in one district, so the distinct (key, stratum) pairs (found once per table) fall
+        # each in one cell at every region level.
+        nstrata = len(rows.stratum_region[region_level])
+        key_strata = pairs.key_strata
+        cell_strata = remap[rows.stratum_region[region_level][key_strata % nstrata] * nkey + key_strata // nstrata]
         df = np.maximum(n_ent - np.bincount(cell_strata, minlength=ncell), 1)
-        t = student_t.ppf(0.975, df)[:, None]
+        t = _t975(df)[:, None]
         lo = inv_cdf(p[None, :] - t * se_F)
         hi = inv_cdf(p[None, :] + t * se_F)
         lo = np.maximum.accumulate(np.minimum(lo, q), axis=1)
@@ -516,7 +582,7 @@ def _cells_for(
         slope = np.divide(
             hi[:, j50] - lo[:, j50], 2 * t[:, 0] * se_F[:, j50], out=np.zeros(ncell), where=se_F[:, j50] > 0
         )
-        med_r = q[:, j50, None] - (F_r[:, j50, :] - F[:, j50, None]) * slope[:, None]
+        med_r = q[:, j50, None] - (F50_r - F[:, j50, None]) * slope[:, None]
     return {
         "cell_key": cell_u,
         "n_enterprises": n_ent,
@@ -527,12 +593,54 @@ def _cells_for(
         "lo": lo,
         "hi": hi,
         "se_q": se_q,
+        "t": t[:, 0],
         "mean": mean,
         "se_mean": se_mean,
         "top1_share": np.divide(top1, wpay, out=np.zeros(ncell), where=wpay > 0),
         "top2_share": np.divide(top2, wpay, out=np.zeros(ncell), where=wpay > 0),
         "median_replicates": med_r,
     }
+
+
+_TABLE: list[Callable[[int], Any]] = []  # the table function of the running estimation, for forked workers
+
+
+def _table_in_worker(index: int) -> Any:
+    return _TABLE[-1](index)
+
+
+def _run_tables(
+    table: Callable[[int], Any], ntables: int, workers: int, progress: Callable[[str, float], None] | None
+) -> list[Any]:
+    """``table(i)`` for every table, in order. With several workers the tables are shared among forked
+    processes: they inherit the prepared records (nothing is copied to them), compute a table's figures
+    exactly as the parent would (numpy and scipy only), and send back its arrays."""
+    if progress:
+        progress("cells", 0.0)
+    usable = (
+        workers > 1
+        and ntables > 1
+        and "fork" in mp.get_all_start_methods()
+        and not mp.current_process().daemon  # a daemonic process may not have children
+    )
+    if not usable:
+        out = []
+        for i in range(ntables):
+            out.append(table(i))
+            if progress:
+                progress("cells", (i + 1) / ntables)
+        return out
+    _TABLE.append(table)
+    try:
+        with mp.get_context("fork").Pool(min(workers, ntables)) as pool:
+            out = []
+            for i, res in enumerate(pool.imap(_table_in_worker, range(ntables), chunksize=1)):
+                out.append(res)
+                if progress:
+                    progress("cells", (i + 1) / ntables)
+            return out
+    finally:
+        _TABLE.pop()
 
 
 def _region_prefix(region_code: str) -> str:
@@ -562,6 +670,7 @@ def estimate_edition(
     kinds: tuple[str, ...] | None = None,
     region_levels: tuple[str, ...] | None = None,
     progress: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
 ) -> EditionEstimate:
     """Every cell of an edition for ``region_code`` (province, city or district) and the cities and
     districts inside it, with standard errors and 95% intervals; see the module's docstring.
@@ -569,10 +678,15 @@ def estimate_edition(
     ``digital_occupations``: codes of digital occupations (default: the reference list's flags).
     ``kinds`` / ``region_levels`` restrict the cells computed (default: all kinds; "edition", "city",
     "district"). ``progress(stage, fraction)``, if given, is called as each stage starts ("weights",
-    "replicates", "cells") and as the cells advance.
+    "replicates", "cells") and as the cells advance. ``workers``: processes computing the cell tables side by
+    side (default: ``ESTIMATION_WORKERS``, at most the processor's cores); the figures do not depend on it.
     """
     if replicates == 1 or replicates < 0:
         raise ValueError("replicates must be 0 (point estimates only) or at least 2")
+    if workers is None:
+        workers = min(ESTIMATION_WORKERS, os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     only_levels = region_levels
     if progress:
         progress("weights", 0.0)
@@ -641,8 +755,26 @@ def estimate_edition(
 
         codes, _n, dig = occupations()
         digital_occupations = {c for c, g in zip(codes, dig, strict=True) if g}
+    stratum_ent = d.stratum[keep]
+    nstrata = int(d.stratum.max()) + 1
+    stratum_region: dict[str, np.ndarray] = {}
+    for lvl_name, reg in level_index.items():
+        stratum_region[lvl_name] = np.zeros(nstrata, dtype=np.int64)
+        stratum_region[lvl_name][stratum_ent] = reg
+        if not (stratum_region[lvl_name][stratum_ent] == reg).all():
+            raise AssertionError("a sampling stratum spans several regions")
+    pay_sorted = pay[order]
+    tie_end = np.flatnonzero(np.append(pay_sorted[1:] != pay_sorted[:-1], True))  # last position of each pay
+    last_tie = tie_end[np.cumsum(np.insert(pay_sorted[1:] != pay_sorted[:-1], 0, False))]
     rows = _Rows(
-        ent=ent, pay=pay[order], w=W_ent[ent, 0], region=level_index, region_codes=region_codes, stratum=d.stratum[keep]
+        ent=ent,
+        pay=pay_sorted,
+        last_tie=last_tie,
+        w=W_ent[ent, 0],
+        region=level_index,
+        region_codes=region_codes,
+        stratum=stratum_ent,
+        stratum_region=stratum_region,
     )
     minor = minor_of_occ[occ]
     section = sec_ent[ent]
@@ -665,17 +797,30 @@ def estimate_edition(
     premium_parts: list[pl.DataFrame] = []
     text = {c: pl.Utf8 for c in ("occupation_code", "minor_group", "skill_level", "industry_section", "level_group")}
     lv_names = np.array([*LEVELS, "all"])
-    for done, (kind, reads, key, nkey, mask) in enumerate(variants):
-        if progress:
-            progress("cells", done / len(variants))
+
+    tasks = []
+    for kind, reads, key, nkey, mask in variants:
         wanted = kinds is None or kind in kinds or (kind == "occupation_level" and "digital_level" in kinds)
-        if not mask.any() or not wanted:
-            continue
+        if mask.any() and wanted:
+            tasks.append((kind, reads, key, nkey, mask))
+    levels = [lvl for lvl in level_index if only_levels is None or lvl in only_levels]
+
+    def table(index: int) -> list[dict[str, Any]]:
+        """The figures of one table's cells at each region level (arrays only), with its premium's."""
+        _kind, reads, key, nkey, mask = tasks[index]
         pairs = _pairs(rows, key, mask, nent)
-        for lvl_name in level_index:
-            if only_levels is not None and lvl_name not in only_levels:
-                continue
-            res = _cells_for(rows, pairs, W32, key=key, nkey=nkey, region_level=lvl_name)
+        parts = []
+        for lvl_name in levels:
+            res: dict[str, Any] = _cells_for(rows, pairs, W32, key=key, nkey=nkey, region_level=lvl_name)
+            med_r = res.pop("median_replicates")
+            if reads in ("occupation", "minor") and mask is has_level:
+                res["premium"] = _premium_arrays(res["cell_key"], nlev, res["q"][:, 2], med_r)
+            parts.append(res)
+        return parts
+
+    results = _run_tables(table, len(tasks), workers, progress)
+    for (kind, reads, _key, nkey, _mask), parts in zip(tasks, results, strict=True):
+        for lvl_name, res in zip(levels, parts, strict=True):
             ck = res["cell_key"]
             sub = ck % nkey
             out: dict[str, Any] = {"cell_kind": kind, "region_code": region_codes[lvl_name][ck // nkey]}
@@ -701,16 +846,16 @@ def estimate_edition(
             out["se_mean"] = res["se_mean"]
             for j, qn in enumerate(Q_NAMES):
                 out[f"lo_{qn}"] = res["lo"][:, j]
-            out["lo_mean"] = res["mean"] - Z95 * res["se_mean"]
+            out["lo_mean"] = res["mean"] - res["t"] * res["se_mean"]
             for j, qn in enumerate(Q_NAMES):
                 out[f"hi_{qn}"] = res["hi"][:, j]
-            out["hi_mean"] = res["mean"] + Z95 * res["se_mean"]
+            out["hi_mean"] = res["mean"] + res["t"] * res["se_mean"]
             out["top1_share"] = res["top1_share"]
             out["top2_share"] = res["top2_share"]
             df = pl.DataFrame(out, schema_overrides=text)
             frames.append(df.select(CELL_COLUMNS))
-            if reads in ("occupation", "minor") and mask is has_level:
-                premium_parts.append(_premium(kind, df, ck, nlev, res["median_replicates"]))
+            if "premium" in res:
+                premium_parts.append(_premium(kind, df, ck, nlev, res["premium"]))
     cells = pl.concat(frames, how="vertical_relaxed")
     dig_cells = cells.filter(
         (pl.col("cell_kind") == "occupation_level") & pl.col("occupation_code").is_in(sorted(digital_occupations))
@@ -727,6 +872,7 @@ def estimate_edition(
             "Woodruff (replicate SE of the CDF at the quantile, mapped through the CDF), Student's t multiplier "
             "with the cell's design degrees of freedom (enterprises less the strata they lie in)"
         ),
+        "mean_intervals": "mean ± t × replicate SE, t as for the quantiles (the cell's design degrees of freedom)",
         "quantile_definition": "inverse of the weighted CDF (smallest pay whose weighted share reaches p)",
         "design_weight": "N_h / n_h",
         "nonresponse": f"within strata; strata with fewer than {MIN_RESPONDENTS} respondents collapsed",
@@ -755,15 +901,17 @@ PREMIUM_SCHEMA = {
 }
 
 
-def _premium(kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, med_r: np.ndarray) -> pl.DataFrame:
-    """Ratios of medians of adjacent levels within the same region and occupation (or minor group).
+def _premium_arrays(
+    cell_key: np.ndarray, nlev: int, med: np.ndarray, med_r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ratios of medians of adjacent levels within the same region and occupation (or minor group): the
+    lower level's cell of each ratio, the ratio, and the replicate standard error of its logarithm.
 
     ``cell_key`` (sorted) numbers the cells so that the next level's cell of a cell is its key + 1."""
     lv = cell_key % nlev
     nxt = np.searchsorted(cell_key, cell_key + 1)
     found = nxt < len(cell_key)
     nxt = np.minimum(nxt, len(cell_key) - 1)
-    med = df["p50"].to_numpy()
     i = np.flatnonzero(found & (cell_key[nxt] == cell_key + 1) & (lv < len(LEVELS) - 1) & (med > 0))
     j = nxt[i]
     ratio = med[j] / med[i]
@@ -779,6 +927,15 @@ def _premium(kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, med_r
             se_log[r] = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
     else:
         se_log = np.full(len(i), np.nan)
+    return i, ratio, se_log
+
+
+def _premium(
+    kind: str, df: pl.DataFrame, cell_key: np.ndarray, nlev: int, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> pl.DataFrame:
+    """The premium rows of one table's cells ``df`` from :func:`_premium_arrays`."""
+    i, ratio, se_log = arrays
+    lv = cell_key % nlev
     code_col = "occupation_code" if kind == "occupation_level" else "minor_group"
     codes = df[code_col].to_numpy()[i]
     none = np.full(len(i), None, dtype=object)

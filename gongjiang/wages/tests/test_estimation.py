@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import polars as pl
 import pytest
@@ -154,7 +156,7 @@ def test_quantiles_and_their_intervals_are_monotone_in_every_cell(seed: int) -> 
 def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None:
     """120 samples of a fixed population; industry × level-group cells (and the all-industry ones) of the
     province with at least 10 enterprises: about 32,000 intervals, 93–97% covered pooled and for each of
-    P10 … P90 and the mean."""
+    P10 … P90 and the mean (its interval with the same Student's t as the quantiles')."""
     pop = _population()
     assert pop.employees is not None
     people = (
@@ -203,6 +205,8 @@ def test_intervals_cover_the_population_value_in_95_percent_of_samples() -> None
     assert 0.93 <= rate <= 0.97, (rate, covered / total)
     # Every published figure on its own, P90 included (the tails' intervals use the design degrees of freedom).
     assert ((covered / total) >= 0.93).all() and ((covered / total) <= 0.97).all(), covered / total
+    # The mean's interval (mean ± t SE, t of the cell's design degrees of freedom) on its own.
+    assert names[-1] == "mean" and 0.93 <= covered[-1] / total[-1] <= 0.97, covered[-1] / total[-1]
     # Unbiased within the intervals: the average error is a small fraction of the standard error.
     zz = np.concatenate(z)
     bias = np.nanmean(np.where(np.isfinite(zz), zz, np.nan), axis=0)
@@ -303,3 +307,142 @@ def test_point_estimates_equal_the_definition_in_every_cell(seed: int) -> None:
         np.testing.assert_array_equal(both[name].to_numpy(), both[f"{name}_ref"].to_numpy(), err_msg=name)
     for name in ("weighted_employees", "weighted_total_pay", "mean", "top1_share", "top2_share"):
         np.testing.assert_allclose(both[name].to_numpy(), both[f"{name}_ref"].to_numpy(), rtol=1e-11, err_msg=name)
+
+
+# Digests of every column of the edition below as computed before the replicate errors were taken a block
+# of cells at a time and the tables shared among worker processes (commit eaa27f4): the figures must not
+# move. lo_mean and hi_mean are left out: the mean's interval then used the normal multiplier.
+PREVIOUS_DIGESTS = {
+    "cells": {
+        "cell_kind": "1f123890d2f64d7f",
+        "region_code": "022f3521bda61548",
+        "region_level": "514ecf0bc092cf09",
+        "occupation_code": "0bc22e69bf972dc7",
+        "minor_group": "b45dd59bb857ebee",
+        "skill_level": "2710a32331128156",
+        "industry_section": "cec3a3d4d53ef8fc",
+        "level_group": "1a5f8c6bac27c83d",
+        "n_enterprises": "446048ebacf5636d",
+        "n_employees": "de7f555a7c9f46d3",
+        "weighted_employees": "08e4c1d5e25bf6b2",
+        "weighted_total_pay": "1a92b42ad6e66b8c",
+        "p10": "d7d2a4b96ba33be7",
+        "p25": "4f94c5136c9187b4",
+        "p50": "d3395ba3c3417729",
+        "p75": "d95b837f4839b9cf",
+        "p90": "8fb9bd5460567872",
+        "mean": "4695d422b9345bf1",
+        "se_p10": "2a2790ac6ee6318f",
+        "se_p25": "6dddb0bf46daf150",
+        "se_p50": "095ee182f9c63eb1",
+        "se_p75": "27dad0c25c805a2e",
+        "se_p90": "a6d3ff738b0c9150",
+        "se_mean": "3a09a8b593e1b0ca",
+        "lo_p10": "6277a419db7f478c",
+        "lo_p25": "cd8afa053746fa09",
+        "lo_p50": "d192ab6f849f5426",
+        "lo_p75": "55f293d7f68a1bfe",
+        "lo_p90": "cdb814ff6b4dec7a",
+        "hi_p10": "c2805216ee7364cd",
+        "hi_p25": "dd7e9c8d80f3a584",
+        "hi_p50": "7a9a2188ec1f49be",
+        "hi_p75": "402044119b3dfb58",
+        "hi_p90": "e3f0486868fb23bc",
+        "top1_share": "239aee7d5c689535",
+        "top2_share": "d5a38a087f7e6cdf",
+    },
+    "premium": {
+        "region_code": "d9cbd7333ef927a9",
+        "occupation_code": "3c5c690bec41330c",
+        "minor_group": "59adbfed7acccd2a",
+        "from_level": "f9436342fd354de7",
+        "to_level": "e4962ea7418b750f",
+        "ratio": "932456ec656f9991",
+        "se_ratio": "d7522a6c370cc373",
+        "lo_ratio": "14f10a6e5a64be77",
+        "hi_ratio": "69ef2650a6e2e3e6",
+    },
+}
+
+
+def _digests(df: pl.DataFrame) -> dict[str, str]:
+    """SHA-256 (first 16 hex digits) of each column's values in row order: text joined, numbers as float64 bytes."""
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        if col.dtype == pl.Utf8:
+            raw = "\x1f".join("\x00" if v is None else v for v in col.to_list()).encode()
+        else:
+            raw = np.ascontiguousarray(col.cast(pl.Float64).to_numpy()).tobytes()
+        out[c] = hashlib.sha256(raw).hexdigest()[:16]
+    return out
+
+
+def test_every_figure_and_error_is_unchanged_and_the_same_with_two_workers() -> None:
+    survey = ws.generate(enterprises=150, employees=8_000, seed=1)
+    args = (survey.employees, survey.sample, survey.frame)
+    one = est.estimate_edition(*args, region_code="320000", replicates=20, seed=3, workers=1)
+    two = est.estimate_edition(*args, region_code="320000", replicates=20, seed=3, workers=2)
+    assert one.cells.height == 18_556 and one.premium.height == 5_302
+    # Two worker processes: the same frames, bit for bit.
+    assert one.cells.equals(two.cells) and one.premium.equals(two.premium)
+    for name, df in (("cells", one.cells), ("premium", one.premium)):
+        got = _digests(df)
+        changed = [c for c, digest in PREVIOUS_DIGESTS[name].items() if got[c] != digest]
+        assert not changed, (name, changed)
+    assert set(_digests(one.cells)) - set(PREVIOUS_DIGESTS["cells"]) == {"lo_mean", "hi_mean"}
+
+
+def test_the_means_interval_uses_students_t_with_the_cells_design_degrees_of_freedom() -> None:
+    """mean ± t × SE, t the 97.5% point of Student's t with the cell's enterprises less the sampling strata
+    they lie in (counted here from the records), the same t as the quantiles' Woodruff intervals."""
+    from scipy.stats import t as student_t
+
+    survey = ws.generate(enterprises=150, employees=8_000, seed=2)
+    e = est.estimate_edition(
+        survey.employees,
+        survey.sample,
+        survey.frame,
+        region_code="320000",
+        replicates=30,
+        seed=2,
+        kinds=("industry_level_group",),
+    )
+    c = e.cells.filter(pl.col("se_mean") > 0)
+    # The cells' degrees of freedom by definition: distinct enterprises less distinct strata.
+    resp = survey.sample.filter(pl.col("responded")).select("enterprise_id", *est.STRATUM)
+    rows = (
+        survey.employees.join(resp.rename({"industry_section": "section"}), on="enterprise_id")
+        .with_columns(
+            level_group=pl.col("skill_level").replace_strict(est.LEVEL_GROUP, default=None),
+            city=pl.col("region_code").str.slice(0, 4) + "00",
+            edition=pl.lit("320000"),
+        )
+        .filter(pl.col("level_group").is_not_null())
+    )
+    dfs = []
+    for region in ("edition", "city", "region_code"):
+        for by in (["section", "level_group"], ["level_group"]):
+            g = rows.group_by(region, *by).agg(
+                pl.col("enterprise_id").n_unique().alias("ents"),
+                pl.struct("section", "size_class", "region_code").n_unique().alias("strata"),
+            )
+            if "section" not in by:
+                g = g.with_columns(section=pl.lit(""))
+            dfs.append(
+                g.rename({region: "region_code"}).select("region_code", "section", "level_group", "ents", "strata")
+            )
+    ref = pl.concat(dfs)
+    both = c.with_columns(section=pl.col("industry_section").fill_null("")).join(
+        ref, on=["region_code", "section", "level_group"], how="inner"
+    )
+    assert both.height == c.height > 100
+    t = student_t.ppf(0.975, np.maximum(both["ents"].to_numpy() - both["strata"].to_numpy(), 1))
+    mean, se = both["mean"].to_numpy(), both["se_mean"].to_numpy()
+    np.testing.assert_allclose(both["hi_mean"].to_numpy(), mean + t * se, rtol=1e-12)
+    np.testing.assert_allclose(both["lo_mean"].to_numpy(), mean - t * se, rtol=1e-12, atol=1e-6)
+    # The quantiles' intervals have the same multiplier: SE = (hi − lo) / (2 t).
+    ok = both["se_p50"].to_numpy() > 0
+    width = (both["hi_p50"] - both["lo_p50"]).to_numpy()
+    np.testing.assert_allclose(width[ok] / (2 * both["se_p50"].to_numpy()[ok]), t[ok], rtol=1e-9)
+    assert (t > 2.2).sum() > 10  # cells of few enterprises: wider than the normal multiplier 1.96
