@@ -164,6 +164,10 @@ def main() -> None:
         result |= {"load_end": round(os.getloadavg()[0], 2)}
         say("RESULT " + json.dumps(result))
         return
+    say(
+        f"full estimation with {args.replicates} replicates, {args.workers} workers: {est_s:.2f} s "
+        f"({est_cpu:.2f} s CPU), {full.cells.height:,} cells; load {os.getloadavg()[0]:.2f}; protecting…"
+    )
     t, c = time.perf_counter(), cpu_seconds()
     protected = disclosure.protect(full.cells, workers=args.workers)
     prot_s, prot_cpu = time.perf_counter() - t, cpu_seconds() - c

@@ -45,6 +45,7 @@ Method (the notice of method quotes this):
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 from collections.abc import Callable
@@ -602,11 +603,15 @@ def _cells_for(
     }
 
 
-_TABLE: list[Callable[[int], Any]] = []  # the table function of the running estimation, for forked workers
+# The table functions of the running estimations by a token, for their forked workers (which see the
+# dictionary as it was when they were forked, so concurrent estimations in threads keep to their own).
+_TABLES: dict[int, Callable[[int], Any]] = {}
+_TOKENS = itertools.count()
 
 
-def _table_in_worker(index: int) -> Any:
-    return _TABLE[-1](index)
+def _table_in_worker(token_index: tuple[int, int]) -> Any:
+    token, index = token_index
+    return _TABLES[token](index)
 
 
 def _run_tables(
@@ -630,17 +635,19 @@ def _run_tables(
             if progress:
                 progress("cells", (i + 1) / ntables)
         return out
-    _TABLE.append(table)
+    token = next(_TOKENS)
+    _TABLES[token] = table
     try:
         with mp.get_context("fork").Pool(min(workers, ntables)) as pool:
             out = []
-            for i, res in enumerate(pool.imap(_table_in_worker, range(ntables), chunksize=1)):
+            jobs = [(token, i) for i in range(ntables)]
+            for i, res in enumerate(pool.imap(_table_in_worker, jobs, chunksize=1)):
                 out.append(res)
                 if progress:
                     progress("cells", (i + 1) / ntables)
             return out
     finally:
-        _TABLE.pop()
+        del _TABLES[token]
 
 
 def _region_prefix(region_code: str) -> str:
