@@ -91,7 +91,10 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--workers", type=int, default=estimation.ESTIMATION_WORKERS, help="processes computing the cell tables"
+        "--workers",
+        type=int,
+        default=estimation.ESTIMATION_WORKERS,
+        help="processes computing the cell tables and protecting the tables",
     )
     parser.add_argument("--points-only", action="store_true", help="skip the full edition")
     parser.add_argument(
@@ -161,8 +164,12 @@ def main() -> None:
         result |= {"load_end": round(os.getloadavg()[0], 2)}
         say("RESULT " + json.dumps(result))
         return
+    say(
+        f"full estimation with {args.replicates} replicates, {args.workers} workers: {est_s:.2f} s "
+        f"({est_cpu:.2f} s CPU), {full.cells.height:,} cells; load {os.getloadavg()[0]:.2f}; protecting…"
+    )
     t, c = time.perf_counter(), cpu_seconds()
-    protected = disclosure.protect(full.cells)
+    protected = disclosure.protect(full.cells, workers=args.workers)
     prot_s, prot_cpu = time.perf_counter() - t, cpu_seconds() - c
     status = protected.group_by("status").len().sort("status")
     counts = dict(zip(status["status"].to_list(), status["len"].to_list(), strict=True))
@@ -173,7 +180,7 @@ def main() -> None:
     say(f"  cells {protected.height:,}: {counts}; premium rows {full.premium.height:,}")
     say(f"  total {est_s + prot_s:.2f} s (goal ≤ 30 s)")
     t = time.perf_counter()
-    recovered = disclosure.attack(protected)
+    recovered = disclosure.attack(protected, workers=args.workers)
     audit_s = time.perf_counter() - t
     say(f"audit of the protected edition: {len(recovered)} recoveries in {audit_s:.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

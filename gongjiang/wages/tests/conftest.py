@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,12 @@ class World:
 
     def response(self, org: Any) -> Response:
         return Response.objects.get(survey=self.survey, organisation=org)
+
+
+@pytest.fixture(autouse=True)
+def _at_most_two_workers(settings):  # type: ignore[no-untyped-def]
+    """Protection forks at most two processes in the tests (other suites share the machine)."""
+    settings.WAGES_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def survey_csv(rows: list[tuple[Any, ...]], header: str = "") -> bytes:

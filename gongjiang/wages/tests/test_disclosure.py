@@ -385,3 +385,12 @@ def test_warm_started_programs_give_the_linear_programs_optima(seed: int) -> Non
     assert programs.solve(np.array([0.0, 1.0, 0.0])) is not None  # the least child: 0
     assert programs.solve(np.array([-1.0, 0.0, 0.0])) is None  # the greatest parent: unbounded
     assert float(programs.solve(np.array([1.0, 0.0, 0.0]))[0]) == pytest.approx(0.5)  # type: ignore[index]
+
+
+def test_the_number_of_workers_follows_the_setting(settings) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    settings.WAGES_WORKERS = 1
+    assert dc.default_workers() == 1
+    del settings.WAGES_WORKERS
+    assert dc.default_workers() == (os.cpu_count() or 1)
