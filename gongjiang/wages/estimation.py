@@ -67,7 +67,8 @@ STRATUM = ("industry_section", "size_class", "region_code")
 MIN_RESPONDENTS = 2
 CALIBRATION_BOUNDS = (0.3, 3.0)
 # Processes computing the cell tables (the tables are independent). One: on the shared 2-core machine two
-# forked workers took more wall-clock time than one process at every load measured (docs/performance.md).
+# forked workers took 45-65 % more wall-clock time than one process at loads of 3.5-10, and cost more CPU
+# at every load measured (docs/performance.md).
 ESTIMATION_WORKERS = 1
 MIN_CALIBRATION_RESPONDENTS = 3
 
