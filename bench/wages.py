@@ -22,7 +22,7 @@ the baseline, the cells and suppressions, peak memory, the load average at the s
 then one RESULT line of JSON.
 
 Usage: python bench/wages.py [--enterprises 50000] [--employees 5000000] [--replicates 100] [--seed 1]
-       [--workers 2] [--points-only | --estimate-only]
+       [--workers 1] [--points-only | --estimate-only]
 """
 
 from __future__ import annotations

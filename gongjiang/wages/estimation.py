@@ -39,7 +39,7 @@ Method (the notice of method quotes this):
 * Replicate sums are enterprise-level aggregates per cell times the enterprise replicate weights (a
   sparse product in single precision), never a pass over the employee records per replicate; their
   ratios and standard deviations are taken in double precision a block of cells at a time. The cell
-  tables are independent and are computed by ``workers`` forked processes side by side; the figures
+  tables are independent and can be computed by ``workers`` forked processes side by side; the figures
   are the same whatever the number of workers.
 """
 
@@ -66,7 +66,10 @@ LEVEL_GROUPS = ("high", "intermediate", "junior")
 STRATUM = ("industry_section", "size_class", "region_code")
 MIN_RESPONDENTS = 2
 CALIBRATION_BOUNDS = (0.3, 3.0)
-ESTIMATION_WORKERS = 2  # processes computing the cell tables (the tables are independent)
+# Processes computing the cell tables (the tables are independent). One: on the shared 2-core machine two
+# forked workers took 45-65 % more wall-clock time than one process at loads of 3.5-10, and cost more CPU
+# at every load measured (docs/performance.md).
+ESTIMATION_WORKERS = 1
 MIN_CALIBRATION_RESPONDENTS = 3
 
 CELL_KINDS: dict[str, tuple[str, ...]] = {
