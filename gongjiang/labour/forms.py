@@ -312,21 +312,6 @@ class RejectForm(BootstrapForm):
     note = forms.CharField(label=_("Reason"), max_length=300)
 
 
-NUMBERS = re.compile(r"[\s,，、;；]+")
-
-
-def parse_numbers(text: str, field: str) -> list[int]:
-    """ "12, 15，18" into [12, 15, 18]; a part that is no number is refused, naming it and the field."""
-    out = []
-    for part in NUMBERS.split((text or "").strip()):
-        if not part:
-            continue
-        if not part.isascii() or not part.isdigit():
-            raise ValidationError({field: gettext("%(part)s is not a number.") % {"part": part}})
-        out.append(int(part))
-    return out
-
-
 class RoundForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=80)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
