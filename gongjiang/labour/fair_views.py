@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,30 +24,6 @@ from gongjiang.labour import fairs, filtersets, forms, models, services, tables
 from gongjiang.labour.views import CATALOGS, LabourRegister, acting_organisation
 from gongjiang.reference.selectors import industry_label, region_label
 from gongjiang.registry.models import OrganisationKind
-
-
-def _seekers(actor: Any, text: str) -> list[models.Seeker]:
-    ids = forms.parse_numbers(text, "seekers")
-    found = {s.pk: s for s in restrict(models.Seeker.objects.all(), actor).filter(pk__in=ids)}
-    missing = [n for n in ids if n not in found]
-    if missing:
-        raise ValidationError({"seekers": _("No seeker number %(n)d in your scope.") % {"n": missing[0]}})
-    return [found[n] for n in dict.fromkeys(ids)]
-
-
-def _fair_seeker(fair: models.JobFair, pk: int) -> models.Seeker:
-    """A seeker registered at the fair (an enterprise at the fair may name one it cannot otherwise see)."""
-    found = models.Seeker.objects.filter(pk=pk, pk__in=fair.seekers.values("seeker_id")).first()
-    if found is None:
-        raise ValidationError({"seeker": _("Seeker %(n)d is not registered at this fair.") % {"n": pk}})
-    return found
-
-
-def _fair_post(fair: models.JobFair, pk: int) -> models.DemandPost:
-    found = models.DemandPost.objects.filter(pk=pk, pk__in=fair.booths.values("posts__post_id")).first()
-    if found is None:
-        raise ValidationError({"post": _("Post %(n)d is not offered at this fair.") % {"n": pk}})
-    return found
 
 
 def _is_staff(user: Any) -> bool:
@@ -102,7 +77,7 @@ class FairRegister(LabourRegister):
                 actor=actor,
                 fair=obj,
                 enterprise=acting_organisation(actor, enterprise, "enterprise"),
-                post_ids=forms.parse_numbers(posts, "posts"),
+                post_ids=[p.pk for p in posts],
             ),
             form=forms.BoothForm,
             show=lambda user, obj: (
@@ -112,9 +87,7 @@ class FairRegister(LabourRegister):
         ),
         Action(
             "seekers",
-            lambda actor, obj, seekers: services.fair_seekers_register(
-                actor=actor, fair=obj, seekers=_seekers(actor, seekers)
-            ),
+            lambda actor, obj, seekers: services.fair_seekers_register(actor=actor, fair=obj, seekers=list(seekers)),
             form=forms.FairSeekersForm,
             show=lambda user, obj: (
                 obj.status == models.FairStatus.OPEN and _offers(user, models.FairSeeker, services.SCHOOL_KINDS)
@@ -126,8 +99,8 @@ class FairRegister(LabourRegister):
             lambda actor, obj, seeker, post, outcome, on: services.fair_outcome_record(
                 actor=actor,
                 fair=obj,
-                seeker=_fair_seeker(obj, seeker),
-                post=_fair_post(obj, post),
+                seeker=seeker,
+                post=post,
                 outcome=outcome,
                 on=on,
             ),

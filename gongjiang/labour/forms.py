@@ -8,13 +8,26 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
+from gongjiang.core.pii import mask_name
+from gongjiang.core.scope import restrict
 from gongjiang.core.uploads import DateInput
-from gongjiang.labour.models import ApprenticeshipKind, ClassKind, FairKind, OutcomeKind, SeekerKind
+from gongjiang.labour.models import (
+    ApprenticeshipKind,
+    ClassKind,
+    DemandPost,
+    FairKind,
+    OutcomeKind,
+    PostStatus,
+    Seeker,
+    SeekerKind,
+    SeekerStatus,
+)
 from gongjiang.reference.models import SkillLevel
 from gongjiang.training.models import Tier
 
@@ -137,9 +150,65 @@ class SeekerForm(_LevelForm):
     wage_expected = forms.IntegerField(label=_("Monthly wage asked (yuan)"), min_value=0, initial=0)
 
 
+SEARCH = {"data-search": "1", "data-search-placeholder": _("Type to narrow the list")}
+
+
+def post_label(post: DemandPost) -> str:
+    """A post as a choice: its enterprise, occupation, level, headcount and wage, by name."""
+    level = f" {post.level.display_name}" if post.level else ""
+    return (
+        f"{post.organisation.name} · {post.occupation.name}{level} × {post.headcount}"
+        f" · {post.wage_offer} {gettext('yuan a month')}"
+    )
+
+
+def seeker_label(seeker: Seeker) -> str:
+    """A seeker the reader may see, as a choice: the masked name, kind and the occupation wanted."""
+    level = f" {seeker.level.display_name}" if seeker.level else ""
+    return f"{mask_name(seeker.person.name)} · {seeker.get_kind_display()} · {seeker.occupation.name}{level}"
+
+
+def fair_seeker_label(seeker: Seeker) -> str:
+    """A seeker registered at a fair, as an enterprise at the fair knows them: the fair's seeker number,
+    kind and intention, no name (as the fair's page shows them)."""
+    level = f" {seeker.level.display_name}" if seeker.level else ""
+    return f"{gettext('Seeker')} {seeker.pk} · {seeker.get_kind_display()} · {seeker.occupation.name}{level}"
+
+
+def _choice(label: Any, refused: Any) -> forms.ModelChoiceField:
+    """One record to choose; its queryset and labels are set by the form's ``bind``."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=DemandPost.objects.none(),
+        empty_label=_("Choose…"),
+        error_messages={"invalid_choice": refused, "required": refused},
+        widget=forms.Select(attrs=SEARCH),
+    )
+
+
+def _choices(label: Any, refused: Any, help_text: Any) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=DemandPost.objects.none(),
+        help_text=help_text,
+        error_messages={"invalid_choice": refused, "invalid_pk_value": refused, "required": refused},
+        widget=forms.SelectMultiple(attrs={**SEARCH, "size": 8}),
+    )
+
+
 class PlaceForm(BootstrapForm):
-    post = forms.IntegerField(label=_("Post number"), min_value=1)
+    post = _choice(_("Post"), _("Choose one of the open posts listed."))
     start = forms.DateField(label=_("Start date"), widget=DateInput)
+
+    def bind(self, user: Any, seeker: Any) -> PlaceForm:
+        """The open posts the user may read (an open post is public to every organisation user)."""
+        posts = restrict(DemandPost.objects.filter(status=PostStatus.OPEN), user)
+        field = self.fields["post"]
+        field.queryset = posts.select_related("organisation", "occupation", "level").order_by(  # type: ignore[attr-defined]
+            "organisation__name", "occupation__code", "pk"
+        )
+        field.label_from_instance = post_label  # type: ignore[attr-defined]
+        return self
 
 
 class FairForm(BootstrapForm):
@@ -156,26 +225,77 @@ class FairForm(BootstrapForm):
     )
 
 
+def _is_staff(user: Any) -> bool:
+    return bool(user.is_superuser or getattr(user, "role", "") in ("officer", "auditor"))
+
+
+def _own(qs: QuerySet, user: Any, field: str) -> QuerySet:
+    """Records in the user's scope; an organisation user's own only (open posts are public to all)."""
+    qs = restrict(qs, user)
+    organisation = getattr(user, "organisation_id", None)
+    return qs if _is_staff(user) or not organisation else qs.filter(**{field: organisation})
+
+
 class BoothForm(BootstrapForm):
     enterprise = forms.IntegerField(
         label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
     )
-    posts = forms.CharField(
-        label=_("Post numbers"), max_length=500, help_text=_("The enterprise's open posts, separated by commas.")
+    posts = _choices(
+        _("Posts"),
+        _("Choose the enterprise's open posts from the list."),
+        _("The enterprise's open posts; type to narrow the list, hold Ctrl to choose several."),
     )
+
+    def bind(self, user: Any, fair: Any) -> BoothForm:
+        posts = _own(DemandPost.objects.filter(status=PostStatus.OPEN), user, "organisation_id")
+        field = self.fields["posts"]
+        field.queryset = posts.select_related("organisation", "occupation", "level").order_by(  # type: ignore[attr-defined]
+            "organisation__name", "occupation__code", "pk"
+        )
+        field.label_from_instance = post_label  # type: ignore[attr-defined]
+        return self
 
 
 class FairSeekersForm(BootstrapForm):
-    seekers = forms.CharField(
-        label=_("Seeker numbers"), max_length=2000, help_text=_("Job seekers still seeking, separated by commas.")
+    seekers = _choices(
+        _("Seekers"),
+        _("Choose job seekers from the list."),
+        _("Job seekers still seeking; type to narrow the list, hold Ctrl to choose several."),
     )
+
+    def bind(self, user: Any, fair: Any) -> FairSeekersForm:
+        seekers = restrict(Seeker.objects.filter(status=SeekerStatus.SEEKING), user).exclude(
+            pk__in=fair.seekers.values("seeker_id")
+        )
+        field = self.fields["seekers"]
+        field.queryset = seekers.select_related("person", "occupation", "level").order_by("person__name", "pk")  # type: ignore[attr-defined]
+        field.label_from_instance = seeker_label  # type: ignore[attr-defined]
+        return self
 
 
 class OutcomeForm(BootstrapForm):
-    seeker = forms.IntegerField(label=_("Seeker number"), min_value=1)
-    post = forms.IntegerField(label=_("Post number"), min_value=1)
+    seeker = _choice(_("Seeker"), _("Choose one of the seekers registered at this fair."))
+    post = _choice(_("Post"), _("Choose one of the posts offered at this fair."))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=OutcomeKind.choices)
     on = forms.DateField(label=_("Date"), widget=DateInput, required=False, help_text=_("Empty: today."))
+
+    def bind(self, user: Any, fair: Any) -> OutcomeForm:
+        """The fair's seekers (an enterprise at the fair may name one it cannot otherwise read) and the
+        fair's posts the user records outcomes for (an enterprise its own)."""
+        seekers = Seeker.objects.filter(pk__in=fair.seekers.values("seeker_id"))
+        if _is_staff(user):
+            seekers = restrict(seekers, user)
+        visible = set(restrict(seekers, user).values_list("pk", flat=True))
+        field = self.fields["seeker"]
+        field.queryset = seekers.select_related("person", "occupation", "level").order_by("pk")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda s: seeker_label(s) if s.pk in visible else fair_seeker_label(s)  # type: ignore[attr-defined]
+        posts = _own(DemandPost.objects.filter(pk__in=fair.booths.values("posts__post_id")), user, "organisation_id")
+        field = self.fields["post"]
+        field.queryset = posts.select_related("organisation", "occupation", "level").order_by(  # type: ignore[attr-defined]
+            "organisation__name", "occupation__code", "pk"
+        )
+        field.label_from_instance = post_label  # type: ignore[attr-defined]
+        return self
 
 
 class AcceptForm(BootstrapForm):
@@ -190,21 +310,6 @@ class AcceptForm(BootstrapForm):
 
 class RejectForm(BootstrapForm):
     note = forms.CharField(label=_("Reason"), max_length=300)
-
-
-NUMBERS = re.compile(r"[\s,，、;；]+")
-
-
-def parse_numbers(text: str, field: str) -> list[int]:
-    """ "12, 15，18" into [12, 15, 18]; a part that is no number is refused, naming it and the field."""
-    out = []
-    for part in NUMBERS.split((text or "").strip()):
-        if not part:
-            continue
-        if not part.isascii() or not part.isdigit():
-            raise ValidationError({field: gettext("%(part)s is not a number.") % {"part": part}})
-        out.append(int(part))
-    return out
 
 
 class RoundForm(BootstrapForm):

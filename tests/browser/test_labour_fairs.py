@@ -111,14 +111,27 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     assert fair.region_code == ZJG and fair.status == "open" and fair.clause == "常政办发〔2025〕14号 二(一)4"
     snap("fair-01-announced")
 
-    # The enterprise takes a booth and brings its open post; a post number that is not its own is refused.
+    # The enterprise takes a booth and brings its open post, chosen from a list of its own open posts by
+    # name (no number to type); the search box narrows the list; a post number posted by hand that is
+    # not among them is refused on the field.
     switch(page, login, live_server, "enterprise")
     page.goto(f"{live_server.url}/labour/fairs/{fair.pk}/")
-    fill(page, "#booth-form", posts="99999")
+    options = page.locator("#booth-form [name=posts] option")
+    assert options.count() == 1 and "张家港精工机械" in options.first.inner_text()
+    assert "车工" in options.first.inner_text() and CNC not in options.first.inner_text()
+    search = page.locator("#booth-form [data-search-for=posts]")
+    search.fill("焊工")
+    assert options.first.evaluate("o => o.hidden")
+    search.fill("车工")
+    assert not options.first.evaluate("o => o.hidden")
+    page.evaluate(
+        "() => { const s = document.querySelector('#booth-form [name=posts]');"
+        " s.add(new Option('x', '99999', true, true)); }"
+    )
     page.click("#add-booth")
     page.wait_for_selector("#booth-form .invalid-feedback")
-    assert "99999" in page.inner_text("#booth-form") and not fair.booths.exists()
-    fill(page, "#booth-form", posts=str(post.pk))
+    assert "从列表中选择" in page.inner_text("#booth-form [data-field=posts]") and not fair.booths.exists()
+    page.select_option("#booth-form [name=posts]", [str(post.pk)])
     page.click("#add-booth")
     page.wait_for_selector(".alert-success")
     assert f"岗位 {post.pk}" in page.inner_text("#fair-booths")
@@ -130,7 +143,9 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     switch(page, login, live_server, "school")
     page.goto(f"{live_server.url}/labour/fairs/{fair.pk}/")
     assert not page.locator("#booth-form").count()  # a school takes no booth
-    fill(page, "#fair-seekers-form", seekers=f"{graduate.pk}, {miller.pk}")
+    seekers = page.locator("#fair-seekers-form [name=seekers] option")
+    assert seekers.count() == 2 and all("*" in t for t in seekers.all_inner_texts())  # masked names
+    page.select_option("#fair-seekers-form [name=seekers]", [str(graduate.pk), str(miller.pk)])
     page.click("#add-seekers")
     page.wait_for_selector(".alert-success")
     assert page.inner_text("#fair-counts [data-count=seekers]") == "2"
@@ -152,7 +167,8 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     snap("fair-03-recommendations")
 
     # … and records the hire of the first graduate for the post: placed, with an employment record.
-    fill(page, "#outcome-form", seeker=str(graduate.pk), post=str(post.pk))
+    page.select_option("#outcome-form [name=seeker]", str(graduate.pk))
+    page.select_option("#outcome-form [name=post]", str(post.pk))
     page.select_option("#outcome-form [name=outcome]", "hired")
     page.click("#add-outcome")
     page.wait_for_selector(".alert-success")
