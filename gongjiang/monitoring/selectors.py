@@ -635,9 +635,7 @@ def rankings(
         return {}
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=RANKING_INDICATORS)}
     if store is None:
-        store = build_store(
-            kids, with_organisations=False, sources=indicator_sources(indicators.values()), state=st
-        )
+        store = build_store(kids, with_organisations=False, sources=indicator_sources(indicators.values()), state=st)
     if store is None:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
@@ -729,7 +727,13 @@ def map_data(code: str, indicator_code: str, year: int | None = None) -> dict[st
     else:
         shapes = list(Boundary.objects.filter(parent_code=code).order_by("region_code"))
     codes = [b.region_code for b in shapes]
-    store = build_store(codes, with_organisations=ind is not None and ind.source == "organisations")
+    # Only the tables of the indicator's own sources (the rollup facts always).
+    store = build_store(
+        codes,
+        with_organisations=ind is not None and ind.source == "organisations",
+        sources=indicator_sources([ind]) if ind is not None else (),
+        state=st,
+    )
     features = []
     values = []
     for b in shapes:
