@@ -320,10 +320,29 @@ def _organisation_counts(regions: set[str] | None) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in out.items()}
 
 
-def build_store(regions: Iterable[str] | None = None, *, with_organisations: bool = True) -> Store | None:
+def indicator_sources(indicators: Iterable[Indicator]) -> set[str]:
+    """The data sources the indicators' numerators and denominators read."""
+    out: set[str] = set()
+    for ind in indicators:
+        for spec in (ind.numerator, ind.denominator):
+            if spec and spec.get("source"):
+                out.add(spec["source"])
+    return out
+
+
+def build_store(
+    regions: Iterable[str] | None = None,
+    *,
+    with_organisations: bool = True,
+    sources: Iterable[str] | None = None,
+    state: RollupState | None = None,
+) -> Store | None:
     """Everything the indicators need for ``regions`` (all regions if None); None before the first rollup.
-    Organisation counts (a scan of the organisations) can be left out when no indicator needs them."""
-    state = RollupState.objects.filter(pk=1).first()
+    Organisation counts (a scan of the organisations) can be left out when no indicator needs them.
+    ``sources`` (data sources, see :func:`indicator_sources`) limits the tables read to those sources:
+    the rollup facts are always read, the other sources' whole tables only when named. ``state`` is the
+    rollup state when the caller has already read it."""
+    state = state or RollupState.objects.filter(pk=1).first()
     if state is None or state.data_as_of is None:
         return None
     wanted = set(regions) if regions is not None else None
@@ -336,18 +355,25 @@ def build_store(regions: Iterable[str] | None = None, *, with_organisations: boo
     for region, scope, period, *values in facts.values_list("region_code", "scope", "period", *engine.MEASURES):
         store.registry[(region, scope, period)] = dict(zip(engine.MEASURES, values, strict=True))
         store.regions.add(region)
-    store.employed = _employed_table(wanted)
-    store.carriers = [
-        (current_code(code), kind, digital, start, end) for code, kind, digital, start, end in counted_spans()
-    ]
-    store.filings = [(current_code(c), k, a, b) for c, k, a, b in evaluation_selectors.filing_spans()]
-    store.digital_resources = [
-        (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
-    ]
-    store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
-    store.trained = [(current_code(row[0]), *row[1:]) for row in training_selectors.trained()]  # type: ignore[misc]
-    store.labour = _labour_table()
-    if with_organisations:
+    needed = set(sources) if sources is not None else set(DataSource.values)
+    if DataSource.EMPLOYMENT_STATS in needed:
+        store.employed = _employed_table(wanted)
+    if DataSource.CARRIERS in needed:
+        store.carriers = [
+            (current_code(code), kind, digital, start, end) for code, kind, digital, start, end in counted_spans()
+        ]
+    if DataSource.EVALUATION in needed:
+        store.filings = [(current_code(c), k, a, b) for c, k, a, b in evaluation_selectors.filing_spans()]
+        store.digital_resources = [
+            (current_code(c), o, a, b) for c, o, a, b in evaluation_selectors.digital_resource_spans()
+        ]
+    if DataSource.COMPETITIONS in needed:
+        store.competitions = [(current_code(c), lv, d, n) for c, lv, d, n in competition_selectors.held()]
+    if DataSource.TRAINING in needed:
+        store.trained = [(current_code(row[0]), *row[1:]) for row in training_selectors.trained()]  # type: ignore[misc]
+    if DataSource.LABOUR in needed:
+        store.labour = _labour_table()
+    if with_organisations and DataSource.ORGANISATIONS in needed:
         store.organisations = _organisation_counts(wanted)
     return store
 

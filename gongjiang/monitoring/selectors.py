@@ -24,7 +24,7 @@ from gongjiang.monitoring import engine
 from gongjiang.monitoring.carriers import counted_spans
 from gongjiang.monitoring.crosswalk import current_code
 from gongjiang.monitoring.evaluation import ON_TRACK_FORECAST_MISS, evaluate, forecast_misses, judgement, target_plan
-from gongjiang.monitoring.measures import Store, build_store
+from gongjiang.monitoring.measures import Store, build_store, indicator_sources
 from gongjiang.monitoring.models import (
     Boundary,
     CarrierKind,
@@ -619,14 +619,25 @@ def forecasts_for(code: str) -> list[dict[str, Any]]:
     ]
 
 
-def rankings(code: str, year: int, store: Store | None = None) -> dict[str, list[dict[str, Any]]]:
-    kids = children(code)
+def rankings(
+    code: str,
+    year: int,
+    store: Store | None = None,
+    *,
+    kids: list[str] | None = None,
+    st: RollupState | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The subregions ranked by each ranking indicator. ``kids`` and ``st`` (the subregions and the rollup
+    state) when the caller has read them; without ``store`` only the tables of the ranking indicators'
+    sources are read, for all subregions at once."""
+    kids = children(code) if kids is None else kids
     if not kids:
         return {}
-    store = store or build_store(kids, with_organisations=False)
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=RANKING_INDICATORS)}
+    if store is None:
+        store = build_store(kids, with_organisations=False, sources=indicator_sources(indicators.values()), state=st)
     if store is None:
         return {}
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=RANKING_INDICATORS)}
     out: dict[str, list[dict[str, Any]]] = {}
     for icode in RANKING_INDICATORS:
         ind = indicators.get(icode)
@@ -698,7 +709,7 @@ def dashboard(code: str, year: int | None = None) -> dict[str, Any]:
         "kpis_current": [k for k in kpis if not k["expired"]],
         "kpis_expired": [k for k in kpis if k["expired"]],
         "trends": forecasts_for(code),
-        "rankings": rankings(code, year),
+        "rankings": rankings(code, year, kids=kids, st=st),
         "breakdowns": breakdowns(code, year),
         "warnings": warnings_for(code, limit=100),
         "children": [{"code": k, "name": region_name(k)} for k in kids],
@@ -716,7 +727,13 @@ def map_data(code: str, indicator_code: str, year: int | None = None) -> dict[st
     else:
         shapes = list(Boundary.objects.filter(parent_code=code).order_by("region_code"))
     codes = [b.region_code for b in shapes]
-    store = build_store(codes, with_organisations=ind is not None and ind.source == "organisations")
+    # Only the tables of the indicator's own sources (the rollup facts always).
+    store = build_store(
+        codes,
+        with_organisations=ind is not None and ind.source == "organisations",
+        sources=indicator_sources([ind]) if ind is not None else (),
+        state=st,
+    )
     features = []
     values = []
     for b in shapes:

@@ -37,6 +37,9 @@ class TargetSerializer(serializers.ModelSerializer):
         ]
 
     def get_evaluation(self, obj: Target) -> dict[str, Any] | None:
+        own = getattr(obj, "own_evaluations", None)  # prefetched by the list (at most one: unique per region)
+        if own is not None:
+            return evaluation_json(own[0]) if own else None
         ev = (
             TargetEvaluation.objects.filter(target=obj, region_code=obj.region_code)
             .select_related("target", "target__indicator")

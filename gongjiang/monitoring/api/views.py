@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,7 +21,7 @@ from gongjiang.core.api_views import ScopedViewSet
 from gongjiang.core.scope import can
 from gongjiang.monitoring import selectors, services
 from gongjiang.monitoring.api.serializers import CarrierSerializer, TargetSerializer
-from gongjiang.monitoring.models import Carrier, Indicator, Target
+from gongjiang.monitoring.models import Carrier, Indicator, Target, TargetEvaluation
 from gongjiang.reference.regions import is_code_shape
 
 REGION = OpenApiParameter("region", str, required=True, description="six-digit region code")
@@ -28,7 +29,18 @@ YEAR = OpenApiParameter("year", int, required=False)
 
 
 class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = Target.objects.select_related("indicator").order_by("region_code", "horizon", "key")
+    # Each target's own evaluation (one per target and region), read for the whole page in one query.
+    queryset = (
+        Target.objects.select_related("indicator")
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=TargetEvaluation.objects.filter(region_code=F("target__region_code")),
+                to_attr="own_evaluations",
+            )
+        )
+        .order_by("region_code", "horizon", "key")
+    )
     serializer_class = TargetSerializer
 
 

@@ -9,12 +9,17 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
+from gongjiang.monitoring import selectors
+from gongjiang.monitoring.api.serializers import TargetSerializer
+from gongjiang.monitoring.measures import build_store
 from gongjiang.monitoring.models import Boundary, Carrier, EarlyWarning, Indicator, Target, TargetEvaluation
 from gongjiang.monitoring.selectors import demo_map_collections
 from gongjiang.monitoring.services import (
@@ -407,3 +412,53 @@ def test_an_officer_changes_a_target_of_the_region_on_a_new_decision(world, clie
     client.logout()
     sign_in(client, world["auditor"])
     assert client.get(url).status_code == 404
+
+
+# The targets API reads the page's evaluations in one query, with the answer of one query per target; the
+# map reads only its indicator's sources, with the values of a store of every source.
+
+
+def _targets(user) -> tuple[int, list[dict]]:  # type: ignore[no-untyped-def]
+    client = api(user)
+    client.get("/api/monitoring/targets/")  # the token's first use
+    with CaptureQueriesContext(connection) as ctx:
+        answer = client.get("/api/monitoring/targets/")
+    assert answer.status_code == 200
+    return len(ctx.captured_queries), answer.json()["results"]
+
+
+def test_targets_api_evaluations_equal_one_query_per_target(world) -> None:  # type: ignore[no-untyped-def]
+    _, rows = _targets(world["province"])
+    assert rows and any(r["evaluation"] for r in rows)
+    for row in rows:
+        target = Target.objects.select_related("indicator").get(pk=row["id"])
+        # Without the list's prefetch the serializer reads the evaluation by its own query.
+        assert row["evaluation"] == TargetSerializer().get_evaluation(target), row["key"]
+
+
+@pytest.mark.audit_unguarded  # the test removes targets directly, to list fewer
+def test_targets_api_queries_do_not_grow_with_the_targets(world) -> None:  # type: ignore[no-untyped-def]
+    many, rows = _targets(world["province"])
+    assert len(rows) >= 6
+    Target.objects.filter(pk__in=[r["id"] for r in rows[3:]]).delete()
+    few, rows = _targets(world["province"])
+    assert len(rows) < 6
+    assert many == few
+
+
+def test_map_values_equal_those_of_a_store_of_every_source(world) -> None:  # type: ignore[no-untyped-def]
+    st = selectors.state()
+    assert st is not None and st.data_as_of is not None
+    checked = 0
+    for code in ("320000", "320500", "320582"):
+        for ind in Indicator.objects.exclude(source="not_collected"):
+            data = selectors.map_data(code, ind.code)
+            codes = [v["region"] for v in data["values"]]
+            assert codes
+            full = build_store(codes, with_organisations=ind.source == "organisations")
+            assert full is not None
+            expected = [selectors._round(full.value(ind, c, str(data["year"])).value) for c in codes]
+            assert [v["value"] for v in data["values"]] == expected, (code, ind.code)
+            checked += sum(1 for v in expected if v is not None)
+    assert checked > 0
+    assert Boundary.objects.exists()
