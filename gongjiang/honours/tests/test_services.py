@@ -10,6 +10,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from openpyxl import load_workbook
 
 from gongjiang.core.audit import audit_context
@@ -158,8 +159,10 @@ def test_an_award_stops_when_the_person_leaves(hw) -> None:
 
 def test_criteria_quota_and_refusals(hw) -> None:
     call = hw.call(quota=1)
-    with pytest.raises(ValidationError, match="高级工"):
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="高级工"):
         hw.nominate(call, hw.workers[3])  # 中级工 only
+    with translation.override("en"), pytest.raises(ValidationError, match=r"Senior worker \(level 3\)"):
+        hw.nominate(call, hw.workers[3])
     a, b = hw.nominate(call, hw.workers[0]), hw.nominate(call, hw.workers[1])
     with pytest.raises(ValidationError):
         hw.nominate(call, hw.workers[0])
