@@ -40,8 +40,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
@@ -300,6 +300,7 @@ class _Component:
     A: csr_matrix
     b: list[np.ndarray]  # per additive value, already divided by scale
     scale: list[float]
+    relations: np.ndarray | None = None  # block relation id of each row of A
 
 
 def _components(blocks: list[_Block], unknowns: list[np.ndarray], only: set[int] | None = None) -> list[_Component]:
@@ -366,6 +367,7 @@ def _components(blocks: list[_Block], unknowns: list[np.ndarray], only: set[int]
                     A=csr_matrix((co_s[a:z], (r_local, col_s[a:z])), shape=(len(rels), len(variables))),
                     b=[b_c[vi] / scales[vi] for vi in range(2)],
                     scale=scales,
+                    relations=rels,
                 )
             )
     return comps
@@ -399,6 +401,11 @@ class _Programs:
         m, n = A.shape
         self.n = n
         self.highs: Any = None
+        self.scale = 1.0
+        # Programs kept across audits: the model column of each block variable and the model row of each
+        # block relation (−1: not in the model).
+        self.col_of = np.zeros(0, dtype=np.int64)
+        self.row_of = np.zeros(0, dtype=np.int64)
         if _highs is None:
             return
         csc = A.tocsc()
@@ -418,12 +425,76 @@ class _Programs:
         highs.setOptionValue("output_flag", False)
         # Primal simplex: between programs only the costs change (and the caps), so the previous optimal
         # basis stays primal feasible, or nearly; measured 25 % less CPU than HiGHS's default choice.
-        highs.setOptionValue("simplex_strategy", 4)
+        highs.setOptionValue("simplex_strategy", int(os.environ.get("GJ_SS", "4")))
+        for _k, _v in [x.split("=") for x in os.environ.get("GJ_OPT", "").split(",") if x]:
+            highs.setOptionValue(_k, int(_v))
         if highs.passModel(lp) == _highs.HighsStatus.kError:
             raise RuntimeError("audit linear program: HiGHS rejected the model")
         self.highs = highs
         self.cols = np.arange(n, dtype=np.int32)
         self.lower = np.zeros(n)
+        self.order: np.ndarray | None = None  # model column of each of the adopted component's variables
+        self.factor = 1.0  # the adopted component's scale over the model's
+
+    @classmethod
+    def for_component(cls, c: _Component, vi: int, n_vars: int, n_rels: int) -> _Programs:
+        """The programs of component ``c`` for additive value ``vi``, able to ``adopt`` the larger
+        components it becomes part of as more cells are withheld (``n_vars`` and ``n_rels`` the sizes of
+        its block)."""
+        assert c.relations is not None
+        programs = cls(c.A, c.b[vi])
+        programs.scale = c.scale[vi]
+        programs.col_of = np.full(n_vars, -1, dtype=np.int64)
+        programs.col_of[c.variables] = np.arange(len(c.variables))
+        programs.row_of = np.full(n_rels, -1, dtype=np.int64)
+        programs.row_of[c.relations] = np.arange(len(c.relations))
+        return programs
+
+    def adopt(self, c: _Component, vi: int) -> None:
+        """Make these the programs of ``c``, a component holding every variable of the model (the same
+        component with more withheld cells, perhaps merged with others): its new relations are added as
+        rows, its new variables as columns, and the right-hand sides changed; the last optimal basis is
+        kept, so that the next program starts from it instead of from scratch."""
+        highs = self.highs
+        assert c.relations is not None and highs is not None
+        f = c.scale[vi] / self.scale
+        b_model = c.b[vi] * f
+        rels = np.asarray(c.relations, dtype=np.int64)
+        fresh_rows = self.row_of[rels] < 0
+        if fresh_rows.any():
+            k = int(fresh_rows.sum())
+            rows_b = b_model[fresh_rows]
+            empty = np.zeros(k, dtype=np.int32)
+            highs.addRows(k, rows_b, rows_b, 0, empty, np.zeros(0, dtype=np.int32), np.zeros(0))
+            self.row_of[rels[fresh_rows]] = len(self.b) + np.arange(k)
+            self.b = np.r_[self.b, rows_b]
+        row_of = self.row_of[rels]
+        variables = np.asarray(c.variables, dtype=np.int64)
+        new_pos = np.flatnonzero(self.col_of[variables] < 0)
+        if len(new_pos):
+            k = len(new_pos)
+            sub = c.A.tocsc()[:, new_pos]
+            highs.addCols(
+                k,
+                np.zeros(k),
+                np.zeros(k),
+                np.full(k, np.inf),
+                int(sub.nnz),
+                sub.indptr[:-1].astype(np.int32),
+                row_of[sub.indices].astype(np.int32),
+                sub.data.astype(float),
+            )
+            self.col_of[variables[new_pos]] = self.n + np.arange(k)
+            self.n += k
+            self.cols = np.arange(self.n, dtype=np.int32)
+            self.lower = np.zeros(self.n)
+        for i in np.flatnonzero(self.b[row_of] != b_model):
+            r = int(row_of[i])
+            v = float(b_model[i])
+            highs.changeRowBounds(r, v, v)
+            self.b[r] = v
+        self.order = self.col_of[variables]
+        self.factor = f
 
     def set_rhs(self, b: np.ndarray) -> None:
         """Another right-hand side for the programs that follow."""
@@ -437,6 +508,15 @@ class _Programs:
         if self.highs is None:
             return _lp_x(c, self.A, self.b, ub)
         highs, n = self.highs, self.n
+        order = self.order
+        if order is not None:  # an adopted component: its variables in the model's columns, its scale
+            cost = np.zeros(n)
+            cost[order] = c
+            c = cost
+            if ub is not None:
+                upper = np.full(n, np.inf)
+                upper[order] = np.asarray(ub) * self.factor
+                ub = upper
         t = time.perf_counter()
         try:
             highs.changeColsCost(n, self.cols, np.asarray(c, dtype=float))
@@ -452,7 +532,8 @@ class _Programs:
             return None
         if status not in _H_OPTIMAL:
             raise RuntimeError(f"audit linear program failed: {highs.modelStatusToString(status)}")
-        return np.asarray(highs.getSolution().col_value)
+        x = np.asarray(highs.getSolution().col_value)
+        return x if order is None else x[order] / self.factor
 
     def _run(self) -> Any:
         if self.highs.run() == _highs.HighsStatus.kError:
@@ -531,6 +612,44 @@ def propagated_ranges(A: csr_matrix, b: np.ndarray, sweeps: int = 30) -> tuple[n
 
 
 Finding = tuple[int, int, int, float, float]  # block, variable, value index, lower, upper
+
+
+class _Kept:
+    """The programs of a block's components for one additive value, kept from audit to audit: the
+    programs holding each variable (``owner``, an index into ``programs``, −1 for none)."""
+
+    def __init__(self, n_vars: int, n_rels: int) -> None:
+        self.n_vars, self.n_rels = n_vars, n_rels
+        self.owner = np.full(n_vars, -1, dtype=np.int64)
+        self.programs: list[_Programs] = []
+
+    def programs_of(self, c: _Component, vi: int) -> _Programs:
+        """The programs of component ``c``: those of the largest earlier component within it, adopting
+        ``c``, or new ones."""
+        held = np.unique(self.owner[c.variables])
+        held = held[held >= 0]
+        if len(held):
+            best = int(max(held, key=lambda i: self.programs[int(i)].n))
+            programs = self.programs[best]
+            programs.adopt(c, vi)
+            self.programs[best] = programs
+        else:
+            best = len(self.programs)
+            programs = _Programs.for_component(c, vi, self.n_vars, self.n_rels)
+            self.programs.append(programs)
+        self.owner[c.variables] = best
+        return programs
+
+
+Models = dict[tuple[int, int], _Kept]  # (block, additive value) → the programs kept for it
+
+
+def _kept_programs(models: Models, blocks: list[_Block], c: _Component, vi: int) -> _Programs:
+    kept = models.get((c.block, vi))
+    if kept is None:
+        block = blocks[c.block]
+        kept = models[(c.block, vi)] = _Kept(len(block.rows), len(block.relations))
+    return kept.programs_of(c, vi)
 Certified = set[tuple[int, int, int, int]]  # block, variable, value index, direction (1 upward, -1 downward)
 
 
@@ -544,6 +663,7 @@ def _audit(
     cache: dict[tuple[int, tuple[int, ...]], list[Finding]] | None = None,
     certified: Certified | None = None,
     exact_bounds: bool = True,
+    models: Models | None = None,
 ) -> list[Finding]:
     """Every withheld cell (unknown with a frame row) whose range does not reach its protection interval.
 
@@ -564,7 +684,7 @@ def _audit(
         # known sums, hence the same findings.
         known = [c for c in comps if (c.block, tuple(c.variables)) in cache]
         fresh = [c for c in comps if (c.block, tuple(c.variables)) not in cache]
-        new = _audit_components(blocks, fresh, pct, closed_forms, certified, exact_bounds)
+        new = _audit_components(blocks, fresh, pct, closed_forms, certified, exact_bounds, models)
         owner: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}
         for c in fresh:
             key = (c.block, tuple(c.variables))
@@ -584,6 +704,7 @@ def _audit_components(
     closed_forms: bool,
     certified: Certified | None = None,
     exact_bounds: bool = True,
+    models: Models | None = None,
 ) -> list[Finding]:
     found: list[Finding] = []
     for c in comps:
@@ -610,7 +731,9 @@ def _audit_components(
                 dn &= np.array([(c.block, v, vi, -1) not in certified for v in c.variables])
             if not (up.any() or dn.any()):
                 continue
-            if programs is None:
+            if models is not None and _highs is not None and c.relations is not None:
+                programs = _kept_programs(models, blocks, c, vi)
+            elif programs is None:
                 programs = _Programs(c.A, c.b[vi])
             else:  # the other additive value: the same matrix, another right-hand side, the last basis kept
                 programs.set_rhs(c.b[vi])
@@ -792,7 +915,26 @@ def _cheapest_in(
             if both is not None:  # large enough for both additive values, when there is such a cell
                 bigger = [v for v in cands if (block.values[v] >= both).all()]
                 cands = bigger or cands
-    return min(cands, key=lambda v: (block.values[v, 0], -block.depth[v]))
+    if len(cands) == 1:
+        return cands[0]
+    by_var = block.relations_of()
+    relations = block.relations
+
+    def opened(v: int) -> int:
+        """The other relations of ``v`` in which it would be the only withheld cell (each needs a further
+        complement)."""
+        n = 0
+        for k in by_var.get(v, ()):
+            q, cq = relations[k]
+            if relations[k] is not rel and not (supp_other(q, v, unknown) or any(unknown[x] for x in cq if x != v)):
+                n += 1
+        return n
+
+    return min(cands, key=lambda v: (opened(v), block.values[v, 0], -block.depth[v]))
+
+
+def supp_other(q: int, v: int, unknown: np.ndarray) -> bool:
+    return q != v and bool(unknown[q])
 
 
 def _complement_for(
@@ -834,6 +976,72 @@ def default_workers() -> int:
     return max(1, int(configured or os.cpu_count() or 1))
 
 
+def _close_singles(block: _Block, supp: np.ndarray, pct: float, added: list[int], todo: Iterable[int]) -> None:
+    """No relation may hold a single withheld cell: for each relation of ``todo`` (and of every cell
+    withheld meanwhile) that does, the cheapest published cell of the relation at least p% of the withheld
+    one in both additive values (failing that, the cheapest) is withheld with it, which protects it along
+    that relation by construction. The relations are looked at in turn, first in, first out; ``supp`` and
+    ``added`` are updated."""
+    by_var = block.relations_of()
+    rows = block.rows
+    queue = deque(todo)
+    queued = set(queue)
+    while queue:
+        k = queue.popleft()
+        queued.discard(k)
+        p, ch = block.relations[k]
+        unk = [v for v in (p, *ch) if supp[v]]
+        if len(unk) != 1 or rows[unk[0]] < 0:
+            continue
+        both = block.values[unk[0]] * pct / 100.0
+        v = _cheapest_in(block, block.relations[k], supp, float(both[0]), 0, both)
+        if v is None:
+            continue
+        supp[v] = True
+        added.append(v)
+        for k2 in by_var.get(v, ()):
+            if k2 not in queued:
+                queued.add(k2)
+                queue.append(k2)
+
+
+def _local_fixes(block: _Block, supp: np.ndarray, v: int, sides: set[int], need: np.ndarray) -> list[int]:
+    """For withheld cell ``v``, narrowed in the directions ``sides`` (1 upward, −1 downward), the cheapest
+    published cell of each relation through it that cannot on its own let it move by ``need`` (both
+    additive values) in such a direction: in a relation where v is a part, rising needs a withheld part
+    at least ``need`` that can fall, or the withheld total rising; falling needs another withheld part
+    rising or the withheld total, at least ``need``, falling. Where v is the total, rising needs a withheld
+    part rising, falling a withheld part at least ``need`` falling. A cell is a candidate when withholding
+    it would supply what the relation lacks."""
+    values = block.values
+    rows = block.rows
+
+    def big(x: int) -> bool:
+        return bool((values[x] >= need).all())
+
+    out: list[int] = []
+    for k in block.relations_of().get(v, ()):
+        p, ch = block.relations[k]
+        others = [x for x in ch if x != v]
+        for side in sides:
+            if v == p:
+                ok = any(supp[x] and (side == 1 or big(x)) for x in ch)
+                cands = [x for x in ch if side == 1 or big(x)]
+            else:
+                if side == 1:
+                    ok = bool(supp[p]) or any(supp[x] and big(x) for x in others)
+                    cands = [x for x in others if big(x)] + [p]
+                else:
+                    ok = any(supp[x] for x in others) or (bool(supp[p]) and big(p))
+                    cands = others + ([p] if big(p) else [])
+            if ok:
+                continue
+            cands = [x for x in cands if not supp[x] and rows[x] >= 0 and values[x, 0] > 0]
+            if cands:
+                out.append(min(cands, key=lambda x: (values[x, 0], -block.depth[x])))
+    return out
+
+
 def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
     """The complements of one linked table (its variables, in the order chosen), ``supp`` its withheld
     variables (updated). Tables are independent: no relation links two of them."""
@@ -841,43 +1049,42 @@ def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
     if not (np.array(block.rows)[supp] >= 0).any():
         return added
     # 1. No relation may hold a single unknown.
-    changed = True
-    while changed:
-        changed = False
-        for rel in block.relations:
-            p, ch = rel
-            unk = [v for v in (p, *ch) if supp[v]]
-            if len(unk) == 1 and (block.rows[unk[0]] >= 0):
-                # A complement at least p% of the withheld cell in both values protects it along this
-                # total by construction (fewer audit rounds).
-                both = block.values[unk[0]] * pct / 100.0
-                v = _cheapest_in(block, rel, supp, float(both[0]), 0, both)
-                if v is not None:
-                    supp[v] = True
-                    added.append(v)
-                    changed = True
-    # 2. The exact audit, adding complements until nothing can be narrowed.
+    _close_singles(block, supp, pct, added, range(len(block.relations)))
+    # 2. The exact audit, adding complements until nothing can be narrowed; each round's complements are
+    # closed as in 1 before the next audit (a complement alone in another relation would be found exactly).
+    by_var = block.relations_of()
     stuck: set[int] = set()
     cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # re-audit only changed components
     certified: Certified = set()  # proven protected: stays so as more cells are withheld
+    models: Models = {}  # the programs of each component, kept from round to round (warm starts)
     while True:
-        found = _audit([block], [supp], pct, cache=cache, certified=certified, exact_bounds=False)
+        found = _audit([block], [supp], pct, cache=cache, certified=certified, exact_bounds=False, models=models)
         seen: set[int] = set()
-        new = 0
+        start = len(added)
+        sides: dict[int, set[int]] = defaultdict(set)
+        for _bi, v, vi, _lo, hi in found:
+            sides[v].add(1 if hi == hi else -1)  # narrowed upward (an upper bound) or downward
         for _bi, v, vi, _lo, _hi in found:
             if v in stuck or v in seen:
                 continue
             seen.add(v)
             need = block.values[v] * pct / 100.0
-            best = _complement_for(block, supp, v, float(need[vi]), vi, need)
-            if best is None:
-                stuck.add(v)  # everything it is linked with is withheld already
-                continue
-            supp[best] = True
-            added.append(best)
-            new += 1
-        if not new:
+            # The relations through v that cannot, on their own, let it move by its protection margin get a
+            # complement each; when all of them could, the cheapest cell linked with it.
+            fixes = _local_fixes(block, supp, v, sides[v], need)
+            if not fixes:
+                best = _complement_for(block, supp, v, float(need[vi]), vi, need)
+                if best is None:
+                    stuck.add(v)  # everything it is linked with is withheld already
+                    continue
+                fixes = [best]
+            for best in fixes:
+                if not supp[best]:
+                    supp[best] = True
+                    added.append(best)
+        if len(added) == start:
             return added
+        _close_singles(block, supp, pct, added, [k for v in added[start:] for k in by_var.get(v, ())])
 
 
 _FORKED: dict[str, Any] = {}  # the task handed to the forked processes (inherited with its tables, not pickled)
