@@ -14,12 +14,15 @@ Method (the notice of method quotes this):
   edition's region, occupations to their minor group, industry sections to all industries (by level
   group). Cells absent from the table are zero.
 * **Complementary suppression**: every relation holding a single unknown value gets the cheapest
-  published cell (fewest weighted employees, deepest in the hierarchies) among those at least
-  ``protection_percent`` of the withheld cell in both additive values (failing that, the cheapest)
-  suppressed with it, which protects it along that relation by construction; then the
-  audit below runs and, for every suppressed cell it can still narrow, the cheapest published cell of a
-  relation through that cell is suppressed, until the audit finds nothing. The loop ends (each round
-  suppresses one more cell), and what is published has passed the exact audit.
+  published cell (fewest weighted employees, fewest other relations it would be alone in, deepest in the
+  hierarchies) among those at least ``protection_percent`` of the withheld cell in both additive values
+  (failing that, the cheapest) suppressed with it, which protects it along that relation by
+  construction; then the audit below runs and, for every suppressed cell it can still narrow, each
+  relation through that cell that cannot on its own let it move by its protection margin in the
+  narrowed direction gets its cheapest published cell that would (failing any such relation, the
+  cheapest published cell linked with it is suppressed), the relations left with a single unknown are
+  closed again as at first, and the audit runs again, until it finds nothing. The loop ends (each round
+  suppresses at least one more cell), and what is published has passed the exact audit.
 * **Audit (attack)**: for every suppressed cell and both additive values, the minimum and maximum the
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
@@ -29,7 +32,9 @@ Method (the notice of method quotes this):
   maximised with each capped at its protection bound, or minimised) prove most values protected by a
   feasible point beyond their bounds, and one program per value decides the rest. Between rounds only the
   components a new complement changed are audited again, and in them only the values not yet proven
-  protected (withholding more cells keeps every feasible point feasible). The audit covers the
+  protected (withholding more cells keeps every feasible point feasible); each component's programs are
+  kept from round to round (the new withheld cells added as columns, their relations as rows), so that
+  HiGHS starts from the last optimal basis. The audit covers the
   occupation × level × region tables linked through their minor groups, and the industry × level group ×
   region tables linked through their all-industry margins; the grand totals linking the two families are
   not published.
@@ -373,6 +378,7 @@ def _components(blocks: list[_Block], unknowns: list[np.ndarray], only: set[int]
     return comps
 
 
+BATCH_MIN_PROVEN = 3  # a batch program proving fewer targets ends the batches: one program each is cheaper
 SOLVER_STATS = {"programs": 0, "seconds": 0.0}  # linear programs solved by this process, and their time
 
 
@@ -425,9 +431,7 @@ class _Programs:
         highs.setOptionValue("output_flag", False)
         # Primal simplex: between programs only the costs change (and the caps), so the previous optimal
         # basis stays primal feasible, or nearly; measured 25 % less CPU than HiGHS's default choice.
-        highs.setOptionValue("simplex_strategy", int(os.environ.get("GJ_SS", "4")))
-        for _k, _v in [x.split("=") for x in os.environ.get("GJ_OPT", "").split(",") if x]:
-            highs.setOptionValue(_k, int(_v))
+        highs.setOptionValue("simplex_strategy", 4)
         if highs.passModel(lp) == _highs.HighsStatus.kError:
             raise RuntimeError("audit linear program: HiGHS rejected the model")
         self.highs = highs
@@ -650,6 +654,8 @@ def _kept_programs(models: Models, blocks: list[_Block], c: _Component, vi: int)
         block = blocks[c.block]
         kept = models[(c.block, vi)] = _Kept(len(block.rows), len(block.relations))
     return kept.programs_of(c, vi)
+
+
 Certified = set[tuple[int, int, int, int]]  # block, variable, value index, direction (1 upward, -1 downward)
 
 
@@ -765,10 +771,12 @@ def _decide(
 
     1. Propagation (``propagated_ranges``) proves some values narrowed outright.
     2. Batch programs: maximise the sum of the undecided upward targets, each capped at its protection
-       bound (so the program spreads the rise over them), until a program proves nothing new; then
-       minimise the sum of the undecided downward targets the same way. Every program's optimal point is
-       a feasible point of the tables, and every target it puts beyond its bound, in either direction, is
-       proven protected in that direction.
+       bound (so the program spreads the rise over them), until a program proves fewer than
+       ``BATCH_MIN_PROVEN`` new targets; then minimise the sum of the undecided downward targets the same
+       way. Every program's optimal point is a feasible point of the tables, and every target it puts
+       beyond its bound, in either direction, is proven protected in that direction; so is every target
+       put beyond its bound by the farthest non-negative points of the line through that point and the
+       true point (both feasible, so is their line where non-negative).
     3. The targets left: one program each (maximise or minimise that value alone), its optimum the exact
        bound; its point too proves the other targets it puts beyond their bounds.
 
@@ -799,7 +807,7 @@ def _decide(
                 narrowed.append((int(i), float(lo_p[i]), float("nan")))
             down[i] = False
 
-    def certify(x: np.ndarray) -> int:
+    def certify_point(x: np.ndarray) -> int:
         new_up = up & (x >= need_hi - tol)
         new_dn = down & (x <= need_lo + tol)
         up[new_up] = False
@@ -807,6 +815,27 @@ def _decide(
         ok_up[new_up] = True
         ok_dn[new_dn] = True
         return int(new_up.sum() + new_dn.sum())
+
+    def certify(x: np.ndarray) -> int:
+        """The targets the feasible point ``x`` proves, and those proven by the two points of the line
+        through it and the true point that are farthest out while non-negative: x0 + s (x − x0) and
+        x0 − t (x − x0) (the feasible points are convex and the true point is one of them)."""
+        n = certify_point(x)
+        d = x - x0
+        for sign in (1.0, -1.0):
+            if not (up.any() or down.any()):
+                break
+            dd = sign * d
+            falling = dd < -1e-12
+            if not falling.any():
+                continue
+            reach = float((x0[falling] / -dd[falling]).min()) * (1 - 1e-9)
+            if reach <= (1.0 if sign > 0 else 0.0):
+                continue
+            point = x0 + reach * dd
+            if (point >= -tol).all():
+                n += certify_point(point)
+        return n
 
     programs = programs or _Programs(A, b)
     for direction in (1, -1):
@@ -821,7 +850,7 @@ def _decide(
             if x is None:
                 break
             certify(x)
-            if int(undecided.sum()) == before:
+            if before - int(undecided.sum()) < BATCH_MIN_PROVEN:
                 break
     # Exact bounds of values already proven narrowed (their points prove nothing new).
     n = A.shape[1]
@@ -1062,8 +1091,8 @@ def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
         seen: set[int] = set()
         start = len(added)
         sides: dict[int, set[int]] = defaultdict(set)
-        for _bi, v, vi, _lo, hi in found:
-            sides[v].add(1 if hi == hi else -1)  # narrowed upward (an upper bound) or downward
+        for _bi, v, _vi, _lo, hi in found:
+            sides[v].add(-1 if np.isnan(hi) else 1)  # narrowed upward (an upper bound) or downward
         for _bi, v, vi, _lo, _hi in found:
             if v in stuck or v in seen:
                 continue

@@ -394,3 +394,61 @@ def test_the_number_of_workers_follows_the_setting(settings) -> None:  # type: i
     assert dc.default_workers() == 1
     del settings.WAGES_WORKERS
     assert dc.default_workers() == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("seed", [53, 54])
+def test_programs_kept_as_more_cells_are_withheld_give_the_linear_programs_optima(seed: int) -> None:
+    """A component's programs kept from one audit to the next: the withheld cells grow (components grow and
+    merge), the model adopts the larger component (new columns, new rows, new right-hand sides) and keeps
+    its basis; every optimum equals the one ``linprog`` finds from scratch on the larger component."""
+    from scipy.optimize import linprog
+
+    survey = ws.generate(enterprises=150, employees=6_000, seed=seed)
+    e = est.estimate_edition(survey.employees, survey.sample, survey.frame, region_code="320500", replicates=0)
+    blocks = dc._blocks(e.cells)
+    rng = np.random.default_rng(seed)
+    draw = rng.random(e.cells.height)
+    models: dc.Models = {}
+    adopted = solved = 0
+    for density in (0.15, 0.25, 0.35):
+        status = np.where(draw < density, "suppressed_primary", "published").astype(object)
+        comps = [c for c in dc._components(blocks, dc._unknowns(blocks, status)) if c.A.shape[0] > 1]
+        for c in comps[:8]:
+            kept = models.get((c.block, 0))
+            adopted += kept is not None and bool((kept.owner[c.variables] >= 0).any())
+            programs = dc._kept_programs(models, blocks, c, 0)
+            n = c.A.shape[1]
+            for _ in range(4):
+                cvec = np.zeros(n)
+                cvec[rng.choice(n, size=int(rng.integers(1, min(n, 4) + 1)), replace=False)] = rng.choice([-1.0, 1.0])
+                x = programs.solve(cvec)
+                ref = linprog(cvec, A_eq=c.A, b_eq=c.b[0], bounds=(0, None), method="highs")
+                if ref.status == 3:
+                    assert x is None
+                    continue
+                assert x is not None and ref.status == 0
+                assert float(cvec @ x) == pytest.approx(ref.fun, abs=1e-6)
+                assert np.abs(c.A @ x - c.b[0]).max() < 1e-6 and x.min() > -1e-7  # feasible in the larger tables
+                solved += 1
+    assert adopted > 3 and solved > 20
+
+
+def test_a_relation_that_cannot_let_a_narrowed_cell_move_gets_the_complement_it_lacks() -> None:
+    """A relation through a narrowed cell that cannot on its own let it move gets its complement: the cell
+    alone with a small withheld sibling under a published total gains a sibling large enough."""
+
+    # One relation: total 100 (published) = a 60 (withheld) + b 2 (withheld) + c 33 + d 5 (published).
+    values = np.array([[100.0, 1000.0], [60.0, 600.0], [2.0, 20.0], [33.0, 330.0], [5.0, 50.0]])
+    block = dc._Block(rows=[0, 1, 2, 3, 4], values=values, depth=[0, 1, 1, 1, 1], relations=[(0, [1, 2, 3, 4])])
+    supp = np.array([False, True, True, False, False])
+    need = values[1] * 0.10
+    # Rising by 6 needs a withheld part of at least 6 that can fall (b holds 2; d, 5, would not do): c, the
+    # cheapest of c and the total.
+    assert dc._local_fixes(block, supp, 1, {1}, need) == [3]
+    # Falling needs another withheld part rising: b can, nothing is lacking.
+    assert dc._local_fixes(block, supp, 1, {-1}, need) == []
+    added = dc._protect_block(block, supp.copy(), 10.0)
+    after = supp.copy()
+    after[added] = True
+    cells_status = np.where(after, "suppressed_primary", "published").astype(object)
+    assert dc._audit([block], dc._unknowns([block], cells_status), 10.0) == []
