@@ -53,17 +53,15 @@ UNEXPECTED = "unexpected"
 
 def stage_field(choices: type[models.TextChoices] | None = None) -> models.CharField[Any, Any]:
     """A job's ``stage``: a job model declares it again with the choices of its stages."""
-    return models.CharField(
-        gettext_lazy("stage"), max_length=16, choices=choices.choices if choices else None, blank=True, default=""
-    )
+    listed = None if choices is None else choices.choices
+    return models.CharField(gettext_lazy("stage"), max_length=16, choices=listed, blank=True, default="")
 
 
 def failure_field(choices: type[models.TextChoices] | None = None) -> models.CharField[Any, Any]:
     """A job's ``failure``: a job model declares it again with the choices of its failures (the values
     :data:`REFUSED`, :data:`INTERRUPTED` and :data:`UNEXPECTED`, labelled for that job)."""
-    return models.CharField(
-        gettext_lazy("failure"), max_length=12, choices=choices.choices if choices else None, blank=True, default=""
-    )
+    listed = None if choices is None else choices.choices
+    return models.CharField(gettext_lazy("failure"), max_length=12, choices=listed, blank=True, default="")
 
 
 class JobFields(models.Model):

@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.core.jobs import INTERRUPTED, REFUSED, UNEXPECTED, JobFields, failure_field, stage_field
+from gongjiang.core import jobs
+from gongjiang.core.jobs import JobFields, failure_field, stage_field
 from gongjiang.core.models import Scope, Scoped
 from gongjiang.reference.selectors import region_name
 
@@ -658,9 +659,9 @@ FORECAST_STAGES: tuple[str, ...] = tuple(s.value for s in ForecastStage if s.val
 
 
 class ForecastFailure(models.TextChoices):
-    REFUSED = REFUSED, _("The forecast was refused")
-    INTERRUPTED = INTERRUPTED, _("The forecast was interrupted (its worker stopped); nothing was saved")
-    UNEXPECTED = UNEXPECTED, _("The forecast failed unexpectedly; nothing was saved")
+    REFUSED = jobs.REFUSED, _("The forecast was refused")
+    INTERRUPTED = jobs.INTERRUPTED, _("The forecast was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = jobs.UNEXPECTED, _("The forecast failed unexpectedly; nothing was saved")
 
 
 class ForecastRun(Scoped, JobFields):

@@ -25,16 +25,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongjiang.core.jobs import (
-    INTERRUPTED,
-    JOB_ACTIVE,
-    REFUSED,
-    UNEXPECTED,
-    JobFields,
-    JobStatus,
-    failure_field,
-    stage_field,
-)
+from gongjiang.core import jobs
+from gongjiang.core.jobs import JOB_ACTIVE, JobFields, JobStatus, failure_field, stage_field
 from gongjiang.core.models import Scope, Scoped
 from gongjiang.reference.selectors import region_name
 
@@ -401,9 +393,9 @@ class EstimationStage(models.TextChoices):
 
 
 class EstimationFailure(models.TextChoices):
-    REFUSED = REFUSED, _("The estimation was refused")
-    INTERRUPTED = INTERRUPTED, _("The estimation was interrupted (its worker stopped); nothing was saved")
-    UNEXPECTED = UNEXPECTED, _("The estimation failed unexpectedly; nothing was saved")
+    REFUSED = jobs.REFUSED, _("The estimation was refused")
+    INTERRUPTED = jobs.INTERRUPTED, _("The estimation was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = jobs.UNEXPECTED, _("The estimation failed unexpectedly; nothing was saved")
 
 
 class EstimationJob(Scoped, JobFields):
