@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from gongjiang.core import jobs
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
 from gongjiang.core.tasks import stalled
@@ -131,10 +132,7 @@ def import_jobs_requeue() -> int:
     """Queue the task of every queued job again. A job whose task was lost (the queue's server was down
     when it was queued) then runs; one whose task is still waiting runs once all the same, since the
     second task to come finds it claimed and does nothing."""
-    ids = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED).order_by("pk").values_list("pk", flat=True))
-    for job_id in ids:
-        import_job_task.enqueue(job_id=job_id)
-    return len(ids)
+    return jobs.requeue(ImportJob, import_job_task)
 
 
 def recover_on_worker_start() -> str:

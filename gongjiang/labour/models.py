@@ -7,14 +7,14 @@ and the rounds that match students to order-class places."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from gongjiang.core.jobs import JOB_ACTIVE, JobStatus
+from gongjiang.core import jobs
+from gongjiang.core.jobs import JobFields, failure_field, stage_field
 from gongjiang.core.models import Scope, Scoped
 from gongjiang.reference.selectors import region_name
 
@@ -659,12 +659,12 @@ FORECAST_STAGES: tuple[str, ...] = tuple(s.value for s in ForecastStage if s.val
 
 
 class ForecastFailure(models.TextChoices):
-    REFUSED = "refused", _("The forecast was refused")
-    INTERRUPTED = "interrupted", _("The forecast was interrupted (its worker stopped); nothing was saved")
-    UNEXPECTED = "unexpected", _("The forecast failed unexpectedly; nothing was saved")
+    REFUSED = jobs.REFUSED, _("The forecast was refused")
+    INTERRUPTED = jobs.INTERRUPTED, _("The forecast was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = jobs.UNEXPECTED, _("The forecast failed unexpectedly; nothing was saved")
 
 
-class ForecastRun(Scoped):
+class ForecastRun(Scoped, JobFields):
     """A forecast of manpower by occupation major group (大类 of the 2022 classification) × region × year for
     the subtree of a region, made by an officer from the records up to a data cut-off year: the models
     combined, each series' back-test error (MASE) and weights, intervals, and the figures reconciled so
@@ -688,26 +688,9 @@ class ForecastRun(Scoped):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     history_years = models.PositiveSmallIntegerField(_("years of history"), default=10)
     seed = models.PositiveIntegerField(_("random seed"), default=0)
-    status = models.CharField(
-        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
-    )
-    stage = models.CharField(_("stage"), max_length=16, choices=ForecastStage.choices, blank=True, default="")
-    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    language = models.CharField(_("language"), max_length=10, blank=True, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    stage = stage_field(ForecastStage)
     created = models.DateTimeField(_("queued"), default=timezone.now)
-    started = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
-    finished = models.DateTimeField(_("finished"), null=True, blank=True)
-    failure = models.CharField(_("failure"), max_length=12, choices=ForecastFailure.choices, blank=True, default="")
-    message = models.TextField(_("reason"), blank=True, default="")
+    failure = failure_field(ForecastFailure)
 
     class Meta:
         verbose_name = _("manpower forecast")
@@ -721,10 +704,6 @@ class ForecastRun(Scoped):
             "first": self.cutoff_year + 1,
             "last": self.cutoff_year + self.horizon,
         }
-
-    @property
-    def active(self) -> bool:
-        return self.status in JOB_ACTIVE
 
 
 class ForecastLine(Scoped):

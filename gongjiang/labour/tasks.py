@@ -17,20 +17,14 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from gongjiang.core import jobs
-from gongjiang.core.audit import audit_context
 from gongjiang.core.jobs import JobStatus
-from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
 from gongjiang.labour import forecasts
-from gongjiang.labour.models import FORECAST_STAGES, ForecastFailure, ForecastRun
+from gongjiang.labour.models import FORECAST_STAGES, ForecastRun
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +53,6 @@ def _end(run_id: int, status: str, *, failure: str = "", message: str = "") -> F
     return jobs.end(ForecastRun, run_id, status, failure=failure, message=message)
 
 
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc) or _("Your account may not do this.")
-
-
 def forecast_run_execute(*, run_id: int) -> ForecastRun | None:
     """Compute a queued run to its end: the series, the models and the reconciliation outside any
     transaction (progress on the run's row), then, in one transaction, its lines and warnings saved and the
@@ -75,55 +63,32 @@ def forecast_run_execute(*, run_id: int) -> ForecastRun | None:
     run = ForecastRun.objects.select_related("created_by").get(pk=run_id)
     actor = run.created_by
     progress = RunProgress(run_id)
-    with (
-        translation.override(run.language or settings.LANGUAGE_CODE),
-        audit_context(source=ChangeRecord.Source.TASK, actor=actor),
-    ):
-        try:
+
+    def work() -> None:
+        authorize(actor, "add", ForecastRun, region_code=run.region_code)
+        panel = forecasts.assemble_run(run)
+        figures = forecasts.compute(panel, run.horizon, seed=run.seed, progress=progress)
+        progress("saving", 0.0)
+        with transaction.atomic():
+            jobs.lock_running(ForecastRun, run_id)
             authorize(actor, "add", ForecastRun, region_code=run.region_code)
-            panel = forecasts.assemble_run(run)
-            figures = forecasts.compute(panel, run.horizon, seed=run.seed, progress=progress)
-            progress("saving", 0.0)
-            with transaction.atomic():
-                # The run's row locked first: a recovery marking it interrupted now waits for this, or has
-                # already done so and nothing is saved.
-                running = ForecastRun.objects.select_for_update().filter(pk=run_id, status=JobStatus.RUNNING)
-                if running.first() is None:
-                    raise jobs.Abandoned
-                authorize(actor, "add", ForecastRun, region_code=run.region_code)
-                forecasts.save_run(run, figures)
-                _end(run_id, JobStatus.DONE)
-        except jobs.Abandoned:
-            pass
-        except (PermissionDenied, ValidationError) as exc:
-            with transaction.atomic():
-                _end(run_id, JobStatus.FAILED, failure=ForecastFailure.REFUSED, message=_refusal(exc))
-        except Exception:
-            log.exception("manpower forecast run %s failed", run_id)
-            with transaction.atomic():
-                _end(run_id, JobStatus.FAILED, failure=ForecastFailure.UNEXPECTED)
+            forecasts.save_run(run, figures)
+            _end(run_id, JobStatus.DONE)
+
+    jobs.run_guarded(run, work, log=log, failed_log="manpower forecast run %s failed")
     run.refresh_from_db()
     return run
 
 
 def forecast_runs_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
     """Mark running runs whose progress stopped ``stale_after`` ago (their worker died) as failed."""
-    count = 0
-    with audit_context(source=ChangeRecord.Source.TASK):
-        for run_id in jobs.stale_ids(ForecastRun, stale_after):
-            with transaction.atomic():
-                ended = _end(run_id, JobStatus.FAILED, failure=ForecastFailure.INTERRUPTED)
-            count += ended is not None
-    return count
+    return jobs.recover_stale(ForecastRun, stale_after)
 
 
 def forecast_runs_requeue() -> int:
     """Queue the task of every queued run again (a run whose task was lost then runs; one whose task still
     waits is computed once all the same: the second task finds it claimed)."""
-    ids = jobs.queued_ids(ForecastRun)
-    for run_id in ids:
-        forecast_run_task.enqueue(run_id=run_id)
-    return len(ids)
+    return jobs.requeue(ForecastRun, forecast_run_task, argument="run_id")
 
 
 @task()

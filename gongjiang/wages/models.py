@@ -25,6 +25,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjiang.core import jobs
+from gongjiang.core.jobs import JOB_ACTIVE, JobFields, JobStatus, failure_field, stage_field
 from gongjiang.core.models import Scope, Scoped
 from gongjiang.reference.selectors import region_name
 
@@ -371,14 +373,9 @@ class Premium(Scoped):
         return f"{self.occupation_code or self.minor_group} {self.from_level}→{self.to_level}: {self.ratio:.3f}"
 
 
-class EstimationStatus(models.TextChoices):
-    QUEUED = "queued", pgettext_lazy("background job", "Queued")
-    RUNNING = "running", pgettext_lazy("background job", "Running")
-    DONE = "done", pgettext_lazy("background job", "Done")
-    FAILED = "failed", pgettext_lazy("background job", "Failed")
-
-
-ESTIMATION_ACTIVE = (EstimationStatus.QUEUED, EstimationStatus.RUNNING)
+# An estimation job's statuses are those of every background job.
+EstimationStatus = JobStatus
+ESTIMATION_ACTIVE = JOB_ACTIVE
 
 
 class EstimationStage(models.TextChoices):
@@ -396,12 +393,12 @@ class EstimationStage(models.TextChoices):
 
 
 class EstimationFailure(models.TextChoices):
-    REFUSED = "refused", _("The estimation was refused")
-    INTERRUPTED = "interrupted", _("The estimation was interrupted (its worker stopped); nothing was saved")
-    UNEXPECTED = "unexpected", _("The estimation failed unexpectedly; nothing was saved")
+    REFUSED = jobs.REFUSED, _("The estimation was refused")
+    INTERRUPTED = jobs.INTERRUPTED, _("The estimation was interrupted (its worker stopped); nothing was saved")
+    UNEXPECTED = jobs.UNEXPECTED, _("The estimation failed unexpectedly; nothing was saved")
 
 
-class EstimationJob(Scoped):
+class EstimationJob(Scoped, JobFields):
     """One run of an edition's estimation in the background. Its progress (stage, percentage, heartbeat) is
     written by the running task outside any transaction; a job whose heartbeat stops is marked failed."""
 
@@ -410,31 +407,10 @@ class EstimationJob(Scoped):
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="estimations"
     )
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=EstimationStatus.choices,
-        default=EstimationStatus.QUEUED,
-        db_index=True,
-    )
-    stage = models.CharField(_("stage"), max_length=16, choices=EstimationStage.choices, blank=True, default="")
-    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stage = stage_field(EstimationStage)
     replicates = models.PositiveIntegerField(_("replicates"), null=True, blank=True)
-    language = models.CharField(_("language"), max_length=10, blank=True, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     created = models.DateTimeField(_("queued"), auto_now_add=True)
-    started = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
-    finished = models.DateTimeField(_("finished"), null=True, blank=True)
-    failure = models.CharField(_("failure"), max_length=12, choices=EstimationFailure.choices, blank=True, default="")
-    message = models.TextField(_("reason"), blank=True, default="")
+    failure = failure_field(EstimationFailure)
 
     class Meta:
         verbose_name = _("estimation job")
@@ -451,7 +427,3 @@ class EstimationJob(Scoped):
 
     def __str__(self) -> str:
         return f"{self.edition} · {self.pk}"
-
-    @property
-    def active(self) -> bool:
-        return self.status in ESTIMATION_ACTIVE

@@ -14,19 +14,13 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from gongjiang.core import jobs
-from gongjiang.core.audit import audit_context
-from gongjiang.core.models import ChangeRecord
 from gongjiang.core.scope import authorize
 from gongjiang.wages import services
-from gongjiang.wages.models import EstimationFailure, EstimationJob, EstimationStatus
+from gongjiang.wages.models import EstimationJob, EstimationStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +28,10 @@ log = logging.getLogger(__name__)
 STALE_AFTER = datetime.timedelta(minutes=15)
 
 
-# The job pieces shared with the other background jobs (``core.jobs``), bound to the estimation job.
-_Abandoned = jobs.Abandoned
-
-
 class JobProgress(jobs.RowProgress):
     """The progress callback of a running estimation: its stage, percentage and heartbeat written to the
     job's row, outside any transaction (a conditional update, at most every ``interval`` seconds within a
-    stage). Raises ``_Abandoned`` once the job is no longer running."""
+    stage). Raises ``jobs.Abandoned`` once the job is no longer running."""
 
     model = EstimationJob
     stages = services.STAGE_ORDER
@@ -61,12 +51,6 @@ def _end(job_id: int, status: str, *, failure: str = "", message: str = "") -> E
     return jobs.end(EstimationJob, job_id, status, failure=failure, message=message)
 
 
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc) or _("Your account may not do this.")
-
-
 def edition_estimation_run(*, job_id: int) -> EstimationJob | None:
     """Run a queued estimation job to its end: compute (outside any transaction, progress on the job's
     row), then, in one transaction, save the cells and mark the job done. A refusal (the edition left the
@@ -77,57 +61,34 @@ def edition_estimation_run(*, job_id: int) -> EstimationJob | None:
     job = EstimationJob.objects.select_related("edition__survey", "created_by").get(pk=job_id)
     actor = job.created_by
     progress = JobProgress(job_id)
-    with (
-        translation.override(job.language or settings.LANGUAGE_CODE),
-        audit_context(source=ChangeRecord.Source.TASK, actor=actor),
-    ):
-        try:
-            authorize(actor, "estimate", job.edition)
-            services._estimable(job.edition)
-            computed = services._compute(job.edition, job.replicates, progress)
-            progress("saving", 0.0)
-            with transaction.atomic():
-                # The job's row locked first: a recovery marking it interrupted now waits for this, or
-                # has already done so and nothing is saved.
-                running = EstimationJob.objects.select_for_update().filter(pk=job_id, status=EstimationStatus.RUNNING)
-                if running.first() is None:
-                    raise _Abandoned
-                edition = services._locked_edition(job.edition)
-                authorize(actor, "estimate", edition)
-                services._estimable(edition)
-                services._save(edition, actor, computed)
-                _end(job_id, EstimationStatus.DONE)
-        except _Abandoned:
-            pass
-        except (PermissionDenied, ValidationError) as exc:
-            with transaction.atomic():
-                _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.REFUSED, message=_refusal(exc))
-        except Exception:
-            log.exception("wage estimation job %s failed", job_id)
-            with transaction.atomic():
-                _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.UNEXPECTED)
+
+    def work() -> None:
+        authorize(actor, "estimate", job.edition)
+        services._estimable(job.edition)
+        computed = services._compute(job.edition, job.replicates, progress)
+        progress("saving", 0.0)
+        with transaction.atomic():
+            jobs.lock_running(EstimationJob, job_id)
+            edition = services._locked_edition(job.edition)
+            authorize(actor, "estimate", edition)
+            services._estimable(edition)
+            services._save(edition, actor, computed)
+            _end(job_id, EstimationStatus.DONE)
+
+    jobs.run_guarded(job, work, log=log, failed_log="wage estimation job %s failed")
     job.refresh_from_db()
     return job
 
 
 def edition_estimations_recover(*, stale_after: datetime.timedelta = STALE_AFTER) -> int:
     """Mark running jobs whose progress stopped ``stale_after`` ago (their worker died) as failed."""
-    count = 0
-    with audit_context(source=ChangeRecord.Source.TASK):
-        for job_id in jobs.stale_ids(EstimationJob, stale_after):
-            with transaction.atomic():
-                ended = _end(job_id, EstimationStatus.FAILED, failure=EstimationFailure.INTERRUPTED)
-            count += ended is not None
-    return count
+    return jobs.recover_stale(EstimationJob, stale_after)
 
 
 def edition_estimations_requeue() -> int:
     """Queue the task of every queued job again (one whose task was lost then runs; one whose task still
     waits runs once all the same: the second task finds it claimed)."""
-    ids = jobs.queued_ids(EstimationJob)
-    for job_id in ids:
-        edition_estimation_task.enqueue(job_id=job_id)
-    return len(ids)
+    return jobs.requeue(EstimationJob, edition_estimation_task)
 
 
 @task()

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from gongjiang.core import jobs
 from gongjiang.wages import services, tasks
 from gongjiang.wages.models import (
     Cell,
@@ -168,7 +169,7 @@ def test_a_dead_workers_job_is_marked_failed_and_its_late_work_dropped(world, ed
     job.refresh_from_db()
     assert job.status == EstimationStatus.FAILED and job.failure == EstimationFailure.INTERRUPTED
     # The worker was only slow after all: its next progress report finds the job ended and stops.
-    with pytest.raises(tasks._Abandoned):
+    with pytest.raises(jobs.Abandoned):
         tasks.JobProgress(job.pk)("cells", 0.5)
     # A new start is possible again, and a queued job whose task was lost is queued again on worker start.
     again = services.edition_estimate_start(actor=world.officer, edition=edition, replicates=REPLICATES)
