@@ -84,3 +84,12 @@ def test_the_wage_lists_lead_to_each_other(world: World, client) -> None:  # typ
     client.force_login(world.enterprise_user)
     html = client.get("/wages/manage/responses/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'href="/wages/manage/responses/"' in html and 'href="/wages/manage/editions/"' not in html
+
+
+def test_the_method_notice_says_the_intervals_use_students_t(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    _published(world)
+    zh = _text(client.get("/wages/method/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "学生氏分布" in zh and "等级工资溢价" in zh and "1.96" in zh
+    assert not re.search(r"\bStudent\b", zh)
+    en = _text(client.get("/wages/method/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Student's t distribution" in en and "the level premiums' included" in en
