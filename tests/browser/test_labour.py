@@ -97,7 +97,6 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     fill(
         page,
         "form",
-        enterprise=str(world["enterprise"].pk),
         name="精工数控订单班",
         occupation="6-18-01-01",
         year=str(YEAR),
@@ -105,6 +104,9 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
         funding_per_student="800",
     )
     page.select_option("[name=kind]", "order")
+    # the enterprise is chosen by name: typing narrows the list
+    page.fill("[data-search-for=enterprise]", "精工")
+    page.select_option("[name=enterprise]", label="张家港精工机械")
     page.click("#save")
     page.wait_for_selector("#class-students")
     oc = OrderClass.objects.get()
