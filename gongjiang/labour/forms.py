@@ -76,7 +76,7 @@ def _pick(kind: str) -> Any:
 PICKERS = {kind: _pick(kind) for kind in KINDS}
 
 
-def _organisation(label: Any, kind: str, *, required: bool = True, empty: Any = None) -> forms.ModelChoiceField:
+def organisation_field(label: Any, kind: str, *, required: bool = True, empty: Any = None) -> forms.ModelChoiceField:
     """An organisation to choose; the choices are set by the form's ``bind``."""
     return forms.ModelChoiceField(
         label=label,
@@ -123,7 +123,7 @@ class _LevelForm(OrganisationsForm):
 
 class PostForm(_LevelForm):
     organisations = {"organisation": (ENTERPRISES, True)}
-    organisation = _organisation(_("Enterprise"), ENTERPRISES)
+    organisation = organisation_field(_("Enterprise"), ENTERPRISES)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     level = forms.ChoiceField(label=_("Skill level"), choices=(), required=False)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=1, max_value=100_000)
@@ -140,7 +140,7 @@ class PostForm(_LevelForm):
 
 class SurveyForm(OrganisationsForm):
     organisations = {"organisation": (ENTERPRISES, True)}
-    organisation = _organisation(_("Enterprise"), ENTERPRISES)
+    organisation = organisation_field(_("Enterprise"), ENTERPRISES)
     year = forms.IntegerField(label=_("Survey year"), min_value=2000, max_value=2100)
 
 
@@ -163,7 +163,7 @@ class CatalogForm(BootstrapForm):
 
 class ProgrammeForm(OrganisationsForm):
     organisations = {"school": (SCHOOLS, True)}
-    school = _organisation(_("School"), SCHOOLS)
+    school = organisation_field(_("School"), SCHOOLS)
     name = forms.CharField(label=pgettext_lazy("school", "Programme"), max_length=80)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
@@ -173,8 +173,8 @@ class ProgrammeForm(OrganisationsForm):
 
 class OrderClassForm(OrganisationsForm):
     organisations = {"school": (SCHOOLS, True), "enterprise": (ENTERPRISES, False)}
-    school = _organisation(_("School"), SCHOOLS)
-    enterprise = _organisation(_("Enterprise"), ENTERPRISES)
+    school = organisation_field(_("School"), SCHOOLS)
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=ClassKind.choices)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
@@ -189,8 +189,8 @@ class ApprenticeshipForm(_LevelForm):
     level_optional = False
     kind = forms.ChoiceField(label=_("Kind"), choices=ApprenticeshipKind.choices)
     organisations = {"enterprise": (ENTERPRISES, True), "school": (SCHOOLS, False)}
-    enterprise = _organisation(_("Enterprise"), ENTERPRISES)
-    school = _organisation(_("School"), SCHOOLS, required=False, empty=_("No school"))
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
+    school = organisation_field(_("School"), SCHOOLS, required=False, empty=_("No school"))
     id_number = forms.CharField(label=_("Apprentice's ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
@@ -201,7 +201,7 @@ class ApprenticeshipForm(_LevelForm):
 
 class SchoolReportForm(OrganisationsForm):
     organisations = {"school": (SCHOOLS, True)}
-    school = _organisation(_("School"), SCHOOLS)
+    school = organisation_field(_("School"), SCHOOLS)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     teachers = forms.IntegerField(label=_("Teachers"), min_value=1)
     dual_teachers = forms.IntegerField(label=_("Dual-qualified teachers"), min_value=0)
@@ -213,7 +213,7 @@ class SeekerForm(_LevelForm):
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     kind = forms.ChoiceField(label=_("Kind"), choices=SeekerKind.choices)
-    school = _organisation(_("School"), SCHOOLS, required=False, empty=_("No school"))
+    school = organisation_field(_("School"), SCHOOLS, required=False, empty=_("No school"))
     graduation_year = forms.IntegerField(label=_("Graduation year"), min_value=2000, max_value=2100, required=False)
     region_code = forms.CharField(label=_("Region wanted"), max_length=6, widget=Picker("regions"))
     occupation = forms.CharField(label=_("Occupation wanted"), max_length=20, widget=Picker("occupations"))
@@ -306,7 +306,7 @@ def _own(qs: QuerySet, user: Any, field: str) -> QuerySet:
 
 class BoothForm(OrganisationsForm):
     organisations = {"enterprise": (ENTERPRISES, True)}
-    enterprise = _organisation(_("Enterprise"), ENTERPRISES)
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
     posts = _choices(
         _("Posts"),
         _("Choose the enterprise's open posts from the list."),
@@ -396,7 +396,7 @@ class ApplicantForm(OrganisationsForm):
     organisations = {"school": (SCHOOLS, True)}
     id_number = forms.CharField(label=_("Student's ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    school = _organisation(_("School"), SCHOOLS)
+    school = organisation_field(_("School"), SCHOOLS)
     choices = forms.CharField(
         label=_("Choices"),
         widget=forms.Textarea(attrs={"rows": 4}),

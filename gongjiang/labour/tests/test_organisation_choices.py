@@ -13,7 +13,15 @@ import re
 import pytest
 
 from gongjiang.core import pickers
-from gongjiang.labour.models import Apprenticeship, DemandPost, OrderClass, Programme, SchoolReport
+from gongjiang.labour.models import (
+    Apprenticeship,
+    DemandPost,
+    EnterpriseTown,
+    MajorProject,
+    OrderClass,
+    Programme,
+    SchoolReport,
+)
 from gongjiang.labour.tests.test_fair_forms import ZH, _options
 from gongjiang.labour.tests.test_fairs import CNC, ZJG, _fair
 
@@ -187,6 +195,27 @@ def test_the_officer_takes_a_booth_for_an_enterprise_chosen_by_name(world, orgs,
     html = client.get(f"/labour/fairs/{fair.pk}/", **ZH).content.decode()
     booth = re.search(r'<form[^>]*id="booth-form".*?</form>', html, re.S)
     assert booth is not None and 'name="enterprise"' not in booth.group(0)
+
+
+def test_the_forecast_forms_name_the_districts_enterprises(world, orgs, client):  # type: ignore[no-untyped-def]
+    client.force_login(world["officer"])
+    district = {str(world["enterprise"].pk): "张家港精工机械", str(orgs["rival"].pk): "张家港华锐机床"}
+    for page, field in (("enterprise-towns", "organisation"), ("major-projects", "enterprise")):
+        html = client.get(f"/labour/{page}/new/", **ZH).content.decode()
+        assert _select(_form(html), field) == district, page
+    project = {"name": "精工二期智能工厂", "start_year": str(YEAR + 1)}
+    for foreign in (orgs["far_ent"], world["school"]):
+        page = client.post("/labour/major-projects/new/", {**project, "enterprise": foreign.pk}, **ZH)
+        assert page.status_code == 200 and not MajorProject.objects.exists()
+        html = page.content.decode()
+        assert (
+            re.search(r'data-field="enterprise">[^<]*请选择所列企业之一', html) and 'value="精工二期智能工厂"' in html
+        )
+    town = {"town_code": f"{ZJG}100", "town_name": "杨舍镇"}
+    page = client.post("/labour/enterprise-towns/new/", {**town, "organisation": orgs["far_ent"].pk}, **ZH)
+    assert page.status_code == 200 and not EnterpriseTown.objects.exists()
+    page = client.post("/labour/enterprise-towns/new/", {**town, "organisation": orgs["rival"].pk}, **ZH)
+    assert page.status_code == 302 and EnterpriseTown.objects.get().organisation == orgs["rival"]
 
 
 def test_too_many_to_list_a_search_box_shows_the_chosen_name_and_searches_the_same_choices(  # type: ignore[no-untyped-def]
