@@ -104,6 +104,8 @@ class OrganisationsForm(BootstrapForm):
     def bind(self, user: Any, obj: Any) -> Any:
         own_taken = bool(getattr(user, "organisation_id", None))
         for name, (kind, own) in self.organisations.items():
+            if name not in self.fields:  # bound already
+                continue
             if own and own_taken:
                 del self.fields[name]
                 continue
