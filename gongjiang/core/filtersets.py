@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_filters.conf import settings as filter_settings
 
 from gongjiang.core.models import ChangeRecord
 
@@ -26,6 +27,13 @@ class FilterSet(django_filters.FilterSet):
         if made is not None and made._label is None and verbose and lookup_expr in (None, "exact"):
             made.label = capfirst(verbose)
         return made
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A record filter's empty choice reads like a choice filter's ("All"), not Django's "---------".
+        for made in self.filters.values():
+            if isinstance(made, django_filters.ModelChoiceFilter) and "empty_label" not in made.extra:
+                made.extra["empty_label"] = filter_settings.EMPTY_CHOICE_LABEL
 
 
 def model_label(label: str) -> str:

@@ -5,6 +5,11 @@ matches below it, and choosing one fills the code in. Without script the field i
 Reference codes are offered here; apps register pickers over their own records (``register_source``),
 read through the caller's scope. Searches of personal data go by POST, so that no name appears in an
 address or an access log.
+
+A form field that holds a record (``forms.ModelChoiceField``) is offered with :func:`offer`: the records the
+user may choose, by name, in a select that narrows as one types where they are few, and otherwise in a
+:class:`RecordPicker`, a search box showing the chosen record's name (its number is kept out of sight), so
+that a page never lists tens of thousands of records. Either way the field accepts only those records.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gongjiang.reference.models import Industry, Occupation, Region
 
@@ -113,3 +119,76 @@ class Picker(forms.TextInput):
         if self.kind in BY_POST:
             context["widget"]["attrs"]["hx-vals"] = f'{{"field": "{name}"}}'
         return context
+
+
+# Records offered in a select up to this many; more are searched for by name (a RecordPicker).
+SELECT_LIMIT = 200
+# A select marked so gets a search box that narrows its options as one types (static/core/choices.js).
+SEARCH = {"data-search": "1", "data-search-placeholder": gettext_lazy("Type to narrow the list")}
+
+
+class RecordPicker(forms.Widget):
+    """A record chosen by name among too many to list: a search box lists the records of the picker
+    ``kind`` that match what one types; choosing one keeps its number in a hidden input and shows its
+    name (``label``) in the box. The chosen record's name is read from ``queryset``, the records the field
+    accepts, so a number posted from outside them shows no name."""
+
+    template_name = "core/widgets/record_picker.html"
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        queryset: QuerySet | None = None,
+        label: Callable[[Any], str] = str,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.queryset = queryset
+        self.label = label
+        super().__init__(attrs=attrs)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        shown = ""
+        if self.queryset is not None and str(value or "").isdigit():
+            found = self.queryset.filter(pk=int(value)).first()
+            shown = self.label(found) if found is not None else ""
+        search = f"{name}-search"
+        url = reverse("pick", args=[self.kind]) + f"?field={search}"
+        context["widget"].update(
+            {
+                "kind": self.kind,
+                "shown": shown,
+                "search_name": search,
+                "url": url,
+                "method": "hx-post" if self.kind in BY_POST else "hx-get",
+                "vals": f'{{"field": "{search}"}}' if self.kind in BY_POST else "",
+                "placeholder": gettext_lazy("Type a name to search"),
+            }
+        )
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+def offer(
+    field: forms.Field, queryset: QuerySet, *, kind: str, label: Callable[[Any], str], limit: int | None = None
+) -> None:
+    """Offer the records of ``queryset`` (read in the user's scope) on a record field, by ``label``: a
+    select narrowed as one types where there are at most ``limit``, otherwise a RecordPicker over the picker
+    ``kind`` (whose source must list the same records). A record outside them is refused on the field.
+    ``limit``: SELECT_LIMIT by default."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError("offer() takes a ModelChoiceField")
+    limit = SELECT_LIMIT if limit is None else limit
+    field.queryset = queryset
+    field.label_from_instance = label  # type: ignore[method-assign,assignment]
+    if queryset[: limit + 1].count() <= limit:
+        widget: forms.Widget = forms.Select(attrs={**SEARCH, "class": "form-select"})
+        widget.choices = field.choices  # type: ignore[attr-defined]
+    else:
+        widget = RecordPicker(kind, queryset=queryset, label=label, attrs={"class": "form-control"})
+    widget.is_required = field.required
+    field.widget = widget

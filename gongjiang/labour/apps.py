@@ -19,3 +19,9 @@ class LabourConfig(AppConfig):
         from gongjiang.labour.skill_path import person_panel
 
         register_panel("registry.Person", Panel("labour/_skill_path_panel.html", person_panel, order=500))
+
+        from gongjiang.core.pickers import register_source
+        from gongjiang.labour.forms import PICKERS
+
+        for kind, source in PICKERS.items():
+            register_source(kind, source)

@@ -73,7 +73,7 @@ class FairRegister(LabourRegister):
     actions = (
         Action(
             "booth",
-            lambda actor, obj, enterprise, posts: services.booth_register(
+            lambda actor, obj, posts, enterprise=None: services.booth_register(
                 actor=actor,
                 fair=obj,
                 enterprise=acting_organisation(actor, enterprise, "enterprise"),

@@ -4,16 +4,17 @@ own organisation is taken from the account; officers choose one."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pages import BootstrapForm
-from gongjiang.core.pickers import Picker
+from gongjiang.core.pickers import LIMIT, SEARCH, Choice, Picker, offer
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import restrict
 from gongjiang.core.uploads import DateInput
@@ -28,7 +29,9 @@ from gongjiang.labour.models import (
     SeekerKind,
     SeekerStatus,
 )
+from gongjiang.labour.selectors import organisations_to_choose
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.models import Organisation, OrganisationKind
 from gongjiang.training.models import Tier
 
 
@@ -39,7 +42,79 @@ def _levels(optional: bool) -> list[tuple[str, Any]]:
     return ([("", _("Not stated"))] if optional else []) + levels
 
 
-class _LevelForm(BootstrapForm):
+# The organisations a labour form names: the picker kind (below) of each field lists the same ones.
+ENTERPRISES, SCHOOLS = "labour-enterprises", "labour-schools"
+KINDS: dict[str, tuple[str, ...]] = {
+    ENTERPRISES: (OrganisationKind.ENTERPRISE,),
+    SCHOOLS: (
+        OrganisationKind.VOCATIONAL_SCHOOL,
+        OrganisationKind.TECHNICIAN_COLLEGE,
+        OrganisationKind.TRAINING,
+    ),
+}
+REFUSED = {
+    ENTERPRISES: _("Choose one of the enterprises offered."),
+    SCHOOLS: _("Choose one of the schools offered."),
+}
+
+
+def organisation_label(organisation: Organisation) -> str:
+    return organisation.name
+
+
+def _pick(kind: str) -> Any:
+    """A picker source over the organisations a labour form offers (an organisation user searches them
+    only where they name the other party: their own is taken from the account)."""
+
+    def source(request: HttpRequest, q: str) -> list[Choice]:
+        qs = organisations_to_choose(request.user, KINDS[kind], other_party=True).filter(name__contains=q)
+        return [Choice(str(o.pk), organisation_label(o)) for o in qs[:LIMIT]]
+
+    return source
+
+
+PICKERS = {kind: _pick(kind) for kind in KINDS}
+
+
+def organisation_field(label: Any, kind: str, *, required: bool = True, empty: Any = None) -> forms.ModelChoiceField:
+    """An organisation to choose; the choices are set by the form's ``bind``."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Organisation.objects.none(),
+        required=required,
+        empty_label=empty or _("Choose…"),
+        error_messages={"invalid_choice": REFUSED[kind], "required": REFUSED[kind]},
+        widget=forms.Select(attrs=SEARCH),
+    )
+
+
+class OrganisationsForm(BootstrapForm):
+    """A form naming organisations, chosen by name among those the user may name (``bind``, or the form
+    made with ``user``): ``organisations`` maps each such field to its picker kind and whether it names the
+    user's own organisation, which an organisation user's account gives (the field is then not shown), or
+    the other party of the record."""
+
+    organisations: ClassVar[dict[str, tuple[str, bool]]] = {}
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.bind(user, None)
+
+    def bind(self, user: Any, obj: Any) -> Any:
+        own_taken = bool(getattr(user, "organisation_id", None))
+        for name, (kind, own) in self.organisations.items():
+            if name not in self.fields:  # bound already
+                continue
+            if own and own_taken:
+                del self.fields[name]
+                continue
+            qs = organisations_to_choose(user, KINDS[kind], other_party=not own)
+            offer(self.fields[name], qs, kind=kind, label=organisation_label)
+        return self
+
+
+class _LevelForm(OrganisationsForm):
     level_optional = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,13 +123,9 @@ class _LevelForm(BootstrapForm):
             self.fields["level"].choices = _levels(self.level_optional)  # type: ignore[attr-defined]
 
 
-OWN_HELP = _("Organisation users need not choose: their own is taken.")
-
-
 class PostForm(_LevelForm):
-    organisation = forms.IntegerField(
-        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
-    )
+    organisations = {"organisation": (ENTERPRISES, True)}
+    organisation = organisation_field(_("Enterprise"), ENTERPRISES)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     level = forms.ChoiceField(label=_("Skill level"), choices=(), required=False)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=1, max_value=100_000)
@@ -69,10 +140,9 @@ class PostForm(_LevelForm):
     )
 
 
-class SurveyForm(BootstrapForm):
-    organisation = forms.IntegerField(
-        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
-    )
+class SurveyForm(OrganisationsForm):
+    organisations = {"organisation": (ENTERPRISES, True)}
+    organisation = organisation_field(_("Enterprise"), ENTERPRISES)
     year = forms.IntegerField(label=_("Survey year"), min_value=2000, max_value=2100)
 
 
@@ -93,8 +163,9 @@ class CatalogForm(BootstrapForm):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
 
 
-class ProgrammeForm(BootstrapForm):
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+class ProgrammeForm(OrganisationsForm):
+    organisations = {"school": (SCHOOLS, True)}
+    school = organisation_field(_("School"), SCHOOLS)
     name = forms.CharField(label=pgettext_lazy("school", "Programme"), max_length=80)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
@@ -102,9 +173,10 @@ class ProgrammeForm(BootstrapForm):
     expected_graduates = forms.IntegerField(label=_("Expected graduates"), min_value=0)
 
 
-class OrderClassForm(BootstrapForm):
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
-    enterprise = forms.IntegerField(label=_("Enterprise"), widget=Picker("organisations"))
+class OrderClassForm(OrganisationsForm):
+    organisations = {"school": (SCHOOLS, True), "enterprise": (ENTERPRISES, False)}
+    school = organisation_field(_("School"), SCHOOLS)
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=ClassKind.choices)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
@@ -118,10 +190,9 @@ class OrderClassForm(BootstrapForm):
 class ApprenticeshipForm(_LevelForm):
     level_optional = False
     kind = forms.ChoiceField(label=_("Kind"), choices=ApprenticeshipKind.choices)
-    enterprise = forms.IntegerField(
-        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
-    )
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"))
+    organisations = {"enterprise": (ENTERPRISES, True), "school": (SCHOOLS, False)}
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
+    school = organisation_field(_("School"), SCHOOLS, required=False, empty=_("No school"))
     id_number = forms.CharField(label=_("Apprentice's ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
@@ -130,8 +201,9 @@ class ApprenticeshipForm(_LevelForm):
     end = forms.DateField(label=_("End date"), widget=DateInput)
 
 
-class SchoolReportForm(BootstrapForm):
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+class SchoolReportForm(OrganisationsForm):
+    organisations = {"school": (SCHOOLS, True)}
+    school = organisation_field(_("School"), SCHOOLS)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     teachers = forms.IntegerField(label=_("Teachers"), min_value=1)
     dual_teachers = forms.IntegerField(label=_("Dual-qualified teachers"), min_value=0)
@@ -139,18 +211,16 @@ class SchoolReportForm(BootstrapForm):
 
 
 class SeekerForm(_LevelForm):
+    organisations = {"school": (SCHOOLS, True)}
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     kind = forms.ChoiceField(label=_("Kind"), choices=SeekerKind.choices)
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"))
+    school = organisation_field(_("School"), SCHOOLS, required=False, empty=_("No school"))
     graduation_year = forms.IntegerField(label=_("Graduation year"), min_value=2000, max_value=2100, required=False)
     region_code = forms.CharField(label=_("Region wanted"), max_length=6, widget=Picker("regions"))
     occupation = forms.CharField(label=_("Occupation wanted"), max_length=20, widget=Picker("occupations"))
     level = forms.ChoiceField(label=_("Skill level"), choices=(), required=False)
     wage_expected = forms.IntegerField(label=_("Monthly wage asked (yuan)"), min_value=0, initial=0)
-
-
-SEARCH = {"data-search": "1", "data-search-placeholder": _("Type to narrow the list")}
 
 
 def post_label(post: DemandPost) -> str:
@@ -236,10 +306,9 @@ def _own(qs: QuerySet, user: Any, field: str) -> QuerySet:
     return qs if _is_staff(user) or not organisation else qs.filter(**{field: organisation})
 
 
-class BoothForm(BootstrapForm):
-    enterprise = forms.IntegerField(
-        label=_("Enterprise"), required=False, widget=Picker("organisations"), help_text=OWN_HELP
-    )
+class BoothForm(OrganisationsForm):
+    organisations = {"enterprise": (ENTERPRISES, True)}
+    enterprise = organisation_field(_("Enterprise"), ENTERPRISES)
     posts = _choices(
         _("Posts"),
         _("Choose the enterprise's open posts from the list."),
@@ -247,6 +316,7 @@ class BoothForm(BootstrapForm):
     )
 
     def bind(self, user: Any, fair: Any) -> BoothForm:
+        super().bind(user, fair)
         posts = _own(DemandPost.objects.filter(status=PostStatus.OPEN), user, "organisation_id")
         field = self.fields["posts"]
         field.queryset = posts.select_related("organisation", "occupation", "level").order_by(  # type: ignore[attr-defined]
@@ -324,10 +394,11 @@ class RoundForm(BootstrapForm):
     )
 
 
-class ApplicantForm(BootstrapForm):
+class ApplicantForm(OrganisationsForm):
+    organisations = {"school": (SCHOOLS, True)}
     id_number = forms.CharField(label=_("Student's ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    school = forms.IntegerField(label=_("School"), required=False, widget=Picker("organisations"), help_text=OWN_HELP)
+    school = organisation_field(_("School"), SCHOOLS)
     choices = forms.CharField(
         label=_("Choices"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 from django.db.models import Count, F, QuerySet, Sum
 
+from gongjiang.core.scope import restrict
 from gongjiang.credentials.models import Certificate
 from gongjiang.labour import explain, matching, recommend, rules
 from gongjiang.labour.models import (
@@ -32,7 +33,7 @@ from gongjiang.labour.models import (
 )
 from gongjiang.policy.engine import evaluate
 from gongjiang.reference.regions import scope_prefix
-from gongjiang.registry.models import Employment
+from gongjiang.registry.models import Employment, Organisation
 
 
 def policy_set_for(region_code: str) -> str:
@@ -406,3 +407,14 @@ def round_instance(rnd: MatchRound) -> tuple[matching.Instance, list[Applicant],
         region_quota=np.array([c.region_quota or none for c in classes], dtype=np.int64),
     )
     return inst, applicants, classes
+
+
+def organisations_to_choose(user: Any, kinds: tuple[str, ...], *, other_party: bool = False) -> QuerySet:
+    """The organisations of ``kinds`` a user may name on a labour form, by name: those in the user's scope.
+    Where the organisation named is the other party of the user's own record (the enterprise of a school's
+    order class, the school of an enterprise's apprenticeship), an organisation user may name any of the
+    kind: such a partner is often elsewhere, and the names of enterprises and schools are public."""
+    qs = Organisation.objects.filter(kind__in=kinds)
+    if not (other_party and getattr(user, "organisation_id", None) and not user.is_superuser):
+        qs = restrict(qs, user)
+    return qs.order_by("name", "pk")

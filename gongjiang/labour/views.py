@@ -31,10 +31,13 @@ def _registered(id_number: str, name: str) -> Person:
     return person
 
 
-def _organisation(actor: Any, pk: int | None, field: str, *, own: bool = True) -> Organisation:
-    """The actor's own organisation (an organisation user), or the one chosen, in the actor's scope."""
+def _organisation(actor: Any, pk: Organisation | int | None, field: str, *, own: bool = True) -> Organisation:
+    """The actor's own organisation (an organisation user), or the one chosen, in the actor's scope (a
+    form's choice was already made among the organisations the actor may name)."""
     if own and getattr(actor, "organisation_id", None):
         return actor.organisation
+    if isinstance(pk, Organisation):
+        return pk
     if not pk:
         raise ValidationError({field: _("Choose the organisation.")})
     found = restrict(Organisation.objects.all(), actor).filter(pk=pk).first()
@@ -43,7 +46,7 @@ def _organisation(actor: Any, pk: int | None, field: str, *, own: bool = True) -
     return found
 
 
-def _optional_organisation(actor: Any, pk: int | None, field: str) -> Organisation | None:
+def _optional_organisation(actor: Any, pk: Organisation | int | None, field: str) -> Organisation | None:
     return _organisation(actor, pk, field, own=False) if pk else None
 
 
@@ -70,6 +73,11 @@ class _Labour(Register):
             if hasattr(form, "bind") and name not in posted:
                 form.bind(request.user, obj)
         return context
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        # A form naming organisations offers those the user may name.
+        form = self.edit_form if obj is not None else self.create_form
+        return {"user": request.user} if form is not None and issubclass(form, forms.OrganisationsForm) else {}
 
     def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
         action = next((a for a in self.actions if a.name == name and a.on_list == (pk is None)), None)
@@ -345,7 +353,7 @@ class OrderClassRegister(_Labour):
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.OrderClass:
         school = _organisation(actor, data.get("school"), "school")
-        enterprise = Organisation.objects.filter(pk=data.get("enterprise") or 0).first()
+        enterprise = data.get("enterprise")
         if enterprise is None:
             raise ValidationError({"enterprise": _("Choose the enterprise.")})
         return services.order_class_create(
@@ -557,7 +565,7 @@ class RoundRegister(_Labour):
     actions = (
         Action(
             "applicant",
-            lambda actor, obj, id_number, name, school, choices: services.applicant_add(
+            lambda actor, obj, id_number, name, choices, school=None: services.applicant_add(
                 actor=actor,
                 round=obj,
                 person=_registered(id_number, name),

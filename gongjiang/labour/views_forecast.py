@@ -27,6 +27,7 @@ from gongjiang.core.pickers import Picker
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.labour import forecast_selectors as fs
 from gongjiang.labour import forecasts, models, tasks
+from gongjiang.labour.forms import ENTERPRISES, OrganisationsForm, organisation_field
 from gongjiang.reference.selectors import region_label, region_name
 from gongjiang.registry.models import Organisation
 
@@ -49,15 +50,17 @@ class RunForm(BootstrapForm):
     )
 
 
-class TownForm(BootstrapForm):
-    organisation = forms.IntegerField(label=_l("Enterprise"), widget=Picker("organisations"))
+class TownForm(OrganisationsForm):
+    organisations = {"organisation": (ENTERPRISES, True)}
+    organisation = organisation_field(_l("Enterprise"), ENTERPRISES)
     town_code = forms.CharField(label=_l("Town code (nine digits)"), max_length=9)
     town_name = forms.CharField(label=_l("Town or street"), max_length=40)
 
 
-class ProjectForm(BootstrapForm):
+class ProjectForm(OrganisationsForm):
+    organisations = {"enterprise": (ENTERPRISES, True)}
     name = forms.CharField(label=_l("Name"), max_length=100)
-    enterprise = forms.IntegerField(label=_l("Enterprise"), widget=Picker("organisations"))
+    enterprise = organisation_field(_l("Enterprise"), ENTERPRISES)
     region_code = forms.CharField(
         label=_l("Region code"),
         max_length=6,
@@ -228,6 +231,11 @@ class _Forecast(Register):
     namespace = "labour"
     list_template = "labour/forecast_list.html"
     detail_template = "labour/forecast_register_detail.html"
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        # A form naming organisations offers those the user may name.
+        form = self.edit_form if obj is not None else self.create_form
+        return {"user": request.user} if form is not None and issubclass(form, OrganisationsForm) else {}
 
 
 def _labels() -> dict[str, str]:
@@ -464,13 +472,18 @@ class TownRegister(_Forecast):
     def create(self, actor: Any, data: dict[str, Any]) -> models.EnterpriseTown:
         return forecasts.enterprise_town_set(
             actor=actor,
-            organisation=_organisation(actor, data["organisation"], "organisation"),
+            organisation=_organisation(actor, data.get("organisation"), "organisation"),
             town_code=data["town_code"],
             town_name=data["town_name"],
         )
 
 
-def _organisation(actor: Any, pk: int | None, field: str) -> Organisation:
+def _organisation(actor: Any, pk: Organisation | int | None, field: str) -> Organisation:
+    """The organisation chosen on the form (among those the actor may name), or an organisation user's own."""
+    if isinstance(pk, Organisation):
+        return pk
+    if pk is None and getattr(actor, "organisation_id", None):
+        return actor.organisation
     found = restrict(Organisation.objects.all(), actor).filter(pk=pk or 0).first()
     if found is None:
         raise ValidationError({field: _("No such organisation in your scope.")})
@@ -517,7 +530,7 @@ class ProjectRegister(_Forecast):
         return forecasts.major_project_create(
             actor=actor,
             name=data["name"],
-            enterprise=_organisation(actor, data["enterprise"], "enterprise"),
+            enterprise=_organisation(actor, data.get("enterprise"), "enterprise"),
             region_code=data.get("region_code") or "",
             start_year=data["start_year"],
         )

@@ -97,7 +97,6 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     fill(
         page,
         "form",
-        enterprise=str(world["enterprise"].pk),
         name="精工数控订单班",
         occupation="6-18-01-01",
         year=str(YEAR),
@@ -105,6 +104,9 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
         funding_per_student="800",
     )
     page.select_option("[name=kind]", "order")
+    # the enterprise is chosen by name: typing narrows the list
+    page.fill("[data-search-for=enterprise]", "精工")
+    page.select_option("[name=enterprise]", label="张家港精工机械")
     page.click("#save")
     page.wait_for_selector("#class-students")
     oc = OrderClass.objects.get()
@@ -163,3 +165,29 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     switch(page, login, live_server, "enterprise")
     page.goto(f"{live_server.url}/labour/catalogs/{catalog.pk}/")
     page.wait_for_selector("#catalog-entries-table td")
+
+
+def test_an_enterprise_among_too_many_to_list_is_found_by_name(world, page, login, live_server, monkeypatch, make_org):
+    """Beyond the select's limit the officer's form shows a search box: typing a name lists the district's
+    matching enterprises, choosing one shows its name (its number stays out of sight) and the post is
+    saved for it; typing again forgets the choice."""
+    from gongjiang.core import pickers
+    from gongjiang.labour.models import DemandPost
+
+    monkeypatch.setattr(pickers, "SELECT_LIMIT", 1)
+    rival = make_org(region=ZJG, name="张家港华锐机床")
+    login("zhangjiagang")
+    page.goto(f"{live_server.url}/labour/demand/new/")
+    box = page.locator("[name=organisation-search]")
+    box.fill("华锐")
+    page.click(f".picker-choices [data-pick='{rival.pk}']")
+    assert box.input_value() == "张家港华锐机床"
+    assert page.locator("input[type=hidden][name=organisation]").input_value() == str(rival.pk)
+    box.fill("张家港")
+    assert page.locator("input[type=hidden][name=organisation]").input_value() == ""
+    page.click(f".picker-choices [data-pick='{rival.pk}']")
+    fill(page, "form", occupation="6-18-01-01", headcount="3", wage_offer="6000", start=f"{YEAR + 1}-03-01")
+    page.select_option("[name=level]", "level3")
+    page.click("#save")
+    page.wait_for_selector("#step-close")
+    assert DemandPost.objects.get().organisation == rival

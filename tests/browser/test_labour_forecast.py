@@ -119,7 +119,8 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
     # The district officer assesses the enterprise's planned plant against the forecast supply.
     page.goto(f"{live_server.url}/labour/major-projects/")
     page.click("#project-new")
-    fill(page, "form", name="精工二期智能工厂", enterprise=str(world["enterprise"].pk), start_year=str(CUTOFF + 1))
+    fill(page, "form", name="精工二期智能工厂", start_year=str(CUTOFF + 1))
+    page.select_option("[name=enterprise]", label=world["enterprise"].name)
     page.click("#save")
     page.wait_for_selector("#need-form")
     for code, year, headcount in (("6-18-01-01", CUTOFF + 1, "60"), ("6-31-01-03", CUTOFF + 2, "30")):

@@ -111,7 +111,7 @@ def test_the_booth_form_offers_the_enterprise_its_own_open_posts_by_name(world, 
     label = posts[str(others["own"].pk)]
     assert "张家港精工机械" in label and "车工" in label and "6500" in label and "元/月" in label
     assert CNC not in label and not re.search(rf"\b{others['own'].pk}\b", label.replace("6500", ""))
-    assert 'data-search="1"' in html and "labour/choices.js" in html
+    assert 'data-search="1"' in html and "core/choices.js" in html
     # the officer takes a booth for any enterprise of the region: the region's open posts, not 常熟's
     client.force_login(world["officer"])
     html = client.get(f"/labour/fairs/{fair.pk}/", **ZH).content.decode()
