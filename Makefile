@@ -100,7 +100,7 @@ bench-matching: setup
 # A province-scale wage-price edition: 5 million employee records in 50,000 enterprises; weighted point
 # estimates against a plain Polars group-by, then the full edition with standard errors and suppression.
 bench-wages: setup
-	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/wages.py $(BENCH_ARGS)
+	flock /tmp/gongjiang-bench.lock $(VENV)/bin/python bench/wages.py --workers 2 $(BENCH_ARGS)
 
 # Every page each role opens (lists, their deep pages, records, home, dashboards, the API's lists) under
 # gunicorn on the PostgreSQL province of bench-rollup (built once by its builder and reused): p50/p95

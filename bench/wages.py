@@ -22,7 +22,9 @@ the baseline, the cells and suppressions, peak memory, the load average at the s
 then one RESULT line of JSON.
 
 Usage: python bench/wages.py [--enterprises 50000] [--employees 5000000] [--replicates 100] [--seed 1]
-       [--workers 1] [--points-only | --estimate-only]
+       [--workers N] [--points-only | --estimate-only]
+
+`make bench-wages` passes `--workers 2`: the goal is the full edition on 2 cores.
 """
 
 from __future__ import annotations

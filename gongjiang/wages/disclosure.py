@@ -1013,7 +1013,11 @@ def _close_singles(block: _Block, supp: np.ndarray, pct: float, added: list[int]
     ``added`` are updated."""
     by_var = block.relations_of()
     rows = block.rows
-    queue = deque(todo)
+    # Only a relation with one withheld cell now needs a look (the others gain one when a cell of theirs is
+    # withheld, and are looked at then; one with two or more never comes back to one).
+    rel, var, _coef = block.incidence()
+    count = np.bincount(rel, weights=supp[var], minlength=len(block.relations))
+    queue = deque(k for k in todo if count[k] == 1)
     queued = set(queue)
     while queue:
         k = queue.popleft()
