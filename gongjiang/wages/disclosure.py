@@ -21,8 +21,10 @@ Method (the notice of method quotes this):
   relation through that cell that cannot on its own let it move by its protection margin in the
   narrowed direction gets its cheapest published cell that would (failing any such relation, the
   cheapest published cell linked with it is suppressed), the relations left with a single unknown are
-  closed again as at first, and the audit runs again, until it finds nothing. The loop ends (each round
-  suppresses at least one more cell), and what is published has passed the exact audit.
+  closed again as at first, and the audit runs again, until it finds nothing (before the first audit,
+  every withheld cell's relations are made to supply what they lack in both directions the same way).
+  The loop ends (each round suppresses at least one more cell), and what is published has passed the
+  exact audit.
 * **Audit (attack)**: for every suppressed cell and both additive values, the minimum and maximum the
   value can take, by linear programming (HiGHS), subject to the tables' additivity, the published values
   and non-negativity; a cell is recovered when its range does not reach its protection interval, value
@@ -158,6 +160,7 @@ class _Block:
     _by_var: dict[int, list[int]] | None = None
     _incidence: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     _rows: np.ndarray | None = None
+    _values_list: list[list[float]] | None = None
 
     def rows_array(self) -> np.ndarray:
         if self._rows is None:
@@ -174,6 +177,12 @@ class _Block:
             coef[np.cumsum(sizes) - sizes] = -1.0  # the parent leads its relation
             self._incidence = (rel, var, coef)
         return self._incidence
+
+    def values_list(self) -> list[list[float]]:
+        """``values`` as Python lists (built once), for the cell-by-cell choices."""
+        if self._values_list is None:
+            self._values_list = self.values.tolist()
+        return self._values_list
 
     def relations_of(self) -> dict[int, list[int]]:
         """The relations through each variable (built once)."""
@@ -1046,32 +1055,33 @@ def _local_fixes(block: _Block, supp: np.ndarray, v: int, sides: set[int], need:
     rising or the withheld total, at least ``need``, falling. Where v is the total, rising needs a withheld
     part rising, falling a withheld part at least ``need`` falling. A cell is a candidate when withholding
     it would supply what the relation lacks."""
-    values = block.values
+    values = block.values_list()
     rows = block.rows
+    n0, n1 = float(need[0]), float(need[1])
 
     def big(x: int) -> bool:
-        return bool((values[x] >= need).all())
+        e, w = values[x]
+        return e >= n0 and w >= n1
 
     out: list[int] = []
     for k in block.relations_of().get(v, ()):
         p, ch = block.relations[k]
-        others = [x for x in ch if x != v]
         for side in sides:
             if v == p:
-                ok = any(supp[x] and (side == 1 or big(x)) for x in ch)
+                if any(supp[x] and (side == 1 or big(x)) for x in ch):
+                    continue
                 cands = [x for x in ch if side == 1 or big(x)]
+            elif side == 1:
+                if supp[p] or any(supp[x] and x != v and big(x) for x in ch):
+                    continue
+                cands = [x for x in ch if x != v and big(x)] + [p]
             else:
-                if side == 1:
-                    ok = bool(supp[p]) or any(supp[x] and big(x) for x in others)
-                    cands = [x for x in others if big(x)] + [p]
-                else:
-                    ok = any(supp[x] for x in others) or (bool(supp[p]) and big(p))
-                    cands = others + ([p] if big(p) else [])
-            if ok:
-                continue
-            cands = [x for x in cands if not supp[x] and rows[x] >= 0 and values[x, 0] > 0]
+                if any(supp[x] and x != v for x in ch) or (supp[p] and big(p)):
+                    continue
+                cands = [x for x in ch if x != v] + ([p] if big(p) else [])
+            cands = [x for x in cands if not supp[x] and rows[x] >= 0 and values[x][0] > 0]
             if cands:
-                out.append(min(cands, key=lambda x: (values[x, 0], -block.depth[x])))
+                out.append(min(cands, key=lambda x: (values[x][0], -block.depth[x])))
     return out
 
 
@@ -1083,9 +1093,18 @@ def _protect_block(block: _Block, supp: np.ndarray, pct: float) -> list[int]:
         return added
     # 1. No relation may hold a single unknown.
     _close_singles(block, supp, pct, added, range(len(block.relations)))
+    # ... and each relation through a withheld cell supplies what it needs to move by its margin, both ways
+    # (``_local_fixes``; measured: a third fewer programs in all, about the same complements).
+    by_var = block.relations_of()
+    start = len(added)
+    for v in np.flatnonzero(supp & (block.rows_array() >= 0)).tolist():
+        for c in _local_fixes(block, supp, v, {1, -1}, block.values[v] * pct / 100.0):
+            if not supp[c]:
+                supp[c] = True
+                added.append(c)
+    _close_singles(block, supp, pct, added, [k for v in added[start:] for k in by_var.get(v, ())])
     # 2. The exact audit, adding complements until nothing can be narrowed; each round's complements are
     # closed as in 1 before the next audit (a complement alone in another relation would be found exactly).
-    by_var = block.relations_of()
     stuck: set[int] = set()
     cache: dict[tuple[int, tuple[int, ...]], list[Finding]] = {}  # re-audit only changed components
     certified: Certified = set()  # proven protected: stays so as more cells are withheld
