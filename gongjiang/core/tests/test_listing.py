@@ -204,3 +204,30 @@ def test_region_lists_are_led_by_the_region_key_of_their_index(persons, make_cer
             restrict(model.objects.all(), city), city, ["-issue_date" if model is Certificate else "name", "-pk"]
         )
         assert "SUBSTR" not in str(sorted_by_name.query).upper().rsplit("ORDER BY", 1)[1]
+
+
+def test_a_district_is_a_range_without_an_index_of_the_code_alone(persons, make_certificate, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Certificates and employments have only the (code, id) index of their region: a district officer's
+    rows are found by a closed range of the code, so that the database keeps the list's order by (code,
+    id) instead of taking the code for a constant; persons (with an index of the code alone) keep the
+    equality. The rows are the same either way."""
+    from gongjiang.core.scope import restrict
+    from gongjiang.credentials.models import Certificate
+    from gongjiang.registry.models import Employment, Person
+
+    for p in persons:
+        make_certificate(p)
+    district = make_user("o-range", region_code="320582")
+    for model, path, ranged in (
+        (Certificate, "region_code", True),
+        (Employment, "region_code", True),
+        (Person, "residence_region_code", False),
+    ):
+        scoped = restrict(model.objects.all(), district)
+        where = str(scoped.query).upper().split("WHERE", 1)[1]
+        assert (">= 320582" in where and "<= 320582" in where) is ranged, (model, where)
+        assert ("= 320582" in where.replace(">= 320582", "").replace("<= 320582", "")) is not ranged
+        assert set(scoped.values_list("pk", flat=True)) == set(
+            model.objects.filter(**{path: "320582"}).values_list("pk", flat=True)
+        )
+    assert Certificate.objects.filter(region_code="320582").exists()
