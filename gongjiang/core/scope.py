@@ -163,6 +163,7 @@ class CityPart(models.Transform):
 models.CharField.register_lookup(CityPart)
 
 
+@functools.cache  # a model's indexes do not change while it runs
 def _code_indexed_alone(model: type[models.Model], path: str) -> bool:
     """Whether ``model`` has an index of the code at ``path`` alone (a field's own index, or one declared
     on that field only); a path through other tables counts as indexed."""

@@ -14,8 +14,8 @@ Method (the notice of method quotes this):
   edition's region, occupations to their minor group, industry sections to all industries (by level
   group). Cells absent from the table are zero.
 * **Complementary suppression**: every relation holding a single unknown value gets the cheapest
-  published cell (fewest weighted employees, fewest other relations it would be alone in, deepest in the
-  hierarchies) among those at least ``protection_percent`` of the withheld cell in both additive values
+  published cell (fewest other relations it would be alone in, then fewest weighted employees, then
+  deepest in the hierarchies) among those at least ``protection_percent`` of the withheld cell in both additive values
   (failing that, the cheapest) suppressed with it, which protects it along that relation by
   construction; then the audit below runs and, for every suppressed cell it can still narrow, each
   relation through that cell that cannot on its own let it move by its protection margin in the
@@ -961,18 +961,10 @@ def _cheapest_in(
     def opened(v: int) -> int:
         """The other relations of ``v`` in which it would be the only withheld cell (each needs a further
         complement)."""
-        n = 0
-        for k in by_var.get(v, ()):
-            q, cq = relations[k]
-            if relations[k] is not rel and not (supp_other(q, v, unknown) or any(unknown[x] for x in cq if x != v)):
-                n += 1
-        return n
+        others = (relations[k] for k in by_var.get(v, ()) if relations[k] is not rel)
+        return sum(not any(unknown[x] for x in (q, *cq) if x != v) for q, cq in others)
 
     return min(cands, key=lambda v: (opened(v), block.values[v, 0], -block.depth[v]))
-
-
-def supp_other(q: int, v: int, unknown: np.ndarray) -> bool:
-    return q != v and bool(unknown[q])
 
 
 def _complement_for(
