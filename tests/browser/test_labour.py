@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from tests.browser.test_training import fill, step, switch
@@ -14,7 +15,11 @@ from tests.browser.test_training import fill, step, switch
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZJG = "320582"
-YEAR = datetime.date.today().year
+
+
+def _year() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +62,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     switch(page, login, live_server, "enterprise")
     page.click("#nav-labour")
     page.click("#post-new")
-    fill(page, "form", occupation="6-18-01-01", headcount="12", wage_offer="6500", start=f"{YEAR}-09-01")
+    fill(page, "form", occupation="6-18-01-01", headcount="12", wage_offer="6500", start=f"{_year()}-09-01")
     page.select_option("[name=level]", "level3")
     page.click("#save")
     page.wait_for_selector("#step-close")
@@ -68,7 +73,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     # … and answers the talent-need survey: one occupation, with a post hard to fill, then submits.
     page.click("#labour-nav a[href='/labour/surveys/']")
     page.click("#survey-new")
-    fill(page, "form", year=str(YEAR))
+    fill(page, "form", year=str(_year()))
     page.click("#save")
     page.wait_for_selector("#line-form")
     fill(
@@ -99,7 +104,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
         "form",
         name="精工数控订单班",
         occupation="6-18-01-01",
-        year=str(YEAR),
+        year=str(_year()),
         places="2",
         funding_per_student="800",
     )
@@ -115,7 +120,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     # … opens a matching round and adds three students, all choosing the class; two places.
     page.click("#labour-nav a[href='/labour/rounds/']")
     page.click("#round-new")
-    fill(page, "form", name="订单班双选", year=str(YEAR))
+    fill(page, "form", name="订单班双选", year=str(_year()))
     page.click("#save")
     page.wait_for_selector("#applicant-form")
     for person, score in zip(world["students"], (88, 75, 91), strict=True):
@@ -150,7 +155,7 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
     switch(page, login, live_server, "zhangjiagang")
     page.goto(f"{live_server.url}/labour/catalogs/")
     page.click("#catalog-new")
-    fill(page, "form", year=str(YEAR))
+    fill(page, "form", year=str(_year()))
     page.click("#save")
     page.wait_for_selector("#step-compile")
     step(page, "compile")
@@ -186,7 +191,7 @@ def test_an_enterprise_among_too_many_to_list_is_found_by_name(world, page, logi
     box.fill("张家港")
     assert page.locator("input[type=hidden][name=organisation]").input_value() == ""
     page.click(f".picker-choices [data-pick='{rival.pk}']")
-    fill(page, "form", occupation="6-18-01-01", headcount="3", wage_offer="6000", start=f"{YEAR + 1}-03-01")
+    fill(page, "form", occupation="6-18-01-01", headcount="3", wage_offer="6000", start=f"{_year() + 1}-03-01")
     page.select_option("[name=level]", "level3")
     page.click("#save")
     page.wait_for_selector("#step-close")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from tests.browser.test_training import fill, switch
@@ -16,8 +17,18 @@ from tests.browser.test_training import fill, switch
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZJG = "320582"
-YEAR = datetime.date.today().year
-TODAY = datetime.date.today()
+
+
+def _year() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year
+
+
+def _today() -> datetime.date:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate()
+
+
 CNC, MILLER = "6-18-01-01", "6-18-01-02"
 
 
@@ -51,8 +62,8 @@ def world(reference, make_user, make_org, make_person):
             level_code="level3",
             headcount=12,
             wage_offer=6500,
-            start=TODAY + datetime.timedelta(days=30),
-            opened_on=datetime.date(YEAR, 1, 2),
+            start=_today() + datetime.timedelta(days=30),
+            opened_on=datetime.date(_year(), 1, 2),
         )
         seekers = [
             services.seeker_register(
@@ -64,11 +75,11 @@ def world(reference, make_user, make_org, make_person):
                 level_code=level,
                 wage_expected=6200,
                 school=school,
-                graduation_year=YEAR,
+                graduation_year=_year(),
             )
             for person, code, level in ((people[0], CNC, "level3"), (people[1], MILLER, "level4"))
         ]
-        survey = services.survey_start(actor=ent_user, organisation=enterprise, year=YEAR)
+        survey = services.survey_start(actor=ent_user, organisation=enterprise, year=_year())
         services.survey_line_add(
             actor=ent_user,
             survey=survey,
@@ -82,7 +93,7 @@ def world(reference, make_user, make_org, make_person):
             open_days=120,
         )
         services.survey_send(actor=ent_user, survey=survey)
-        catalog = services.catalog_create(actor=officer, region_code=ZJG, year=YEAR)
+        catalog = services.catalog_create(actor=officer, region_code=ZJG, year=_year())
         services.catalog_compile(actor=officer, catalog=catalog)
         services.catalog_publish(actor=officer, catalog=catalog)
     return {"enterprise": enterprise, "post": post, "seekers": seekers, "people": people, "catalog": catalog}
@@ -103,7 +114,7 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     page.goto(f"{live_server.url}/labour/fairs/")
     page.click("#fair-new")
     assert page.input_value("[name=region_code]") == ZJG
-    fill(page, "form", name=f"{YEAR}年青年就业专场招聘会", place="张家港市人力资源市场")
+    fill(page, "form", name=f"{_year()}年青年就业专场招聘会", place="张家港市人力资源市场")
     page.select_option("[name=kind]", "youth")
     page.click("#save")
     page.wait_for_selector("#step-close")
@@ -177,7 +188,7 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     post.refresh_from_db()
     assert graduate.status == SeekerStatus.PLACED and graduate.placed_post_id == post.pk and post.filled == 1
     hired = Employment.objects.get(person=world["people"][0])
-    assert hired.organisation == world["enterprise"] and hired.start == TODAY
+    assert hired.organisation == world["enterprise"] and hired.start == _today()
     snap("fair-04-hired")
 
     # The shortage proposal of the published need catalog: accepted into the training catalog after the
@@ -197,7 +208,7 @@ def test_fair_booth_seekers_recommendations_hire_and_a_shortage_proposal(world, 
     assert not page.locator("#step-accept").count()  # decided once
     entry.refresh_from_db()
     assert entry.decision == ProposalDecision.ACCEPTED and entry.decided_by.username == "zhangjiagang"
-    adopted = TrainingEntry.objects.get(region_code=ZJG, year=YEAR, occupation__code=CNC)
+    adopted = TrainingEntry.objects.get(region_code=ZJG, year=_year(), occupation__code=CNC)
     assert adopted.shortage and adopted.tier == "A"
     snap("fair-06-accepted")
     assert len(list(tmp_path.glob("fair-*.png"))) == 6

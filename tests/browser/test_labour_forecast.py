@@ -6,9 +6,8 @@ a major project's needs against the forecast supply."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.pages import PER_PAGE
@@ -17,7 +16,11 @@ from tests.browser.test_training import fill, switch
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SUZHOU, ZJG = "320500", "320582"
-CUTOFF = datetime.date.today().year - 1
+
+
+def _cutoff() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year - 1
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +43,12 @@ def world(reference, make_user, make_org):
     grower = make_org(region=ZJG, name="张家港数字农业")
     with audit_context(source="cli"):
         growing_workforce(
-            actor=None, enterprise=grower, occupation_code=GROWING, first_year=CUTOFF - 9, last_year=CUTOFF, step=2
+            actor=None,
+            enterprise=grower,
+            occupation_code=GROWING,
+            first_year=_cutoff() - 9,
+            last_year=_cutoff(),
+            step=2,
         )
     return {"enterprise": enterprise}
 
@@ -61,11 +69,11 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
     page.goto(f"{live_server.url}/labour/forecasts/")
     page.click("#forecast-new")
     assert page.input_value("[name=region_code]") == SUZHOU
-    fill(page, "form", cutoff_year=str(CUTOFF), horizon="3", history_years="10")
+    fill(page, "form", cutoff_year=str(_cutoff()), horizon="3", history_years="10")
     page.click("#save")
     page.wait_for_selector("#forecast-progress[data-status='queued']")
     run = ForecastRun.objects.get()
-    assert run.region_code == SUZHOU and run.cutoff_year == CUTOFF and run.status == "queued"
+    assert run.region_code == SUZHOU and run.cutoff_year == _cutoff() and run.status == "queued"
     assert held == [{"run_id": run.pk}] and not page.locator("#reconciled").count()
     assert "预测已排队" in page.inner_text(".alert-success") and "等待" in page.inner_text("#run-stage")
 
@@ -90,7 +98,9 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
     assert city_row and city_row == cells("#children-sum")
     group = page.input_value("#pick-group")
     city = ForecastLine.objects.get(run=run, region_code=SUZHOU, group=group)
-    assert city_row[:4] == [str(city.forecast[str(CUTOFF + 1)][k]) for k in ("employment", "openings", "supply", "gap")]
+    assert city_row[:4] == [
+        str(city.forecast[str(_cutoff() + 1)][k]) for k in ("employment", "openings", "supply", "gap")
+    ]
 
     # A district: the officer opens 张家港 in the table and reads its own line.
     page.click(f"#reconciled tr[data-region='{ZJG}'] a")
@@ -119,11 +129,11 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
     # The district officer assesses the enterprise's planned plant against the forecast supply.
     page.goto(f"{live_server.url}/labour/major-projects/")
     page.click("#project-new")
-    fill(page, "form", name="精工二期智能工厂", start_year=str(CUTOFF + 1))
+    fill(page, "form", name="精工二期智能工厂", start_year=str(_cutoff() + 1))
     page.select_option("[name=enterprise]", label=world["enterprise"].name)
     page.click("#save")
     page.wait_for_selector("#need-form")
-    for code, year, headcount in (("6-18-01-01", CUTOFF + 1, "60"), ("6-31-01-03", CUTOFF + 2, "30")):
+    for code, year, headcount in (("6-18-01-01", _cutoff() + 1, "60"), ("6-31-01-03", _cutoff() + 2, "30")):
         fill(page, "#need-form", occupation=code, year=str(year), headcount=headcount)
         page.click("#add-need")
         page.wait_for_selector(".alert-success")
@@ -133,7 +143,7 @@ def test_officer_runs_a_forecast_reads_warnings_and_assesses_a_project(
     assert rows.count() == 2
     line = ForecastLine.objects.get(run=run, region_code=ZJG, group="6")
     first = [c.strip() for c in rows.nth(0).locator("td").all_inner_texts()]
-    f = line.forecast[str(CUTOFF + 1)]
+    f = line.forecast[str(_cutoff() + 1)]
     remaining = f["supply"] - f["openings"]
     assert first[4:8] == [str(f["supply"]), str(f["openings"]), str(remaining), str(max(0, 60 - max(remaining, 0)))]
     shot(page, "forecast-03-major-project")

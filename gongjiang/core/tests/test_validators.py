@@ -11,7 +11,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +32,12 @@ from gongjiang.core.validators import (
 from gongjiang.reference.regions import versions_by_code
 from gongjiang.synth.ids import make_certificate_number, make_legacy_number, make_uscc
 
-TODAY = datetime.date.today()
+
+def _today() -> datetime.date:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate()
+
+
 HYPO = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ---------------------------------------------------------------------------------------------
@@ -171,9 +176,9 @@ def test_future_birth_date_rejected() -> None:
 
 
 def test_future_birth_date_rejected_against_real_today() -> None:
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = _today() + datetime.timedelta(days=1)
     rejected(parse_id_number, id18("320582", tomorrow, 1), code="birth_date")
-    assert parse_id_number(id18("320582", TODAY, 1)).birth_date == TODAY
+    assert parse_id_number(id18("320582", _today(), 1)).birth_date == _today()
 
 
 def test_birth_before_1900_rejected() -> None:
@@ -286,7 +291,7 @@ def test_validate_id_number_raises_the_same_error() -> None:
 
 id_cases = st.tuples(
     st.sampled_from(AREA_CODES),
-    st.dates(min_value=datetime.date(1900, 1, 1), max_value=TODAY),
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=_today()),
     st.integers(min_value=0, max_value=999),
 )
 
@@ -605,7 +610,7 @@ def test_future_issue_year_rejected() -> None:
     number = make_certificate_number(evaluator="Y", station=1, year=2025, national_level=3, serial=1)
     rejected(parse_certificate_number, number, code="year", today=datetime.date(2024, 12, 31))
     assert parse_certificate_number(number, today=datetime.date(2025, 1, 1)).issue_year == 2025
-    next_year = make_certificate_number(evaluator="Y", station=1, year=TODAY.year + 1, national_level=3, serial=1)
+    next_year = make_certificate_number(evaluator="Y", station=1, year=_today().year + 1, national_level=3, serial=1)
     rejected(parse_certificate_number, next_year, code="year")
 
 
@@ -667,7 +672,7 @@ def test_certificate_required() -> None:
 @given(
     st.sampled_from("YS"),
     st.integers(min_value=0, max_value=999_999),
-    st.integers(min_value=2019, max_value=TODAY.year),
+    st.integers(min_value=2019, max_value=_today().year),
     st.integers(min_value=1, max_value=5),
     st.integers(min_value=0, max_value=999_999),
     st.integers(min_value=0, max_value=9_999),

@@ -8,6 +8,7 @@ import datetime
 import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.credentials.models import Certificate
@@ -15,7 +16,10 @@ from gongjiang.evaluation.models import Plan
 from gongjiang.evaluation.services import institutions, plans, recognition
 from gongjiang.registry.services import employment_create
 
-TODAY = datetime.date.today()
+
+def _today() -> datetime.date:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -33,7 +37,7 @@ def social(make_org, make_user, make_person):  # type: ignore[no-untyped-def]
         person=staff[0],
         role="examiner",
         qualification="K",
-        valid_until=TODAY.replace(year=TODAY.year + 2),
+        valid_until=_today().replace(year=_today().year + 2),
     )
     institutions.examiner_add(
         actor=user,
@@ -41,11 +45,11 @@ def social(make_org, make_user, make_person):  # type: ignore[no-untyped-def]
         person=staff[1],
         role="supervisor",
         qualification="K",
-        valid_until=TODAY.replace(year=TODAY.year + 2),
+        valid_until=_today().replace(year=_today().year + 2),
     )
     institutions.institution_lodge(actor=user, institution=inst)
     inst = institutions.institution_approve(
-        actor=officer, institution=inst, valid_from=TODAY - datetime.timedelta(days=60)
+        actor=officer, institution=inst, valid_from=_today() - datetime.timedelta(days=60)
     )
     return {"user": user, "officer": officer, "institution": inst, "examiner": examiner}
 
@@ -70,7 +74,7 @@ def test_holders_of_a_recognised_foreign_qualification_get_certificates(social, 
             occupation_code="6-20-01-03",
             level_code="level3",
             source="foreign",
-            exam_date=TODAY - datetime.timedelta(days=3),
+            exam_date=_today() - datetime.timedelta(days=3),
             site="考核基地",
             examiners=[social["examiner"]],
         )
@@ -80,7 +84,7 @@ def test_holders_of_a_recognised_foreign_qualification_get_certificates(social, 
         occupation_code="",
         level_code="",
         source="foreign",
-        exam_date=TODAY - datetime.timedelta(days=3),
+        exam_date=_today() - datetime.timedelta(days=3),
         site="考核基地",
         examiners=[social["examiner"]],
         qualification=ahk,
@@ -103,7 +107,7 @@ def test_holders_of_a_recognised_foreign_qualification_get_certificates(social, 
     plans.results_upload(actor=user, plan=plan, frame=frame)
     plan = plans.plan_publicise(actor=user, plan=plan)
     with unaudited():
-        Plan.objects.filter(pk=plan.pk).update(publicity_until=TODAY - datetime.timedelta(days=1))
+        Plan.objects.filter(pk=plan.pk).update(publicity_until=_today() - datetime.timedelta(days=1))
     plan = plans.plan_issue(actor=social["officer"], plan=Plan.objects.get(pk=plan.pk), review_note="核对AHK证书原件")
     certs = Certificate.objects.filter(batch=plan.batch)
     assert certs.count() == 2

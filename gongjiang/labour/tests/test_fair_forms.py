@@ -9,13 +9,20 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from gongjiang.labour import services
 from gongjiang.labour.models import FairOutcome, FairSeeker, SeekerStatus
 from gongjiang.labour.tests.test_fairs import CNC, MILLER, ZJG, _fair, _graduate, _post
 
 CHANGSHU = "320581"
-TODAY = datetime.date.today()
+
+
+def _today() -> datetime.date:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate()
+
+
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 
@@ -56,7 +63,7 @@ def others(world, make_org, make_user, make_person):  # type: ignore[no-untyped-
         level_code="level4",
         headcount=3,
         wage_offer=6000,
-        start=TODAY + datetime.timedelta(days=30),
+        start=_today() + datetime.timedelta(days=30),
     )
     far_post = services.post_create(
         actor=far_ent_user,
@@ -65,7 +72,7 @@ def others(world, make_org, make_user, make_person):  # type: ignore[no-untyped-
         level_code="level3",
         headcount=4,
         wage_offer=5800,
-        start=TODAY + datetime.timedelta(days=30),
+        start=_today() + datetime.timedelta(days=30),
     )
     mine = [_graduate(world, world["people"][0], CNC, "level3"), _graduate(world, world["people"][1], MILLER, None)]
     rival_seeker = services.seeker_register(
@@ -197,7 +204,7 @@ def test_an_outcome_posted_by_choice_and_foreign_numbers_refused(world, others, 
     services.fair_seekers_register(actor=world["school_user"], fair=fair, seekers=[mine[0]])
     client.force_login(world["ent_user"])
     url = f"/labour/fairs/{fair.pk}/outcome/"
-    on = TODAY.isoformat()
+    on = _today().isoformat()
     bad_post = client.post(
         url, {"seeker": mine[0].pk, "post": others["far_post"].pk, "outcome": "interviewed", "on": on}, **ZH
     )
@@ -222,7 +229,7 @@ def test_the_place_form_offers_open_posts_by_name(world, others, client):  # typ
     posts = _options(html, "place-form", "post")
     assert set(posts) == {str(others["own"].pk), str(others["rival_post"].pk)}  # open, in 张家港
     assert "张家港华锐机床" in posts[str(others["rival_post"].pk)]
-    start = (TODAY - datetime.timedelta(days=1)).isoformat()
+    start = (_today() - datetime.timedelta(days=1)).isoformat()
     for foreign in (others["far_post"], others["closed"]):
         page = client.post(f"{url}place/", {"post": foreign.pk, "start": start}, **ZH)
         html = page.content.decode()

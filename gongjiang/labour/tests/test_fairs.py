@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from gongjiang.labour import fairs, services, skill_gap
@@ -17,7 +18,13 @@ from gongjiang.registry.models import Employment
 
 ZJG = "320582"
 YEAR = 2026
-TODAY = datetime.date.today()
+
+
+def _today() -> datetime.date:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate()
+
+
 CNC, MILLER, ELECTRICIAN = "6-18-01-01", "6-18-01-02", "6-31-01-03"
 
 
@@ -29,7 +36,7 @@ def _post(world: Any, code: str, level: str, headcount: int = 5, wage: int = 650
         level_code=level,
         headcount=headcount,
         wage_offer=wage,
-        start=TODAY + datetime.timedelta(days=30),
+        start=_today() + datetime.timedelta(days=30),
     )
 
 
@@ -53,7 +60,7 @@ def _fair(world: Any) -> Any:
         name="2026年青年就业专场招聘会",
         kind="youth",
         region_code=ZJG,
-        date=TODAY,
+        date=_today(),
         place="张家港市人力资源市场",
     )
 
@@ -61,9 +68,11 @@ def _fair(world: Any) -> Any:
 def test_a_fair_from_announcement_to_counted_hires(world, make_org):  # type: ignore[no-untyped-def]
     officer, ent, sch = world["officer"], world["ent_user"], world["school_user"]
     with pytest.raises(PermissionDenied):  # an enterprise does not announce fairs
-        services.fair_create(actor=ent, name="招聘会", kind="youth", region_code=ZJG, date=TODAY, place="市场")
+        services.fair_create(actor=ent, name="招聘会", kind="youth", region_code=ZJG, date=_today(), place="市场")
     with pytest.raises(ValidationError) as err:  # an industry fair names its industry
-        services.fair_create(actor=officer, name="招聘会", kind="industry", region_code=ZJG, date=TODAY, place="市场")
+        services.fair_create(
+            actor=officer, name="招聘会", kind="industry", region_code=ZJG, date=_today(), place="市场"
+        )
     assert "industry_code" in err.value.message_dict
     fair = _fair(world)
     assert fair.clause == "常政办发〔2025〕14号 二(一)4"
@@ -75,7 +84,7 @@ def test_a_fair_from_announcement_to_counted_hires(world, make_org):  # type: ig
         level_code="level3",
         headcount=1,
         wage_offer=6000,
-        start=TODAY,
+        start=_today(),
     )
     with pytest.raises(ValidationError) as err:  # another enterprise's post is refused, nothing written
         services.booth_register(actor=ent, fair=fair, enterprise=world["enterprise"], post_ids=[cnc.pk, other.pk])
@@ -130,7 +139,7 @@ def test_a_fair_from_announcement_to_counted_hires(world, make_org):  # type: ig
         services.fair_close(actor=ent, fair=fair)
     services.fair_close(actor=officer, fair=fair)
     fair.refresh_from_db()
-    assert fair.status == FairStatus.HELD and fair.held_on == TODAY
+    assert fair.status == FairStatus.HELD and fair.held_on == _today()
     with pytest.raises(ValidationError) as closed:  # held once: a second close is refused on the status
         services.fair_close(actor=officer, fair=fair)
     assert list(closed.value.message_dict) == ["status"]
@@ -252,8 +261,8 @@ def test_skill_gap_names_missing_levels_and_the_trainings(world, make_certificat
             name="数控车工中级工培训",
             occupation_code=CNC,
             level_code="level4",
-            start_date=TODAY + datetime.timedelta(days=20),
-            end_date=TODAY + datetime.timedelta(days=70),
+            start_date=_today() + datetime.timedelta(days=20),
+            end_date=_today() + datetime.timedelta(days=70),
             class_hours=80,
             practical_hours=50,
         )
@@ -324,7 +333,7 @@ def test_a_post_is_closed_once_by_its_enterprise_with_a_change_record(world):  #
         with pytest.raises(PermissionDenied):
             services.post_close(actor=world["school_user"], post=post)
         closed = services.post_close(actor=world["ent_user"], post=post)
-        assert closed.status == PostStatus.CLOSED and closed.closed_on == TODAY
+        assert closed.status == PostStatus.CLOSED and closed.closed_on == _today()
         with pytest.raises(ValidationError) as again:
             services.post_close(actor=world["ent_user"], post=post)
     assert list(again.value.message_dict) == ["status"]

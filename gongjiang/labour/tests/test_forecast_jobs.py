@@ -22,7 +22,11 @@ from gongjiang.registry.models import Employment
 
 pytestmark = pytest.mark.django_db
 SUZHOU, ZJG = "320500", "320582"
-CUTOFF = datetime.date.today().year - 1
+
+
+def _cutoff() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year - 1
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def city(reference, make_user):  # type: ignore[no-untyped-def]
 
 
 def _start(actor, **kwargs):  # type: ignore[no-untyped-def]
-    params = {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 8, **kwargs}
+    params = {"region_code": SUZHOU, "cutoff_year": _cutoff(), "horizon": 2, "history_years": 8, **kwargs}
     with audit_context(source="web", actor=actor):
         return forecasts.forecast_run_start(actor=actor, **params)
 
@@ -127,7 +131,7 @@ def test_a_refusal_is_recorded_in_chinese_and_nothing_is_saved(city) -> None:  #
     assert failed.failure == ForecastFailure.REFUSED and failed.finished is not None
     with translation.override("zh-hans"):
         expected = translation.gettext("No employment records of the region up to %(year)d: nothing to forecast.")
-    assert failed.message == expected % {"year": CUTOFF}
+    assert failed.message == expected % {"year": _cutoff()}
     assert re.search(r"[\u4e00-\u9fff]", failed.message)
     assert not ForecastLine.objects.exists() and not ShortageWarning.objects.exists()
 
@@ -151,7 +155,7 @@ def test_an_error_while_saving_fails_the_run_and_leaves_no_partial_lines(city, m
 
     monkeypatch.setattr(ShortageWarning.objects, "bulk_create", broken)
     with audit_context(source="cli", actor=city), pytest.raises(ValidationError):
-        forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=2)
+        forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=_cutoff(), horizon=2)
 
 
 def test_a_dead_workers_run_is_marked_failed_and_a_waiting_one_queued_again(city) -> None:  # type: ignore[no-untyped-def]
@@ -196,7 +200,7 @@ def test_a_run_marked_interrupted_while_it_computes_saves_nothing(city, monkeypa
 def test_the_page_shows_the_progress_then_the_table(city, client, make_user) -> None:  # type: ignore[no-untyped-def]
     client.force_login(city)
     response = client.post(
-        "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 8}
+        "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": _cutoff(), "horizon": 2, "history_years": 8}
     )
     assert response.status_code == 302  # queued; in this test the transaction never commits, so it waits
     run = ForecastRun.objects.get()
@@ -257,7 +261,7 @@ def test_a_stalled_run_is_marked_failed_when_its_page_is_opened(city, client) ->
 
 def test_the_api_answers_202_and_shows_the_status(city, client, make_user) -> None:  # type: ignore[no-untyped-def]
     client.force_login(city)
-    body = {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 8}
+    body = {"region_code": SUZHOU, "cutoff_year": _cutoff(), "horizon": 2, "history_years": 8}
     response = client.post("/api/labour/forecasts/", body, content_type="application/json")
     assert response.status_code == 202, response.content
     answer = response.json()
@@ -285,7 +289,7 @@ def test_the_api_answers_202_and_shows_the_status(city, client, make_user) -> No
 
 def test_the_demo_path_computes_at_once_through_the_workers_function(city, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks() as callbacks, audit_context(source="cli", actor=city):
-        run = forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=2)
+        run = forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=_cutoff(), horizon=2)
     assert not callbacks  # no task queued: computed here
     assert run.status == JobStatus.DONE and run.percent == 100 and run.summary["regions"] > 1
     assert ForecastLine.objects.filter(run=run).count() * 2 == run.summary["series"]

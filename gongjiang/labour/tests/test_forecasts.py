@@ -10,6 +10,7 @@ import datetime
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.scope import restrict
@@ -20,7 +21,11 @@ from gongjiang.labour.models import ForecastLine, ForecastRun, ShortageWarning
 from gongjiang.labour.retirement import retirement_month, retirement_year
 
 SUZHOU, ZJG, HUQIU = "320500", "320582", "320505"
-CUTOFF = datetime.date.today().year - 1
+
+
+def _cutoff() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year - 1
 
 
 @pytest.fixture
@@ -40,7 +45,12 @@ def growing(suzhou, make_org):  # type: ignore[no-untyped-def]
     enterprise = make_org(region=HUQIU, name="虎丘数字农业")
     with audit_context(source="cli"):
         growing_workforce(
-            actor=None, enterprise=enterprise, occupation_code=GROWING, first_year=CUTOFF - 9, last_year=CUTOFF, step=2
+            actor=None,
+            enterprise=enterprise,
+            occupation_code=GROWING,
+            first_year=_cutoff() - 9,
+            last_year=_cutoff(),
+            step=2,
         )
     return enterprise
 
@@ -60,19 +70,19 @@ def test_retirement_rule_gradual_raise() -> None:
 
 
 def test_hierarchy_sums_districts_to_city(reference) -> None:  # type: ignore[no-untyped-def]
-    tree = hierarchy(SUZHOU, CUTOFF)
+    tree = hierarchy(SUZHOU, _cutoff())
     assert tree.regions[0] == SUZHOU and ZJG in tree.bottom and HUQIU in tree.bottom
     assert tree.S[0].sum() == len(tree.bottom)
     assert (tree.S[1:] == np.eye(len(tree.bottom))).all()
-    province = hierarchy("320000", CUTOFF)
+    province = hierarchy("320000", _cutoff())
     assert SUZHOU in province.regions and ZJG in province.bottom and province.depth[ZJG] == 2
 
 
 def test_series_assembled_from_the_records(suzhou) -> None:  # type: ignore[no-untyped-def]
     from gongjiang.registry.models import Employment
 
-    panel = assemble(SUZHOU, first_year=CUTOFF - 5, cutoff_year=CUTOFF, horizon=3)
-    end = datetime.date(CUTOFF, 12, 31)
+    panel = assemble(SUZHOU, first_year=_cutoff() - 5, cutoff_year=_cutoff(), horizon=3)
+    end = datetime.date(_cutoff(), 12, 31)
     active = (
         Employment.objects.filter(start__lte=end, occupation__isnull=False, organisation__region_code=ZJG)
         .exclude(end__lte=end)
@@ -90,12 +100,12 @@ def test_run_reconciles_exactly_and_warns_up_the_hierarchy(growing, make_user) -
     city = make_user("sz", region_code=SUZHOU)
     with audit_context(source="cli", actor=city):
         run = forecasts.forecast_run_create(
-            actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=3, history_years=10
+            actor=city, region_code=SUZHOU, cutoff_year=_cutoff(), horizon=3, history_years=10
         )
     lines = list(ForecastLine.objects.filter(run=run))
     assert lines and run.summary["series"] == 2 * len(lines)
     by = {(line.region_code, line.group): line for line in lines}
-    years = [str(CUTOFF + k) for k in (1, 2, 3)]
+    years = [str(_cutoff() + k) for k in (1, 2, 3)]
     for group in GROUPS:
         top = by.get((SUZHOU, group))
         if top is None:
@@ -136,22 +146,22 @@ def test_bad_parameters_change_nothing(reference, make_user) -> None:  # type: i
     city = make_user("sz", region_code=SUZHOU)
     with audit_context(source="cli", actor=city):
         for kwargs, field in (
-            ({"region_code": "32050", "cutoff_year": CUTOFF}, "region_code"),
-            ({"region_code": SUZHOU, "cutoff_year": CUTOFF + 1}, "cutoff_year"),
-            ({"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 9}, "horizon"),
-            ({"region_code": SUZHOU, "cutoff_year": CUTOFF, "history_years": 2}, "history_years"),
+            ({"region_code": "32050", "cutoff_year": _cutoff()}, "region_code"),
+            ({"region_code": SUZHOU, "cutoff_year": _cutoff() + 1}, "cutoff_year"),
+            ({"region_code": SUZHOU, "cutoff_year": _cutoff(), "horizon": 9}, "horizon"),
+            ({"region_code": SUZHOU, "cutoff_year": _cutoff(), "history_years": 2}, "history_years"),
         ):
             with pytest.raises(ValidationError) as caught:
                 forecasts.forecast_run_create(actor=city, **kwargs)
             assert field in caught.value.message_dict
         with pytest.raises(ValidationError) as caught:  # no records: nothing to forecast
-            forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=CUTOFF)
+            forecasts.forecast_run_create(actor=city, region_code=SUZHOU, cutoff_year=_cutoff())
         assert "region_code" in caught.value.message_dict
     zjg = make_user("zjg", region_code=ZJG)
     from django.core.exceptions import PermissionDenied
 
     with audit_context(source="cli", actor=zjg), pytest.raises(PermissionDenied):
-        forecasts.forecast_run_create(actor=zjg, region_code=SUZHOU, cutoff_year=CUTOFF)
+        forecasts.forecast_run_create(actor=zjg, region_code=SUZHOU, cutoff_year=_cutoff())
     assert not ForecastRun.objects.exists()
 
 
@@ -163,7 +173,7 @@ def test_towns_enterprises_and_major_project(suzhou, make_user, make_org) -> Non
     ent = make_org(region=ZJG, name="张家港精工机械")
     ent_user = make_user("ent", role="organisation", organisation=ent)
     with audit_context(source="cli", actor=ent_user):
-        survey = services.survey_start(actor=ent_user, organisation=ent, year=CUTOFF)
+        survey = services.survey_start(actor=ent_user, organisation=ent, year=_cutoff())
         services.survey_line_add(
             actor=ent_user,
             survey=survey,
@@ -180,35 +190,35 @@ def test_towns_enterprises_and_major_project(suzhou, make_user, make_org) -> Non
             forecasts.enterprise_town_set(actor=officer, organisation=ent, town_code="320583100", town_name="玉山镇")
         forecasts.enterprise_town_set(actor=officer, organisation=ent, town_code="320582100", town_name="杨舍镇")
         run = forecasts.forecast_run_create(
-            actor=officer, region_code=ZJG, cutoff_year=CUTOFF, horizon=3, history_years=10
+            actor=officer, region_code=ZJG, cutoff_year=_cutoff(), horizon=3, history_years=10
         )
         line = ForecastLine.objects.get(run=run, region_code=ZJG, group="6")
         towns, enterprises = fs.local_shares(line, NeedSurvey.objects.all())
-        employed = line.history[str(CUTOFF)]["employment"]
+        employed = line.history[str(_cutoff())]["employment"]
         assert [e.name for e in enterprises] == ["张家港精工机械"] and enterprises[0].staff == 40
         assert enterprises[0].share == pytest.approx(min(1.0, 40 / employed))
         assert enterprises[0].openings == [round(enterprises[0].share * f["openings"]) for f in line.forecast.values()]
         assert towns[0].name == "杨舍镇" and towns[0].openings == enterprises[0].openings
 
         project = forecasts.major_project_create(
-            actor=officer, name="精工二期", enterprise=ent, region_code="", start_year=CUTOFF + 1
+            actor=officer, name="精工二期", enterprise=ent, region_code="", start_year=_cutoff() + 1
         )
         assert project.region_code == ZJG
         forecasts.project_need_add(
-            actor=officer, project=project, occupation_code="6-18-01-01", year=CUTOFF + 1, headcount=30
+            actor=officer, project=project, occupation_code="6-18-01-01", year=_cutoff() + 1, headcount=30
         )
         forecasts.project_need_add(
-            actor=officer, project=project, occupation_code="6-31-01-03", year=CUTOFF + 1, headcount=20
+            actor=officer, project=project, occupation_code="6-31-01-03", year=_cutoff() + 1, headcount=20
         )
         forecasts.project_need_add(
-            actor=officer, project=project, occupation_code="6-31-01-03", year=CUTOFF + 9, headcount=5
+            actor=officer, project=project, occupation_code="6-31-01-03", year=_cutoff() + 9, headcount=5
         )
         with pytest.raises(ValidationError):
             forecasts.project_need_add(
-                actor=officer, project=project, occupation_code="6-31-01-03", year=CUTOFF, headcount=5
+                actor=officer, project=project, occupation_code="6-31-01-03", year=_cutoff(), headcount=5
             )
     rows = fs.assess(project, ForecastLine.objects.all())
-    f = line.forecast[str(CUTOFF + 1)]
+    f = line.forecast[str(_cutoff() + 1)]
     first, second, beyond = rows
     assert (first.supply, first.openings, first.remaining) == (f["supply"], f["openings"], f["supply"] - f["openings"])
     assert first.gap == max(0, 30 - max(first.remaining, 0))
@@ -221,7 +231,7 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
     client.force_login(city)
     response = client.post(
         "/labour/forecasts/new/",
-        {"region_code": SUZHOU, "cutoff_year": CUTOFF, "horizon": 2, "history_years": 10},
+        {"region_code": SUZHOU, "cutoff_year": _cutoff(), "horizon": 2, "history_years": 10},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     run = ForecastRun.objects.get()
@@ -236,7 +246,8 @@ def test_pages_and_api(suzhou, client, make_user) -> None:  # type: ignore[no-un
     api = client.get("/api/labour/forecast-lines/", {"run": run.pk}).json()
     assert api["count"] == ForecastLine.objects.count()
     bad = client.post(
-        "/labour/forecasts/new/", {"region_code": SUZHOU, "cutoff_year": CUTOFF + 5, "horizon": 2, "history_years": 10}
+        "/labour/forecasts/new/",
+        {"region_code": SUZHOU, "cutoff_year": _cutoff() + 5, "horizon": 2, "history_years": 10},
     )
     assert bad.status_code == 200 and ForecastRun.objects.count() == 1
 
@@ -245,11 +256,11 @@ def test_a_warning_names_its_forecast_by_region_and_years(growing, client, make_
     city = make_user("sz", region_code=SUZHOU)
     with audit_context(source="cli", actor=city):
         run = forecasts.forecast_run_create(
-            actor=city, region_code=SUZHOU, cutoff_year=CUTOFF, horizon=3, history_years=10
+            actor=city, region_code=SUZHOU, cutoff_year=_cutoff(), horizon=3, history_years=10
         )
     warning = ShortageWarning.objects.filter(run=run).first()
     assert warning is not None
     client.force_login(city)
     page = client.get(f"/labour/shortage-warnings/{warning.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert f"人力资源预测 {run.pk}：苏州市，{CUTOFF + 1}—{CUTOFF + 3}年" in page, page[:3000]
-    assert f"{SUZHOU} {CUTOFF}+3" not in page
+    assert f"人力资源预测 {run.pk}：苏州市，{_cutoff() + 1}—{_cutoff() + 3}年" in page, page[:3000]
+    assert f"{SUZHOU} {_cutoff()}+3" not in page

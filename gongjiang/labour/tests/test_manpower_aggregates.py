@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
 from gongjiang.core.audit import audit_context
 from gongjiang.credentials.models import Certificate
@@ -17,7 +18,11 @@ from gongjiang.labour.retirement import retirement_year
 from gongjiang.registry.models import Employment
 
 SUZHOU, HUQIU = "320500", "320505"
-CUTOFF = datetime.date.today().year - 1
+
+
+def _cutoff() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year - 1
 
 
 def _rows_frame(bottom: list[str], first_year: int, cutoff_year: int) -> pl.DataFrame:
@@ -106,8 +111,8 @@ def test_database_counts_equal_the_row_by_row_reference(make_org, first_back) ->
             actor=None,
             enterprise=make_org(region=HUQIU, name="虎丘数字农业"),
             occupation_code=GROWING,
-            first_year=CUTOFF - 9,
-            last_year=CUTOFF,
+            first_year=_cutoff() - 9,
+            last_year=_cutoff(),
             step=2,
         )
     # A person changing jobs within a year: two records active at one year-end; the later started one counts.
@@ -120,18 +125,18 @@ def test_database_counts_equal_the_row_by_row_reference(make_org, first_back) ->
         organisation=other.organisation,
         region_code=other.organisation.region_code,
         occupation=other.occupation,
-        start=datetime.date(CUTOFF - 2, 6, 1),
+        start=datetime.date(_cutoff() - 2, 6, 1),
     )
-    first_year = CUTOFF - first_back
-    panel = assemble(SUZHOU, first_year=first_year, cutoff_year=CUTOFF, horizon=3)
-    want = row_by_row(panel.tree.bottom, first_year, CUTOFF, 3)
+    first_year = _cutoff() - first_back
+    panel = assemble(SUZHOU, first_year=first_year, cutoff_year=_cutoff(), horizon=3)
+    want = row_by_row(panel.tree.bottom, first_year, _cutoff(), 3)
     assert panel.employment.sum() > 0 and panel.replacement.sum() > 0 and want["certificates"].sum() > 0
     assert np.array_equal(panel.employment, want["employment"])
     assert np.array_equal(panel.replacement, want["replacement"])
     graduates = np.zeros_like(panel.supply)
-    years = list(range(first_year, CUTOFF + 1))
+    years = list(range(first_year, _cutoff() + 1))
     for region, code, year, n in Programme.objects.filter(
-        region_code__in=panel.tree.bottom, year__gte=first_year, year__lte=CUTOFF
+        region_code__in=panel.tree.bottom, year__gte=first_year, year__lte=_cutoff()
     ).values_list("region_code", "occupation__code", "year", "expected_graduates"):
         if code[:1] in GROUPS:
             graduates[panel.tree.bottom.index(region), GROUPS.index(code[:1]), years.index(year)] += n

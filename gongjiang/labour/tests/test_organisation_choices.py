@@ -7,10 +7,10 @@ others as one types, within the same choices."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from gongjiang.core import pickers
 from gongjiang.labour.models import (
@@ -26,7 +26,11 @@ from gongjiang.labour.tests.test_fair_forms import ZH, _options
 from gongjiang.labour.tests.test_fairs import CNC, ZJG, _fair
 
 CHANGSHU = "320581"
-YEAR = datetime.date.today().year
+
+
+def _year() -> int:
+    """Read when a test runs, in the platform's time zone, so a run across midnight stays consistent."""
+    return timezone.localdate().year
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +68,7 @@ def _post_data(**extra):  # type: ignore[no-untyped-def]
         "level": "level3",
         "headcount": "12",
         "wage_offer": "6500",
-        "start": f"{YEAR + 1}-03-01",
+        "start": f"{_year() + 1}-03-01",
         **extra,
     }
 
@@ -117,7 +121,7 @@ def test_a_school_names_the_enterprise_of_its_class_among_all_enterprises(world,
         "name": "精工数控订单班",
         "kind": "order",
         "occupation": CNC,
-        "year": str(YEAR),
+        "year": str(_year()),
         "places": "2",
         "funding_per_student": "800",
     }
@@ -141,11 +145,11 @@ def test_the_officer_chooses_schools_within_the_district(world, orgs, client):  
     # the officer's class: the enterprise is the district's (the class is the enterprise's region's)
     html = client.get("/labour/classes/new/", **ZH).content.decode()
     assert set(_select(_form(html), "enterprise")) == {str(world["enterprise"].pk), str(orgs["rival"].pk)}
-    report = {"year": str(YEAR), "teachers": "80", "dual_teachers": "30", "social_trainees": "500"}
+    report = {"year": str(_year()), "teachers": "80", "dual_teachers": "30", "social_trainees": "500"}
     page = client.post("/labour/school-reports/new/", {**report, "school": orgs["far_school"].pk}, **ZH)
     assert page.status_code == 200 and not SchoolReport.objects.exists()
     assert re.search(r'data-field="school">[^<]*请选择所列学校之一', page.content.decode())
-    programme = {"name": "数控技术", "occupation": CNC, "year": str(YEAR)}
+    programme = {"name": "数控技术", "occupation": CNC, "year": str(_year())}
     programme |= {"enrolment": "40", "expected_graduates": "38"}
     page = client.post("/labour/programmes/new/", {**programme, "school": world["enterprise"].pk}, **ZH)
     assert page.status_code == 200 and not Programme.objects.exists()
@@ -172,8 +176,8 @@ def test_an_enterprise_names_the_school_of_an_apprenticeship_or_none(world, orgs
         "name": person.name,
         "occupation": CNC,
         "level": "level3",
-        "start": f"{YEAR}-03-01",
-        "end": f"{YEAR + 1}-03-01",
+        "start": f"{_year()}-03-01",
+        "end": f"{_year() + 1}-03-01",
     }
     page = client.post("/labour/apprenticeships/new/", {**data, "school": orgs["rival"].pk}, **ZH)
     assert page.status_code == 200 and not Apprenticeship.objects.exists()
@@ -203,7 +207,7 @@ def test_the_forecast_forms_name_the_districts_enterprises(world, orgs, client):
     for page, field in (("enterprise-towns", "organisation"), ("major-projects", "enterprise")):
         html = client.get(f"/labour/{page}/new/", **ZH).content.decode()
         assert _select(_form(html), field) == district, page
-    project = {"name": "精工二期智能工厂", "start_year": str(YEAR + 1)}
+    project = {"name": "精工二期智能工厂", "start_year": str(_year() + 1)}
     for foreign in (orgs["far_ent"], world["school"]):
         page = client.post("/labour/major-projects/new/", {**project, "enterprise": foreign.pk}, **ZH)
         assert page.status_code == 200 and not MajorProject.objects.exists()

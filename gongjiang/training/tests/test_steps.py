@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
@@ -31,7 +31,7 @@ class Case:
     may: str
     may_not: str
     reason: str | tuple[str, dict[str, str]]
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict)
     changed: Callable[[Any], bool] = lambda obj: True
     once: bool = True  # the record's state no longer allows the step once taken
 
@@ -68,6 +68,11 @@ def _claim(tw: TrainingWorld, fixtures: Any) -> Claim:
     return Claim.objects.order_by("pk").first()  # type: ignore[return-value]
 
 
+def _data(case: Case) -> dict[str, Any]:
+    """The step's form, built when the test runs (dates are today's then, not at collection)."""
+    return case.data() if callable(case.data) else case.data
+
+
 def _batch(tw: TrainingWorld, fixtures: Any, *, until: str = "draft") -> Any:
     fixtures("claimed_class")
     with _as(tw.zjg):
@@ -80,7 +85,7 @@ def _batch(tw: TrainingWorld, fixtures: Any, *, until: str = "draft") -> Any:
     if until == "paid":
         with _as(tw.zjg):
             services.payment_batch_mark_paid(
-                actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=datetime.date.today()
+                actor=tw.zjg, batch=batch, voucher="ICBC-0042", paid_on=timezone.localdate()
             )
     batch.refresh_from_db()
     return batch
@@ -169,7 +174,7 @@ CASES = {
         "zjg",
         "auditor",
         ANY_ACCOUNT,
-        {"voucher": "ICBC-0042", "paid_on": datetime.date.today().isoformat()},
+        lambda: {"voucher": "ICBC-0042", "paid_on": timezone.localdate().isoformat()},  # read when the test runs
         lambda b: b.status == "paid" and b.bank_voucher == "ICBC-0042",
     ),
     "batch sample": Case(
@@ -232,7 +237,7 @@ def test_step_through_the_pages(name: str, client, tw: TrainingWorld, make_user,
     # Refused: not offered, and asked anyway, the reason; nothing written.
     client.force_login(users[case.may_not])
     assert case.step not in [s.name for s in client.get(detail).context["steps"]]
-    for response in (client.get(url), client.post(url, case.data)):
+    for response in (client.get(url), client.post(url, _data(case))):
         assert response.status_code == 403
         assert response.context["refusal"] == _zh(case.reason)
         assert 'id="step-refused"' in response.content.decode() and 'id="step-submit"' not in response.content.decode()
@@ -247,7 +252,7 @@ def test_step_through_the_pages(name: str, client, tw: TrainingWorld, make_user,
     assert confirm.status_code == 200 and str(offered.confirm) and 'id="step-submit"' in confirm.content.decode()
     partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="step-form-card"' in partial and '<nav class="navbar' not in partial
-    done = client.post(url, case.data)
+    done = client.post(url, _data(case))
     assert done.status_code == 302 and done["Location"] == detail, done.context and done.context["form"].errors
     obj.refresh_from_db()
     assert case.changed(obj), name
@@ -258,7 +263,7 @@ def test_step_through_the_pages(name: str, client, tw: TrainingWorld, make_user,
     # Taken, the step is offered no more; asked again, it is refused and changes nothing.
     assert case.step not in [s.name for s in client.get(detail).context["steps"]]
     after, records = _state(obj), ChangeRecord.objects.count()
-    again = client.post(url, case.data)
+    again = client.post(url, _data(case))
     assert again.status_code == 200 and again.context["form"].non_field_errors()
     assert (_state(obj), ChangeRecord.objects.count()) == (after, records)
 
