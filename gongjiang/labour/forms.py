@@ -3,11 +3,9 @@ own organisation is taken from the account; officers choose one."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, pgettext_lazy
@@ -23,13 +21,15 @@ from gongjiang.labour.models import (
     ClassKind,
     DemandPost,
     FairKind,
+    MatchRound,
+    OrderClass,
     OutcomeKind,
     PostStatus,
     Seeker,
     SeekerKind,
     SeekerStatus,
 )
-from gongjiang.labour.selectors import organisations_to_choose
+from gongjiang.labour.selectors import organisations_to_choose, round_classes
 from gongjiang.reference.models import SkillLevel
 from gongjiang.registry.models import Organisation, OrganisationKind
 from gongjiang.training.models import Tier
@@ -394,39 +394,72 @@ class RoundForm(BootstrapForm):
     )
 
 
+# A student lists up to this many classes, in her order of preference.
+APPLICANT_CHOICES = 5
+
+
 class ApplicantForm(OrganisationsForm):
+    """A student joining a matching round: her classes in her order of preference (chosen among the
+    round's classes, by name), each with the enterprise's score of her. Cleaned, ``choices`` holds
+    (class id, rank, score), rank 1 first."""
+
     organisations = {"school": (SCHOOLS, True)}
     id_number = forms.CharField(label=_("Student's ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     school = organisation_field(_("School"), SCHOOLS)
-    choices = forms.CharField(
-        label=_("Choices"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "One line per class: the class number, the student's rank (1 first) and the enterprise's score, "
-            "separated by commas."
-        ),
-    )
 
-
-CHOICE_LINE = re.compile(r"^\s*(\d+)\s*[,，\s]\s*(\d+)\s*[,，\s]\s*(\d+(?:\.\d+)?)\s*$")
-
-
-def parse_choices(text: str) -> list[tuple[int, int, float]]:
-    """Lines "class number, rank, score" (commas or spaces) into (class id, rank, score)."""
-    out = []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        m = CHOICE_LINE.match(line)
-        if m is None:
-            raise ValidationError(
-                {
-                    "choices": gettext(
-                        "Line %(n)d: write the class number, the student's rank and the enterprise's score."
-                    )
-                    % {"n": n}
-                }
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, APPLICANT_CHOICES + 1):
+            self.fields[f"class_{n}"] = forms.ModelChoiceField(
+                label=_("Choice %(n)d: class") % {"n": n},
+                queryset=OrderClass.objects.none(),
+                required=False,
+                empty_label=_("Choose…") if n == 1 else _("None"),
+                error_messages={"invalid_choice": _("The class is not in this round.")},
+                widget=forms.Select(attrs={**SEARCH, "class": "form-select"}),
             )
-        out.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
-    return out
+            self.fields[f"score_{n}"] = forms.DecimalField(
+                label=_("Choice %(n)d: the enterprise's score") % {"n": n},
+                required=False,
+                min_value=0,
+                max_value=1000,
+                decimal_places=2,
+            )
+
+    def bind(self, user: Any, obj: Any) -> Any:
+        super().bind(user, obj)
+        if isinstance(obj, MatchRound):
+            classes = OrderClass.objects.filter(pk__in=[c.pk for c in round_classes(obj)]).select_related("enterprise")
+            for n in range(1, APPLICANT_CHOICES + 1):
+                field = self.fields[f"class_{n}"]
+                field.queryset = classes.order_by("pk")  # type: ignore[attr-defined]
+                field.label_from_instance = class_label  # type: ignore[attr-defined]
+                field.widget.choices = field.choices  # type: ignore[attr-defined]
+        return self
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choices: list[tuple[int, int, float]] = []
+        seen: set[int] = set()
+        for n in range(1, APPLICANT_CHOICES + 1):
+            chosen, score = data.pop(f"class_{n}", None), data.pop(f"score_{n}", None)
+            if chosen is None and score is None:
+                continue
+            if chosen is None:
+                self.add_error(f"class_{n}", _("Choose the class this score is for."))
+            elif score is None:
+                self.add_error(f"score_{n}", _("Give the enterprise's score of the student for this class."))
+            elif chosen.pk in seen:
+                self.add_error(f"class_{n}", _("The class is already one of the student's earlier choices."))
+            else:
+                seen.add(chosen.pk)
+                choices.append((chosen.pk, len(choices) + 1, float(score)))
+        if not choices and not self.errors:
+            self.add_error("class_1", _("List at least one class."))
+        data["choices"] = choices
+        return data
+
+
+def class_label(oc: OrderClass) -> str:
+    return f"{oc.name}（{oc.enterprise.name}，{oc.places}人）"

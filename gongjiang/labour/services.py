@@ -758,12 +758,14 @@ def applicant_add(
     for n, (class_id, rank, score) in enumerate(choices, start=1):
         if class_id not in classes:
             raise ValidationError(
-                {"choices": _("Line %(n)d: class %(c)d is not in this round.") % {"n": n, "c": class_id}}
+                {"choices": _("Choice %(n)d: class %(c)d is not in this round.") % {"n": n, "c": class_id}}
             )
         if class_id in seen:
-            raise ValidationError({"choices": _("Line %(n)d: class %(c)d is listed twice.") % {"n": n, "c": class_id}})
+            raise ValidationError(
+                {"choices": _("Choice %(n)d: class %(c)d is listed twice.") % {"n": n, "c": class_id}}
+            )
         if not 1 <= rank <= 100 or not 0 <= score <= 1000:
-            raise ValidationError({"choices": _("Line %(n)d: the rank is 1 to 100, the score 0 to 1000.") % {"n": n}})
+            raise ValidationError({"choices": _("Choice %(n)d: the rank is 1 to 100, the score 0 to 1000.") % {"n": n}})
         seen.add(class_id)
     if rnd.applicants.filter(person=person).exists():
         raise ValidationError({"id_number": _("The student is already in this round.")})

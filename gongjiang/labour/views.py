@@ -570,7 +570,7 @@ class RoundRegister(_Labour):
                 round=obj,
                 person=_registered(id_number, name),
                 school=_organisation(actor, school, "school"),
-                choices=forms.parse_choices(choices),
+                choices=choices,
             ),
             form=forms.ApplicantForm,
             show=lambda user, obj: obj.status == models.RoundStatus.OPEN and allowed(user, "change", obj),

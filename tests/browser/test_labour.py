@@ -131,8 +131,9 @@ def test_demand_survey_order_class_matching_and_catalog(world, page, login, live
             "#applicant-form",
             id_number=decrypt(person.id_number_enc),
             name=person.name,
-            choices=f"{oc.pk}, 1, {score}",
+            score_1=str(score),
         )
+        page.select_option("#applicant-form [name=class_1]", str(oc.pk))  # the class, chosen by its name
         page.click("#add-applicant")
         page.wait_for_selector(".alert-success")
     assert Applicant.objects.count() == 3
