@@ -12,25 +12,29 @@ from gongjiang.core.pickers import Picker
 from gongjiang.core.uploads import DateInput
 from gongjiang.credentials.models import CertificateSource
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.forms import ORGANISATIONS, PERSONS, RecordsForm, record_field
 
 DATE = DateInput()
 
 
-class CertificateIssueForm(BootstrapForm):
+class CertificateIssueForm(RecordsForm):
+    """Made for the issuing user: the holder and the issuer are chosen among those in the user's scope."""
+
+    records = {"person": PERSONS, "issuer": ORGANISATIONS}
     number = forms.CharField(
         label=_("Certificate number"),
         max_length=22,
         required=False,
         help_text=_("Empty: the platform gives the next national number of the evaluation station below."),
     )
-    person = forms.IntegerField(label=_("Holder"), widget=Picker("persons"), help_text=_("Type the start of a name."))
+    person = record_field(PERSONS, _("Holder"), help_text=_("Type the start of a name."))
     occupation_code = forms.CharField(label=_("Occupation"), max_length=10, widget=Picker("occupations"))
     level_code = forms.ModelChoiceField(
         label=_("Level"), queryset=SkillLevel.objects.order_by("rank"), to_field_name="code", empty_label=None
     )
     issue_date = forms.DateField(label=_("Issue date"), widget=DATE)
     source = forms.ChoiceField(label=_("Source"), choices=CertificateSource.choices)
-    issuer = forms.IntegerField(label=_("Issuer"), required=False, widget=Picker("organisations"))
+    issuer = record_field(ORGANISATIONS, _("Issuer"), required=False)
     station_code = forms.CharField(
         label=_("Evaluation station code"),
         max_length=6,

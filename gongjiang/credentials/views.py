@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.pages import Register, Step
-from gongjiang.core.scope import restrict
 from gongjiang.credentials import services
 from gongjiang.credentials.filtersets import CertificateFilter
 from gongjiang.credentials.forms import CertificateIssueForm, CertificateRevokeForm
 from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.credentials.proof_views import proof_allowed
 from gongjiang.credentials.tables import CertificateTable
-from gongjiang.registry.models import Organisation, Person
 
 
 class CertificateRegister(Register):
@@ -45,20 +42,20 @@ class CertificateRegister(Register):
         ),
     )
 
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        # The holder and the issuer are chosen among those in the user's scope.
+        return {"user": request.user}
+
     def create(self, actor: Any, data: dict[str, Any]) -> Certificate:
-        person = get_object_or_404(restrict(Person.objects.all(), actor), pk=data["person"])
-        issuer = None
-        if data.get("issuer"):
-            issuer = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["issuer"])
         return services.certificate_issue(
             actor=actor,
             number=data["number"],
-            person=person,
+            person=data["person"],
             occupation_code=data["occupation_code"],
             level_code=data["level_code"].code,
             issue_date=data["issue_date"],
             source=data["source"],
-            issuer=issuer,
+            issuer=data.get("issuer"),
             station_code=data.get("station_code", ""),
         )
 

@@ -1,21 +1,71 @@
 """Forms of the registry's pages. Codes are picked by searching names (``core.pickers``); the services
-validate everything again."""
+validate everything again. An organisation or a person a form names is chosen by name among the records
+in the user's scope (``RecordsForm``), here and in the apps above the registry."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.pages import BootstrapForm
-from gongjiang.core.pickers import Picker
+from gongjiang.core.pickers import Picker, offer
 from gongjiang.core.uploads import DateInput
-from gongjiang.registry.models import OrganisationKind
+from gongjiang.registry.models import Organisation, OrganisationKind, Person
+from gongjiang.registry.selectors import organisation_label, organisations_to_choose, person_label, persons_to_choose
 
 DATE = DateInput()
+
+# The records a form names, by picker kind: the model, the records a user may choose (the picker of the
+# kind lists the same), how each is shown, and the refusal of any other.
+ORGANISATIONS, PERSONS = "organisations", "persons"
+RECORDS: dict[str, tuple[type[Any], Callable[[Any], QuerySet], Callable[[Any], str], Any]] = {
+    ORGANISATIONS: (
+        Organisation,
+        organisations_to_choose,
+        organisation_label,
+        _("The chosen organisation is outside your scope or does not exist."),
+    ),
+    PERSONS: (
+        Person,
+        persons_to_choose,
+        person_label,
+        _("The chosen person is outside your scope or does not exist."),
+    ),
+}
+
+
+def record_field(kind: str, label: Any, *, required: bool = True, help_text: Any = "") -> forms.ModelChoiceField:
+    """An organisation or a person (``kind``) to choose by name; the records offered are set once the user
+    is known (``RecordsForm``), and any other is refused on the field."""
+    model, _choose, _label, refused = RECORDS[kind]
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=model.objects.none(),
+        required=required,
+        help_text=help_text,
+        empty_label=_("Choose…") if required else _("Not stated"),
+        error_messages={"invalid_choice": refused},
+    )
+
+
+class RecordsForm(BootstrapForm):
+    """A form naming organisations or persons (``records``: each such field's picker kind), made for
+    ``user``: each field offers the records in the user's scope by name (``core.pickers.offer``) and
+    refuses any other."""
+
+    records: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, kind in self.records.items():
+            _model, choose, label, _refused = RECORDS[kind]
+            offer(self.fields[name], choose(user), kind=kind, label=label)
 
 
 class NoEchoInput(forms.TextInput):
@@ -73,9 +123,10 @@ class OrganisationEditForm(OrganisationForm):
         self.fields["uscc"].disabled = True
 
 
-class EmploymentForm(BootstrapForm):
-    person = forms.IntegerField(label=_("Person"), widget=Picker("persons"), help_text=_("Type the start of a name."))
-    organisation = forms.IntegerField(label=_("Organisation"), widget=Picker("organisations"))
+class EmploymentForm(RecordsForm):
+    records = {"person": PERSONS, "organisation": ORGANISATIONS}
+    person = record_field(PERSONS, _("Person"), help_text=_("Type the start of a name."))
+    organisation = record_field(ORGANISATIONS, _("Organisation"))
     start = forms.DateField(label=_("From"), widget=DATE)
     end = forms.DateField(label=_("To"), widget=DATE, required=False)
     occupation_code = forms.CharField(

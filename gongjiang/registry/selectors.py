@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from gongjiang.core import lookups, pii
@@ -33,17 +34,36 @@ def person_lookup(user: Any, id_number: str) -> Person | None:
     return None
 
 
+def organisation_label(organisation: Organisation) -> str:
+    """An organisation as a form offers it: its name and credit code."""
+    return f"{organisation.name}（{organisation.uscc}）"
+
+
+def person_label(person: Person) -> str:
+    """A person as a form offers them: name, birth date and the masked ID number (never the full one)."""
+    return f"{person.name}（{person.birth_date:%Y-%m-%d}，{person.id_number_masked}）"
+
+
+def organisations_to_choose(user: Any) -> QuerySet:
+    """The organisations ``user`` may name on a form, by name: those in the user's scope. The picker
+    "organisations" lists the same."""
+    return restrict(Organisation.objects.all(), user).order_by("name", "pk")
+
+
+def persons_to_choose(user: Any) -> QuerySet:
+    """The persons ``user`` may name on a form: those in the user's scope, in record order (the order of
+    the region indexes, so that a region of millions is not sorted). The picker "persons" lists the same."""
+    return restrict(Person.objects.all(), user).order_by("pk")
+
+
 def pick_organisations(request: HttpRequest, q: str) -> list[Choice]:
     """Organisations the user may see, by name or the start of the credit code."""
-    qs = restrict(Organisation.objects.all(), request.user)
+    qs = organisations_to_choose(request.user)
     qs = qs.filter(uscc__startswith=q.upper()) if q[:1].isdigit() and len(q) >= 2 else qs.filter(name__contains=q)
-    return [Choice(str(o.pk), f"{o.name}（{o.uscc}）") for o in qs.order_by("name")[:PICKER_LIMIT]]
+    return [Choice(str(o.pk), organisation_label(o)) for o in qs[:PICKER_LIMIT]]
 
 
 def pick_persons(request: HttpRequest, q: str) -> list[Choice]:
     """Persons the user may see, by the start of the name; shown with birth date and masked ID number."""
-    qs = restrict(Person.objects.all(), request.user).filter(name__startswith=q)
-    return [
-        Choice(str(p.pk), f"{p.name}（{p.birth_date:%Y-%m-%d}，{p.id_number_masked}）")
-        for p in qs.order_by("pk")[:PICKER_LIMIT]
-    ]
+    qs = persons_to_choose(request.user).filter(name__startswith=q)
+    return [Choice(str(p.pk), person_label(p)) for p in qs[:PICKER_LIMIT]]

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -132,14 +131,6 @@ class OrganisationRegister(Register):
         return {"fields": [*[(f.label, f.value(obj)) for f in self.fields], (_("Current employees"), employed)]}
 
 
-def _person(actor: Any, pk: int) -> Person:
-    return get_object_or_404(restrict(Person.objects.all(), actor), pk=pk)
-
-
-def _organisation(actor: Any, pk: int) -> Organisation:
-    return get_object_or_404(restrict(Organisation.objects.all(), actor), pk=pk)
-
-
 class EmploymentRegister(Register):
     model = Employment
     path = "employments"
@@ -169,11 +160,15 @@ class EmploymentRegister(Register):
         ),
     )
 
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        # The person and the organisation are chosen among those in the user's scope.
+        return {"user": request.user}
+
     def create(self, actor: Any, data: dict[str, Any]) -> Employment:
         return services.employment_create(
             actor=actor,
-            person=_person(actor, data["person"]),
-            organisation=_organisation(actor, data["organisation"]),
+            person=data["person"],
+            organisation=data["organisation"],
             start=data["start"],
             end=data.get("end"),
             occupation_code=data.get("occupation_code", ""),

@@ -17,6 +17,7 @@ from gongjiang.core.pickers import Picker
 from gongjiang.core.tabular import Column
 from gongjiang.core.uploads import DateInput, TableUploadForm, read_table, template_xlsx
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.forms import ORGANISATIONS, RecordsForm, record_field
 from gongjiang.registry.import_columns import ID_ALIASES
 from gongjiang.registry.models import Organisation
 from gongjiang.training.models import STAGE_LABELS, ClassKind, Decision, FindingStatus, Programme, SampleResult
@@ -140,9 +141,11 @@ class BatchForm(BootstrapForm):
     purpose = forms.CharField(label=_("Purpose"), max_length=100)
 
 
-class ClassForm(BootstrapForm):
+class ClassForm(RecordsForm):
     """A class opened by an officer outside project-based training: at a designated institution, or an
-    enterprise's own."""
+    enterprise's own, chosen among the organisations in the officer's scope."""
+
+    records = {"institution": ORGANISATIONS}
 
     kind = forms.ChoiceField(
         label=_("Kind of training"),
@@ -150,9 +153,7 @@ class ClassForm(BootstrapForm):
         widget=forms.RadioSelect,
         initial=ClassKind.DESIGNATED,
     )
-    institution = forms.IntegerField(
-        label=_("Institution or enterprise"), widget=Picker("organisations"), help_text=_("Type the start of a name.")
-    )
+    institution = record_field(ORGANISATIONS, _("Institution or enterprise"))
     region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     name = forms.CharField(label=_("Class name"), max_length=200)
     occupation_code = forms.CharField(label=_("Occupation code"), max_length=12, widget=Picker("occupations"))

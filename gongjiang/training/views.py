@@ -475,12 +475,13 @@ class ClassRegister(TrainingRegister):
         ),
     )
 
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        # The institution or enterprise is chosen among the organisations in the user's scope.
+        return {"user": request.user}
+
     def create(self, actor: Any, data: dict[str, Any]) -> models.TrainingClass:
-        institution = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data.pop("institution"))
         level, fee = data.pop("level"), data.pop("fee")
-        return services.class_create(
-            actor=actor, institution=institution, level_code=level.code, fee_fen=fee or 0, **data
-        )
+        return services.class_create(actor=actor, level_code=level.code, fee_fen=fee or 0, **data)
 
     def object_title(self, obj: Any) -> str:
         return str(obj.code)

@@ -116,6 +116,13 @@ def pick(page, field: str, typed: str, value: object) -> None:
     page.click(f".picker-choices [data-pick='{value}']")
 
 
+def choose(page, field: str, typed: str, value: object, name: str) -> None:
+    """Narrow a record select by typing part of a name, and choose the record ``value``, offered by ``name``."""
+    page.fill(f"[data-search-for={field}]", typed)
+    assert page.locator(f"[name={field}] option[value='{value}']").inner_text().startswith(name)
+    page.select_option(f"[name={field}]", str(value))
+
+
 def step(page, name: str, **fields: str) -> None:
     page.click(f"#step-{name}")
     page.wait_for_selector("#step-confirm")
@@ -146,7 +153,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     # 发证: a certificate for the worker, numbered by the platform for the evaluation station.
     page.click("#nav-certificates")
     page.click("#certificate-new")
-    pick(page, "person", "孙立", worker.pk)
+    choose(page, "person", "孙立", worker.pk, "孙立新（1988-07-09，")
     pick(page, "occupation_code", "6-31-01", ELECTRICIAN)
     page.select_option("[name=level_code]", "level3")
     fill(page, "form", issue_date=datetime.date.today().isoformat(), station_code="058201")
@@ -185,8 +192,8 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     pages.check()
     page.click("#employment-new")
     pages.check()
-    pick(page, "person", "孙立", worker.pk)
-    pick(page, "organisation", "张家港市沙洲", world["enterprise"].pk)
+    choose(page, "person", "孙立", worker.pk, "孙立新（1988-07-09，")
+    choose(page, "organisation", "张家港市沙洲", world["enterprise"].pk, "张家港市沙洲")
     fill(page, "form", start="2024-03-01")
     shot(page, "officer-04-employment-new")
     page.click("#save")
@@ -203,7 +210,7 @@ def test_an_officer_issues_and_revokes_registers_opens_a_class_and_drafts_rules_
     page.click("#class-new")
     pages.check()
     page.check("[name=kind][value=designated]")
-    pick(page, "institution", "张家港市港城", institution.pk)
+    choose(page, "institution", "张家港市港城", institution.pk, f"张家港市港城职业培训学校（{institution.uscc}）")
     assert page.input_value("[name=region_code]") == ZJG
     fill(page, "form", name="焊工（高级）定点培训班")
     pick(page, "occupation_code", "6-18-02", "6-18-02-04")

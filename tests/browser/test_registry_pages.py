@@ -89,3 +89,38 @@ def test_chinese_by_default_and_english_on_request(world, login, live_server):
     with page.expect_navigation():
         page.select_option("#language-form select", "en")
     expect(page.locator("h1")).to_have_text("Persons")
+
+
+def test_an_employment_names_a_person_among_too_many_to_list_found_by_name(
+    world, login, live_server, monkeypatch, make_org
+):
+    """Beyond the select's limit the employment form shows a search box for the person: typing the start of a
+    name lists the district's persons (searched by POST, never in an address), by name, birth date and
+    masked ID number; choosing one shows that, its number stays out of sight, and the employment is saved
+    for that person."""
+    from gongjiang.core import pickers
+    from gongjiang.registry.models import Employment
+
+    monkeypatch.setattr(pickers, "SELECT_LIMIT", 1)
+    enterprise = make_org(region="320582", name="张家港精工机械")
+    chosen = world["zjg2"]
+    page = login("zhangjiagang")
+    page.goto(f"{live_server.url}/registry/employments/new/")
+    box = page.locator("[name=person-search]")
+    with page.expect_request(lambda r: "/pick/persons/" in r.url) as searched:
+        box.fill("张家港")
+    assert searched.value.method == "POST" and "张家港" not in searched.value.url
+    page.wait_for_selector(f".picker-choices [data-pick='{chosen.pk}']")
+    listed = page.locator(".picker-choices [data-pick]")
+    assert sorted(listed.evaluate_all("els => els.map(e => e.dataset.pick)")) == sorted(
+        [str(world["zjg"].pk), str(chosen.pk)]
+    )
+    page.click(f".picker-choices [data-pick='{chosen.pk}']")
+    shown = box.input_value()
+    assert shown.startswith("张家港乙（1979-12-31，") and chosen.id_number not in page.content()
+    assert page.locator("input[type=hidden][name=person]").input_value() == str(chosen.pk)
+    page.select_option("[name=organisation]", str(enterprise.pk))
+    page.fill("[name=start]", "2022-03-01")
+    page.click("#save")
+    page.wait_for_selector("#record-fields")
+    assert Employment.objects.get().person == chosen

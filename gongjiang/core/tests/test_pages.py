@@ -94,7 +94,8 @@ def test_employment_cannot_name_a_person_out_of_scope(client, suzhou, make_perso
     response = client.post(
         "/registry/employments/new/", {"person": away.pk, "organisation": org.pk, "start": "2022-03-01"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.context["form"].errors["person"] == ["所选人员不在您的管辖范围内或不存在。"]
     assert not Employment.objects.filter(person=away).exists()
 
 
