@@ -185,7 +185,7 @@ def offer(
     limit = SELECT_LIMIT if limit is None else limit
     field.queryset = queryset
     field.label_from_instance = label  # type: ignore[method-assign,assignment]
-    if queryset[: limit + 1].count() <= limit:
+    if queryset.order_by()[: limit + 1].count() <= limit:  # counted unordered: no sort of a large scope
         widget: forms.Widget = forms.Select(attrs={**SEARCH, "class": "form-select"})
         widget.choices = field.choices  # type: ignore[attr-defined]
     else:
