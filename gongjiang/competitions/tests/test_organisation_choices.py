@@ -73,7 +73,8 @@ def test_a_participant_s_employer_is_chosen_by_name(world, orgs, client):  # typ
     assert set(offered(form, "organisation")) == {str(orgs["organiser"].pk), str(orgs["employer"].pk)}
     person = world.people[0]
     data = {"id_number": pii.decrypt(person.id_number_enc), "name": person.name}
-    page = client.post(f"{BASE}/{c.pk}/participant/", {**data, "name": "张冒名", "organisation": orgs["employer"].pk}, **ZH)
+    wrong_name = {**data, "name": "张冒名", "organisation": orgs["employer"].pk}
+    page = client.post(f"{BASE}/{c.pk}/participant/", wrong_name, **ZH)
     assert page.status_code == 200
     shows_chosen(form_of(page.content.decode(), 'id="participant-form"'), "organisation", orgs["employer"])
     page = client.post(f"{BASE}/{c.pk}/participant/", {**data, "organisation": orgs["far"].pk}, **ZH)

@@ -35,9 +35,9 @@ def offered(form: str, name: str) -> dict[str, str]:
 def no_number_box(form: str, name: str) -> None:
     """No text or number box takes the record number: it is a select, or kept in a hidden input."""
     assert not re.search(rf'<input type="(?:text|number)" name="{name}"', form), name
-    assert re.search(rf'<select[^>]*name="{name}"', form) or re.search(
-        rf'<input type="hidden" name="{name}"', form
-    ), name
+    assert re.search(rf'<select[^>]*name="{name}"', form) or re.search(rf'<input type="hidden" name="{name}"', form), (
+        name
+    )
 
 
 def shows_chosen(form: str, name: str, organisation: Any) -> None:
