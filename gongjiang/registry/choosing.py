@@ -17,7 +17,7 @@ from gongjiang.core.pickers import offer
 from gongjiang.core.scope import restrict
 from gongjiang.registry.models import Organisation
 
-ORGANISATION_REFUSED = _("The organisation chosen is not in your scope or does not exist.")
+ORGANISATION_REFUSED = _("The chosen organisation is outside your scope or does not exist.")
 
 
 def organisation_label(organisation: Organisation) -> str:
