@@ -14,6 +14,7 @@ from gongjiang.core.pickers import Picker
 from gongjiang.core.tabular import Column
 from gongjiang.core.uploads import DateInput, TableUploadForm
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.choosing import offer_organisations, organisation_field
 from gongjiang.registry.import_columns import ID_ALIASES
 
 
@@ -22,10 +23,12 @@ def _level_choices() -> list[tuple[str, str]]:
 
 
 class CompetitionForm(BootstrapForm):
+    """The organiser, if any, is chosen by name among the organisations in the user's scope (``user``)."""
+
     name = forms.CharField(label=_("Name"), max_length=120)
     level = forms.ChoiceField(label=_("Competition level"), choices=CompetitionLevel.choices)
     region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
-    organiser = forms.IntegerField(label=_("Organiser"), required=False, widget=Picker("organisations"))
+    organiser = organisation_field(_("Organiser"), required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=20, widget=Picker("occupations"))
     award_level = forms.ChoiceField(label=_("Highest level recognised"), choices=())
     start = forms.DateField(label=_("Start date"), widget=DateInput)
@@ -42,15 +45,23 @@ class CompetitionForm(BootstrapForm):
         label=_("Allowed spread of judges' marks (percent)"), min_value=1, max_value=100, initial=30
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["award_level"].choices = _level_choices()  # type: ignore[attr-defined]
+        if user is not None:
+            offer_organisations(self.fields["organiser"], user)
 
 
 class ParticipantForm(BootstrapForm):
+    """The employer, if any, is chosen by name among the organisations in the user's scope (``bind``)."""
+
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    organisation = forms.IntegerField(label=_("Employer"), required=False, widget=Picker("organisations"))
+    organisation = organisation_field(_("Employer"), required=False)
+
+    def bind(self, user: Any) -> ParticipantForm:
+        offer_organisations(self.fields["organisation"], user)
+        return self
 
 
 class JudgeForm(BootstrapForm):

@@ -19,7 +19,7 @@ from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.uploads import template_xlsx
 from gongjiang.reference.selectors import region_name
-from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.models import Person
 from gongjiang.registry.selectors import find_person_by_id_number
 
 Status = models.CompetitionStatus
@@ -30,15 +30,6 @@ def _registered(id_number: str, name: str) -> Person:
     if person is None or person.name != (name or "").strip():
         raise ValidationError({"id_number": _("No person with this ID number and name is in the registry.")})
     return person
-
-
-def _organisation(actor: Any, pk: int | None) -> Organisation | None:
-    if not pk:
-        return None
-    found = restrict(Organisation.objects.all(), actor).filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({"organisation": _("No such organisation in your scope.")})
-    return found
 
 
 def _participant_label(p: models.Participant) -> str:
@@ -126,7 +117,7 @@ class CompetitionRegister(Register):
                 actor=actor,
                 competition=obj,
                 person=_registered(id_number, name),
-                organisation=_organisation(actor, organisation),
+                organisation=organisation,  # one of the organisations in scope, or None
             ),
             form=forms.ParticipantForm,
             show=_before_marking,
@@ -180,16 +171,22 @@ class CompetitionRegister(Register):
             start=data["start"],
             end=data["end"],
             cap=data["cap"],
-            organiser=_organisation(actor, data.get("organiser")),
+            organiser=data.get("organiser"),  # one of the organisations in scope, or None
             recognised_ranks=data["recognised_ranks"] if data.get("recognised_ranks") is not None else 3,
             spread=data.get("spread") or 30,
         )
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"user": request.user}
 
     def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
         context = super().action_forms(request, obj, posted)
         mark = context["actions"].get("mark")
         if mark is not None:
             mark.bind(obj, _participant_label)
+        participant = context["actions"].get("participant")
+        if participant is not None and "participant" not in posted:
+            participant.bind(request.user)
         return context
 
     def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
@@ -208,6 +205,22 @@ class CompetitionRegister(Register):
                 to=self.url("detail", competition.pk),
             )
             return response if response is not None else self.detail_page(request, pk, {name: form})
+        if name == "participant" and pk is not None and request.method == "POST":
+            # The employer is one of the organisations in the user's scope: the form offers those before
+            # it is validated, so a number from outside them is refused on the field.
+            action = next(a for a in self.actions if a.name == name)
+            competition = cast(models.Competition, self.get(request, pk))
+            if not action.show(request.user, competition):
+                raise PermissionDenied
+            entry = forms.ParticipantForm(request.POST).bind(request.user)
+            response = submitted(
+                request,
+                entry,
+                lambda data: action.run(request.user, competition, **data),
+                done=action.done,
+                to=self.url("detail", competition.pk),
+            )
+            return response if response is not None else self.detail_page(request, pk, {name: entry})
         return super().action_view(request, name, pk)
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:

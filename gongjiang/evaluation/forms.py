@@ -28,6 +28,7 @@ from gongjiang.evaluation.models import (
     Severity,
 )
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.choosing import offer_organisations, organisation_field
 from gongjiang.registry.import_columns import ID_ALIASES
 
 CLAUSE_HELP = _("The document and clause the decision rests on, e.g. 苏政办发〔2024〕37号 (十四).")
@@ -44,7 +45,10 @@ def split_codes(text: str) -> list[str]:
 
 
 class InstitutionForm(BootstrapForm):
-    organisation = forms.IntegerField(label=_("Organisation"), widget=Picker("organisations"))
+    """An officer files for an organisation chosen by name among those in scope (``user``); an organisation
+    user files for its own, which the account gives (``organisation_fixed``: the field is not shown)."""
+
+    organisation = organisation_field(_("Organisation"))
     kind = forms.ChoiceField(label=_("Kind of institution"), choices=InstitutionKind.choices)
     sites = forms.CharField(
         label=_("Evaluation sites"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One site per line.")
@@ -58,11 +62,15 @@ class InstitutionForm(BootstrapForm):
     )
     levels = forms.MultipleChoiceField(label=_("Levels"), widget=forms.CheckboxSelectMultiple, choices=())
 
-    def __init__(self, *args: Any, organisation_fixed: bool = False, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation_fixed: bool = False, editing: bool = False, user: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["levels"].choices = _level_choices()  # type: ignore[attr-defined]
         if organisation_fixed or editing:
             del self.fields["organisation"]
+        elif user is not None:
+            offer_organisations(self.fields["organisation"], user)
         if editing:
             del self.fields["kind"]
             self.fields["reason"] = forms.CharField(
@@ -233,11 +241,18 @@ class ForeignQualificationForm(BootstrapForm):
 
 
 class PilotForm(BootstrapForm):
-    organisation = forms.IntegerField(label=_("Enterprise"), widget=Picker("organisations"))
+    """The enterprise is chosen by name among the organisations in the user's scope (``user``)."""
+
+    organisation = organisation_field(_("Enterprise"))
     quota_special = forms.IntegerField(label=_("Special technician quota"), min_value=0, max_value=200)
     quota_chief = forms.IntegerField(label=_("Chief technician quota"), min_value=0, max_value=50)
     since = forms.DateField(label=_("In the pilot from"), widget=DateInput)
     clause = forms.CharField(label=_("Clause"), max_length=120, required=False, help_text=CLAUSE_HELP)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            offer_organisations(self.fields["organisation"], user)
 
 
 class AppointmentForm(BootstrapForm):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _l
 
 from gongjiang.core.pages import Action, Field, Step
@@ -17,7 +16,6 @@ from gongjiang.evaluation.filtersets import ResourceFilter
 from gongjiang.evaluation.pages import EvaluationRegister, registered_person
 from gongjiang.evaluation.services import recognition, supervision
 from gongjiang.reference.selectors import region_label
-from gongjiang.registry.models import Organisation
 
 Status = models.FilingStatus
 
@@ -213,15 +211,17 @@ class PilotRegister(EvaluationRegister):
     )
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.Pilot:
-        organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
         return recognition.pilot_add(
             actor=actor,
-            organisation=organisation,
+            organisation=data["organisation"],  # one of the organisations in the user's scope
             quota_special=data["quota_special"],
             quota_chief=data["quota_chief"],
             since=data["since"],
             clause=data["clause"],
         )
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"user": request.user}
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         appointments = restrict(obj.appointments.select_related("person", "occupation"), request.user)

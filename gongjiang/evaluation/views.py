@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -27,7 +27,6 @@ from gongjiang.evaluation.pages import EvaluationRegister, date_label, registere
 from gongjiang.evaluation.services import institutions as inst_services
 from gongjiang.evaluation.services import plans as plan_services
 from gongjiang.reference.selectors import region_label
-from gongjiang.registry.models import Organisation
 
 Status = models.FilingStatus
 
@@ -174,7 +173,7 @@ class InstitutionRegister(EvaluationRegister):
 
     def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         role = getattr(request.user, "role", "")
-        return {"organisation_fixed": role == Role.ORGANISATION, "editing": obj is not None}
+        return {"organisation_fixed": role == Role.ORGANISATION, "editing": obj is not None, "user": request.user}
 
     def initial(self, obj: Any) -> dict[str, Any]:
         codes = list(obj.scope_items.values_list("occupation__code", flat=True).distinct())
@@ -188,10 +187,8 @@ class InstitutionRegister(EvaluationRegister):
         }
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.Institution:
-        if actor.role == Role.ORGANISATION:
-            organisation = actor.organisation
-        else:
-            organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
+        # An organisation files for its own; an officer's choice is one of the organisations in scope.
+        organisation = actor.organisation if actor.role == Role.ORGANISATION else data["organisation"]
         return inst_services.institution_file(
             actor=actor,
             organisation=organisation,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from gongjiang.core.pickers import Picker
 from gongjiang.core.uploads import DateInput
 from gongjiang.honours import models
 from gongjiang.reference.models import SkillLevel
+from gongjiang.registry.choosing import offer_organisations, organisation_field, takes_own_organisation
 
 
 def _level_choices(blank: bool = True) -> list[tuple[str, str]]:
@@ -47,14 +48,32 @@ class CallForm(BootstrapForm):
         self.fields["min_level"].choices = _level_choices()  # type: ignore[attr-defined]
 
 
-class NominateForm(BootstrapForm):
+class EnterpriseForm(BootstrapForm):
+    """A form naming the enterprise that acts (nominates, applies, is recognised): an organisation user's
+    own, which the account gives (the field is not shown), or, for an officer, one chosen by name among the
+    organisations in scope. Made with ``user``, or bound to one with :meth:`bind`."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.bind(user)
+
+    def bind(self, user: Any) -> Self:
+        if "organisation" in self.fields:
+            if takes_own_organisation(user):
+                del self.fields["organisation"]
+            else:
+                offer_organisations(self.fields["organisation"], user)
+        return self
+
+
+class NominateForm(EnterpriseForm):
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    organisation = forms.IntegerField(
-        label=_("Nominating enterprise"),
-        required=False,
-        widget=Picker("organisations"),
+    organisation = organisation_field(
+        _("Nominating enterprise"),
         help_text=_("An enterprise's own account nominates in its own name."),
+        required_message=_("Name the enterprise."),
     )
     statement = forms.CharField(label=_("Achievements"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
@@ -94,8 +113,8 @@ class HonourForm(BootstrapForm):
     public = forms.BooleanField(label=_("Public"), required=False, initial=True)
 
 
-class RecognitionForm(BootstrapForm):
-    organisation = forms.IntegerField(label=_("Enterprise"), widget=Picker("organisations"))
+class RecognitionForm(EnterpriseForm):
+    organisation = organisation_field(_("Enterprise"), required_message=_("Name the enterprise."))
     kind = forms.ChoiceField(label=_("Recognition"), choices=models.RecognitionKind.choices)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     as_of = forms.DateField(label=_("Share as of"), widget=DateInput)
@@ -110,15 +129,12 @@ TITLES = [
 APPLIED = [(r.value, r.label) for r in models.AwardRule if r != models.AwardRule.OUTSTANDING]
 
 
-class AwardForm(BootstrapForm):
+class AwardForm(EnterpriseForm):
     rule = forms.ChoiceField(label=_("Award"), choices=APPLIED)
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    organisation = forms.IntegerField(
-        label=_("Enterprise"),
-        required=False,
-        widget=Picker("organisations"),
-        help_text=_("An enterprise's own account applies in its own name."),
+    organisation = organisation_field(
+        _("Enterprise"), required=False, help_text=_("An enterprise's own account applies in its own name.")
     )
     event_date = forms.DateField(label=_("Event date"), widget=DateInput, help_text=_("The date the award arises."))
     level = forms.ChoiceField(

@@ -7,20 +7,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET
 
-from gongjiang.core.models import Role
-from gongjiang.core.pages import Action, Field, Register, Step
+from gongjiang.core.pages import Action, Field, Register, Step, submitted
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
 from gongjiang.policy.selectors import clause_citation
 from gongjiang.reference.selectors import region_label
+from gongjiang.registry.choosing import takes_own_organisation
 from gongjiang.registry.models import Organisation, Person
 from gongjiang.registry.selectors import find_person_by_id_number
 from gongjiang.training.models import PaymentLine, fen_to_yuan
@@ -35,18 +35,12 @@ def _registered(id_number: str, name: str) -> Person:
     return person
 
 
-def _organisation(actor: Any, pk: int | None, *, required: bool = False) -> Organisation | None:
-    """An enterprise user acts for its own organisation; an officer names one in scope."""
-    if getattr(actor, "role", "") == Role.ORGANISATION:
+def _organisation(actor: Any, chosen: Organisation | None) -> Organisation | None:
+    """An enterprise user acts for its own organisation; an officer names one in scope (the form's field,
+    which offers only those, and which an organisation user is not shown)."""
+    if takes_own_organisation(actor):
         return actor.organisation
-    if not pk:
-        if required:
-            raise ValidationError({"organisation": _("Name the enterprise.")})
-        return None
-    found = restrict(Organisation.objects.all(), actor).filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({"organisation": _("No such organisation in your scope.")})
-    return found
+    return chosen
 
 
 def _yuan(fen: int | None) -> str:
@@ -57,10 +51,45 @@ def _yuan(fen: int | None) -> str:
 
 
 class HonoursRegister(Register):
-    """The honours registers share a row of tabs."""
+    """The honours registers share a row of tabs. Their forms naming an enterprise (``forms.EnterpriseForm``)
+    are bound to the user, create forms and record actions alike, before they are shown or validated."""
 
     list_template = "honours/register_list.html"
     detail_template = "honours/register_detail.html"
+
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        form = self.edit_form if obj is not None else self.create_form
+        return {"user": request.user} if form is not None and issubclass(form, forms.EnterpriseForm) else {}
+
+    def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
+        context = super().action_forms(request, obj, posted)
+        for name, form in context["actions"].items():
+            if isinstance(form, forms.EnterpriseForm) and name not in posted:
+                form.bind(request.user)
+        return context
+
+    def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
+        action = next((a for a in self.actions if a.name == name and a.on_list == (pk is None)), None)
+        if action is None or not issubclass(action.form, forms.EnterpriseForm) or request.method != "POST":
+            return super().action_view(request, name, pk)
+        obj = self.get(request, pk) if pk is not None else None
+        if not action.show(request.user, obj):
+            raise PermissionDenied
+        form = action.form(request.POST, request.FILES, user=request.user)
+        args = () if obj is None else (obj,)
+        page = self.url("list") if obj is None else self.url("detail", obj.pk)
+        response = submitted(
+            request,
+            form,
+            lambda data: action.run(request.user, *args, **data),
+            done=action.done,
+            to=(lambda result: action.to(obj, result)) if action.to else page,  # type: ignore[misc]
+        )
+        if response is not None:
+            return response
+        if obj is None:
+            return self.list_page(request, {name: form})
+        return self.detail_page(request, obj.pk, {name: form})
 
 
 class CallRegister(HonoursRegister):
@@ -141,12 +170,12 @@ class CallRegister(HonoursRegister):
     actions = (
         Action(
             "nominate",
-            lambda actor, obj, id_number, name, organisation, statement, bank_name, bank_account: (
+            lambda actor, obj, id_number, name, statement, bank_name, bank_account, organisation=None: (
                 services.nomination_submit(
                     actor=actor,
                     call=obj,
                     person=_registered(id_number, name),
-                    organisation=_organisation(actor, organisation, required=True),  # type: ignore[arg-type]
+                    organisation=_organisation(actor, organisation),  # type: ignore[arg-type]
                     statement=statement,
                     bank_name=bank_name,
                     bank_account=bank_account,
@@ -363,8 +392,8 @@ class RecognitionRegister(HonoursRegister):
     )
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.Recognition:
-        organisation = _organisation(actor, data.get("organisation"), required=True)
-        assert organisation is not None
+        organisation = _organisation(actor, data.get("organisation"))
+        assert organisation is not None  # the field is required where the account gives none
         return services.recognition_create(
             actor=actor,
             organisation=organisation,

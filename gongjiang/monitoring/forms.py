@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
 from gongjiang.monitoring.models import CarrierKind, CarrierLevel
+from gongjiang.registry.choosing import offer_organisations, organisation_field
 
 DATE = forms.DateInput(attrs={"type": "date"})
 # The provincial measure on carriers, offered as the clause of a decision (the officer may name another).
@@ -18,14 +20,22 @@ CARRIER_CLAUSE = "苏政办发〔2024〕37号 (八)"
 
 
 class CarrierForm(BootstrapForm):
+    """The bureau registers a recognised carrier; its organisation, if any, is chosen by name among the
+    organisations in the user's scope (``user``)."""
+
     kind = forms.ChoiceField(label=_("Kind"), choices=CarrierKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200)
     region_code = forms.CharField(label=_("Region code"), max_length=6, widget=Picker("regions"))
     level = forms.ChoiceField(label=_("Level"), choices=CarrierLevel.choices)
     since = forms.DateField(label=_("Recognised on"), widget=DATE)
     digital = forms.BooleanField(label=_("Digital skills"), required=False)
-    organisation = forms.IntegerField(label=_("Organisation"), required=False, widget=Picker("organisations"))
+    organisation = organisation_field(_("Organisation"), required=False)
     source = forms.CharField(label=_("Source (document, list)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            offer_organisations(self.fields["organisation"], user)
 
 
 def _today() -> datetime.date:

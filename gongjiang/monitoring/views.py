@@ -385,10 +385,10 @@ class CarrierRegister(Register):
         ),
     )
 
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"user": request.user}
+
     def create(self, actor: Any, data: dict[str, Any]) -> Carrier:
-        organisation = None
-        if data.get("organisation"):
-            organisation = get_object_or_404(restrict(Organisation.objects.all(), actor), pk=data["organisation"])
         return services.carrier_create(
             actor=actor,
             kind=data["kind"],
@@ -397,7 +397,7 @@ class CarrierRegister(Register):
             level=data["level"],
             since=data["since"],
             digital=data["digital"],
-            organisation=organisation,
+            organisation=data.get("organisation"),  # one of the organisations in scope, or None
             source=data["source"],
         )
 

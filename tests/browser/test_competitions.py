@@ -22,13 +22,15 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def world(reference, make_user, make_person):
+def world(reference, make_user, make_person, make_org):
     officer = make_user("changzhou", region_code=CZ)
     people = [
         make_person(region=WUJIN, name=n, birth=datetime.date(1988 + i, 4, 12), phone=f"1370000{i:04d}")
         for i, n in enumerate(NAMES)
     ]
-    return {"officer": officer, "people": people}
+    organiser = make_org(region=WUJIN, name="武进职业技能鉴定中心")
+    make_org(region=WUJIN, name="武进精密机械")
+    return {"officer": officer, "people": people, "organiser": organiser}
 
 
 def step(page, name: str, **fields: str) -> None:
@@ -61,6 +63,10 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     page.fill("[name=occupation]", "6-31-01")
     page.click(".picker-choices [data-pick='6-31-01-03']")
     page.select_option("[name=award_level]", "level3")
+    # The organiser is chosen by name (and credit code) among the city's organisations, narrowed by typing.
+    organiser = world["organiser"]
+    page.fill("[data-search-for=organiser]", "鉴定")
+    page.select_option("[name=organiser]", label=f"{organiser.name}（{organiser.uscc}）")
     page.fill("[name=start]", (today - datetime.timedelta(days=3)).isoformat())
     page.fill("[name=end]", (today - datetime.timedelta(days=1)).isoformat())
     page.fill("[name=cap]", "50")
@@ -68,6 +74,7 @@ def test_municipal_competition_from_registration_to_verified_certificate(world, 
     page.click("#save")
     page.wait_for_selector("#step-open")
     competition = Competition.objects.get()
+    assert competition.organiser == organiser
     step(page, "open")
 
     # 报名: the participants from the registry, by ID number and name; three judges; two aspects.
