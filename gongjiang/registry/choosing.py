@@ -9,25 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.models import Role
 from gongjiang.core.pickers import offer
-from gongjiang.core.scope import restrict
 from gongjiang.registry.models import Organisation
+from gongjiang.registry.selectors import organisation_label, organisations_to_choose
 
 ORGANISATION_REFUSED = _("The chosen organisation is outside your scope or does not exist.")
-
-
-def organisation_label(organisation: Organisation) -> str:
-    """As the picker "organisations" (``registry.selectors.pick_organisations``) lists it."""
-    return f"{organisation.name}（{organisation.uscc}）"
-
-
-def organisations_in_scope(user: Any) -> QuerySet:
-    """The organisations the user may name: those the picker "organisations" searches (the user's scope)."""
-    return restrict(Organisation.objects.all(), user).order_by("name", "pk")
+PERSON_REFUSED = _("The chosen person is outside your scope or does not exist.")
 
 
 def organisation_field(
@@ -50,7 +40,7 @@ def organisation_field(
 def offer_organisations(field: forms.Field, user: Any) -> None:
     """Offer on ``field`` the organisations in the user's scope, by name (a searchable select where few, a
     search box over the picker "organisations" where many)."""
-    offer(field, organisations_in_scope(user), kind="organisations", label=organisation_label)
+    offer(field, organisations_to_choose(user), kind="organisations", label=organisation_label)
 
 
 def takes_own_organisation(user: Any) -> bool:

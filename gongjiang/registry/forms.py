@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker, offer
 from gongjiang.core.uploads import DateInput
+from gongjiang.registry.choosing import ORGANISATION_REFUSED, PERSON_REFUSED
 from gongjiang.registry.models import Organisation, OrganisationKind, Person
 from gongjiang.registry.selectors import organisation_label, organisations_to_choose, person_label, persons_to_choose
 
@@ -29,13 +30,13 @@ RECORDS: dict[str, tuple[type[Any], Callable[[Any], QuerySet], Callable[[Any], s
         Organisation,
         organisations_to_choose,
         organisation_label,
-        _("The chosen organisation is outside your scope or does not exist."),
+        ORGANISATION_REFUSED,
     ),
     PERSONS: (
         Person,
         persons_to_choose,
         person_label,
-        _("The chosen person is outside your scope or does not exist."),
+        PERSON_REFUSED,
     ),
 }
 
