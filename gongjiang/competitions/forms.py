@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from gongjiang.competitions.models import Aspect, AspectKind, CompetitionLevel, Judge, Participant
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker
+from gongjiang.core.pii import mask_name
 from gongjiang.core.tabular import Column
 from gongjiang.core.uploads import DateInput, TableUploadForm
 from gongjiang.reference.models import SkillLevel
@@ -59,7 +60,7 @@ class ParticipantForm(BootstrapForm):
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     organisation = organisation_field(_("Employer"), required=False)
 
-    def bind(self, user: Any) -> ParticipantForm:
+    def bind(self, user: Any, obj: Any = None) -> ParticipantForm:
         offer_organisations(self.fields["organisation"], user)
         return self
 
@@ -82,9 +83,10 @@ class MarkForm(BootstrapForm):
     aspect: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Aspect"), queryset=Aspect.objects.none())
     value = forms.DecimalField(label=_("Mark"), min_value=0, max_value=1000, decimal_places=2)
 
-    def bind(self, competition: Any, label: Any) -> MarkForm:
+    def bind(self, user: Any, competition: Any) -> MarkForm:
+        """The competition's own participants (by masked name), judges and aspects."""
         self.fields["participant"].queryset = competition.participants.select_related("person")  # type: ignore[attr-defined]
-        self.fields["participant"].label_from_instance = label  # type: ignore[attr-defined]
+        self.fields["participant"].label_from_instance = lambda p: mask_name(p.person.name)  # type: ignore[attr-defined]
         self.fields["judge"].queryset = competition.judges.all()  # type: ignore[attr-defined]
         self.fields["aspect"].queryset = competition.aspects.all()  # type: ignore[attr-defined]
         return self

@@ -3,17 +3,17 @@ participants, judges and marking aspects, the marks (one by one or uploaded), an
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from gongjiang.competitions import forms, models, selectors, services, tables
 from gongjiang.competitions.filtersets import CompetitionFilter
-from gongjiang.core.pages import Action, Field, Register, Step, submitted
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.core.tabular import XLSX_TYPE
@@ -30,10 +30,6 @@ def _registered(id_number: str, name: str) -> Person:
     if person is None or person.name != (name or "").strip():
         raise ValidationError({"id_number": _("No person with this ID number and name is in the registry.")})
     return person
-
-
-def _participant_label(p: models.Participant) -> str:
-    return mask_name(p.person.name)
 
 
 def _before_marking(user: Any, obj: Any) -> bool:
@@ -178,50 +174,6 @@ class CompetitionRegister(Register):
 
     def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         return {"user": request.user}
-
-    def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
-        context = super().action_forms(request, obj, posted)
-        mark = context["actions"].get("mark")
-        if mark is not None:
-            mark.bind(obj, _participant_label)
-        participant = context["actions"].get("participant")
-        if participant is not None and "participant" not in posted:
-            participant.bind(request.user)
-        return context
-
-    def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
-        if name == "mark" and pk is not None and request.method == "POST":
-            # The mark's choices are the competition's own participants, judges and aspects: the form is
-            # bound to the competition before it is validated (the kit's generic action would not).
-            competition = cast(models.Competition, self.get(request, pk))
-            if not (competition.status == Status.MARKING and allowed(request.user, "mark", competition)):
-                raise PermissionDenied
-            form = forms.MarkForm(request.POST).bind(competition, _participant_label)
-            response = submitted(
-                request,
-                form,
-                lambda data: services.mark_enter(actor=request.user, competition=competition, **data),
-                done=_("The mark is saved."),
-                to=self.url("detail", competition.pk),
-            )
-            return response if response is not None else self.detail_page(request, pk, {name: form})
-        if name == "participant" and pk is not None and request.method == "POST":
-            # The employer is one of the organisations in the user's scope: the form offers those before
-            # it is validated, so a number from outside them is refused on the field.
-            action = next(a for a in self.actions if a.name == name)
-            competition = cast(models.Competition, self.get(request, pk))
-            if not action.show(request.user, competition):
-                raise PermissionDenied
-            entry = forms.ParticipantForm(request.POST).bind(request.user)
-            response = submitted(
-                request,
-                entry,
-                lambda data: action.run(request.user, competition, **data),
-                done=action.done,
-                to=self.url("detail", competition.pk),
-            )
-            return response if response is not None else self.detail_page(request, pk, {name: entry})
-        return super().action_view(request, name, pk)
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         participants = restrict(obj.participants.select_related("person", "organisation", "certificate"), request.user)

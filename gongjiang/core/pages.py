@@ -320,9 +320,21 @@ class Register:
         """The page's actions the user is offered: ``actions``, their forms by name (the one just posted with
         its errors), and ``buttons``, the labelled ones as (action, address, form)."""
         offered = [a for a in self._actions(obj) if a.show(request.user, obj)]
-        bound = {a.name: posted.get(a.name) or a.form(initial=a.initial(obj)) for a in offered}
+        bound = {a.name: posted.get(a.name) or self.action_form(request, a, obj) for a in offered}
         buttons = [(a, self.action_url(a, obj), bound[a.name]) for a in offered if a.label]
         return {"actions": bound, "buttons": buttons}
+
+    def action_form(
+        self, request: HttpRequest, action: Action, obj: Model | None, data: Any = None, files: Any = None
+    ) -> forms.Form:
+        """An action's form, empty with its initial values or posted (``data``). A form whose choices depend
+        on the user and the record has ``bind(user, obj)``: it is bound before it is shown and before a
+        posted one is validated, so a choice outside them is refused on its field."""
+        form = action.form(data, files) if data is not None else action.form(initial=action.initial(obj))
+        bind = getattr(form, "bind", None)
+        if callable(bind):
+            bind(request.user, obj)
+        return form
 
     def field_rows(self, obj: Model) -> list[tuple[Any, Any]]:
         fields = [Field.of(self.model, f) if isinstance(f, str) else f for f in self.fields]
@@ -519,7 +531,7 @@ class Register:
             return HttpResponseNotAllowed(["POST"])
         if not action.show(request.user, obj):
             raise PermissionDenied
-        form = action.form(request.POST, request.FILES)
+        form = self.action_form(request, action, obj, request.POST, request.FILES)
         args = () if obj is None else (obj,)
         page = self.url("list") if obj is None else self.url("detail", obj.pk)
         response = submitted(

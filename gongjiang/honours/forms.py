@@ -58,7 +58,7 @@ class EnterpriseForm(BootstrapForm):
         if user is not None:
             self.bind(user)
 
-    def bind(self, user: Any) -> Self:
+    def bind(self, user: Any, obj: Any = None) -> Self:
         if "organisation" in self.fields:
             if takes_own_organisation(user):
                 del self.fields["organisation"]

@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET
 
-from gongjiang.core.pages import Action, Field, Register, Step, submitted
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
@@ -60,36 +60,6 @@ class HonoursRegister(Register):
     def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         form = self.edit_form if obj is not None else self.create_form
         return {"user": request.user} if form is not None and issubclass(form, forms.EnterpriseForm) else {}
-
-    def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
-        context = super().action_forms(request, obj, posted)
-        for name, form in context["actions"].items():
-            if isinstance(form, forms.EnterpriseForm) and name not in posted:
-                form.bind(request.user)
-        return context
-
-    def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
-        action = next((a for a in self.actions if a.name == name and a.on_list == (pk is None)), None)
-        if action is None or not issubclass(action.form, forms.EnterpriseForm) or request.method != "POST":
-            return super().action_view(request, name, pk)
-        obj = self.get(request, pk) if pk is not None else None
-        if not action.show(request.user, obj):
-            raise PermissionDenied
-        form = action.form(request.POST, request.FILES, user=request.user)
-        args = () if obj is None else (obj,)
-        page = self.url("list") if obj is None else self.url("detail", obj.pk)
-        response = submitted(
-            request,
-            form,
-            lambda data: action.run(request.user, *args, **data),
-            done=action.done,
-            to=(lambda result: action.to(obj, result)) if action.to else page,  # type: ignore[misc]
-        )
-        if response is not None:
-            return response
-        if obj is None:
-            return self.list_page(request, {name: form})
-        return self.detail_page(request, obj.pk, {name: form})
 
 
 class CallRegister(HonoursRegister):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from gongjiang.core.pages import Action, Field, Register, Step, submitted
+from gongjiang.core.pages import Action, Field, Register, Step
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, restrict
 from gongjiang.labour import filtersets, forms, models, selectors, services, skill_gap, tables
@@ -64,43 +64,10 @@ class _Labour(Register):
         organisation = getattr(user, "organisation", None) if getattr(user, "organisation_id", None) else None
         return organisation is None or not self.add_kinds or organisation.kind in self.add_kinds
 
-    # Action forms whose choices depend on the user and the record (``bind(user, obj)``): bound before
-    # they are shown and before a posted one is validated, so a choice outside them is refused.
-
-    def action_forms(self, request: HttpRequest, obj: Any, posted: dict[str, Any]) -> dict[str, Any]:
-        context = super().action_forms(request, obj, posted)
-        for name, form in context["actions"].items():
-            if hasattr(form, "bind") and name not in posted:
-                form.bind(request.user, obj)
-        return context
-
     def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         # A form naming organisations offers those the user may name.
         form = self.edit_form if obj is not None else self.create_form
         return {"user": request.user} if form is not None and issubclass(form, forms.OrganisationsForm) else {}
-
-    def action_view(self, request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse:
-        action = next((a for a in self.actions if a.name == name and a.on_list == (pk is None)), None)
-        if action is None or not hasattr(action.form, "bind") or request.method != "POST":
-            return super().action_view(request, name, pk)
-        obj = self.get(request, pk) if pk is not None else None
-        if not action.show(request.user, obj):
-            raise PermissionDenied
-        form = action.form(request.POST, request.FILES).bind(request.user, obj)  # type: ignore[attr-defined]
-        args = () if obj is None else (obj,)
-        page = self.url("list") if obj is None else self.url("detail", obj.pk)
-        response = submitted(
-            request,
-            form,
-            lambda data: action.run(request.user, *args, **data),
-            done=action.done,
-            to=(lambda result: action.to(obj, result)) if action.to else page,  # type: ignore[misc]
-        )
-        if response is not None:
-            return response
-        if obj is None:
-            return self.list_page(request, {name: form})
-        return self.detail_page(request, obj.pk, {name: form})
 
 
 # For the app's other page modules (fairs, proposals): the registers' base and the organisation chosen.
