@@ -229,6 +229,13 @@ class InstitutionRegister(EvaluationRegister):
 # ---- plans ----------------------------------------------------------------------------------------
 
 
+def _approved_institutions(user: Any) -> QuerySet:
+    """The approved evaluation institutions the user may file plans for."""
+    return restrict(models.Institution.objects.select_related("organisation"), user, "change").filter(
+        status=Status.APPROVED
+    )
+
+
 class PlanRegister(EvaluationRegister):
     """Evaluation plans: filed by an institution; results uploaded; publicised; issued or refused."""
 
@@ -316,9 +323,12 @@ class PlanRegister(EvaluationRegister):
     )
 
     def _institutions(self, request: HttpRequest) -> QuerySet:
-        return restrict(models.Institution.objects.select_related("organisation"), request.user, "change").filter(
-            status=Status.APPROVED
-        )
+        return _approved_institutions(request.user)
+
+    def may_add(self, user: Any) -> bool:
+        # A plan is filed for an approved institution the user acts for: an organisation that is none
+        # (a school, a college) is not offered a form with nothing to choose.
+        return super().may_add(user) and _approved_institutions(user).exists()
 
     def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         institutions = self._institutions(request)

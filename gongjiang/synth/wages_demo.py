@@ -121,6 +121,7 @@ def wages_demo(say: Callable[[str], None]) -> None:
             if publish:
                 services.edition_review(actor=officer, edition=edition)
                 services.edition_publish(actor=officers.get("province"), edition=edition)
+            edition.refresh_from_db()  # the services saved the figures and the status on their own copy
             say(f"{region_name(city)} {year}: {edition.summary.get('cells', 0)} cells, {edition.get_status_display()}")
         generated = wage_survey.generate(seed=OPEN_YEAR, enterprises=ENTERPRISES, employees=EMPLOYEES)
         first = (

@@ -195,3 +195,13 @@ def test_the_home_page_lists_what_waits_with_links_to_the_filtered_lists(client,
     sign_in(client, filed.user)
     page = client.get("/").content.decode()
     assert "公示期满待发证" not in page  # the enterprise does not issue
+
+
+def test_only_those_acting_for_an_approved_institution_are_offered_a_plan(client, filed, make_user, make_org) -> None:  # type: ignore[no-untyped-def]
+    college = make_org(region="320582", kind="technician_college", name="张家港市技师学院", industry="P")
+    for user, offered in ((make_user("college", role="organisation", organisation=college), False), (filed.user, True)):
+        client.force_login(user)
+        listing = client.get("/evaluation/plans/")
+        assert listing.status_code == 200 and listing.context["can_add"] is offered
+        assert ('href="/evaluation/plans/new/"' in listing.content.decode()) is offered
+        assert client.get("/evaluation/plans/new/").status_code == (200 if offered else 403)
