@@ -91,3 +91,12 @@ def check_name(value: str | None, *, field: str = "name") -> str:
     if message:
         raise ValidationError({field: message})
     return name
+
+
+def check_phone(value: str | None, *, field: str = "phone") -> str:
+    """The phone number's digits (spaces and hyphens dropped), if 7 to 12 of them or empty; otherwise a
+    ValidationError on ``field``."""
+    phone = (value or "").strip().replace(" ", "").replace("-", "")
+    if phone and (not phone.isdigit() or not (7 <= len(phone) <= 12)):
+        raise ValidationError({field: _("Phone number must be 7 to 12 digits.")})
+    return phone

@@ -9,13 +9,16 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongjiang.core.pages import BootstrapForm
 from gongjiang.core.pickers import Picker, offer
+from gongjiang.core.plausible import check_phone, name_error
 from gongjiang.core.uploads import DateInput
+from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.registry.choosing import ORGANISATION_REFUSED, PERSON_REFUSED
 from gongjiang.registry.models import Organisation, OrganisationKind, Person
 from gongjiang.registry.selectors import organisation_label, organisations_to_choose, person_label, persons_to_choose
@@ -98,6 +101,33 @@ class PersonForm(BootstrapForm):
         widget=Picker("regions"),
         help_text=_("Empty: same as residence."),
     )
+
+    # The name, ID number and phone are checked here as the service checks them, so that one submission
+    # shows every field's error at once (the service still checks everything again).
+
+    def clean_name(self) -> str:
+        name = (self.cleaned_data.get("name") or "").strip()
+        message = name_error(name) if name else None
+        if message:
+            raise forms.ValidationError(message)
+        return name
+
+    def clean_id_number(self) -> str:
+        value = (self.cleaned_data.get("id_number") or "").strip()
+        if value:
+            try:
+                parse_id_number(value)
+            except IdentifierError as exc:
+                raise forms.ValidationError(exc.messages) from None
+        return value
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone") or ""
+        try:
+            check_phone(value)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["phone"]) from None
+        return value
 
 
 class PersonEditForm(PersonForm):

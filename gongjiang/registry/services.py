@@ -12,20 +12,13 @@ from django.utils.translation import gettext as _
 
 from gongjiang.core import lookups, pii
 from gongjiang.core.audit import record_change, snapshot
-from gongjiang.core.plausible import check_date, check_name
+from gongjiang.core.plausible import check_date, check_name, check_phone
 from gongjiang.core.scope import authorize, in_scope
 from gongjiang.core.validators import IdentifierError, normalise_uscc, parse_id_number
 from gongjiang.reference.models import Occupation
 from gongjiang.reference.selectors import industry_for, validate_region_code
 from gongjiang.registry.models import Employment, EmploymentStat, Organisation, Person
 from gongjiang.registry.regions import organisations_moved, persons_moved
-
-
-def _phone(value: str) -> str:
-    phone = (value or "").strip().replace(" ", "").replace("-", "")
-    if phone and (not phone.isdigit() or not (7 <= len(phone) <= 12)):
-        raise ValidationError({"phone": _("Phone number must be 7 to 12 digits.")})
-    return phone
 
 
 def _id_fields(id_number: str) -> dict[str, Any]:
@@ -70,7 +63,7 @@ def person_create(
     fields = _id_fields(id_number)
     _refuse_known_id(actor, Person.objects.filter(id_index=fields["id_index"]))
     household = validate_region_code(household_region_code or residence, field="household_region_code")
-    phone = _phone(phone)
+    phone = check_phone(phone)
     person = Person(
         name=name,
         residence_region_code=residence,
@@ -106,7 +99,7 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
         for k, v in fields.items():
             setattr(person, k, v)
     if "phone" in changes:
-        phone = _phone(changes["phone"])
+        phone = check_phone(changes["phone"])
         person.phone_enc = pii.encrypt(phone)
         person.phone_index = pii.blind_index(phone) if phone else ""
     for f in ("residence_region_code", "household_region_code"):

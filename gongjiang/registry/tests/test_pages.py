@@ -65,6 +65,18 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_written(officer_client, 
     assert (Person.objects.count(), ChangeRecord.objects.count()) == before
 
 
+def test_one_submission_shows_every_field_s_error_at_once(officer_client) -> None:  # type: ignore[no-untyped-def]
+    bad_id = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    before = (Person.objects.count(), ChangeRecord.objects.count())
+    response = officer_client.post(
+        "/registry/persons/new/", _person_post(name="", id_number=bad_id, phone="call me", residence_region_code="")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"name", "id_number", "phone", "residence_region_code"}, errors
+    assert (Person.objects.count(), ChangeRecord.objects.count()) == before
+
+
 def test_edit_keeps_id_when_left_empty_and_records_a_redacted_change(officer_client, make_person) -> None:  # type: ignore[no-untyped-def]
     person = make_person(region="320582", phone="13800000000")
     original = person.id_number
