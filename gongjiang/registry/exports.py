@@ -1,4 +1,4 @@
-"""The person and organisation lists as exports (``/imports/export/<name>/``): the columns each file
+"""The person, organisation and employment lists as exports (``/imports/export/<name>/``): the columns each file
 has, personal data masked. ``RegistryConfig.ready()`` registers them with the imports app."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from gongjiang.core import pii
 from gongjiang.imports.export import ExportSpec
 from gongjiang.reference.selectors import region_name
-from gongjiang.registry.filtersets import OrganisationFilter, PersonFilter
-from gongjiang.registry.models import Organisation, Person
+from gongjiang.registry.filtersets import EmploymentFilter, OrganisationFilter, PersonFilter
+from gongjiang.registry.models import Employment, Organisation, Person
 
 
 def iso_date(value: Any) -> str:
@@ -61,6 +61,23 @@ EXPORTS = (
             (gettext_lazy("Region"), lambda o: region_name(o.region_code)),
             (gettext_lazy("Industry code"), lambda o: o.industry.code if o.industry else ""),
             (gettext_lazy("Self-evaluation"), lambda o: _("Yes") if o.self_evaluation else _("No")),
+        ),
+    ),
+    ExportSpec(
+        name="employments",
+        model=Employment,
+        filterset=EmploymentFilter,
+        related=("person", "organisation", "occupation"),
+        title=gettext_lazy("Employments"),
+        columns=(
+            (gettext_lazy("No."), lambda e: e.pk),
+            (gettext_lazy("Person"), lambda e: e.person.name),  # as the list page shows it
+            (gettext_lazy("Organisation"), lambda e: e.organisation.name),
+            (gettext_lazy("Unified social credit code"), lambda e: e.organisation.uscc),
+            (gettext_lazy("Occupation code"), lambda e: e.occupation.code if e.occupation else ""),
+            (gettext_lazy("Occupation"), lambda e: e.occupation.name if e.occupation else ""),
+            (gettext_lazy("From"), lambda e: iso_date(e.start)),
+            (gettext_lazy("To"), lambda e: iso_date(e.end)),
         ),
     ),
 )

@@ -123,3 +123,29 @@ def test_list_pages_carry_export_buttons_with_the_filters(client, world):  # typ
         assert f"/imports/export/{kind}/?" in html and "format=xlsx" in html
     html = client.get("/registry/persons/?region=320505").content.decode()
     assert 'href="/imports/export/persons/?region=320505&amp;format=xlsx"' in html
+
+
+def test_employment_export_is_streamed_in_scope_with_the_list_s_filters(client, world, make_org):  # type: ignore[no-untyped-def]
+    import datetime
+
+    from gongjiang.core.audit import audit_context
+    from gongjiang.registry.services import employment_create
+
+    wujin_org = make_org(region="320412", name="武进纺织二厂")
+    with audit_context(source="cli"):
+        for person, org in (
+            (world["zjg"], world["org"]),
+            (world["huqiu"], world["org"]),
+            (world["changzhou"], wujin_org),
+        ):
+            employment_create(actor=None, person=person, organisation=org, start=datetime.date(2024, 3, 1))
+    client.force_login(world["suzhou"])
+    html = client.get("/registry/employments/").content.decode()
+    assert "/imports/export/employments/?" in html and "format=xlsx" in html
+    rows = _csv(client.get("/imports/export/employments/?format=csv"))
+    assert len(rows[0]) == 8 and all(len(row) == 8 for row in rows)
+    assert sorted(row[1] for row in rows[1:]) == sorted(['\'=HYPERLINK("http://evil","x")', "虎丘人"])
+    assert {row[2] for row in rows[1:]} == {"'-2+3 精工"} and all(row[6] == "2024-03-01" for row in rows[1:])
+    client.force_login(world["changzhou_officer"])
+    rows = _csv(client.get("/imports/export/employments/?format=csv"))
+    assert [row[1:3] for row in rows[1:]] == [["武进人", "武进纺织二厂"]]
