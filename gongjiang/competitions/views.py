@@ -32,6 +32,13 @@ def _registered(id_number: str, name: str) -> Person:
     return person
 
 
+LEVEL_OF_REGION = {
+    "province": models.CompetitionLevel.PROVINCIAL,
+    "city": models.CompetitionLevel.MUNICIPAL,
+    "county": models.CompetitionLevel.DISTRICT,
+}
+
+
 def _before_marking(user: Any, obj: Any) -> bool:
     return obj.status in (Status.DRAFT, Status.OPEN) and allowed(user, "change", obj)
 
@@ -154,7 +161,10 @@ class CompetitionRegister(Register):
     )
 
     def create_initial(self, request: HttpRequest) -> dict[str, Any]:
-        return {"region_code": getattr(request.user, "region_code", ""), "recognised_ranks": 3, "spread": 30}
+        # The level of the user's own bureau: a district's officer organises a district competition.
+        level = LEVEL_OF_REGION.get(getattr(request.user, "region_level", ""), "")
+        initial = {"region_code": getattr(request.user, "region_code", ""), "recognised_ranks": 3, "spread": 30}
+        return {**initial, "level": level} if level else initial
 
     def create(self, actor: Any, data: dict[str, Any]) -> models.Competition:
         return services.competition_create(

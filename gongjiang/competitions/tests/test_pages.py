@@ -68,3 +68,10 @@ def test_another_city_sees_nothing(client, make_user, make_person) -> None:  # t
     client.force_login(suzhou)
     page = client.get("/competitions/competitions/").content.decode()
     assert "competitions-table" in page
+
+
+@pytest.mark.parametrize(("region", "level"), [("320400", "municipal"), ("320412", "district")])
+def test_a_new_competition_starts_at_the_level_of_the_officer_s_bureau(client, make_user, region, level) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(f"officer_{region}", role="officer", region_code=region))
+    form = client.get("/competitions/competitions/new/").context["form"]
+    assert form["level"].value() == level and form["region_code"].value() == region
