@@ -10,8 +10,10 @@ class HonoursConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules use the models, which are not loaded yet at import time.
         from gongjiang.core.pages import Panel, register_panel
-        from gongjiang.honours import payments, rules, selectors
+        from gongjiang.core.todo import register_todo
+        from gongjiang.honours import payments, rules, selectors, todo
 
         rules.register()
         payments.register()
+        register_todo(todo.honours_todos)
         register_panel("registry.Person", Panel("honours/_person_honours.html", selectors.person_panel, order=120))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjiang.core.filters import region_filter
@@ -77,7 +78,11 @@ class AwardFilter(django_filters.FilterSet):
 class InstalmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=models.InstalmentStatus.choices)
     region = django_filters.CharFilter(label=_("Region code"), method=region_filter("application__region_code"))
+    fallen_due = django_filters.BooleanFilter(label=_("Fallen due only"), method="filter_fallen_due")
 
     class Meta:
         model = models.AwardInstalment
-        fields = ["status", "region"]
+        fields = ["status", "region", "fallen_due"]
+
+    def filter_fallen_due(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset.filter(due_on__lte=timezone.localdate()) if value else queryset
