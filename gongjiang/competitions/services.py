@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjiang.competitions import rules, selectors
+from gongjiang.competitions.forms import MARK_COLUMNS
 from gongjiang.competitions.models import (
     Aspect,
     AspectKind,
@@ -306,7 +307,7 @@ def marks_upload(*, actor: Any, competition: Competition, frame: pl.DataFrame) -
             errors.append((row, "value", str(_("listed twice"))))
         cells[key] = value
     if errors:
-        raise ValidationError({"file": row_errors(errors)})
+        raise ValidationError({"file": row_errors(errors, MARK_COLUMNS)})
     existing = {
         (m.participant_id, m.judge_id, m.aspect_id): m
         for m in Mark.objects.filter(participant__competition=competition)

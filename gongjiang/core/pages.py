@@ -46,6 +46,7 @@ from gongjiang.core.scope import ScopeDenied, allowed, authorize, can, restrict
 from gongjiang.core.templatetags.gongjiang import region_name
 
 PER_PAGE = 50
+EMPTY_CELL = "—"  # how a table on a page shows an empty cell (django-tables2 default), empty in exports
 
 
 class BootstrapForm(forms.Form):
@@ -367,6 +368,8 @@ class Register:
         tables.RequestConfig(request, paginate=False).configure(table)
         values = iter(table.as_values())
         header = [str(h) for h in next(values)]
+        # The page marks an empty cell with a dash; a spreadsheet leaves it empty.
+        values = (["" if cell == EMPTY_CELL else cell for cell in row] for row in values)
         name = f"{self.path}-{timezone.localdate():%Y%m%d}"
         if fmt == "xlsx":
             response = HttpResponse(

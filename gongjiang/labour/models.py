@@ -230,7 +230,7 @@ class Programme(Scoped):
         "reference.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    enrolment = models.PositiveIntegerField(_("enrolment"))
+    enrolment = models.PositiveIntegerField(pgettext_lazy("school", "enrolment"))
     expected_graduates = models.PositiveIntegerField(_("expected graduates"))
 
     class Meta:

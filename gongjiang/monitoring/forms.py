@@ -62,6 +62,11 @@ class CarrierApplyForm(BootstrapForm):
         help_text=_("Occupations trained, equipment, masters or teachers, people trained a year."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the list beside its filter form, which has a "kind" field too: ids of its own.
+        kwargs.setdefault("auto_id", "id_apply_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CarrierRecogniseForm(BootstrapForm):
     date = forms.DateField(label=_("Recognised on"), widget=DATE, initial=_today)

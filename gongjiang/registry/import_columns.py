@@ -73,11 +73,13 @@ EMPLOYMENT_COLUMNS = (
     Column(
         "start",
         "入职日期",
-        gettext_lazy("Start date"),
+        pgettext_lazy("employment", "Start date"),
         ("起始日期", "开始日期", "聘用日期", "start", "startdate", "from"),
         required=True,
     ),
-    Column("end", "离职日期", gettext_lazy("End date"), ("终止日期", "结束日期", "end", "enddate", "to")),
+    Column(
+        "end", "离职日期", pgettext_lazy("employment", "End date"), ("终止日期", "结束日期", "end", "enddate", "to")
+    ),
     Column(
         "occupation_code", "职业编码", gettext_lazy("Occupation code"), ("职业代码", "occupationcode", "occupation")
     ),

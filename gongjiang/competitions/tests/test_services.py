@@ -7,6 +7,7 @@ import datetime
 import polars as pl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from gongjiang.competitions import services
 from gongjiang.competitions.models import Competition, Participant
@@ -47,10 +48,10 @@ def test_marks_upload_all_or_nothing(world: World) -> None:
             "value": ["35", "50"],
         }
     )
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         services.marks_upload(actor=world.officer, competition=world.competition, frame=bad)
     text = " ".join(exc.value.messages)
-    assert "第3行" in text and "judge" in text
+    assert "第3行裁判列：" in text and "judge" not in text  # the column named by its header
     assert not participants[0].marks.exists()
 
 

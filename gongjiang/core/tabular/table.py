@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.utils.translation import gettext as _
 
-from gongjiang.core.tabular.columns import HeaderMap
+from gongjiang.core.tabular.columns import HeaderMap, Spec
 
 CHUNK_ROWS = 100_000
 Progress = Callable[[float], None]
@@ -91,6 +91,11 @@ def empty_frame(hmap: HeaderMap) -> pl.DataFrame:
     return pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(hmap.fields, pl.String)})
 
 
-def row_errors(errors: list[tuple[int, str, str]]) -> list[str]:
-    """Row-and-column messages in file order (row 0 is the file as a whole)."""
-    return [_("row %(r)d, column %(c)s: %(m)s") % {"r": r, "c": c, "m": m} if r else m for r, c, m in sorted(errors)]
+def row_errors(errors: list[tuple[int, str, str]], columns: Spec = ()) -> list[str]:
+    """Row-and-column messages in file order (row 0 is the file as a whole). A column of ``columns`` is
+    named by its Chinese header, as the template and the user's file name it, not by its internal name."""
+    headers = {col.name: col.zh for col in columns}
+    return [
+        _("row %(r)d, column %(c)s: %(m)s") % {"r": r, "c": headers.get(c, c), "m": m} if r else m
+        for r, c, m in sorted(errors)
+    ]

@@ -30,6 +30,7 @@ from gongjiang.core.tabular import row_errors
 from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.batches import batch_issue
 from gongjiang.credentials.models import Certificate, CertificateStatus
+from gongjiang.evaluation.forms import RESULT_COLUMNS
 from gongjiang.evaluation.models import (
     Candidate,
     Examiner,
@@ -222,7 +223,7 @@ def results_upload(*, actor: Any, plan: Plan, frame: pl.DataFrame, today: dateti
             (0, "file", str(_("A direct-recognition plan lists at most %(n)d workers.") % {"n": DIRECT_MAX_PER_PLAN}))
         )
     if errors:
-        raise ValidationError({"file": row_errors(errors)})
+        raise ValidationError({"file": row_errors(errors, RESULT_COLUMNS)})
     existing = {c.person_id: c for c in plan.candidates.all()}
     new, changed = [], []
     for item in rows:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from gongjiang.credentials import vc
 from gongjiang.credentials.models import Certificate
@@ -82,10 +83,12 @@ def test_results_with_errors_name_row_and_column_and_write_nothing(filed) -> Non
     )
     frame = results_frame(filed.people[:3], [("85", "90"), ("101", "60"), ("70", "6x")])
     frame = frame.with_columns(frame["name"].scatter(0, "别人"))
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         plans.results_upload(actor=filed.user, plan=plan, frame=frame)
     text = " ".join(exc.value.message_dict["file"])
-    assert "2" in text and "name" in text and "theory" in text and "practical" in text
+    # each column named by its header, as the results template names it
+    assert "第2行姓名列" in text and "第3行理论成绩列" in text and "第4行实操成绩列" in text
+    assert "name" not in text and "theory" not in text and "practical" not in text
     assert not Candidate.objects.filter(plan=plan).exists()
 
 

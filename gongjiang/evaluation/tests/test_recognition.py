@@ -8,7 +8,7 @@ import datetime
 import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongjiang.core.tests.audit_guard import unaudited
 from gongjiang.credentials.models import Certificate
@@ -98,11 +98,11 @@ def test_holders_of_a_recognised_foreign_qualification_get_certificates(social, 
             "evidence": ["AHK-2019-4471", ""],
         }
     )
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         plans.results_upload(actor=user, plan=plan, frame=frame)
-    # Only the second holder (row 3) lacks the evidence, and the message names that row and column.
+    # Only the second holder (row 3) lacks the evidence, and the message names that row and column (its header).
     messages = exc.value.message_dict["file"]
-    assert len(messages) == 1 and "3" in messages[0] and "evidence" in messages[0]
+    assert len(messages) == 1 and messages[0].startswith("第3行突出业绩列：")
     frame = frame.with_columns(pl.Series("evidence", ["AHK-2019-4471", "AHK-2021-0093"]))
     plans.results_upload(actor=user, plan=plan, frame=frame)
     plan = plans.plan_publicise(actor=user, plan=plan)

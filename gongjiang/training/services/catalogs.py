@@ -18,6 +18,7 @@ from gongjiang.reference.models import Occupation
 from gongjiang.reference.regions import scope_prefix
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation
+from gongjiang.training.forms import CATALOG_COLUMNS as CATALOG_SPEC
 from gongjiang.training.models import (
     CatalogEntry,
     Designation,
@@ -162,7 +163,7 @@ def catalog_import(*, actor: Any, region_code: str, year: int, frame: pl.DataFra
         for row in frame.filter(condition)["row"].to_list():
             errors.append((row, column, str(message)))
     if errors:
-        raise ValidationError({"file": row_errors(errors)})
+        raise ValidationError({"file": row_errors(errors, CATALOG_SPEC)})
     frame = frame.with_columns(
         pl.when(pl.col("digital").is_null())
         .then(pl.col("occupation_digital"))

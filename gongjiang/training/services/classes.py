@@ -20,6 +20,7 @@ from gongjiang.core.validators import IdentifierError, parse_id_number
 from gongjiang.credentials.models import Certificate, CertificateStatus
 from gongjiang.reference.selectors import validate_region_code
 from gongjiang.registry.models import Organisation, Person
+from gongjiang.training.forms import ROSTER_COLUMNS as ROSTER_SPEC
 from gongjiang.training.models import (
     Application,
     ClassKind,
@@ -254,7 +255,7 @@ def roster_upload(*, actor: Any, training_class: TrainingClass, frame: pl.DataFr
     if places is not None and len(enrolled) + frame.height > places:
         errors.append((0, "file", str(_("the roster would exceed the %(n)d approved places") % {"n": places})))
     if errors:
-        raise ValidationError({"file": row_errors(errors)})
+        raise ValidationError({"file": row_errors(errors, ROSTER_SPEC)})
     protected = pii.protect_many({"bank_account": frame["bank_account"].to_list()})["bank_account"]
     now = timezone.now()
     rows = [

@@ -131,7 +131,7 @@ def test_api_refusals_change_nothing(tw, open_class, make_user) -> None:
     upload = io.BytesIO(b"id_number,name,bank_account\n320582199001011234,x,1\n")
     upload.name = "r.csv"
     r = school.post(f"{BASE}/classes/{open_class.pk}/roster/", {"file": upload}, format="multipart")
-    assert r.status_code == 400 and any("2" in m and "id_number" in m for m in r.json()["file"])
+    assert r.status_code == 400 and any("2" in m and "身份证号码" in m for m in r.json()["file"])
     assert huqiu.get(f"{BASE}/classes/{open_class.pk}/").status_code == 404
     assert auditor.get(f"{BASE}/classes/{open_class.pk}/").status_code == 200
     assert auditor.post(f"{BASE}/classes/{open_class.pk}/end/").status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 
+from django.utils import translation
 from openpyxl import load_workbook
 
 from gongjiang.core.audit import audit_context
@@ -195,11 +196,16 @@ def test_catalog_upload_page(client, tw) -> None:
         "occupation_code,tier,shortage,clause\n6-31-01-03,A,1,ZJG-opinion 二(七)\n9-99-99-99,D,2,\n".encode()
     )
     upload.name = "catalog.csv"
-    response = client.post("/training/catalog/upload/", {"region_code": ZJG, "year": 2025, "file": upload})
+    with translation.override("zh-hans"):
+        response = client.post(
+            "/training/catalog/upload/",
+            {"region_code": ZJG, "year": 2025, "file": upload},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
     assert response.status_code == 200
     errors = response.context["actions"]["upload"].errors["file"]
-    for column in ("occupation_code", "tier", "shortage"):  # each error names its row and column
-        assert any("3" in m and column in m for m in errors), (column, errors)
+    for column in ("职业编码", "类别", "紧缺"):  # each error names its row and column, by the column's header
+        assert any(m.startswith(f"第3行{column}列：") for m in errors), (column, errors)
     assert not CatalogEntry.objects.exists()
     upload = io.BytesIO("occupation_code,tier,shortage\n6-31-01-03,A,1\n6-31-07-01,B,0\n".encode("gb18030"))
     upload.name = "catalog.csv"

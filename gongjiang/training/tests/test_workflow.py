@@ -235,10 +235,10 @@ def test_roster_upload_is_all_or_nothing_with_row_errors(tw, open_class, make_pe
     with pytest.raises(ValidationError) as exc:
         services.roster_upload(actor=tw.inst_user, training_class=open_class, frame=frame)
     messages = exc.value.message_dict["file"]
-    assert any(m.startswith("row 2, column id_number") for m in messages)  # listed twice
-    assert any(m.startswith("row 3, column name") for m in messages)
-    assert any(m.startswith("row 3, column bank_account") for m in messages)
-    assert any(m.startswith("row 6, column id_number") for m in messages)  # bad check digit or unknown
+    assert any(m.startswith("row 2, column 身份证号码") for m in messages)  # listed twice
+    assert any(m.startswith("row 3, column 姓名") for m in messages)
+    assert any(m.startswith("row 3, column 银行账号") for m in messages)
+    assert any(m.startswith("row 6, column 身份证号码") for m in messages)  # bad check digit or unknown
     assert not Enrolment.objects.exists()
     # A person outside the district may train here: the roster is real-name, not residence-bound.
     count = services.roster_upload(
