@@ -16,6 +16,15 @@ def region_name(code: str) -> str:
     return f"{_region_name(code)} ({code})" if code else ""
 
 
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
+
+
+@register.filter
+def comparison_sign(value: str) -> str:
+    """A comparison as it is printed: "≥" and "≤" rather than the stored ">=" and "<="."""
+    return COMPARISON_SIGNS.get(value, value)
+
+
 @register.filter
 def join_list(values: Any) -> str:
     """The items joined as a sentence lists them: "、" between them in Chinese, ", " in English."""
