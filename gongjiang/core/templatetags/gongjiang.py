@@ -16,6 +16,12 @@ def region_name(code: str) -> str:
     return f"{_region_name(code)} ({code})" if code else ""
 
 
+@register.filter
+def region_title(code: str) -> str:
+    """A region by its name alone ("张家港市"), where a sentence names it."""
+    return _region_name(code) if code else ""
+
+
 COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
 
 
