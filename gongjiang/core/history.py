@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,7 +131,25 @@ def value_label(model: type[Model] | None, name: str, value: Any) -> Any:
     if isinstance(value, str) and (name == "region" or name.endswith("region_code")) and value:
         shown = region_name(value)
         return f"{shown} ({value})" if shown != value else value
+    if field is not None and (field.many_to_one or field.one_to_one) and value not in (None, ""):
+        return _linked_label(field.related_model, value)
     return value
+
+
+def _linked_label(related: Any, value: Any) -> Any:
+    """A linked record by its name and its number ("张家港数控技能大师工作室 (723)"), where it still exists; a
+    user by name, as the history names actors."""
+    try:
+        linked = related._default_manager.filter(pk=value).first()
+    except (ValueError, TypeError, ValidationError):
+        return value
+    if linked is None:
+        return value
+    if isinstance(linked, AbstractBaseUser):
+        shown = getattr(linked, "get_full_name", lambda: "")() or linked.get_username()
+    else:
+        shown = str(linked)
+    return shown if f"({value})" in shown else f"{shown} ({value})"
 
 
 def _stamp(model: type[Model] | None, name: str) -> bool:

@@ -214,12 +214,16 @@ class Field:
         return cls(capfirst(getattr(field, "verbose_name", name)), value)
 
 
+def user_name(user: AbstractBaseUser) -> str:
+    """A user as pages show them: by name (an officer's "张家港市人社局 县级经办人员"), as the change
+    history shows them, not by the account's login name (which is shown only when there is no name)."""
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return full_name or user.get_username()
+
+
 def _shown(value: Any) -> Any:
-    """A user is shown by name (an officer's "张家港市人社局 县级经办人员"), as the change history shows them,
-    not by the account's login name."""
     if isinstance(value, AbstractBaseUser):
-        full_name = getattr(value, "get_full_name", lambda: "")()
-        return full_name or value.get_username()
+        return user_name(value)
     return value
 
 

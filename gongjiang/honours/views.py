@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET
 
-from gongjiang.core.pages import Action, Field, Register, Step
+from gongjiang.core.pages import Action, Field, Register, Step, user_name
 from gongjiang.core.pii import mask_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.honours import filtersets, forms, models, selectors, services, tables
-from gongjiang.policy.selectors import clause_citation
+from gongjiang.policy.selectors import clause_citation, policy_set_title
 from gongjiang.reference.selectors import region_label
 from gongjiang.registry.choosing import takes_own_organisation
 from gongjiang.registry.models import Organisation, Person
@@ -461,8 +461,13 @@ class AwardRegister(HonoursRegister):
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         user = request.user
         instalments = restrict(obj.instalment_set.all(), user)
+        reviews = list(restrict(obj.reviews.select_related("reviewer"), user))
+        for review in reviews:  # by the reviewer's name, as the change history shows them, not by login name
+            review.reviewer_name = user_name(review.reviewer)
         return {
-            "reviews": restrict(obj.reviews.select_related("reviewer"), user),
+            "reviews": reviews,
+            "policy_title": policy_set_title(obj.policy_set, obj.policy_version) if obj.policy_set else "",
+            "clause_citations": [clause_citation(c) for c in obj.clauses or ()],
             "instalments": tables.InstalmentTable(
                 instalments.select_related("application__person"), exclude=("application",)
             ),

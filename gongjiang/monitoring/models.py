@@ -10,6 +10,7 @@ recomputed from it; they are never edited by hand.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -321,7 +322,7 @@ class RollupState(models.Model):
         verbose_name_plural = _("rollup states")
 
     def __str__(self) -> str:
-        return f"{self.mode} {self.built_at:%Y-%m-%d %H:%M} (data as of {self.data_as_of})"
+        return f"{self.mode} {timezone.localtime(self.built_at):%Y-%m-%d %H:%M} (data as of {self.data_as_of})"
 
 
 class RollupChange(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from gongjiang.core.templatetags.gongjiang import comparison_sign
 from gongjiang.monitoring.exports import Report
 from gongjiang.monitoring.models import (
     Carrier,
@@ -21,7 +22,7 @@ from gongjiang.reference.selectors import region_name
 def _target_text(k: dict[str, Any]) -> str:
     if k["target_value"] is None:
         return _("monitored")
-    return f"{k['comparison']} {k['target_value']:g} ({k['horizon']})"
+    return f"{comparison_sign(k['comparison'])} {k['target_value']:g} ({k['horizon']})"
 
 
 def _pct(value: float | None) -> float | None:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongjiang.core.models import Role
 from gongjiang.core.pages import Action, Field, Register, Step, submitted
 from gongjiang.core.scope import can, home_region, restrict
+from gongjiang.core.templatetags.gongjiang import comparison_sign
 from gongjiang.monitoring import forms, models, reports, selectors, services
 from gongjiang.monitoring.carriers import recognised_on
 from gongjiang.monitoring.exports import respond
@@ -104,7 +105,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "breadcrumbs": _breadcrumbs(request, code),
             "ranking_names": indicators,
             "labels": _chart_labels(),
-            "rollup": selectors.rollup_status(),
+            "rollup": _rollup_shown(),
             "can_refresh": can(request.user, "add", Target),
             "wage_levels": median_by_level(code),
         },
@@ -163,7 +164,7 @@ def _target_rows(request: HttpRequest) -> list[dict[str, Any]]:
         if t.value is None:
             text = _("monitored to %(h)s") % {"h": t.horizon}
         else:
-            text = f"{t.comparison} {t.value:g} {t.indicator.unit} ({t.horizon})"
+            text = f"{comparison_sign(t.comparison)} {t.value:g} {t.indicator.unit} ({t.horizon})"
             if t.window_start:
                 text += " " + _("counted from %(d)s") % {"d": t.window_start.isoformat()}
         rows.append(
@@ -441,13 +442,26 @@ class CarrierRegister(Register):
 CARRIERS = CarrierRegister()
 
 
+def _local(iso: str | None) -> str:
+    """A time the rollup status gives in ISO form (UTC), as pages show it: local, to the minute."""
+    if not iso:
+        return ""
+    return f"{timezone.localtime(datetime.datetime.fromisoformat(iso)):%Y-%m-%d %H:%M}"
+
+
+def _rollup_shown() -> dict[str, Any]:
+    """The rollup status with its times in local time for the page (the API keeps ISO times)."""
+    rollup = selectors.rollup_status()
+    return {**rollup, "built_at_shown": _local(rollup["built_at"]), "started_at_shown": _local(rollup["started_at"])}
+
+
 @login_required
 @require_GET
 def rollup_status(request: HttpRequest) -> HttpResponse:
     """The rollup's state as a fragment (the overview polls it while an update is queued or running)."""
     if not can(request.user, "view", Target):
         raise PermissionDenied
-    context = {"rollup": selectors.rollup_status(), "can_refresh": can(request.user, "add", Target)}
+    context = {"rollup": _rollup_shown(), "can_refresh": can(request.user, "add", Target)}
     return render(request, "monitoring/_rollup_status.html", context)
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from gongjiang.core.pages import Action, Field, Register, Step
+from gongjiang.core.pages import Action, Field, Register, Step, user_name
 from gongjiang.core.scope import allowed, can, restrict
 from gongjiang.core.tabular import XLSX_TYPE
 from gongjiang.core.templatetags.gongjiang import region_name
@@ -46,7 +47,10 @@ def _hours(obj: Any) -> str:
 
 
 def _by(user: Any, when: Any) -> str | None:
-    return f"{user.username} · {when:%Y-%m-%d %H:%M}" if user else None
+    """Who decided and when, by the user's name and in local time (the change history's clock)."""
+    if not user:
+        return None
+    return f"{user_name(user)} · {timezone.localtime(when):%Y-%m-%d %H:%M}" if when else user_name(user)
 
 
 def _reason(reason: str) -> str:

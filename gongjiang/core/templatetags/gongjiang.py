@@ -17,6 +17,21 @@ def region_name(code: str) -> str:
 
 
 @register.filter
+def region_title(code: str) -> str:
+    """A region by its name alone ("张家港市"), where a sentence names it."""
+    return _region_name(code) if code else ""
+
+
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
+
+
+@register.filter
+def comparison_sign(value: str) -> str:
+    """A comparison as it is printed: "≥" and "≤" rather than the stored ">=" and "<="."""
+    return COMPARISON_SIGNS.get(value, value)
+
+
+@register.filter
 def join_list(values: Any) -> str:
     """The items joined as a sentence lists them: "、" between them in Chinese, ", " in English."""
     return list_separator().join(str(v) for v in values)

@@ -11,16 +11,27 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gongjiang.core.audit import audit_context
 from gongjiang.core.models import ChangeRecord
+from gongjiang.core.templatetags.gongjiang import comparison_sign
 from gongjiang.monitoring import selectors
 from gongjiang.monitoring.api.serializers import TargetSerializer
 from gongjiang.monitoring.measures import build_store
-from gongjiang.monitoring.models import Boundary, Carrier, EarlyWarning, Indicator, Target, TargetEvaluation
+from gongjiang.monitoring.models import (
+    Boundary,
+    Carrier,
+    EarlyWarning,
+    Indicator,
+    RollupRun,
+    RollupState,
+    Target,
+    TargetEvaluation,
+)
 from gongjiang.monitoring.selectors import demo_map_collections
 from gongjiang.monitoring.services import (
     boundaries_load,
@@ -462,3 +473,23 @@ def test_map_values_equal_those_of_a_store_of_every_source(world) -> None:  # ty
             checked += sum(1 for v in expected if v is not None)
     assert checked > 0
     assert Boundary.objects.exists()
+
+
+UTC_EVENING = datetime.datetime(2026, 12, 7, 18, 50, tzinfo=datetime.UTC)  # 2026-12-08 02:50 in 张家港
+
+
+def test_the_overview_shows_the_rollup_time_in_local_time_and_signs_as_maths(world, client) -> None:  # type: ignore[no-untyped-def]
+    assert RollupState.objects.filter(pk=1).update(built_at=UTC_EVENING) == 1
+    client.force_login(world["zhangjiagang"])
+    with translation.override("zh-hans"):
+        page = client.get("/monitoring/region/320582/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "汇总生成于2026-12-08 02:50" in page and "2026-12-07 18:50" not in page
+        assert "目标 ≥" in page and "&gt;=" not in page and "&lt;=" not in page
+        started = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+        RollupRun.objects.update_or_create(pk=1, defaults={"running": "update", "started_at": started})
+        fragment = client.get("/monitoring/rollup/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"自{timezone.localtime(started):%Y-%m-%d %H:%M}起" in fragment and started.isoformat()[:16] not in fragment
+
+
+def test_comparison_signs() -> None:
+    assert [comparison_sign(c) for c in (">=", ">", "<=", "<")] == ["≥", ">", "≤", "<"]
