@@ -138,7 +138,6 @@ class EmploymentRegister(Register):
     table = EmploymentTable
     filterset = EmploymentFilter
     related = ("person", "organisation", "occupation")
-    export_kind = "employments"  # streamed by the imports app's export, not drawn through the table
     create_form = EmploymentForm
     add_label = _("Register an employment")
     fields = (

@@ -125,7 +125,7 @@ def test_list_pages_carry_export_buttons_with_the_filters(client, world):  # typ
     assert 'href="/imports/export/persons/?region=320505&amp;format=xlsx"' in html
 
 
-def test_employment_export_is_streamed_in_scope_with_the_list_s_filters(client, world, make_org):  # type: ignore[no-untyped-def]
+def test_employment_export_is_streamed_in_scope(client, world, make_org):  # type: ignore[no-untyped-def]
     import datetime
 
     from gongjiang.core.audit import audit_context
@@ -140,8 +140,6 @@ def test_employment_export_is_streamed_in_scope_with_the_list_s_filters(client, 
         ):
             employment_create(actor=None, person=person, organisation=org, start=datetime.date(2024, 3, 1))
     client.force_login(world["suzhou"])
-    html = client.get("/registry/employments/").content.decode()
-    assert "/imports/export/employments/?" in html and "format=xlsx" in html
     rows = _csv(client.get("/imports/export/employments/?format=csv"))
     assert len(rows[0]) == 8 and all(len(row) == 8 for row in rows)
     assert sorted(row[1] for row in rows[1:]) == sorted(['\'=HYPERLINK("http://evil","x")', "虎丘人"])
